@@ -1,0 +1,237 @@
+//! Regions, their SQL endpoints, and which client workers run where (cluster locality).
+//!
+//! A topology file is TOML; `geobench lab up` writes one, users can write their own:
+//! ```toml
+//! name = "three-region"
+//! [[region]]
+//! name = "A"
+//! endpoints = ["10.77.1.2:3306"]
+//! netns = "geobench-A"   # optional: this region's workers run inside this network namespace
+//! clients = 1.0          # optional: this region's share of the workers (weight, default 1)
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A set of regions, each with its SQL endpoints.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Topology {
+    /// A short name for reports ("single", "three-region", ...).
+    pub name: String,
+    /// Free text kept with results (e.g. "Galera 1:1:1, RTT A-B 25 ms").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The regions, in order; workers are assigned to them by weight.
+    #[serde(rename = "region")]
+    pub regions: Vec<Region>,
+}
+
+/// One region: where its SQL endpoints are and where its clients run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Region {
+    pub name: String,
+    /// `host:port` of the region's SQL endpoints; a worker is pinned to one of them.
+    pub endpoints: Vec<String>,
+    /// Network namespace (by name, under /run/netns) that this region's client threads enter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns: Option<String>,
+    /// Relative share of the client workers placed in this region.
+    #[serde(default = "default_weight")]
+    pub clients: f64,
+}
+
+fn default_weight() -> f64 {
+    1.0
+}
+
+/// Where one worker runs and which endpoint it talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub region: usize,
+    pub endpoint: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TopologyError {
+    #[error("cannot read topology file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("topology file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("topology {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+impl Topology {
+    /// Reads and validates a topology file.
+    pub fn load(path: &Path) -> Result<Self, TopologyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let topo: Topology = toml::from_str(&text).map_err(|e| TopologyError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        topo.validate(&path.display().to_string())?;
+        Ok(topo)
+    }
+
+    /// One region named `default` holding the given endpoints (plain `mysql.endpoints`).
+    pub fn single_region(endpoints: Vec<String>) -> Self {
+        Topology {
+            name: "default".into(),
+            description: None,
+            regions: vec![Region {
+                name: "default".into(),
+                endpoints,
+                netns: None,
+                clients: 1.0,
+            }],
+        }
+    }
+
+    /// Checks the shape: at least one region, each with an endpoint and a positive weight.
+    pub fn validate(&self, origin: &str) -> Result<(), TopologyError> {
+        let invalid = |message: String| TopologyError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        };
+        if self.regions.is_empty() {
+            return Err(invalid("no [[region]] given".into()));
+        }
+        for r in &self.regions {
+            if r.endpoints.is_empty() {
+                return Err(invalid(format!("region {} has no endpoints", r.name)));
+            }
+            if !(r.clients.is_finite() && r.clients >= 0.0) {
+                return Err(invalid(format!("region {}: clients must be >= 0", r.name)));
+            }
+            for e in &r.endpoints {
+                if split_host_port(e).is_none() {
+                    return Err(invalid(format!(
+                        "region {}: endpoint {e:?} is not host:port",
+                        r.name
+                    )));
+                }
+            }
+        }
+        if self.regions.iter().all(|r| r.clients == 0.0) {
+            return Err(invalid("every region has clients = 0".into()));
+        }
+        Ok(())
+    }
+
+    /// Places `workers` workers: each region gets its weighted share (largest remainder),
+    /// and within a region workers go round-robin over its endpoints.
+    pub fn place(&self, workers: usize) -> Vec<Placement> {
+        let total: f64 = self.regions.iter().map(|r| r.clients).sum();
+        let exact: Vec<f64> = self
+            .regions
+            .iter()
+            .map(|r| workers as f64 * r.clients / total)
+            .collect();
+        let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+        let mut rest = workers - counts.iter().sum::<usize>();
+        let mut order: Vec<usize> = (0..exact.len()).collect();
+        order.sort_by(|&a, &b| {
+            let fa = exact[a] - exact[a].floor();
+            let fb = exact[b] - exact[b].floor();
+            fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        });
+        for &i in order.iter().cycle() {
+            if rest == 0 {
+                break;
+            }
+            if self.regions[i].clients > 0.0 {
+                counts[i] += 1;
+                rest -= 1;
+            }
+        }
+        let mut out = Vec::with_capacity(workers);
+        for (region, &n) in counts.iter().enumerate() {
+            let eps = self.regions[region].endpoints.len();
+            out.extend((0..n).map(|k| Placement {
+                region,
+                endpoint: k % eps,
+            }));
+        }
+        out
+    }
+}
+
+/// Splits `host:port` (IPv6 as `[::1]:3306`); `None` if the port is missing or not a number.
+pub fn split_host_port(s: &str) -> Option<(String, u16)> {
+    let (host, port) = s.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return None;
+    }
+    Some((host.to_owned(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topo(weights: &[f64]) -> Topology {
+        Topology {
+            name: "t".into(),
+            description: None,
+            regions: weights
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| Region {
+                    name: format!("r{i}"),
+                    endpoints: vec!["127.0.0.1:1".into(), "127.0.0.1:2".into()],
+                    netns: None,
+                    clients: w,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn placement_follows_weights_and_round_robins_endpoints() {
+        let p = topo(&[2.0, 1.0]).place(9);
+        assert_eq!(p.iter().filter(|p| p.region == 0).count(), 6);
+        assert_eq!(p.iter().filter(|p| p.region == 1).count(), 3);
+        let r0: Vec<usize> = p.iter().filter(|p| p.region == 0).map(|p| p.endpoint).collect();
+        assert_eq!(r0, vec![0, 1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn placement_gives_remainders_and_skips_zero_weight() {
+        let p = topo(&[1.0, 1.0, 1.0]).place(20);
+        let counts: Vec<usize> = (0..3).map(|r| p.iter().filter(|p| p.region == r).count()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), 20);
+        assert!(counts.iter().all(|&c| c == 6 || c == 7));
+        let p = topo(&[0.0, 1.0]).place(5);
+        assert!(p.iter().all(|p| p.region == 1));
+    }
+
+    #[test]
+    fn parses_file_and_rejects_bad_endpoint() {
+        let t: Topology = toml::from_str(
+            "name='x'\n[[region]]\nname='A'\nendpoints=['10.1.1.2:3306']\nnetns='ns-a'\n",
+        )
+        .unwrap();
+        assert_eq!(t.regions[0].netns.as_deref(), Some("ns-a"));
+        assert!(t.validate("f").is_ok());
+        let mut bad = t.clone();
+        bad.regions[0].endpoints = vec!["nohost".into()];
+        let e = bad.validate("f.toml").unwrap_err().to_string();
+        assert!(e.contains("f.toml") && e.contains("nohost"), "{e}");
+    }
+
+    #[test]
+    fn splits_host_port() {
+        assert_eq!(split_host_port("h:3306"), Some(("h".into(), 3306)));
+        assert_eq!(split_host_port("[::1]:4000"), Some(("::1".into(), 4000)));
+        assert_eq!(split_host_port("h"), None);
+        assert_eq!(split_host_port(":1"), None);
+    }
+}
