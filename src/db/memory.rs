@@ -1,0 +1,387 @@
+//! The embedded in-process store: a real concurrent ordered map (so scans work), the zero
+//! set-up default backend. It measures the engine's own ceiling, and with an injected service
+//! time (`memory.latency`) or a stall (`memory.stall`) it is the reference for measurement
+//! accuracy tests: the truth is known.
+
+use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, ServerInfo};
+use crate::generator::Rng;
+use crate::topology::Placement;
+use parking_lot::RwLock;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const SHARDS: usize = 64;
+
+type Shard = RwLock<BTreeMap<Box<str>, Vec<Vec<u8>>>>;
+
+/// Injected service time per operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Latency {
+    None,
+    Fixed(Duration),
+    /// Uniform between the bounds.
+    Uniform(Duration, Duration),
+    /// Exponential with this mean.
+    Exponential(Duration),
+}
+
+impl Latency {
+    /// Parses `500us`, `uniform:100us..2ms`, `exp:1ms` (humantime durations).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let d = |t: &str| {
+            humantime::parse_duration(t.trim()).map_err(|e| format!("bad duration {t:?}: {e}"))
+        };
+        if let Some(rest) = s.strip_prefix("uniform:") {
+            let (a, b) = rest
+                .split_once("..")
+                .ok_or_else(|| format!("expected uniform:MIN..MAX, got {s:?}"))?;
+            let (a, b) = (d(a)?, d(b)?);
+            if a > b {
+                return Err(format!("uniform bounds reversed in {s:?}"));
+            }
+            Ok(Latency::Uniform(a, b))
+        } else if let Some(rest) = s.strip_prefix("exp:") {
+            Ok(Latency::Exponential(d(rest)?))
+        } else if s.trim() == "0" || s.trim().is_empty() {
+            Ok(Latency::None)
+        } else {
+            Ok(Latency::Fixed(d(s)?))
+        }
+    }
+
+    fn draw(&self, rng: &mut Rng) -> Duration {
+        match *self {
+            Latency::None => Duration::ZERO,
+            Latency::Fixed(d) => d,
+            Latency::Uniform(a, b) => a + (b - a).mul_f64(rng.next_f64()),
+            Latency::Exponential(m) => m.mul_f64(-(1.0 - rng.next_f64()).ln()),
+        }
+    }
+}
+
+/// A window during which every operation waits (a simulated server stall).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stall {
+    /// Offset from the store's creation.
+    pub at: Duration,
+    pub length: Duration,
+}
+
+impl Stall {
+    /// Parses `LENGTH@AT`, e.g. `1s@5s`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (len, at) = s
+            .split_once('@')
+            .ok_or_else(|| format!("expected LENGTH@AT (e.g. 1s@5s), got {s:?}"))?;
+        let p = |t: &str| humantime::parse_duration(t.trim()).map_err(|e| format!("{t:?}: {e}"));
+        Ok(Stall {
+            at: p(at)?,
+            length: p(len)?,
+        })
+    }
+}
+
+/// The shared store.
+pub struct MemoryDb {
+    shards: Box<[Shard]>,
+    field_count: usize,
+    latency: Latency,
+    stall: Option<Stall>,
+    created: Instant,
+    conn_seq: AtomicU64,
+}
+
+impl MemoryDb {
+    pub fn new(field_count: usize, latency: Latency, stall: Option<Stall>) -> Self {
+        MemoryDb {
+            shards: (0..SHARDS).map(|_| RwLock::new(BTreeMap::new())).collect(),
+            field_count,
+            latency,
+            stall,
+            created: Instant::now(),
+            conn_seq: AtomicU64::new(0),
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Shard {
+        // FNV-1a over the key: keys are spread evenly whatever their prefix.
+        let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+        for &b in key.as_bytes() {
+            h = (h ^ b as u64).wrapping_mul(1_099_511_628_211);
+        }
+        &self.shards[(h as usize) % SHARDS]
+    }
+
+    pub fn len(&self) -> u64 {
+        self.shards.iter().map(|s| s.read().len() as u64).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn put(&self, key: &str, values: &[Vec<u8>], mode: LoadMode) -> Result<bool, DbError> {
+        let mut shard = self.shard(key).write();
+        if let Some(existing) = shard.get_mut(key) {
+            return match mode {
+                LoadMode::Strict => Err(DbError::new(
+                    ErrorClass::Fatal,
+                    Some(1062),
+                    format!("Duplicate entry '{key}' for key 'PRIMARY'"),
+                )),
+                LoadMode::Ignore => Ok(false),
+                LoadMode::Replace => {
+                    copy_fields(existing, values);
+                    Ok(true)
+                }
+            };
+        }
+        shard.insert(key.into(), values.to_vec());
+        Ok(true)
+    }
+}
+
+fn copy_fields(dst: &mut [Vec<u8>], src: &[Vec<u8>]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        d.clear();
+        d.extend_from_slice(s);
+    }
+}
+
+/// The `Db` handle the runner uses: an `Arc` so connections can hold the store.
+#[derive(Clone)]
+pub struct MemoryHandle(pub Arc<MemoryDb>);
+
+impl Db for MemoryHandle {
+    type Conn = MemoryConn;
+
+    async fn connect(&self, _placement: Placement) -> Result<MemoryConn, DbError> {
+        let seq = self.0.conn_seq.fetch_add(1, Ordering::Relaxed);
+        Ok(MemoryConn {
+            db: self.0.clone(),
+            rng: Rng::new(0x6d656d, seq),
+        })
+    }
+}
+
+/// A worker's connection to the memory store.
+pub struct MemoryConn {
+    db: Arc<MemoryDb>,
+    rng: Rng,
+}
+
+impl MemoryConn {
+    /// Waits out the injected service time and any stall.
+    async fn service(&mut self) {
+        let mut wait = self.db.latency.draw(&mut self.rng);
+        if let Some(stall) = self.db.stall {
+            let now = self.db.created.elapsed();
+            if now >= stall.at && now < stall.at + stall.length {
+                wait += stall.at + stall.length - now;
+            }
+        }
+        if !wait.is_zero() {
+            precise_sleep(wait).await;
+        }
+    }
+}
+
+/// Sleeps `d` with microsecond precision: tokio's timer has millisecond ticks, so the last
+/// millisecond is spent yielding to other tasks until the deadline.
+pub async fn precise_sleep(d: Duration) {
+    let deadline = Instant::now() + d;
+    if d > Duration::from_millis(2) {
+        tokio::time::sleep(d - Duration::from_millis(2)).await;
+    }
+    while Instant::now() < deadline {
+        tokio::task::yield_now().await;
+    }
+}
+
+impl Conn for MemoryConn {
+    async fn read(&mut self, key: &str, fields: FieldSet, out: &mut Record) -> Result<bool, DbError> {
+        self.service().await;
+        let shard = self.db.shard(key).read();
+        let Some(rec) = shard.get(key) else {
+            return Ok(false);
+        };
+        match fields {
+            FieldSet::All => copy_fields(&mut out.fields, rec),
+            FieldSet::One(i) => {
+                out.fields[i].clear();
+                out.fields[i].extend_from_slice(&rec[i]);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn update(&mut self, key: &str, fields: &[usize], values: &[Vec<u8>]) -> Result<bool, DbError> {
+        self.service().await;
+        let mut shard = self.db.shard(key).write();
+        let Some(rec) = shard.get_mut(key) else {
+            return Ok(false);
+        };
+        for (&f, v) in fields.iter().zip(values) {
+            rec[f].clear();
+            rec[f].extend_from_slice(v);
+        }
+        Ok(true)
+    }
+
+    async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        self.service().await;
+        self.db.put(key, values, LoadMode::Strict).map(|_| ())
+    }
+
+    async fn scan(&mut self, start: &str, count: usize, _fields: FieldSet) -> Result<usize, DbError> {
+        self.service().await;
+        // Each shard holds an ordered slice of the keys: take the first `count` of each at or
+        // after `start`, then the first `count` of their union.
+        let mut keys: Vec<Box<str>> = Vec::new();
+        for shard in self.db.shards.iter() {
+            let shard = shard.read();
+            keys.extend(shard.range::<str, _>((Bound::Included(start), Bound::Unbounded)).take(count).map(|(k, _)| k.clone()));
+        }
+        keys.sort_unstable();
+        Ok(keys.len().min(count))
+    }
+
+    async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        self.service().await;
+        Ok(self.db.shard(key).write().remove(key).is_some())
+    }
+
+    async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+        self.service().await;
+        let mut written = 0;
+        for i in 0..batch.len() {
+            let (key, values) = batch.row(i);
+            if values.len() != self.db.field_count {
+                return Err(DbError::fatal(format!(
+                    "row has {} fields, table has {}",
+                    values.len(),
+                    self.db.field_count
+                )));
+            }
+            written += self.db.put(key, values, mode)? as u64;
+        }
+        Ok(written)
+    }
+
+    async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
+        if drop {
+            self.db.shards.iter().for_each(|s| s.write().clear());
+        }
+        Ok(())
+    }
+
+    async fn count_rows(&mut self) -> Result<u64, DbError> {
+        Ok(self.db.len())
+    }
+
+    async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
+        Ok(ServerInfo {
+            kind: "memory".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(db: &MemoryHandle) -> MemoryConn {
+        futures_lite(db.connect(Placement { region: 0, endpoint: 0 })).unwrap()
+    }
+
+    /// Runs a future that never waits on a timer to completion.
+    fn futures_lite<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn row(v: &str) -> Vec<Vec<u8>> {
+        vec![v.as_bytes().to_vec(), b"x".to_vec()]
+    }
+
+    #[test]
+    fn crud_and_scan_in_key_order() {
+        let db = MemoryHandle(Arc::new(MemoryDb::new(2, Latency::None, None)));
+        let mut c = conn(&db);
+        futures_lite(async {
+            for k in ["user3", "user1", "user2", "user5"] {
+                c.insert(k, &row(k)).await.unwrap();
+            }
+            let e = c.insert("user1", &row("again")).await.unwrap_err();
+            assert_eq!((e.class, e.code), (ErrorClass::Fatal, Some(1062)));
+            let mut out = Record::with_fields(2);
+            assert!(c.read("user2", FieldSet::All, &mut out).await.unwrap());
+            assert_eq!(out.fields[0], b"user2");
+            assert!(!c.read("user9", FieldSet::All, &mut out).await.unwrap());
+            assert!(c.update("user2", &[1], &[b"new".to_vec()]).await.unwrap());
+            c.read("user2", FieldSet::One(1), &mut out).await.unwrap();
+            assert_eq!(out.fields[1], b"new");
+            assert_eq!(c.scan("user2", 2, FieldSet::All).await.unwrap(), 2);
+            assert_eq!(c.scan("user4", 10, FieldSet::All).await.unwrap(), 1);
+            assert!(c.delete("user5").await.unwrap());
+            assert_eq!(c.scan("user4", 10, FieldSet::All).await.unwrap(), 0);
+            assert_eq!(c.count_rows().await.unwrap(), 3);
+        });
+    }
+
+    #[test]
+    fn batch_modes() {
+        let db = MemoryHandle(Arc::new(MemoryDb::new(2, Latency::None, None)));
+        let mut c = conn(&db);
+        let batch = InsertBatch {
+            keys: vec!["a".into(), "b".into()],
+            values: [row("1"), row("2")].concat(),
+        };
+        futures_lite(async {
+            assert_eq!(c.insert_batch(&batch, LoadMode::Strict).await.unwrap(), 2);
+            assert!(c.insert_batch(&batch, LoadMode::Strict).await.is_err());
+            assert_eq!(c.insert_batch(&batch, LoadMode::Ignore).await.unwrap(), 0);
+            assert_eq!(c.insert_batch(&batch, LoadMode::Replace).await.unwrap(), 2);
+        });
+    }
+
+    #[test]
+    fn latency_specs_parse() {
+        assert_eq!(Latency::parse("500us").unwrap(), Latency::Fixed(Duration::from_micros(500)));
+        assert_eq!(
+            Latency::parse("uniform:1ms..2ms").unwrap(),
+            Latency::Uniform(Duration::from_millis(1), Duration::from_millis(2))
+        );
+        assert!(Latency::parse("uniform:2ms..1ms").is_err());
+        assert!(Latency::parse("fast").is_err());
+        assert_eq!(
+            Stall::parse("1s@5s").unwrap(),
+            Stall { at: Duration::from_secs(5), length: Duration::from_secs(1) }
+        );
+        assert!(Stall::parse("1s").is_err());
+    }
+
+    #[test]
+    fn injected_latency_is_precise() {
+        let db = MemoryHandle(Arc::new(MemoryDb::new(
+            2,
+            Latency::Fixed(Duration::from_micros(3_300)),
+            None,
+        )));
+        let mut c = conn(&db);
+        let took = futures_lite(async {
+            let t = Instant::now();
+            c.delete("none").await.unwrap();
+            t.elapsed()
+        });
+        assert!(took >= Duration::from_micros(3_300), "{took:?}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The storage interface the workers drive: one `Db` per run (shared by all client threads),
+//! one `Conn` per worker, opened on the worker's own thread (inside its region's namespace).
+
+pub mod memory;
+
+use crate::topology::Placement;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// How a failed operation should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorClass {
+    /// Conflict or deadlock: the transaction was rolled back and can safely be retried.
+    Retryable,
+    /// The server or region cannot serve now (timeouts, no quorum, lost connection): back off.
+    Unavailable,
+    /// The connection broke during a write: it may or may not have been applied.
+    UnknownOutcome,
+    /// Retrying will not help (syntax, missing table, auth, duplicate key): stops the run.
+    Fatal,
+}
+
+impl ErrorClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Retryable => "retryable",
+            ErrorClass::Unavailable => "unavailable",
+            ErrorClass::UnknownOutcome => "unknown_outcome",
+            ErrorClass::Fatal => "fatal",
+        }
+    }
+}
+
+/// A failed database call, classified. `message` never contains a password.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct DbError {
+    pub class: ErrorClass,
+    /// Server (or client library) error code, e.g. 1213 or 2013.
+    pub code: Option<u32>,
+    pub message: String,
+}
+
+impl DbError {
+    pub fn new(class: ErrorClass, code: Option<u32>, message: impl Into<String>) -> Self {
+        DbError {
+            class,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self::new(ErrorClass::Fatal, None, message)
+    }
+}
+
+/// The table shape every backend works with (from the workload properties).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Schema {
+    pub table: String,
+    /// Field (column) names, `fieldnameprefix` + index.
+    pub fields: Vec<String>,
+    /// Maximum bytes per field.
+    pub field_length: usize,
+}
+
+/// Which fields a read or scan returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSet {
+    All,
+    One(usize),
+}
+
+/// A reusable buffer a read fills: one byte vector per field (unrequested fields are left empty).
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub fields: Vec<Vec<u8>>,
+}
+
+impl Record {
+    pub fn with_fields(n: usize) -> Self {
+        Record {
+            fields: vec![Vec::new(); n],
+        }
+    }
+}
+
+/// What a load does with keys that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadMode {
+    /// A duplicate key is an error.
+    #[default]
+    Strict,
+    /// Existing rows are kept; the skipped count is reported.
+    Ignore,
+    /// Existing rows are overwritten.
+    Replace,
+}
+
+/// Rows for one multi-row insert: `keys[i]` with field values `values[i*fields..(i+1)*fields]`.
+#[derive(Debug, Clone, Default)]
+pub struct InsertBatch {
+    pub keys: Vec<String>,
+    pub values: Vec<Vec<u8>>,
+}
+
+impl InsertBatch {
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn row(&self, i: usize) -> (&str, &[Vec<u8>]) {
+        let n = self.values.len() / self.keys.len().max(1);
+        (&self.keys[i], &self.values[i * n..(i + 1) * n])
+    }
+}
+
+/// What the server says it is; recorded in the results.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ServerInfo {
+    /// "memory", "tidb", "mariadb", "mysql".
+    pub kind: String,
+    pub version: String,
+    /// Galera: whether wsrep is on, and the cluster size seen at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub galera_cluster_size: Option<u32>,
+    /// Other facts worth keeping (TiDB session variables, isolation level, ...).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub details: std::collections::BTreeMap<String, String>,
+}
+
+/// A backend: shared by all client threads; hands out per-worker connections.
+pub trait Db: Send + Sync + 'static {
+    type Conn: Conn + 'static;
+    /// Opens the connection a worker at `placement` uses for its whole life.
+    fn connect(&self, placement: Placement) -> impl Future<Output = Result<Self::Conn, DbError>>;
+}
+
+/// One worker's connection. Futures need not be `Send`: a worker stays on its client thread.
+pub trait Conn {
+    /// Reads `key` into `out`; `Ok(false)` if there is no such row.
+    fn read(
+        &mut self,
+        key: &str,
+        fields: FieldSet,
+        out: &mut Record,
+    ) -> impl Future<Output = Result<bool, DbError>>;
+    /// Sets `fields[i]` to `values[i]`; `Ok(false)` if there is no such row.
+    fn update(
+        &mut self,
+        key: &str,
+        fields: &[usize],
+        values: &[Vec<u8>],
+    ) -> impl Future<Output = Result<bool, DbError>>;
+    /// Inserts one row with all fields.
+    fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> impl Future<Output = Result<(), DbError>>;
+    /// Reads up to `count` rows from `start` in key order; returns how many.
+    fn scan(
+        &mut self,
+        start: &str,
+        count: usize,
+        fields: FieldSet,
+    ) -> impl Future<Output = Result<usize, DbError>>;
+    /// Deletes `key`; `Ok(false)` if there was no such row.
+    fn delete(&mut self, key: &str) -> impl Future<Output = Result<bool, DbError>>;
+    /// Inserts a batch; returns the rows actually written (fewer in `Ignore` mode).
+    fn insert_batch(
+        &mut self,
+        batch: &InsertBatch,
+        mode: LoadMode,
+    ) -> impl Future<Output = Result<u64, DbError>>;
+    /// Creates the table if missing (dropping it first if `drop`).
+    fn create_schema(&mut self, drop: bool) -> impl Future<Output = Result<(), DbError>>;
+    /// Rows in the table (for `--verify` and checks).
+    fn count_rows(&mut self) -> impl Future<Output = Result<u64, DbError>>;
+    /// What the server is.
+    fn server_info(&mut self) -> impl Future<Output = Result<ServerInfo, DbError>>;
+}

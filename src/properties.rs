@@ -1,0 +1,355 @@
+//! YCSB workload files (Java `.properties` syntax) and `-p key=value` overrides, each value
+//! remembering where it came from so that errors can name `file:line` or the flag.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where a property value was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, line: usize },
+    /// `-p key=value` on the command line.
+    Flag,
+    /// A named command-line option that maps onto a property (e.g. `--threads`).
+    Option(&'static str),
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Origin::Flag => write!(f, "-p flag"),
+            Origin::Option(name) => write!(f, "{name} option"),
+            Origin::Default => write!(f, "default"),
+        }
+    }
+}
+
+/// A bad workload file, flag or value. Messages name the key and where it was set.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read workload file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("-p {arg:?}: expected key=value")]
+    BadOverride { arg: String },
+    #[error("{origin}: {key}={value:?}: {reason}")]
+    Invalid {
+        key: String,
+        value: String,
+        origin: Origin,
+        reason: String,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One value and its origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// The merged property set: files in order, then overrides (later wins).
+#[derive(Debug, Clone, Default)]
+pub struct Properties {
+    map: BTreeMap<String, Property>,
+}
+
+impl Properties {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a workload file; its values override earlier ones.
+    pub fn load_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.parse(&text, path)
+    }
+
+    /// Parses properties text as read from `path`.
+    pub fn parse(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let first = i + 1;
+            let mut logical = lines[i].trim_start().to_owned();
+            i += 1;
+            if logical.starts_with('#') || logical.starts_with('!') || logical.is_empty() {
+                continue;
+            }
+            // An odd number of trailing backslashes continues the line.
+            while ends_with_continuation(&logical) {
+                logical.pop();
+                if i >= lines.len() {
+                    break;
+                }
+                logical.push_str(lines[i].trim_start());
+                i += 1;
+            }
+            let (key, value) = split_key_value(&logical).map_err(|message| ConfigError::Syntax {
+                path: path.to_owned(),
+                line: first,
+                message,
+            })?;
+            if key.is_empty() {
+                return Err(ConfigError::Syntax {
+                    path: path.to_owned(),
+                    line: first,
+                    message: "empty key".into(),
+                });
+            }
+            self.map.insert(
+                key,
+                Property {
+                    value,
+                    origin: Origin::File {
+                        path: path.to_owned(),
+                        line: first,
+                    },
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Applies `-p key=value`.
+    pub fn set_override(&mut self, arg: &str) -> Result<(), ConfigError> {
+        match arg.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                self.set(k.trim(), v.trim(), Origin::Flag);
+                Ok(())
+            }
+            _ => Err(ConfigError::BadOverride { arg: arg.into() }),
+        }
+    }
+
+    pub fn set(&mut self, key: &str, value: &str, origin: Origin) {
+        self.map.insert(
+            key.to_owned(),
+            Property {
+                value: value.to_owned(),
+                origin,
+            },
+        );
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Property> {
+        self.map.get(key)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Property)> {
+        self.map.iter()
+    }
+
+    /// The string value, or `default`.
+    pub fn str_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
+        self.map.get(key).map_or(default, |p| p.value.as_str())
+    }
+
+    /// The value parsed as `T`, or `default`; a value that does not parse is an error naming
+    /// the key, the value and where it was set.
+    pub fn parse_or<T: FromStr>(&self, key: &str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(p) => p.value.trim().parse::<T>().map_err(|e| self.invalid(key, e.to_string())),
+        }
+    }
+
+    /// A boolean (`true`/`false`, case-insensitive, as Java's `Boolean.parseBoolean` but strict).
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(p) => match p.value.trim().to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(self.invalid(key, "expected true or false".into())),
+            },
+        }
+    }
+
+    /// A duration: plain seconds (`60`, YCSB's unit) or humantime (`90s`, `2m`, `500ms`).
+    pub fn duration_secs_or(&self, key: &str, default: Duration) -> Result<Duration, ConfigError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(p) => parse_duration_secs(&p.value).map_err(|e| self.invalid(key, e)),
+        }
+    }
+
+    /// An error for `key`'s current value.
+    pub fn invalid(&self, key: &str, reason: String) -> ConfigError {
+        let (value, origin) = self
+            .map
+            .get(key)
+            .map_or((String::new(), Origin::Default), |p| (p.value.clone(), p.origin.clone()));
+        ConfigError::Invalid {
+            key: key.into(),
+            value,
+            origin,
+            reason,
+        }
+    }
+
+    /// Keys that are set but not in `known` (nor under a known prefix such as `mysql.`), with
+    /// where they were set, so typos like `readproprtion` are visible.
+    pub fn unknown_keys(&self, known: &[&str], known_prefixes: &[&str]) -> Vec<(&str, &Origin)> {
+        self.map
+            .iter()
+            .filter(|(k, _)| {
+                !known.contains(&k.as_str()) && !known_prefixes.iter().any(|p| k.starts_with(p))
+            })
+            .map(|(k, p)| (k.as_str(), &p.origin))
+            .collect()
+    }
+}
+
+/// Parses `60` (seconds) or a humantime duration.
+pub fn parse_duration_secs(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+        return Err("expected a non-negative number of seconds".into());
+    }
+    humantime::parse_duration(s).map_err(|e| format!("expected seconds or a duration like 90s: {e}"))
+}
+
+fn ends_with_continuation(s: &str) -> bool {
+    s.chars().rev().take_while(|&c| c == '\\').count() % 2 == 1
+}
+
+/// Splits a logical line at the first unescaped `=`, `:` or white space, and unescapes both sides.
+fn split_key_value(line: &str) -> Result<(String, String), String> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '=' | ':' | ' ' | '\t' | '\x0c' => break,
+            _ => i += 1,
+        }
+    }
+    let key_end = i.min(chars.len());
+    let mut j = key_end;
+    while j < chars.len() && matches!(chars[j], ' ' | '\t' | '\x0c') {
+        j += 1;
+    }
+    if j < chars.len() && matches!(chars[j], '=' | ':') {
+        j += 1;
+        while j < chars.len() && matches!(chars[j], ' ' | '\t' | '\x0c') {
+            j += 1;
+        }
+    }
+    let key: String = chars[..key_end].iter().collect();
+    let value: String = chars[j..].iter().collect();
+    Ok((unescape(&key)?, unescape(&value)?))
+}
+
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = it.by_ref().take(4).collect();
+                let code = u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("bad \\u escape \\u{hex}"))?;
+                out.push(code);
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Properties {
+        let mut p = Properties::new();
+        p.parse(text, Path::new("w.properties")).unwrap();
+        p
+    }
+
+    #[test]
+    fn java_properties_syntax() {
+        let p = parse(
+            "# comment\n! other comment\n  recordcount=1000\nfieldcount : 5\ntable usertable2\n\
+             workload=site.ycsb.workloads.CoreWorkload\nlong = a,\\\n    b,\\\n    c\nesc=x\\=y\\u0041\n\
+             empty=\n",
+        );
+        assert_eq!(p.str_or("recordcount", ""), "1000");
+        assert_eq!(p.str_or("fieldcount", ""), "5");
+        assert_eq!(p.str_or("table", ""), "usertable2");
+        assert_eq!(p.str_or("long", ""), "a,b,c");
+        assert_eq!(p.str_or("esc", ""), "x=yA");
+        assert_eq!(p.str_or("empty", "d"), "");
+        assert_eq!(
+            p.get("long").unwrap().origin,
+            Origin::File { path: "w.properties".into(), line: 7 }
+        );
+    }
+
+    #[test]
+    fn overrides_win_and_errors_name_origin() {
+        let mut p = parse("recordcount=10\nreadproportion=abc\n");
+        p.set_override("recordcount=20").unwrap();
+        assert_eq!(p.parse_or::<u64>("recordcount", 0).unwrap(), 20);
+        let e = p.parse_or::<f64>("readproportion", 0.0).unwrap_err().to_string();
+        assert!(e.starts_with("w.properties:2: readproportion=\"abc\""), "{e}");
+        assert!(p.set_override("novalue").is_err());
+        assert!(p.set_override("=x").is_err());
+        p.set_override("operationcount=x").unwrap();
+        let e = p.parse_or::<u64>("operationcount", 0).unwrap_err().to_string();
+        assert!(e.starts_with("-p flag: operationcount"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_and_durations() {
+        let p = parse("readproprtion=0.5\nmysql.host=x\nrecordcount=1\n");
+        let unknown = p.unknown_keys(&["recordcount"], &["mysql."]);
+        assert_eq!(unknown.len(), 1);
+        assert_eq!(unknown[0].0, "readproprtion");
+        assert_eq!(parse_duration_secs("60").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration_secs("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration_secs("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration_secs("-1").is_err());
+        assert!(parse_duration_secs("soon").is_err());
+    }
+}
