@@ -2,6 +2,14 @@
 
 pub mod netns;
 pub mod properties;
+pub mod report;
+pub mod results;
+pub mod runner;
 pub mod topology;
+pub mod workload;
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod db;
 pub mod generator;
+pub mod measure;

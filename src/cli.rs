@@ -1,0 +1,111 @@
+//! Command-line structure (clap derive). No logic here: `app` turns these into a `RunConfig`.
+
+use crate::report::RunFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// geobench: YCSB-compatible benchmark for MySQL-protocol databases (TiDB, MySQL, MariaDB),
+/// built to measure what a multi-region deployment costs compared to a single region.
+#[derive(Debug, Parser)]
+#[command(name = "geobench", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load records into the table (YCSB load phase).
+    Load(PhaseArgs),
+    /// Run the workload's operation mix (YCSB run phase).
+    Run(PhaseArgs),
+}
+
+/// Which backend to drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// The embedded in-process store (no set-up; measures geobench itself).
+    Memory,
+}
+
+/// Options shared by `load` and `run`.
+#[derive(Debug, Args, Clone)]
+pub struct PhaseArgs {
+    /// YCSB workload file (Java properties); repeatable, later files win.
+    #[arg(short = 'P', long = "workload", value_name = "FILE")]
+    pub workload_files: Vec<PathBuf>,
+    /// Property override `key=value`; repeatable, wins over files.
+    #[arg(short = 'p', long = "prop", value_name = "KEY=VALUE")]
+    pub props: Vec<String>,
+    /// Backend (property `db`); default memory.
+    #[arg(long)]
+    pub db: Option<Backend>,
+    /// Client workers (property `threadcount`).
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// Open loop at this many operations per second over all workers (property `target`);
+    /// latency is then also measured from each operation's intended start.
+    #[arg(long)]
+    pub target: Option<f64>,
+    /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`).
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Warm-up excluded from the results, e.g. `10s` (property `warmuptime`).
+    #[arg(short = 'w', long, value_name = "DURATION")]
+    pub warmup: Option<String>,
+    /// Print a status line per interval (YCSB `-s`) instead of a progress bar.
+    #[arg(short = 's', long)]
+    pub status: bool,
+    /// Status interval, e.g. `10s` (property `status.interval`).
+    #[arg(long, value_name = "DURATION")]
+    pub status_interval: Option<String>,
+    /// No live status at all.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write the results JSON here.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "ycsb,table")]
+    pub format: Vec<RunFormat>,
+    /// Seed of the workers' random generators (property `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Load: drop and recreate the table first.
+    #[arg(long)]
+    pub drop: bool,
+    /// Load: afterwards, check the row count (and values, with dataintegrity) .
+    #[arg(long)]
+    pub verify: bool,
+}
+
+/// Rewrites YCSB's single-dash long options (`-threads 8`, `-target 100`, `-load`) into
+/// ours, so command lines copied from YCSB keep working.
+pub fn ycsb_compatible_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| match a.as_str() {
+            "-threads" => "--threads".into(),
+            "-target" => "--target".into(),
+            "-db" => "--db".into(),
+            _ => a,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ycsb_style_command_lines() {
+        let args = ycsb_compatible_args(
+            ["geobench", "run", "-P", "workloads/workloada", "-p", "recordcount=10", "-threads", "8", "-s"]
+                .map(String::from),
+        );
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Run(a) = cli.command else { panic!("not run") };
+        assert_eq!(a.threads, Some(8));
+        assert!(a.status);
+        assert_eq!(a.props, vec!["recordcount=10"]);
+    }
+}

@@ -1,0 +1,45 @@
+//! Per-interval snapshots: what each status interval saw (throughput, percentiles, errors),
+//! computed from the interval's merged measurements when the interval closes.
+
+use super::Measurements;
+use crate::results::IntervalOp;
+use crate::workload::Operation;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One interval of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Seconds since the start of the phase (warm-up included).
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Part of the warm-up: excluded from the totals.
+    pub warmup: bool,
+    /// Operations completed (ok, failed, not found).
+    pub operations: u64,
+    /// Successful operations per second.
+    pub throughput: f64,
+    /// Failed attempts (every error, including retried ones).
+    pub errors: u64,
+    pub ops: BTreeMap<Operation, IntervalOp>,
+}
+
+impl Interval {
+    pub fn from_measurements(m: &Measurements, start_s: f64, end_s: f64, warmup: bool) -> Self {
+        let secs = (end_s - start_s).max(1e-9);
+        let ops: BTreeMap<Operation, IntervalOp> = Operation::ALL
+            .iter()
+            .filter(|&&op| m.op(op).completed() > 0)
+            .map(|&op| (op, IntervalOp::from_stats(m.op(op))))
+            .collect();
+        Interval {
+            start_s,
+            end_s,
+            warmup,
+            operations: m.completed(),
+            throughput: m.operations_ok as f64 / secs,
+            errors: m.errors.values().map(|c| c.count).sum(),
+            ops,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! A terminal table of one run: per operation counts, throughput and latency percentiles.
+
+use super::human_us;
+use crate::results::{LoopMode, Results};
+use tabled::settings::Style;
+use tabled::{Table, Tabled};
+
+#[derive(Tabled)]
+struct Row {
+    #[tabled(rename = "operation")]
+    op: String,
+    ok: u64,
+    failed: u64,
+    #[tabled(rename = "ops/s")]
+    rate: String,
+    mean: String,
+    p50: String,
+    p95: String,
+    p99: String,
+    #[tabled(rename = "p99.9")]
+    p999: String,
+    max: String,
+}
+
+/// Renders the table with a header line (what ran, for how long, how fast).
+pub fn render(r: &Results) -> String {
+    let mut rows = Vec::new();
+    for (op, o) in &r.ops {
+        let latency = r.latency(*op).copied().unwrap_or_default();
+        rows.push(Row {
+            op: op.label().to_owned(),
+            ok: o.ok,
+            failed: o.failed,
+            rate: format!("{:.1}", o.ok as f64 / r.duration_s),
+            mean: human_us(latency.mean_us),
+            p50: human_us(latency.p50_us),
+            p95: human_us(latency.p95_us),
+            p99: human_us(latency.p99_us),
+            p999: human_us(latency.p999_us),
+            max: human_us(latency.max_us),
+        });
+    }
+    let mode = match r.loop_mode {
+        LoopMode::Closed => "closed loop, service time".to_owned(),
+        LoopMode::Open { target_ops_per_s } => {
+            format!("open loop at {target_ops_per_s} ops/s, latency from intended start")
+        }
+    };
+    let mut out = format!(
+        "{} {:?} on {} {}: {} workers, {:.1} s, {:.1} ops/s ({mode})\n",
+        r.tool, r.phase, r.server.kind, r.server.version, r.workers, r.duration_s, r.throughput
+    );
+    out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
+    out.push('\n');
+    for reg in &r.regions {
+        out.push_str(&format!(
+            "region {}: {} workers, {:.1} ops/s\n",
+            reg.name, reg.workers, reg.throughput
+        ));
+    }
+    for e in &r.errors {
+        out.push_str(&format!(
+            "errors: {} {} code {}: {} ({})\n",
+            e.operation.label(),
+            e.class.as_str(),
+            e.code.map_or("-".into(), |c| c.to_string()),
+            e.count,
+            e.samples.first().map_or("", |s| s.as_str())
+        ));
+    }
+    if let Some(reason) = &r.stop_reason {
+        out.push_str(&format!("stopped early: {reason}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    #[test]
+    fn table_shows_each_operation() {
+        let r = fixtures::results(&[100, 200, 300], &[2000], 1.0);
+        let t = render(&r);
+        assert!(t.contains("READ") && t.contains("UPDATE"), "{t}");
+        assert!(t.contains("200us") && t.contains("2.0ms"), "{t}");
+        assert!(t.contains("4.0 ops/s"), "{t}");
+    }
+}

@@ -1,0 +1,376 @@
+//! `Results`: everything one run (one load, or one run step of a sweep) produced, as one serde
+//! struct. Reports are pure functions of it; it carries the effective configuration and a
+//! schema version so comparisons can refuse apples-to-oranges, and each operation's full
+//! histogram (HdrHistogram V2+DEFLATE, base64) so that runs can be merged exactly later.
+
+use crate::config::{Phase, RunConfig};
+use crate::db::{ErrorClass, ServerInfo};
+use crate::measure::timeseries::Interval;
+use crate::measure::{Measurements, OpStats, new_histogram};
+use crate::workload::Operation;
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Bumped whenever a field changes meaning.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Latency figures in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub mean_us: f64,
+    pub stdev_us: f64,
+    pub min_us: f64,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p95_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub p9999_us: f64,
+    pub max_us: f64,
+}
+
+impl LatencySummary {
+    /// From a histogram in nanoseconds; `None` if it is empty.
+    pub fn from_histogram(h: &Histogram<u64>) -> Option<Self> {
+        if h.is_empty() {
+            return None;
+        }
+        let us = |ns: u64| ns as f64 / 1000.0;
+        Some(LatencySummary {
+            count: h.len(),
+            mean_us: h.mean() / 1000.0,
+            stdev_us: h.stdev() / 1000.0,
+            min_us: us(h.min()),
+            p50_us: us(h.value_at_quantile(0.50)),
+            p90_us: us(h.value_at_quantile(0.90)),
+            p95_us: us(h.value_at_quantile(0.95)),
+            p99_us: us(h.value_at_quantile(0.99)),
+            p999_us: us(h.value_at_quantile(0.999)),
+            p9999_us: us(h.value_at_quantile(0.9999)),
+            max_us: us(h.max()),
+        })
+    }
+
+    /// The named percentile ("p50", "p99", "p99.9", "max", "mean").
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "mean" => self.mean_us,
+            "min" => self.min_us,
+            "p50" => self.p50_us,
+            "p90" => self.p90_us,
+            "p95" => self.p95_us,
+            "p99" => self.p99_us,
+            "p99.9" | "p999" => self.p999_us,
+            "p99.99" | "p9999" => self.p9999_us,
+            "max" => self.max_us,
+            _ => return None,
+        })
+    }
+}
+
+/// One operation kind over the measured phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpSummary {
+    /// Successful operations.
+    pub ok: u64,
+    pub failed: u64,
+    pub not_found: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub integrity_failures: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_skipped: u64,
+    /// Service time of successful operations (closed loop: the latency).
+    pub latency: Option<LatencySummary>,
+    /// Open loop: completion minus intended start (coordinated-omission corrected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended: Option<LatencySummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_latency: Option<LatencySummary>,
+    /// Base64 HdrHistogram V2+DEFLATE, nanoseconds.
+    pub histogram: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_histogram: Option<String>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// Per-interval figures of one operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalOp {
+    pub ok: u64,
+    pub failed: u64,
+    pub mean_us: f64,
+    pub p50_us: f64,
+    pub p95_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub max_us: f64,
+}
+
+impl IntervalOp {
+    pub fn from_stats(s: &OpStats) -> Self {
+        let l = LatencySummary::from_histogram(&s.ok).unwrap_or_default();
+        IntervalOp {
+            ok: s.ok.len(),
+            failed: s.failed.len(),
+            mean_us: l.mean_us,
+            p50_us: l.p50_us,
+            p95_us: l.p95_us,
+            p99_us: l.p99_us,
+            p999_us: l.p999_us,
+            max_us: l.max_us,
+        }
+    }
+}
+
+/// Errors of one (operation, class, code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorSummary {
+    pub operation: Operation,
+    pub class: ErrorClass,
+    pub code: Option<u32>,
+    /// Failed attempts.
+    pub count: u64,
+    /// The first few messages.
+    pub samples: Vec<String>,
+}
+
+/// Figures of one region's workers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionSummary {
+    pub name: String,
+    pub workers: usize,
+    pub operations: u64,
+    pub throughput: f64,
+    pub ops: BTreeMap<Operation, OpSummary>,
+}
+
+/// Closed loop (each worker sends when the last reply came) or open loop (fixed schedule).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum LoopMode {
+    Closed,
+    Open { target_ops_per_s: f64 },
+}
+
+/// One load or run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub schema_version: u32,
+    /// `geobench X.Y.Z`.
+    pub tool: String,
+    pub phase: Phase,
+    pub config: RunConfig,
+    pub server: ServerInfo,
+    /// Start of the measured phase (after warm-up), RFC 3339 UTC.
+    pub started_at: String,
+    /// Measured time (warm-up excluded), seconds.
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    /// Stopped by Ctrl-C (or a fatal error) before its end.
+    pub interrupted: bool,
+    /// Why the run stopped early, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    pub loop_mode: LoopMode,
+    pub workers: usize,
+    /// Operations completed in the measured phase (ok, failed, not found).
+    pub operations: u64,
+    /// Successful operations per second (load: rows per second).
+    pub throughput: f64,
+    /// Operations in flight when the run was cut off at the drain deadline.
+    pub abandoned: u64,
+    pub ops: BTreeMap<Operation, OpSummary>,
+    pub errors: Vec<ErrorSummary>,
+    pub intervals: Vec<Interval>,
+    pub regions: Vec<RegionSummary>,
+}
+
+/// A results file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot read results file {path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a geobench results file: {message}")]
+    Parse {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("{path}: schema_version {found} is not supported (this geobench reads {SCHEMA_VERSION})")]
+    Version {
+        path: std::path::PathBuf,
+        found: u32,
+    },
+    #[error("bad histogram in results: {0}")]
+    Histogram(String),
+}
+
+impl Results {
+    pub fn read(path: &Path) -> Result<Self, ResultsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ResultsError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        match v.get("schema_version").and_then(|s| s.as_u64()) {
+            Some(n) if n as u32 == SCHEMA_VERSION => {}
+            Some(n) => {
+                return Err(ResultsError::Version {
+                    path: path.to_owned(),
+                    found: n as u32,
+                });
+            }
+            None => {
+                return Err(ResultsError::Parse {
+                    path: path.to_owned(),
+                    message: "no schema_version".into(),
+                });
+            }
+        }
+        serde_json::from_value(v).map_err(|e| ResultsError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Writes pretty JSON atomically (temp file + rename), so a crash never leaves half a file.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::rename(tmp, path)
+    }
+
+    /// The summary to use for `op`'s latency: intended-start in open loop, service otherwise.
+    pub fn latency(&self, op: Operation) -> Option<&LatencySummary> {
+        let s = self.ops.get(&op)?;
+        s.intended.as_ref().or(s.latency.as_ref())
+    }
+
+    /// Every successful operation's latency merged (intended-start in open loop): the
+    /// "overall" row of reports.
+    pub fn overall_latency(&self) -> Result<Option<LatencySummary>, ResultsError> {
+        let mut total = new_histogram();
+        for s in self.ops.values() {
+            let enc = s.intended_histogram.as_ref().unwrap_or(&s.histogram);
+            let h = decode_histogram(enc)?;
+            total.add(&h).map_err(|e| ResultsError::Histogram(e.to_string()))?;
+        }
+        Ok(LatencySummary::from_histogram(&total))
+    }
+
+    /// Successful operations in the measured phase.
+    pub fn ok_operations(&self) -> u64 {
+        self.ops.values().map(|s| s.ok).sum()
+    }
+
+    /// Failed operations / all completed, in the measured phase.
+    pub fn error_rate(&self) -> f64 {
+        let failed: u64 = self.ops.values().map(|s| s.failed).sum();
+        if self.operations == 0 { 0.0 } else { failed as f64 / self.operations as f64 }
+    }
+}
+
+/// Summaries of every operation that happened.
+pub fn op_summaries(m: &Measurements) -> BTreeMap<Operation, OpSummary> {
+    Operation::ALL
+        .iter()
+        .filter(|&&op| m.op(op).completed() > 0)
+        .map(|&op| {
+            let s = m.op(op);
+            let intended = LatencySummary::from_histogram(&s.intended);
+            (
+                op,
+                OpSummary {
+                    ok: s.ok.len(),
+                    failed: s.failed.len(),
+                    not_found: s.not_found,
+                    integrity_failures: s.integrity_failures,
+                    rows: s.rows,
+                    rows_skipped: s.rows_skipped,
+                    latency: LatencySummary::from_histogram(&s.ok),
+                    failed_latency: LatencySummary::from_histogram(&s.failed),
+                    histogram: encode_histogram(&s.ok),
+                    intended_histogram: intended.map(|_| encode_histogram(&s.intended)),
+                    intended,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Error tallies sorted by count (largest first).
+pub fn error_summaries(m: &Measurements) -> Vec<ErrorSummary> {
+    let mut v: Vec<ErrorSummary> = m
+        .errors
+        .iter()
+        .map(|(&(operation, class, code), c)| ErrorSummary {
+            operation,
+            class,
+            code,
+            count: c.count,
+            samples: c.samples.clone(),
+        })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.operation.cmp(&b.operation)));
+    v
+}
+
+pub fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut buf = Vec::new();
+    // Serializing into a Vec cannot fail for a valid histogram.
+    let _ = V2DeflateSerializer::new().serialize(h, &mut buf);
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
+pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, ResultsError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+    let mut h: Histogram<u64> = Deserializer::new()
+        .deserialize(&mut &bytes[..])
+        .map_err(|e| ResultsError::Histogram(format!("{e:?}")))?;
+    h.auto(true);
+    Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_round_trip_and_summaries() {
+        let mut m = Measurements::default();
+        for v in 1..=1000u64 {
+            m.record_ok(Operation::Read, v * 1000, None);
+        }
+        let ops = op_summaries(&m);
+        let read = &ops[&Operation::Read];
+        let l = read.latency.unwrap();
+        assert_eq!(l.count, 1000);
+        assert!((l.p50_us - 500.0).abs() <= 0.5, "{}", l.p50_us);
+        assert!((l.p99_us - 990.0).abs() <= 1.0, "{}", l.p99_us);
+        assert!(read.intended.is_none());
+        let h = decode_histogram(&read.histogram).unwrap();
+        assert_eq!(h.len(), 1000);
+        assert_eq!(h.value_at_quantile(0.5), m.op(Operation::Read).ok.value_at_quantile(0.5));
+        assert!(decode_histogram("not base64!").is_err());
+    }
+}

@@ -1,0 +1,278 @@
+//! The hot loop: choose an operation, call the connection, record. One loop for every pacing
+//! mode; it owns its workload state and records into its client thread's measurements (same
+//! thread, no lock). Retries are bounded and their time counts in the operation's latency.
+
+use super::Shared;
+use super::rate::LocalBudget;
+use crate::config::RetryPolicy;
+use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode};
+use crate::measure::Measurements;
+use crate::workload::{Operation, WorkerWorkload};
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What a worker needs besides its connection and workload.
+pub struct WorkerCtx {
+    pub shared: Arc<Shared>,
+    pub meas: Rc<RefCell<Measurements>>,
+    pub retry: RetryPolicy,
+}
+
+/// Operations between forced yields to the thread's other tasks.
+const YIELD_EVERY: u32 = 64;
+
+/// The result of one successful attempt.
+enum Done {
+    Ok { rows: u64 },
+    NotFound,
+}
+
+/// One attempt of `op` on the key and values already prepared in `wl`.
+async fn attempt<C: Conn>(
+    op: Operation,
+    conn: &mut C,
+    wl: &mut WorkerWorkload,
+    fields: FieldSet,
+    scan_len: usize,
+) -> Result<Done, DbError> {
+    let found = match op {
+        Operation::Read => conn.read(&wl.key, fields, &mut wl.record).await?,
+        Operation::Update | Operation::ReadModifyWrite => {
+            conn.update(&wl.key, &wl.fields, &wl.values[..wl.fields.len()]).await?
+        }
+        Operation::Insert => {
+            conn.insert(&wl.key, &wl.values[..wl.fields.len()]).await?;
+            true
+        }
+        Operation::Scan => {
+            let rows = conn.scan(&wl.key, scan_len, fields).await?;
+            return Ok(Done::Ok { rows: rows as u64 });
+        }
+        Operation::Delete => conn.delete(&wl.key).await?,
+        Operation::InsertBatch => unreachable!("batches go through insert_batch"),
+    };
+    Ok(if found { Done::Ok { rows: 0 } } else { Done::NotFound })
+}
+
+impl WorkerCtx {
+    /// Runs `op` with bounded retries, tallying every failed attempt.
+    async fn with_retries<C: Conn>(
+        &self,
+        op: Operation,
+        conn: &mut C,
+        wl: &mut WorkerWorkload,
+        fields: FieldSet,
+        scan_len: usize,
+    ) -> Result<Done, DbError> {
+        let mut tries = 0;
+        loop {
+            match attempt(op, conn, wl, fields, scan_len).await {
+                Ok(d) => return Ok(d),
+                Err(e) => {
+                    self.meas.borrow_mut().record_attempt_error(op, &e);
+                    let retryable = matches!(e.class, ErrorClass::Retryable | ErrorClass::Unavailable);
+                    match self.retry.next_delay(tries) {
+                        Some(d) if retryable && !self.shared.stopping() => {
+                            // Up to +50% jitter so that retries of many workers spread out.
+                            let jitter = d.mul_f64(wl.rng().next_f64() * 0.5);
+                            tokio::time::sleep(d + jitter).await;
+                            tries += 1;
+                        }
+                        _ => {
+                            if e.class == ErrorClass::Fatal {
+                                self.shared.fail(&e);
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a finished operation that started at `start` (intended start `intended`);
+    /// `top` for the operation the mix chose, not for the parts of a read-modify-write.
+    fn record(&self, op: Operation, start: Instant, intended: Option<Instant>, r: &Result<Done, DbError>, top: bool) {
+        let end = Instant::now();
+        let ns = |t: Instant| end.saturating_duration_since(t).as_nanos() as u64;
+        let mut m = self.meas.borrow_mut();
+        if top {
+            m.count_operation(matches!(r, Ok(Done::Ok { .. })));
+        }
+        match r {
+            Ok(Done::Ok { rows }) => {
+                m.record_ok(op, ns(start), intended.map(ns));
+                m.op_mut(op).rows += rows;
+            }
+            Ok(Done::NotFound) => m.record_not_found(op),
+            Err(_) => m.record_failed(op, ns(start)),
+        }
+    }
+
+    /// Run phase: operations until the budget is spent or the run is stopped.
+    pub async fn run<C: Conn>(&self, mut conn: C, mut wl: WorkerWorkload) {
+        let shared = &*self.shared;
+        let mut budget = LocalBudget::new(&shared.budget, &shared.warming);
+        let mut since_yield = 0u32;
+        while !shared.stopping() && budget.take() {
+            // A backend that never waits (the memory store) would otherwise starve the other
+            // tasks of this thread, the interval flusher among them.
+            since_yield += 1;
+            if since_yield == YIELD_EVERY {
+                since_yield = 0;
+                tokio::task::yield_now().await;
+            }
+            let intended = match &shared.schedule {
+                Some(s) => {
+                    let t = s.next_slot();
+                    tokio::time::sleep_until(t.into()).await;
+                    Some(t)
+                }
+                None => None,
+            };
+            let op = wl.next_operation();
+            let start = Instant::now();
+            match op {
+                Operation::Insert => {
+                    let keynum = wl.next_insert_key();
+                    wl.build_insert();
+                    let r = self.with_retries(op, &mut conn, &mut wl, FieldSet::All, 0).await;
+                    // As YCSB: acknowledged even when it failed, so readers do not wait forever.
+                    wl.acknowledge_insert(keynum);
+                    self.record(op, start, intended, &r, true);
+                }
+                Operation::ReadModifyWrite => {
+                    if !wl.choose_key() {
+                        let mut m = self.meas.borrow_mut();
+                        m.record_not_found(op);
+                        m.count_operation(false);
+                        continue;
+                    }
+                    let fields = wl.read_fields();
+                    let r = self.with_retries(Operation::Read, &mut conn, &mut wl, fields, 0).await;
+                    self.check_integrity(&mut wl, fields, &r);
+                    self.record(Operation::Read, start, intended, &r, false);
+                    let r = match r {
+                        Ok(Done::Ok { .. }) => {
+                            let t = Instant::now();
+                            wl.build_update();
+                            let u = self.with_retries(op, &mut conn, &mut wl, fields, 0).await;
+                            self.record(Operation::Update, t, None, &u, false);
+                            u
+                        }
+                        other => other,
+                    };
+                    self.record(op, start, intended, &r, true);
+                }
+                _ => {
+                    if !wl.choose_key() {
+                        let mut m = self.meas.borrow_mut();
+                        m.record_not_found(op);
+                        m.count_operation(false);
+                        continue;
+                    }
+                    let (fields, scan_len) = match op {
+                        Operation::Read => (wl.read_fields(), 0),
+                        Operation::Scan => (wl.read_fields(), wl.scan_length()),
+                        Operation::Update => {
+                            wl.build_update();
+                            (FieldSet::All, 0)
+                        }
+                        _ => (FieldSet::All, 0),
+                    };
+                    let r = self.with_retries(op, &mut conn, &mut wl, fields, scan_len).await;
+                    if op == Operation::Read {
+                        self.check_integrity(&mut wl, fields, &r);
+                    }
+                    self.record(op, start, intended, &r, true);
+                }
+            }
+        }
+    }
+
+    fn check_integrity(&self, wl: &mut WorkerWorkload, fields: FieldSet, r: &Result<Done, DbError>) {
+        if matches!(r, Ok(Done::Ok { .. })) && !wl.verify_read(fields) {
+            self.meas.borrow_mut().op_mut(Operation::Read).integrity_failures += 1;
+        }
+    }
+
+    /// Load phase: inserts key numbers `range` in batches of `batch_size`.
+    pub async fn load<C: Conn>(
+        &self,
+        mut conn: C,
+        mut wl: WorkerWorkload,
+        range: Range<u64>,
+        batch_size: usize,
+        mode: LoadMode,
+    ) {
+        let shared = &*self.shared;
+        let mut next = range.start;
+        let mut batch = InsertBatch::default();
+        while next < range.end && !shared.stopping() {
+            tokio::task::yield_now().await;
+            let intended = shared.schedule.as_ref().map(|s| s.next_slot());
+            if let Some(t) = intended {
+                tokio::time::sleep_until(t.into()).await;
+            }
+            let n = (range.end - next).min(batch_size as u64);
+            let start = Instant::now();
+            let r = if batch_size == 1 {
+                wl.set_key(next);
+                wl.build_insert();
+                self.with_retries(Operation::Insert, &mut conn, &mut wl, FieldSet::All, 0)
+                    .await
+                    .map(|_| 1)
+            } else {
+                batch.keys.clear();
+                batch.values.clear();
+                for k in next..next + n {
+                    wl.set_key(k);
+                    wl.build_insert();
+                    batch.keys.push(wl.key.clone());
+                    batch.values.extend(wl.write_values().iter().cloned());
+                }
+                self.insert_batch(&mut conn, &batch, mode).await
+            };
+            let op = if batch_size == 1 { Operation::Insert } else { Operation::InsertBatch };
+            let done = r.as_ref().map(|_| Done::Ok { rows: 0 }).map_err(Clone::clone);
+            self.record(op, start, intended, &done, true);
+            if let Ok(written) = r {
+                let mut m = self.meas.borrow_mut();
+                let s = m.op_mut(op);
+                s.rows += written;
+                s.rows_skipped += n - written;
+            } else if shared.stopping() {
+                break;
+            }
+            next += n;
+        }
+    }
+
+    async fn insert_batch<C: Conn>(&self, conn: &mut C, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+        let mut tries = 0;
+        loop {
+            match conn.insert_batch(batch, mode).await {
+                Ok(n) => return Ok(n),
+                Err(e) => {
+                    self.meas.borrow_mut().record_attempt_error(Operation::InsertBatch, &e);
+                    match self.retry.next_delay(tries) {
+                        Some(d) if e.class == ErrorClass::Retryable && !self.shared.stopping() => {
+                            tokio::time::sleep(d).await;
+                            tries += 1;
+                        }
+                        _ => {
+                            if e.class == ErrorClass::Fatal {
+                                self.shared.fail(&e);
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+

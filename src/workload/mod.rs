@@ -1,0 +1,406 @@
+//! YCSB CoreWorkload semantics: which operation comes next, which key and fields it touches,
+//! and the values it writes. `Workload` is built once per run (it holds the shared insert
+//! counter and precomputed generator state); each worker takes its own `WorkerWorkload`.
+
+pub mod keys;
+pub mod values;
+
+use crate::config::{KeyDistribution, LengthDistribution, WorkloadConfig};
+use crate::db::{FieldSet, Record};
+use crate::generator::{
+    AcknowledgedCounter, Discrete, Exponential, Hotspot, Rng, ScrambledZipfian, Sequential,
+    SkewedLatest, Uniform, ZIPFIAN_CONSTANT, Zipfian,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A measured operation kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+pub enum Operation {
+    Read,
+    Update,
+    Insert,
+    Scan,
+    ReadModifyWrite,
+    Delete,
+    /// One multi-row insert of the load phase.
+    InsertBatch,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 7] = [
+        Operation::Read,
+        Operation::Update,
+        Operation::Insert,
+        Operation::Scan,
+        Operation::ReadModifyWrite,
+        Operation::Delete,
+        Operation::InsertBatch,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// YCSB's label (`READ`, `READ-MODIFY-WRITE`, ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            Operation::Read => "READ",
+            Operation::Update => "UPDATE",
+            Operation::Insert => "INSERT",
+            Operation::Scan => "SCAN",
+            Operation::ReadModifyWrite => "READ-MODIFY-WRITE",
+            Operation::Delete => "DELETE",
+            Operation::InsertBatch => "INSERT-BATCH",
+        }
+    }
+}
+
+/// How keys are chosen, with its per-worker generator state.
+#[derive(Debug, Clone)]
+enum KeyChooser {
+    Uniform(Uniform),
+    Scrambled(ScrambledZipfian),
+    Zipfian(Zipfian),
+    Latest(SkewedLatest),
+    Hotspot(Hotspot),
+    Sequential(Sequential),
+    Exponential(Exponential),
+}
+
+#[derive(Debug, Clone)]
+enum LengthChooser {
+    Constant(usize),
+    Uniform(Uniform),
+    Zipfian(Zipfian),
+}
+
+impl LengthChooser {
+    fn new(dist: LengthDistribution, min: usize, max: usize) -> Self {
+        match dist {
+            LengthDistribution::Constant => LengthChooser::Constant(max),
+            LengthDistribution::Uniform => LengthChooser::Uniform(Uniform::new(min as u64, max as u64)),
+            LengthDistribution::Zipfian => {
+                LengthChooser::Zipfian(Zipfian::new(min as u64, max as u64, ZIPFIAN_CONSTANT))
+            }
+        }
+    }
+
+    #[inline]
+    fn next(&mut self, rng: &mut Rng) -> usize {
+        match self {
+            LengthChooser::Constant(n) => *n,
+            LengthChooser::Uniform(u) => u.next(rng) as usize,
+            LengthChooser::Zipfian(z) => z.next(rng) as usize,
+        }
+    }
+}
+
+/// The run's workload: configuration plus state shared by all workers.
+pub struct Workload {
+    pub config: WorkloadConfig,
+    /// Insert key numbers; readers only pick keys below its acknowledged limit.
+    pub inserts: Arc<AcknowledgedCounter>,
+    ops: Discrete<Operation>,
+    keys: KeyChooser,
+    field_lengths: LengthChooser,
+    scan_lengths: LengthChooser,
+    field_names: Vec<String>,
+}
+
+impl Workload {
+    /// Builds the generators once (a Zipfian's zeta over many items is O(n): workers clone it).
+    pub fn new(config: WorkloadConfig) -> Self {
+        let c = &config;
+        let inserts = Arc::new(AcknowledgedCounter::new(c.record_count));
+        let m = c.mix;
+        let ops = Discrete::new(&[
+            (m.read, Operation::Read),
+            (m.update, Operation::Update),
+            (m.insert, Operation::Insert),
+            (m.scan, Operation::Scan),
+            (m.read_modify_write, Operation::ReadModifyWrite),
+            (m.delete, Operation::Delete),
+        ])
+        .expect("validated: proportions sum to more than 0");
+        let last = (c.insert_start + c.insert_count).max(1) - 1;
+        let lo = c.insert_start.min(last);
+        let keys = match c.request_distribution {
+            KeyDistribution::Uniform => KeyChooser::Uniform(Uniform::new(lo, last)),
+            KeyDistribution::Zipfian => {
+                // As CoreWorkload: cover the keys expected to be inserted during the run too.
+                let new_keys = (c.operation_count as f64 * m.insert * 2.0) as u64;
+                KeyChooser::Scrambled(ScrambledZipfian::new(lo, last + new_keys))
+            }
+            KeyDistribution::TrueZipfian { theta } => {
+                KeyChooser::Zipfian(Zipfian::new(lo, last, theta))
+            }
+            KeyDistribution::Latest => KeyChooser::Latest(SkewedLatest::new(inserts.clone())),
+            KeyDistribution::Hotspot {
+                data_fraction,
+                opn_fraction,
+            } => KeyChooser::Hotspot(Hotspot::new(lo, last, data_fraction, opn_fraction)),
+            KeyDistribution::Sequential => KeyChooser::Sequential(Sequential::new(lo, last)),
+            KeyDistribution::Exponential { percentile, frac } => KeyChooser::Exponential(
+                Exponential::new(percentile, c.record_count as f64 * frac),
+            ),
+        };
+        Workload {
+            ops,
+            keys,
+            field_lengths: LengthChooser::new(
+                c.field_length_distribution,
+                c.min_field_length,
+                c.field_length,
+            ),
+            scan_lengths: LengthChooser::new(
+                c.scan_length_distribution,
+                c.min_scan_length,
+                c.max_scan_length,
+            ),
+            field_names: c.field_names(),
+            inserts,
+            config,
+        }
+    }
+
+    /// Worker `id`'s state, seeded from (seed, id).
+    pub fn worker(&self, seed: u64, id: u64) -> WorkerWorkload {
+        let n = self.config.field_count;
+        WorkerWorkload {
+            rng: Rng::new(seed, id),
+            ops: self.ops.clone(),
+            keys: self.keys.clone(),
+            field_lengths: self.field_lengths.clone(),
+            scan_lengths: self.scan_lengths.clone(),
+            inserts: self.inserts.clone(),
+            config: self.config.clone(),
+            field_names: self.field_names.clone(),
+            key: String::with_capacity(32),
+            values: vec![Vec::with_capacity(self.config.field_length); n],
+            fields: Vec::with_capacity(n),
+            record: Record::with_fields(n),
+            expected: Vec::with_capacity(self.config.field_length),
+        }
+    }
+}
+
+/// One worker's generators and reusable buffers: the hot loop allocates nothing once these
+/// have grown to size.
+pub struct WorkerWorkload {
+    rng: Rng,
+    ops: Discrete<Operation>,
+    keys: KeyChooser,
+    field_lengths: LengthChooser,
+    scan_lengths: LengthChooser,
+    inserts: Arc<AcknowledgedCounter>,
+    config: WorkloadConfig,
+    field_names: Vec<String>,
+    /// The current key.
+    pub key: String,
+    /// Values to write: `values[i]` goes to field `fields[i]`.
+    pub values: Vec<Vec<u8>>,
+    pub fields: Vec<usize>,
+    /// What the last read returned.
+    pub record: Record,
+    expected: Vec<u8>,
+}
+
+impl WorkerWorkload {
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
+    #[inline]
+    pub fn next_operation(&mut self) -> Operation {
+        self.ops.next(&mut self.rng)
+    }
+
+    /// Chooses an existing key (never one whose insert is unacknowledged) into `self.key`.
+    /// `false` if no key exists yet.
+    pub fn choose_key(&mut self) -> bool {
+        let Some(last) = self.inserts.last_value() else {
+            return false;
+        };
+        let keynum = loop {
+            let k = match &mut self.keys {
+                KeyChooser::Uniform(g) => g.next(&mut self.rng),
+                KeyChooser::Scrambled(g) => g.next(&mut self.rng),
+                KeyChooser::Zipfian(g) => g.next(&mut self.rng),
+                KeyChooser::Latest(g) => match g.next(&mut self.rng) {
+                    Some(k) => k,
+                    None => return false,
+                },
+                KeyChooser::Hotspot(g) => g.next(&mut self.rng),
+                KeyChooser::Sequential(g) => g.next(),
+                KeyChooser::Exponential(g) => match last.checked_sub(g.next(&mut self.rng)) {
+                    Some(k) => k,
+                    None => continue,
+                },
+            };
+            if k <= last {
+                break k;
+            }
+        };
+        self.config.keys.format_into(keynum, &mut self.key);
+        true
+    }
+
+    /// Takes the next insert key number and formats its key; acknowledge it when done.
+    pub fn next_insert_key(&mut self) -> u64 {
+        let n = self.inserts.next_value();
+        self.config.keys.format_into(n, &mut self.key);
+        n
+    }
+
+    pub fn acknowledge_insert(&self, keynum: u64) {
+        self.inserts.acknowledge(keynum);
+    }
+
+    /// Formats the key of `keynum` (load phase) into `self.key`.
+    pub fn set_key(&mut self, keynum: u64) {
+        self.config.keys.format_into(keynum, &mut self.key);
+    }
+
+    /// Which fields a read returns.
+    pub fn read_fields(&mut self) -> FieldSet {
+        if self.config.read_all_fields {
+            FieldSet::All
+        } else {
+            FieldSet::One(self.rng.below(self.config.field_count as u64) as usize)
+        }
+    }
+
+    /// Fills `fields`/`values` for an update (one random field, or all with writeallfields).
+    pub fn build_update(&mut self) {
+        self.fields.clear();
+        if self.config.write_all_fields {
+            self.fields.extend(0..self.config.field_count);
+        } else {
+            self.fields.push(self.rng.below(self.config.field_count as u64) as usize);
+        }
+        self.fill_values();
+    }
+
+    /// Fills `fields`/`values` with every field (insert).
+    pub fn build_insert(&mut self) {
+        self.fields.clear();
+        self.fields.extend(0..self.config.field_count);
+        self.fill_values();
+    }
+
+    fn fill_values(&mut self) {
+        for (i, &f) in self.fields.iter().enumerate() {
+            let buf = &mut self.values[i];
+            if self.config.data_integrity {
+                values::fill_deterministic(&self.key, &self.field_names[f], self.config.field_length, buf);
+            } else {
+                let len = self.field_lengths.next(&mut self.rng);
+                values::fill_random(&mut self.rng, buf, len);
+            }
+        }
+    }
+
+    /// The values to write, matching `fields`.
+    pub fn write_values(&self) -> &[Vec<u8>] {
+        &self.values[..self.fields.len()]
+    }
+
+    pub fn scan_length(&mut self) -> usize {
+        self.scan_lengths.next(&mut self.rng)
+    }
+
+    /// With dataintegrity: whether the last read returned the values written for `key`.
+    pub fn verify_read(&mut self, fields: FieldSet) -> bool {
+        if !self.config.data_integrity {
+            return true;
+        }
+        let check = |i: usize, this: &mut Self| {
+            values::fill_deterministic(
+                &this.key,
+                &this.field_names[i],
+                this.config.field_length,
+                &mut this.expected,
+            );
+            this.record.fields[i] == this.expected
+        };
+        match fields {
+            FieldSet::All => (0..self.config.field_count).all(|i| check(i, self)),
+            FieldSet::One(i) => check(i, self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::properties::Properties;
+    use std::path::Path;
+
+    fn workload(text: &str) -> Workload {
+        let mut p = Properties::new();
+        p.parse(text, Path::new("t")).unwrap();
+        Workload::new(WorkloadConfig::from_properties(&p).unwrap())
+    }
+
+    #[test]
+    fn operation_mix_follows_proportions() {
+        let w = workload("recordcount=100\nreadproportion=0.5\nupdateproportion=0.5\n");
+        let mut ww = w.worker(1, 0);
+        let reads = (0..10_000).filter(|_| ww.next_operation() == Operation::Read).count();
+        assert!((4_800..5_200).contains(&reads), "{reads}");
+    }
+
+    #[test]
+    fn keys_stay_within_acknowledged_inserts() {
+        for dist in ["uniform", "zipfian", "latest", "hotspot", "sequential", "exponential"] {
+            let w = workload(&format!(
+                "recordcount=100\noperationcount=1000\ninsertproportion=0.5\nreadproportion=0.5\n\
+                 requestdistribution={dist}\ninsertorder=ordered\n"
+            ));
+            let mut ww = w.worker(3, 0);
+            let pending = ww.next_insert_key();
+            assert_eq!(pending, 100);
+            for _ in 0..2_000 {
+                assert!(ww.choose_key());
+                let n: u64 = ww.key[4..].parse().unwrap();
+                assert!(n < 100, "{dist} chose unacknowledged key {n}");
+            }
+            ww.acknowledge_insert(pending);
+            let hit = (0..20_000).any(|_| {
+                ww.choose_key();
+                ww.key == "user100"
+            });
+            assert!(hit || dist == "uniform" || dist == "hotspot" || dist == "sequential", "{dist}");
+        }
+    }
+
+    #[test]
+    fn update_builds_one_or_all_fields_with_lengths() {
+        let w = workload("recordcount=10\nfieldlength=20\nfieldlengthdistribution=uniform\nminfieldlength=5\n");
+        let mut ww = w.worker(1, 0);
+        ww.build_update();
+        assert_eq!(ww.fields.len(), 1);
+        assert!((5..=20).contains(&ww.write_values()[0].len()));
+        let w = workload("recordcount=10\nwriteallfields=true\n");
+        let mut ww = w.worker(1, 0);
+        ww.build_update();
+        assert_eq!(ww.fields, (0..10).collect::<Vec<_>>());
+        assert!(ww.write_values().iter().all(|v| v.len() == 100));
+    }
+
+    #[test]
+    fn data_integrity_round_trip() {
+        let w = workload("recordcount=10\ndataintegrity=true\nfieldlength=30\n");
+        let mut ww = w.worker(1, 0);
+        ww.set_key(3);
+        ww.build_insert();
+        let written = ww.write_values().to_vec();
+        ww.record.fields = written;
+        assert!(ww.verify_read(FieldSet::All));
+        ww.record.fields[2][0] ^= 1;
+        assert!(!ww.verify_read(FieldSet::All));
+        assert!(ww.verify_read(FieldSet::One(1)));
+    }
+}
