@@ -5,6 +5,7 @@ pub mod properties;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod sweep;
 pub mod topology;
 pub mod workload;
 pub mod app;
