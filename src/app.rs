@@ -142,7 +142,8 @@ pub fn resolve(a: &PhaseArgs, phase: Phase, p: &Properties) -> Result<(RunConfig
         threads: client.threads,
         target: client.target,
         duration: client.duration,
-        warmup: client.warmup,
+        // A load has no warm-up: every row counts.
+        warmup: if phase == Phase::Load { std::time::Duration::ZERO } else { client.warmup },
         status_interval: client.status_interval,
         seed: client.seed,
         retry: client.retry,

@@ -2,7 +2,7 @@
 //! backend, validated once (errors name the key and `file:line` or flag) and serializable
 //! into the results so that every report says how it was made. Secrets are never kept here.
 
-use crate::properties::{ConfigError, Origin, Properties};
+use crate::properties::{ConfigError, Properties};
 use crate::workload::keys::{Compat, KeyFormat};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -493,7 +493,7 @@ pub fn warn_unknown(p: &Properties) {
         eprintln!("warning: {origin}: unknown property {key:?} (ignored; a typo?)");
     }
     if let Some(m) = p.get("measurementtype") {
-        if m.value.trim() != "hdrhistogram" && m.origin != Origin::Default {
+        if m.value.trim() != "hdrhistogram" {
             eprintln!(
                 "warning: {}: measurementtype={}: geobench always records HdrHistograms",
                 m.origin, m.value

@@ -15,7 +15,6 @@ pub enum Origin {
     Flag,
     /// A named command-line option that maps onto a property (e.g. `--threads`).
     Option(&'static str),
-    Default,
 }
 
 impl fmt::Display for Origin {
@@ -24,7 +23,6 @@ impl fmt::Display for Origin {
             Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
             Origin::Flag => write!(f, "-p flag"),
             Origin::Option(name) => write!(f, "{name} option"),
-            Origin::Default => write!(f, "default"),
         }
     }
 }
@@ -199,17 +197,16 @@ impl Properties {
         }
     }
 
-    /// An error for `key`'s current value.
+    /// An error for `key`'s current value (or its absence).
     pub fn invalid(&self, key: &str, reason: String) -> ConfigError {
-        let (value, origin) = self
-            .map
-            .get(key)
-            .map_or((String::new(), Origin::Default), |p| (p.value.clone(), p.origin.clone()));
-        ConfigError::Invalid {
-            key: key.into(),
-            value,
-            origin,
-            reason,
+        match self.map.get(key) {
+            Some(p) => ConfigError::Invalid {
+                key: key.into(),
+                value: p.value.clone(),
+                origin: p.origin.clone(),
+                reason,
+            },
+            None => ConfigError::Other(format!("{key}: {reason}")),
         }
     }
 

@@ -95,10 +95,10 @@ impl Shared {
 enum Msg {
     Ready,
     SetupFailed(DbError),
-    /// What a thread recorded during interval `epoch`.
-    Snapshot { thread: usize, epoch: u64, meas: Measurements },
+    /// What a thread recorded during interval `epoch`: `[measured, warm-up]`.
+    Snapshot { thread: usize, epoch: u64, meas: [Measurements; 2] },
     /// The thread's last measurements (for the current interval) and its abandoned ops.
-    Done { thread: usize, meas: Measurements, abandoned: u64 },
+    Done { thread: usize, meas: [Measurements; 2], abandoned: u64 },
 }
 
 /// What the coordinator tells client threads.
@@ -305,8 +305,8 @@ struct Coordinator {
     epoch: u64,
     /// Start time (since t0) of each interval, and the end of closed ones.
     boundaries: Vec<f64>,
-    /// Open interval accumulators by epoch, with the set of threads that reported.
-    pending: BTreeMap<u64, (Measurements, Vec<bool>)>,
+    /// Open interval accumulators by epoch.
+    pending: BTreeMap<u64, Measurements>,
     /// Per thread: epochs below this have been reported.
     reported_below: Vec<u64>,
     done: Vec<bool>,
@@ -345,20 +345,23 @@ impl Coordinator {
         self.warmup && epoch == 0
     }
 
-    fn add(&mut self, thread: usize, epoch: u64, meas: Measurements) {
+    /// Adds a thread's snapshot. Operations that started during warm-up go to the warm-up
+    /// interval; the others count, and go to the interval they were reported for (or the
+    /// first measured one, if they started just before the warm-up interval was closed).
+    fn add(&mut self, thread: usize, epoch: u64, [measured, warm]: [Measurements; 2]) {
         self.reported_below[thread] = self.reported_below[thread].max(epoch + 1);
-        if !self.is_warmup(epoch) {
-            self.total.merge(&meas);
-            self.regions[self.thread_region[thread]].merge(&meas);
+        self.total.merge(&measured);
+        self.regions[self.thread_region[thread]].merge(&measured);
+        self.rows += measured.ops.iter().map(|s| s.rows).sum::<u64>();
+        let measured_epoch = if self.is_warmup(epoch) { 1 } else { epoch };
+        self.pending_entry(measured_epoch).merge(&measured);
+        if self.warmup {
+            self.pending_entry(0).merge(&warm);
         }
-        self.rows += meas.ops.iter().map(|s| s.rows).sum::<u64>();
-        let threads = self.done.len();
-        let entry = self
-            .pending
-            .entry(epoch)
-            .or_insert_with(|| (Measurements::default(), vec![false; threads]));
-        entry.0.merge(&meas);
-        entry.1[thread] = true;
+    }
+
+    fn pending_entry(&mut self, epoch: u64) -> &mut Measurements {
+        self.pending.entry(epoch).or_default()
     }
 
     fn close_interval(&mut self, now: Instant) {
@@ -381,7 +384,7 @@ impl Coordinator {
             if !complete {
                 break;
             }
-            let (m, _) = self.pending.remove(&e).expect("present");
+            let m = self.pending.remove(&e).expect("present");
             let iv = Interval::from_measurements(
                 &m,
                 self.boundaries[e as usize],
@@ -515,7 +518,7 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         let Some(shared) = a.shared_slot.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
             return;
         };
-        let meas = Rc::new(RefCell::new(Measurements::default()));
+        let meas = Rc::new(RefCell::new([Measurements::default(), Measurements::default()]));
         let ctx = Rc::new(WorkerCtx {
             shared: shared.clone(),
             meas: meas.clone(),
@@ -544,7 +547,7 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
                     if now == u64::MAX {
                         break;
                     }
-                    let m = meas.borrow_mut().take();
+                    let m = std::mem::take(&mut *meas.borrow_mut());
                     let _ = tx.send(Msg::Snapshot { thread, epoch: now - 1, meas: m });
                     last = now;
                 }
@@ -569,7 +572,7 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
             }
         }
         flusher.abort();
-        let m = meas.borrow_mut().take();
+        let m = std::mem::take(&mut *meas.borrow_mut());
         let _ = a.tx.send(Msg::Done {
             thread: a.index,
             meas: m,

@@ -3,7 +3,6 @@
 //! it, so a stalled server cannot hide its stall (coordinated omission).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// A fixed-rate schedule shared by all workers: slot k starts at `start + k / rate`. Any free
@@ -79,23 +78,17 @@ impl Budget {
 pub struct LocalBudget<'a> {
     budget: &'a Budget,
     left: u64,
-    /// While set, operations are warm-up and do not count against the budget.
-    warming: &'a AtomicBool,
 }
 
 impl<'a> LocalBudget<'a> {
-    pub fn new(budget: &'a Budget, warming: &'a AtomicBool) -> Self {
-        LocalBudget {
-            budget,
-            left: 0,
-            warming,
-        }
+    pub fn new(budget: &'a Budget) -> Self {
+        LocalBudget { budget, left: 0 }
     }
 
-    /// Takes one operation; `false` when the budget is spent.
+    /// Takes one operation; `false` when the budget is spent. Warm-up operations are free.
     #[inline]
-    pub fn take(&mut self) -> bool {
-        if self.warming.load(Ordering::Relaxed) {
+    pub fn take(&mut self, warm: bool) -> bool {
+        if warm {
             return true;
         }
         if self.left == 0 {
@@ -125,12 +118,11 @@ mod tests {
     #[test]
     fn budget_hands_out_exactly_the_total() {
         let b = Budget::new(1000, 4);
-        let warming = AtomicBool::new(false);
-        let mut locals: Vec<LocalBudget> = (0..4).map(|_| LocalBudget::new(&b, &warming)).collect();
+        let mut locals: Vec<LocalBudget> = (0..4).map(|_| LocalBudget::new(&b)).collect();
         let mut taken = 0;
         'outer: loop {
             for l in locals.iter_mut() {
-                if !l.take() {
+                if !l.take(false) {
                     break 'outer;
                 }
                 taken += 1;
@@ -146,7 +138,6 @@ mod tests {
             n
         };
         assert_eq!(total, 1000);
-        warming.store(true, Ordering::Relaxed);
-        assert!(locals[0].take());
+        assert!(locals[0].take(true));
     }
 }

@@ -8,16 +8,18 @@ use crate::config::RetryPolicy;
 use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode};
 use crate::measure::Measurements;
 use crate::workload::{Operation, WorkerWorkload};
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// What a worker needs besides its connection and workload.
 pub struct WorkerCtx {
     pub shared: Arc<Shared>,
-    pub meas: Rc<RefCell<Measurements>>,
+    /// The thread's measurements: `[measured, warm-up]`, by when an operation started.
+    pub meas: Rc<RefCell<[Measurements; 2]>>,
     pub retry: RetryPolicy,
 }
 
@@ -58,6 +60,11 @@ async fn attempt<C: Conn>(
 }
 
 impl WorkerCtx {
+    /// The measurements an operation that started in (or after) warm-up records into.
+    fn m(&self, warm: bool) -> RefMut<'_, Measurements> {
+        RefMut::map(self.meas.borrow_mut(), |m| &mut m[warm as usize])
+    }
+
     /// Runs `op` with bounded retries, tallying every failed attempt.
     async fn with_retries<C: Conn>(
         &self,
@@ -66,13 +73,14 @@ impl WorkerCtx {
         wl: &mut WorkerWorkload,
         fields: FieldSet,
         scan_len: usize,
+        warm: bool,
     ) -> Result<Done, DbError> {
         let mut tries = 0;
         loop {
             match attempt(op, conn, wl, fields, scan_len).await {
                 Ok(d) => return Ok(d),
                 Err(e) => {
-                    self.meas.borrow_mut().record_attempt_error(op, &e);
+                    self.m(warm).record_attempt_error(op, &e);
                     let retryable = matches!(e.class, ErrorClass::Retryable | ErrorClass::Unavailable);
                     match self.retry.next_delay(tries) {
                         Some(d) if retryable && !self.shared.stopping() => {
@@ -95,10 +103,10 @@ impl WorkerCtx {
 
     /// Records a finished operation that started at `start` (intended start `intended`);
     /// `top` for the operation the mix chose, not for the parts of a read-modify-write.
-    fn record(&self, op: Operation, start: Instant, intended: Option<Instant>, r: &Result<Done, DbError>, top: bool) {
+    fn record(&self, op: Operation, start: Instant, intended: Option<Instant>, r: &Result<Done, DbError>, top: bool, warm: bool) {
         let end = Instant::now();
         let ns = |t: Instant| end.saturating_duration_since(t).as_nanos() as u64;
-        let mut m = self.meas.borrow_mut();
+        let mut m = self.m(warm);
         if top {
             m.count_operation(matches!(r, Ok(Done::Ok { .. })));
         }
@@ -115,9 +123,13 @@ impl WorkerCtx {
     /// Run phase: operations until the budget is spent or the run is stopped.
     pub async fn run<C: Conn>(&self, mut conn: C, mut wl: WorkerWorkload) {
         let shared = &*self.shared;
-        let mut budget = LocalBudget::new(&shared.budget, &shared.warming);
+        let mut budget = LocalBudget::new(&shared.budget);
         let mut since_yield = 0u32;
-        while !shared.stopping() && budget.take() {
+        loop {
+            let warm = shared.warming.load(Ordering::Relaxed);
+            if shared.stopping() || !budget.take(warm) {
+                break;
+            }
             // A backend that never waits (the memory store) would otherwise starve the other
             // tasks of this thread, the interval flusher among them.
             since_yield += 1;
@@ -139,37 +151,37 @@ impl WorkerCtx {
                 Operation::Insert => {
                     let keynum = wl.next_insert_key();
                     wl.build_insert();
-                    let r = self.with_retries(op, &mut conn, &mut wl, FieldSet::All, 0).await;
+                    let r = self.with_retries(op, &mut conn, &mut wl, FieldSet::All, 0, warm).await;
                     // As YCSB: acknowledged even when it failed, so readers do not wait forever.
                     wl.acknowledge_insert(keynum);
-                    self.record(op, start, intended, &r, true);
+                    self.record(op, start, intended, &r, true, warm);
                 }
                 Operation::ReadModifyWrite => {
                     if !wl.choose_key() {
-                        let mut m = self.meas.borrow_mut();
+                        let mut m = self.m(warm);
                         m.record_not_found(op);
                         m.count_operation(false);
                         continue;
                     }
                     let fields = wl.read_fields();
-                    let r = self.with_retries(Operation::Read, &mut conn, &mut wl, fields, 0).await;
-                    self.check_integrity(&mut wl, fields, &r);
-                    self.record(Operation::Read, start, intended, &r, false);
+                    let r = self.with_retries(Operation::Read, &mut conn, &mut wl, fields, 0, warm).await;
+                    self.check_integrity(&mut wl, fields, &r, warm);
+                    self.record(Operation::Read, start, intended, &r, false, warm);
                     let r = match r {
                         Ok(Done::Ok { .. }) => {
                             let t = Instant::now();
                             wl.build_update();
-                            let u = self.with_retries(op, &mut conn, &mut wl, fields, 0).await;
-                            self.record(Operation::Update, t, None, &u, false);
+                            let u = self.with_retries(op, &mut conn, &mut wl, fields, 0, warm).await;
+                            self.record(Operation::Update, t, None, &u, false, warm);
                             u
                         }
                         other => other,
                     };
-                    self.record(op, start, intended, &r, true);
+                    self.record(op, start, intended, &r, true, warm);
                 }
                 _ => {
                     if !wl.choose_key() {
-                        let mut m = self.meas.borrow_mut();
+                        let mut m = self.m(warm);
                         m.record_not_found(op);
                         m.count_operation(false);
                         continue;
@@ -183,19 +195,19 @@ impl WorkerCtx {
                         }
                         _ => (FieldSet::All, 0),
                     };
-                    let r = self.with_retries(op, &mut conn, &mut wl, fields, scan_len).await;
+                    let r = self.with_retries(op, &mut conn, &mut wl, fields, scan_len, warm).await;
                     if op == Operation::Read {
-                        self.check_integrity(&mut wl, fields, &r);
+                        self.check_integrity(&mut wl, fields, &r, warm);
                     }
-                    self.record(op, start, intended, &r, true);
+                    self.record(op, start, intended, &r, true, warm);
                 }
             }
         }
     }
 
-    fn check_integrity(&self, wl: &mut WorkerWorkload, fields: FieldSet, r: &Result<Done, DbError>) {
+    fn check_integrity(&self, wl: &mut WorkerWorkload, fields: FieldSet, r: &Result<Done, DbError>, warm: bool) {
         if matches!(r, Ok(Done::Ok { .. })) && !wl.verify_read(fields) {
-            self.meas.borrow_mut().op_mut(Operation::Read).integrity_failures += 1;
+            self.m(warm).op_mut(Operation::Read).integrity_failures += 1;
         }
     }
 
@@ -222,7 +234,7 @@ impl WorkerCtx {
             let r = if batch_size == 1 {
                 wl.set_key(next);
                 wl.build_insert();
-                self.with_retries(Operation::Insert, &mut conn, &mut wl, FieldSet::All, 0)
+                self.with_retries(Operation::Insert, &mut conn, &mut wl, FieldSet::All, 0, false)
                     .await
                     .map(|_| 1)
             } else {
@@ -238,9 +250,9 @@ impl WorkerCtx {
             };
             let op = if batch_size == 1 { Operation::Insert } else { Operation::InsertBatch };
             let done = r.as_ref().map(|_| Done::Ok { rows: 0 }).map_err(Clone::clone);
-            self.record(op, start, intended, &done, true);
+            self.record(op, start, intended, &done, true, false);
             if let Ok(written) = r {
-                let mut m = self.meas.borrow_mut();
+                let mut m = self.m(false);
                 let s = m.op_mut(op);
                 s.rows += written;
                 s.rows_skipped += n - written;
@@ -257,7 +269,7 @@ impl WorkerCtx {
             match conn.insert_batch(batch, mode).await {
                 Ok(n) => return Ok(n),
                 Err(e) => {
-                    self.meas.borrow_mut().record_attempt_error(Operation::InsertBatch, &e);
+                    self.m(false).record_attempt_error(Operation::InsertBatch, &e);
                     match self.retry.next_delay(tries) {
                         Some(d) if e.class == ErrorClass::Retryable && !self.shared.stopping() => {
                             tokio::time::sleep(d).await;
