@@ -8,7 +8,10 @@ use crate::db::{Db, DbError, LoadMode};
 use crate::properties::{ConfigError, Origin, Properties};
 use crate::report;
 use crate::results::Results;
-use crate::runner::{self, RunError, progress::{Progress, StatusMode}};
+use crate::runner::{
+    self, RunError,
+    progress::{Progress, StatusMode},
+};
 use crate::topology::Topology;
 use std::sync::Arc;
 
@@ -78,13 +81,21 @@ pub fn properties(a: &PhaseArgs) -> Result<Properties, ConfigError> {
     opt("target", a.target.map(|t| t.to_string()), "--target");
     opt("maxexecutiontime", a.duration.clone(), "--duration");
     opt("warmuptime", a.warmup.clone(), "--warmup");
-    opt("status.interval", a.status_interval.clone(), "--status-interval");
+    opt(
+        "status.interval",
+        a.status_interval.clone(),
+        "--status-interval",
+    );
     opt("seed", a.seed.map(|s| s.to_string()), "--seed");
     Ok(p)
 }
 
 /// Resolves the phase's configuration.
-pub fn resolve(a: &PhaseArgs, phase: Phase, p: &Properties) -> Result<(RunConfig, Backend), ConfigError> {
+pub fn resolve(
+    a: &PhaseArgs,
+    phase: Phase,
+    p: &Properties,
+) -> Result<(RunConfig, Backend), ConfigError> {
     let workload = WorkloadConfig::from_properties(p)?;
     let client = ClientSettings::from_properties(p)?;
     let backend = match (a.db, p.get("db")) {
@@ -96,12 +107,17 @@ pub fn resolve(a: &PhaseArgs, phase: Phase, p: &Properties) -> Result<(RunConfig
         },
     };
     if phase == Phase::Run && workload.record_count == 0 {
-        let uses_keys = workload.mix.read + workload.mix.update + workload.mix.scan
+        let uses_keys = workload.mix.read
+            + workload.mix.update
+            + workload.mix.scan
             + workload.mix.read_modify_write
             + workload.mix.delete
             > 0.0;
         if uses_keys {
-            return Err(p.invalid("recordcount", "the run reads existing keys: set recordcount > 0".into()));
+            return Err(p.invalid(
+                "recordcount",
+                "the run reads existing keys: set recordcount > 0".into(),
+            ));
         }
     }
     if phase == Phase::Run && client.duration.is_none() && workload.operation_count == 0 {
@@ -143,7 +159,11 @@ pub fn resolve(a: &PhaseArgs, phase: Phase, p: &Properties) -> Result<(RunConfig
         target: client.target,
         duration: client.duration,
         // A load has no warm-up: every row counts.
-        warmup: if phase == Phase::Load { std::time::Duration::ZERO } else { client.warmup },
+        warmup: if phase == Phase::Load {
+            std::time::Duration::ZERO
+        } else {
+            client.warmup
+        },
         status_interval: client.status_interval,
         seed: client.seed,
         retry: client.retry,
@@ -175,8 +195,16 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
         Backend::Memory => {
             let (latency, stall) = match &cfg.backend {
                 BackendConfig::Memory { latency, stall } => (
-                    latency.as_deref().map(Latency::parse).transpose().map_err(AppError::Setup)?,
-                    stall.as_deref().map(Stall::parse).transpose().map_err(AppError::Setup)?,
+                    latency
+                        .as_deref()
+                        .map(Latency::parse)
+                        .transpose()
+                        .map_err(AppError::Setup)?,
+                    stall
+                        .as_deref()
+                        .map(Stall::parse)
+                        .transpose()
+                        .map_err(AppError::Setup)?,
                 ),
                 _ => unreachable!("memory backend has memory config"),
             };
@@ -189,7 +217,12 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
                 // The store lives in this process: load the records first, unmeasured.
                 preload(&db, &cfg, status)?;
             }
-            run_phase(db, &cfg, &Topology::single_region(vec!["memory:0".into()]), status)?
+            run_phase(
+                db,
+                &cfg,
+                &Topology::single_region(vec!["memory:0".into()]),
+                status,
+            )?
         }
     };
     if let Some(path) = &a.out {
@@ -236,7 +269,12 @@ fn verify_load(r: &Results) -> Result<(), AppError> {
     Ok(())
 }
 
-fn run_phase<D: Db>(db: Arc<D>, cfg: &RunConfig, topology: &Topology, status: StatusMode) -> Result<Results, AppError> {
+fn run_phase<D: Db>(
+    db: Arc<D>,
+    cfg: &RunConfig,
+    topology: &Topology,
+    status: StatusMode,
+) -> Result<Results, AppError> {
     let label = match cfg.phase {
         Phase::Load => "load",
         Phase::Run => "run",
@@ -255,8 +293,17 @@ fn preload<D: Db>(db: &Arc<D>, cfg: &RunConfig, status: StatusMode) -> Result<()
     load.warmup = std::time::Duration::ZERO;
     load.target = None;
     load.batch_size = load.batch_size.max(100);
-    let quiet = if status == StatusMode::Off { StatusMode::Off } else { StatusMode::Lines };
-    let r = run_phase(db.clone(), &load, &Topology::single_region(vec!["memory:0".into()]), StatusMode::Off)?;
+    let quiet = if status == StatusMode::Off {
+        StatusMode::Off
+    } else {
+        StatusMode::Lines
+    };
+    let r = run_phase(
+        db.clone(),
+        &load,
+        &Topology::single_region(vec!["memory:0".into()]),
+        StatusMode::Off,
+    )?;
     if quiet != StatusMode::Off {
         eprintln!(
             "preloaded {} records into the in-process store in {:.1} s (not measured)",
@@ -265,4 +312,3 @@ fn preload<D: Db>(db: &Arc<D>, cfg: &RunConfig, status: StatusMode) -> Result<()
     }
     finish(r).map(|_| ())
 }
-

@@ -99,11 +99,23 @@ mod tests {
     #[test]
     fn parses_ycsb_style_command_lines() {
         let args = ycsb_compatible_args(
-            ["geobench", "run", "-P", "workloads/workloada", "-p", "recordcount=10", "-threads", "8", "-s"]
-                .map(String::from),
+            [
+                "geobench",
+                "run",
+                "-P",
+                "workloads/workloada",
+                "-p",
+                "recordcount=10",
+                "-threads",
+                "8",
+                "-s",
+            ]
+            .map(String::from),
         );
         let cli = Cli::try_parse_from(args).unwrap();
-        let Command::Run(a) = cli.command else { panic!("not run") };
+        let Command::Run(a) = cli.command else {
+            panic!("not run")
+        };
         assert_eq!(a.threads, Some(8));
         assert!(a.status);
         assert_eq!(a.props, vec!["recordcount=10"]);

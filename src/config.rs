@@ -16,11 +16,19 @@ pub enum KeyDistribution {
     /// YCSB's scrambled Zipfian (theta 0.99 over 10^10 items, hashed onto the key range).
     Zipfian,
     /// A true Zipfian over the actual key range with `zipfian.constant` as theta.
-    TrueZipfian { theta: f64 },
+    TrueZipfian {
+        theta: f64,
+    },
     Latest,
-    Hotspot { data_fraction: f64, opn_fraction: f64 },
+    Hotspot {
+        data_fraction: f64,
+        opn_fraction: f64,
+    },
     Sequential,
-    Exponential { percentile: f64, frac: f64 },
+    Exponential {
+        percentile: f64,
+        frac: f64,
+    },
 }
 
 /// How field (or scan) lengths are chosen.
@@ -245,7 +253,10 @@ impl WorkloadConfig {
             return Err(p.invalid("fieldlength", "must be at least 1".into()));
         }
         if min_field_length > field_length {
-            return Err(p.invalid("minfieldlength", format!("exceeds fieldlength={field_length}")));
+            return Err(p.invalid(
+                "minfieldlength",
+                format!("exceeds fieldlength={field_length}"),
+            ));
         }
         let field_length_distribution = length_distribution(p, "fieldlengthdistribution")?;
         let mix = OpMix {
@@ -256,12 +267,18 @@ impl WorkloadConfig {
             read_modify_write: proportion(p, "readmodifywriteproportion", 0.0)?,
             delete: proportion(p, "deleteproportion", 0.0)?,
         };
-        let total = mix.read + mix.update + mix.insert + mix.scan + mix.read_modify_write + mix.delete;
+        let total =
+            mix.read + mix.update + mix.insert + mix.scan + mix.read_modify_write + mix.delete;
         if total <= 0.0 {
-            let key = ["readproportion", "updateproportion", "insertproportion", "scanproportion"]
-                .into_iter()
-                .find(|k| p.contains(k))
-                .unwrap_or("readproportion");
+            let key = [
+                "readproportion",
+                "updateproportion",
+                "insertproportion",
+                "scanproportion",
+            ]
+            .into_iter()
+            .find(|k| p.contains(k))
+            .unwrap_or("readproportion");
             return Err(p.invalid(key, "the operation proportions sum to 0".into()));
         }
         let insert_start: u64 = p.parse_or("insertstart", 0)?;
@@ -270,7 +287,11 @@ impl WorkloadConfig {
             None => record_count.saturating_sub(insert_start),
         };
         if insert_start + insert_count > record_count {
-            let key = if p.contains("insertcount") { "insertcount" } else { "insertstart" };
+            let key = if p.contains("insertcount") {
+                "insertcount"
+            } else {
+                "insertstart"
+            };
             return Err(p.invalid(
                 key,
                 format!(
@@ -303,7 +324,7 @@ impl WorkloadConfig {
                     return Err(p.invalid("exponential.percentile", "must be in (0, 100)".into()));
                 }
                 let frac: f64 = p.parse_or("exponential.frac", 0.8571428571)?;
-                if !(frac > 0.0) {
+                if frac.is_nan() || frac <= 0.0 {
                     return Err(p.invalid("exponential.frac", "must be > 0".into()));
                 }
                 KeyDistribution::Exponential { percentile, frac }
@@ -339,7 +360,10 @@ impl WorkloadConfig {
         }
         let scan_length_distribution = length_distribution(p, "scanlengthdistribution")?;
         if scan_length_distribution == LengthDistribution::Constant {
-            return Err(p.invalid("scanlengthdistribution", "expected uniform or zipfian".into()));
+            return Err(p.invalid(
+                "scanlengthdistribution",
+                "expected uniform or zipfian".into(),
+            ));
         }
         let data_integrity = p.bool_or("dataintegrity", false)?;
         if data_integrity && field_length_distribution != LengthDistribution::Constant {
@@ -354,7 +378,9 @@ impl WorkloadConfig {
         }
         let field_name_prefix = p.str_or("fieldnameprefix", "field").trim().to_owned();
         if field_name_prefix.is_empty()
-            || !field_name_prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || !field_name_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             return Err(p.invalid("fieldnameprefix", "expected letters, digits and _".into()));
         }
@@ -400,7 +426,17 @@ fn fraction(p: &Properties, key: &str, default: f64) -> Result<f64, ConfigError>
 }
 
 fn length_distribution(p: &Properties, key: &str) -> Result<LengthDistribution, ConfigError> {
-    match p.str_or(key, if key == "scanlengthdistribution" { "uniform" } else { "constant" }).trim() {
+    match p
+        .str_or(
+            key,
+            if key == "scanlengthdistribution" {
+                "uniform"
+            } else {
+                "constant"
+            },
+        )
+        .trim()
+    {
         "constant" => Ok(LengthDistribution::Constant),
         "uniform" => Ok(LengthDistribution::Uniform),
         "zipfian" => Ok(LengthDistribution::Zipfian),
@@ -419,7 +455,11 @@ pub fn is_secret(key: &str) -> bool {
 pub fn redacted(p: &Properties) -> BTreeMap<String, String> {
     p.iter()
         .map(|(k, v)| {
-            let value = if is_secret(k) { "***".to_owned() } else { v.value.clone() };
+            let value = if is_secret(k) {
+                "***".to_owned()
+            } else {
+                v.value.clone()
+            };
             (k.clone(), value)
         })
         .collect()
@@ -450,16 +490,21 @@ impl ClientSettings {
             return Err(p.invalid("target", "must be >= 0 ops/s".into()));
         }
         let max_time = p.duration_secs_or("maxexecutiontime", Duration::ZERO)?;
-        if let Some(m) = p.get("measurementtype") {
-            if !["hdrhistogram", "histogram", "hdrhistogram+histogram", "timeseries", "raw"]
-                .contains(&m.value.trim())
+        if let Some(m) = p.get("measurementtype")
+            && ![
+                "hdrhistogram",
+                "histogram",
+                "hdrhistogram+histogram",
+                "timeseries",
+                "raw",
+            ]
+            .contains(&m.value.trim())
             {
                 return Err(p.invalid(
                     "measurementtype",
                     "expected hdrhistogram, histogram, timeseries or raw".into(),
                 ));
             }
-        }
         let status_interval = p.duration_secs_or("status.interval", Duration::from_secs(10))?;
         if status_interval < Duration::from_millis(100) {
             return Err(p.invalid("status.interval", "must be at least 0.1 s".into()));
@@ -480,7 +525,10 @@ impl ClientSettings {
             warmup: p.duration_secs_or("warmuptime", Duration::ZERO)?,
             status_interval,
             seed: p.parse_or("seed", 0x5EED_u64)?,
-            retry: RetryPolicy { max: retry_max, backoff },
+            retry: RetryPolicy {
+                max: retry_max,
+                backoff,
+            },
             client_threads,
             label: p.get("label").map(|l| l.value.clone()),
         })
@@ -492,14 +540,13 @@ pub fn warn_unknown(p: &Properties) {
     for (key, origin) in p.unknown_keys(KNOWN_KEYS, KNOWN_PREFIXES) {
         eprintln!("warning: {origin}: unknown property {key:?} (ignored; a typo?)");
     }
-    if let Some(m) = p.get("measurementtype") {
-        if m.value.trim() != "hdrhistogram" {
+    if let Some(m) = p.get("measurementtype")
+        && m.value.trim() != "hdrhistogram" {
             eprintln!(
                 "warning: {}: measurementtype={}: geobench always records HdrHistograms",
                 m.origin, m.value
             );
         }
-    }
 }
 
 /// Serde for `Duration` as humantime text ("1m 30s"), readable in results files.
@@ -562,32 +609,55 @@ mod tests {
     fn invalid_values_name_key_and_line() {
         let cases = [
             ("recordcount=-5\n", "wl:1: recordcount"),
-            ("readproportion=0\nupdateproportion=0\n", "wl:1: readproportion"),
-            ("recordcount=10\ninsertstart=5\ninsertcount=6\n", "wl:3: insertcount"),
+            (
+                "readproportion=0\nupdateproportion=0\n",
+                "wl:1: readproportion",
+            ),
+            (
+                "recordcount=10\ninsertstart=5\ninsertcount=6\n",
+                "wl:3: insertcount",
+            ),
             ("requestdistribution=pareto\n", "wl:1: requestdistribution"),
             ("readproportion=1.5\n", "wl:1: readproportion"),
-            ("workload=site.ycsb.workloads.TimeSeriesWorkload\n", "wl:1: workload"),
+            (
+                "workload=site.ycsb.workloads.TimeSeriesWorkload\n",
+                "wl:1: workload",
+            ),
             ("fieldcount=0\n", "wl:1: fieldcount"),
             ("insertorder=random\n", "wl:1: insertorder"),
-            ("dataintegrity=true\nfieldlengthdistribution=uniform\n", "wl:1: dataintegrity"),
-            ("requestdistribution=zipfian\nzipfian.constant=1.2\n", "wl:2: zipfian.constant"),
+            (
+                "dataintegrity=true\nfieldlengthdistribution=uniform\n",
+                "wl:1: dataintegrity",
+            ),
+            (
+                "requestdistribution=zipfian\nzipfian.constant=1.2\n",
+                "wl:2: zipfian.constant",
+            ),
             ("readallfields=yes\n", "wl:1: readallfields"),
         ];
         for (text, want) in cases {
-            let e = WorkloadConfig::from_properties(&props(text)).unwrap_err().to_string();
+            let e = WorkloadConfig::from_properties(&props(text))
+                .unwrap_err()
+                .to_string();
             assert!(e.starts_with(want), "{text:?}: {e}");
         }
     }
 
     #[test]
     fn client_settings_and_retry() {
-        let c = ClientSettings::from_properties(&props("threadcount=8\nmaxexecutiontime=30\n")).unwrap();
+        let c = ClientSettings::from_properties(&props("threadcount=8\nmaxexecutiontime=30\n"))
+            .unwrap();
         assert_eq!(c.threads, 8);
         assert_eq!(c.duration, Some(Duration::from_secs(30)));
         assert_eq!(c.target, None);
-        let e = ClientSettings::from_properties(&props("threadcount=0\n")).err().unwrap();
+        let e = ClientSettings::from_properties(&props("threadcount=0\n"))
+            .err()
+            .unwrap();
         assert!(e.to_string().starts_with("wl:1: threadcount"));
-        let r = RetryPolicy { max: 2, backoff: Duration::from_millis(10) };
+        let r = RetryPolicy {
+            max: 2,
+            backoff: Duration::from_millis(10),
+        };
         assert_eq!(r.next_delay(0), Some(Duration::from_millis(10)));
         assert_eq!(r.next_delay(1), Some(Duration::from_millis(20)));
         assert_eq!(r.next_delay(2), None);

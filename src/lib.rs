@@ -1,5 +1,11 @@
 //! geobench: a YCSB-compatible benchmark for MySQL-protocol databases, single- vs multi-region.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod generator;
+pub mod measure;
 pub mod netns;
 pub mod properties;
 pub mod report;
@@ -8,9 +14,3 @@ pub mod runner;
 pub mod sweep;
 pub mod topology;
 pub mod workload;
-pub mod app;
-pub mod cli;
-pub mod config;
-pub mod db;
-pub mod generator;
-pub mod measure;

@@ -6,9 +6,8 @@ use std::io;
 /// afterwards live there; other threads are not affected.
 pub fn enter(name: &str) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let file = std::fs::File::open(format!("/run/netns/{name}")).map_err(|e| {
-        io::Error::new(e.kind(), format!("network namespace {name}: {e}"))
-    })?;
+    let file = std::fs::File::open(format!("/run/netns/{name}"))
+        .map_err(|e| io::Error::new(e.kind(), format!("network namespace {name}: {e}")))?;
     // SAFETY: setns on a valid namespace fd; it only changes this thread's namespace.
     let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
     if rc != 0 {

@@ -10,7 +10,10 @@ use std::time::Duration;
 /// Where a property value was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    File { path: PathBuf, line: usize },
+    File {
+        path: PathBuf,
+        line: usize,
+    },
     /// `-p key=value` on the command line.
     Flag,
     /// A named command-line option that maps onto a property (e.g. `--threads`).
@@ -101,11 +104,12 @@ impl Properties {
                 logical.push_str(lines[i].trim_start());
                 i += 1;
             }
-            let (key, value) = split_key_value(&logical).map_err(|message| ConfigError::Syntax {
-                path: path.to_owned(),
-                line: first,
-                message,
-            })?;
+            let (key, value) =
+                split_key_value(&logical).map_err(|message| ConfigError::Syntax {
+                    path: path.to_owned(),
+                    line: first,
+                    message,
+                })?;
             if key.is_empty() {
                 return Err(ConfigError::Syntax {
                     path: path.to_owned(),
@@ -173,7 +177,11 @@ impl Properties {
     {
         match self.map.get(key) {
             None => Ok(default),
-            Some(p) => p.value.trim().parse::<T>().map_err(|e| self.invalid(key, e.to_string())),
+            Some(p) => p
+                .value
+                .trim()
+                .parse::<T>()
+                .map_err(|e| self.invalid(key, e.to_string())),
         }
     }
 
@@ -232,7 +240,8 @@ pub fn parse_duration_secs(s: &str) -> Result<Duration, String> {
         }
         return Err("expected a non-negative number of seconds".into());
     }
-    humantime::parse_duration(s).map_err(|e| format!("expected seconds or a duration like 90s: {e}"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("expected seconds or a duration like 90s: {e}"))
 }
 
 fn ends_with_continuation(s: &str) -> bool {
@@ -319,7 +328,10 @@ mod tests {
         assert_eq!(p.str_or("empty", "d"), "");
         assert_eq!(
             p.get("long").unwrap().origin,
-            Origin::File { path: "w.properties".into(), line: 7 }
+            Origin::File {
+                path: "w.properties".into(),
+                line: 7
+            }
         );
     }
 
@@ -328,12 +340,21 @@ mod tests {
         let mut p = parse("recordcount=10\nreadproportion=abc\n");
         p.set_override("recordcount=20").unwrap();
         assert_eq!(p.parse_or::<u64>("recordcount", 0).unwrap(), 20);
-        let e = p.parse_or::<f64>("readproportion", 0.0).unwrap_err().to_string();
-        assert!(e.starts_with("w.properties:2: readproportion=\"abc\""), "{e}");
+        let e = p
+            .parse_or::<f64>("readproportion", 0.0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("w.properties:2: readproportion=\"abc\""),
+            "{e}"
+        );
         assert!(p.set_override("novalue").is_err());
         assert!(p.set_override("=x").is_err());
         p.set_override("operationcount=x").unwrap();
-        let e = p.parse_or::<u64>("operationcount", 0).unwrap_err().to_string();
+        let e = p
+            .parse_or::<u64>("operationcount", 0)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("-p flag: operationcount"), "{e}");
     }
 
@@ -344,7 +365,10 @@ mod tests {
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0].0, "readproprtion");
         assert_eq!(parse_duration_secs("60").unwrap(), Duration::from_secs(60));
-        assert_eq!(parse_duration_secs("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(
+            parse_duration_secs("1.5").unwrap(),
+            Duration::from_millis(1500)
+        );
         assert_eq!(parse_duration_secs("2m").unwrap(), Duration::from_secs(120));
         assert!(parse_duration_secs("-1").is_err());
         assert!(parse_duration_secs("soon").is_err());

@@ -208,7 +208,9 @@ pub enum ResultsError {
         path: std::path::PathBuf,
         message: String,
     },
-    #[error("{path}: schema_version {found} is not supported (this geobench reads {SCHEMA_VERSION})")]
+    #[error(
+        "{path}: schema_version {found} is not supported (this geobench reads {SCHEMA_VERSION})"
+    )]
     Version {
         path: std::path::PathBuf,
         found: u32,
@@ -223,10 +225,11 @@ impl Results {
             path: path.to_owned(),
             source,
         })?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ResultsError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ResultsError::Parse {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
         match v.get("schema_version").and_then(|s| s.as_u64()) {
             Some(n) if n as u32 == SCHEMA_VERSION => {}
             Some(n) => {
@@ -254,7 +257,10 @@ impl Results {
             std::fs::create_dir_all(dir)?;
         }
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
+        )?;
         std::fs::rename(tmp, path)
     }
 
@@ -271,7 +277,9 @@ impl Results {
         for s in self.ops.values() {
             let enc = s.intended_histogram.as_ref().unwrap_or(&s.histogram);
             let h = decode_histogram(enc)?;
-            total.add(&h).map_err(|e| ResultsError::Histogram(e.to_string()))?;
+            total
+                .add(&h)
+                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
         }
         Ok(LatencySummary::from_histogram(&total))
     }
@@ -284,7 +292,11 @@ impl Results {
     /// Failed operations / all completed, in the measured phase.
     pub fn error_rate(&self) -> f64 {
         let failed: u64 = self.ops.values().map(|s| s.failed).sum();
-        if self.operations == 0 { 0.0 } else { failed as f64 / self.operations as f64 }
+        if self.operations == 0 {
+            0.0
+        } else {
+            failed as f64 / self.operations as f64
+        }
     }
 }
 
@@ -370,7 +382,10 @@ mod tests {
         assert!(read.intended.is_none());
         let h = decode_histogram(&read.histogram).unwrap();
         assert_eq!(h.len(), 1000);
-        assert_eq!(h.value_at_quantile(0.5), m.op(Operation::Read).ok.value_at_quantile(0.5));
+        assert_eq!(
+            h.value_at_quantile(0.5),
+            m.op(Operation::Read).ok.value_at_quantile(0.5)
+        );
         assert!(decode_histogram("not base64!").is_err());
     }
 }

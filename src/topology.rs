@@ -139,7 +139,9 @@ impl Topology {
         order.sort_by(|&a, &b| {
             let fa = exact[a] - exact[a].floor();
             let fb = exact[b] - exact[b].floor();
-            fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+            fb.partial_cmp(&fa)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(&b))
         });
         for &i in order.iter().cycle() {
             if rest == 0 {
@@ -199,14 +201,20 @@ mod tests {
         let p = topo(&[2.0, 1.0]).place(9);
         assert_eq!(p.iter().filter(|p| p.region == 0).count(), 6);
         assert_eq!(p.iter().filter(|p| p.region == 1).count(), 3);
-        let r0: Vec<usize> = p.iter().filter(|p| p.region == 0).map(|p| p.endpoint).collect();
+        let r0: Vec<usize> = p
+            .iter()
+            .filter(|p| p.region == 0)
+            .map(|p| p.endpoint)
+            .collect();
         assert_eq!(r0, vec![0, 1, 0, 1, 0, 1]);
     }
 
     #[test]
     fn placement_gives_remainders_and_skips_zero_weight() {
         let p = topo(&[1.0, 1.0, 1.0]).place(20);
-        let counts: Vec<usize> = (0..3).map(|r| p.iter().filter(|p| p.region == r).count()).collect();
+        let counts: Vec<usize> = (0..3)
+            .map(|r| p.iter().filter(|p| p.region == r).count())
+            .collect();
         assert_eq!(counts.iter().sum::<usize>(), 20);
         assert!(counts.iter().all(|&c| c == 6 || c == 7));
         let p = topo(&[0.0, 1.0]).place(5);

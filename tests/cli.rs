@@ -56,11 +56,21 @@ fn load_and_run_every_workload() {
         assert!(out.contains("[INSERT], Return=OK, 1000"), "load {w}: {out}");
         let json = dir.path().join(format!("{w}.json"));
         let run = geobench(&[
-            "run", "-P", &file, "-q", "--format", "ycsb", "-t", "4", "-o", json.to_str().unwrap(),
+            "run",
+            "-P",
+            &file,
+            "-q",
+            "--format",
+            "ycsb",
+            "-t",
+            "4",
+            "-o",
+            json.to_str().unwrap(),
         ]);
         let (out, err) = text(&run);
         assert!(run.status.success(), "run {w}: {err}");
-        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         assert_eq!(r["operations"], 1000, "run {w}");
         assert_eq!(r["schema_version"], 1);
         let expect = match w {
@@ -72,7 +82,10 @@ fn load_and_run_every_workload() {
             _ => vec!["READ", "READ-MODIFY-WRITE"],
         };
         for op in expect {
-            assert!(out.contains(&format!("[{op}], Return=OK, ")), "run {w}: no {op} in {out}");
+            assert!(
+                out.contains(&format!("[{op}], Return=OK, ")),
+                "run {w}: no {op} in {out}"
+            );
         }
         assert!(!out.contains("Return=ERROR"), "run {w}: {out}");
     }
@@ -83,27 +96,54 @@ fn ycsb_style_flags_and_exportfile() {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("out.txt");
     let o = geobench(&[
-        "run", "-P", "workloads/workloadc", "-threads", "2", "-target", "2000", "-s",
-        "-p", &format!("exportfile={}", export.display()), "-p", "hdrhistogram.percentiles=50,99.9",
-        "--format", "table",
+        "run",
+        "-P",
+        "workloads/workloadc",
+        "-threads",
+        "2",
+        "-target",
+        "2000",
+        "-s",
+        "-p",
+        &format!("exportfile={}", export.display()),
+        "-p",
+        "hdrhistogram.percentiles=50,99.9",
+        "--format",
+        "table",
     ]);
     let (_, err) = text(&o);
     assert!(o.status.success(), "{err}");
     let exported = std::fs::read_to_string(&export).unwrap();
-    assert!(exported.contains("[READ], 50thPercentileLatency(us), "), "{exported}");
+    assert!(
+        exported.contains("[READ], 50thPercentileLatency(us), "),
+        "{exported}"
+    );
     assert!(exported.contains("[READ], 99.9PercentileLatency(us), "));
     // Open loop: YCSB's intended-start block is there too.
-    assert!(exported.contains("[Intended-READ], Operations, 1000"), "{exported}");
+    assert!(
+        exported.contains("[Intended-READ], Operations, 1000"),
+        "{exported}"
+    );
 }
 
 #[test]
 fn unknown_property_is_warned_about_with_its_origin() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "w", "recordcount=10\noperationcount=10\nreadproprtion=0.5\n");
+    let f = write(
+        dir.path(),
+        "w",
+        "recordcount=10\noperationcount=10\nreadproprtion=0.5\n",
+    );
     let o = geobench(&["run", "-P", f.to_str().unwrap(), "-q", "--format", "ycsb"]);
     let (_, err) = text(&o);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains(&format!("{}:3: unknown property \"readproprtion\"", f.display())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:3: unknown property \"readproprtion\"",
+            f.display()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -113,30 +153,189 @@ fn bad_input_exits_2_naming_key_and_place() {
     let f = |name: &str, body: &str| write(d, name, body).to_str().unwrap().to_owned();
     // (arguments, text the error must contain)
     let cases: Vec<(Vec<String>, String)> = vec![
-        (vec!["-P".into(), f("neg", "recordcount=-5\n")], "neg:1: recordcount=\"-5\"".into()),
-        (vec!["-P".into(), f("zero", "recordcount=10\nreadproportion=0\nupdateproportion=0\n")], "zero:2: readproportion".into()),
-        (vec!["-P".into(), f("dist", "recordcount=10\nrequestdistribution=pareto\n")], "dist:2: requestdistribution=\"pareto\"".into()),
-        (vec!["-P".into(), f("range", "recordcount=10\ninsertstart=5\ninsertcount=6\n")], "range:3: insertcount".into()),
-        (vec!["-P".into(), f("prop", "recordcount=10\nreadproportion=1.5\n")], "prop:2: readproportion=\"1.5\"".into()),
-        (vec!["-P".into(), f("class", "workload=site.ycsb.workloads.TimeSeriesWorkload\n")], "class:1: workload".into()),
-        (vec!["-P".into(), f("bool", "recordcount=10\nreadallfields=yes\n")], "bool:2: readallfields".into()),
-        (vec!["-P".into(), f("order", "recordcount=10\ninsertorder=random\n")], "order:2: insertorder".into()),
-        (vec!["-P".into(), f("fields", "recordcount=10\nfieldcount=0\n")], "fields:2: fieldcount".into()),
-        (vec!["-P".into(), f("theta", "recordcount=10\nrequestdistribution=zipfian\nzipfian.constant=1.5\n")], "theta:3: zipfian.constant".into()),
-        (vec!["-P".into(), f("integ", "recordcount=10\ndataintegrity=true\nfieldlengthdistribution=zipfian\n")], "integ:2: dataintegrity".into()),
-        (vec!["-P".into(), f("scan", "recordcount=10\nminscanlength=50\nmaxscanlength=10\n")], "scan:2: minscanlength".into()),
-        (vec!["-P".into(), f("time", "recordcount=10\nmaxexecutiontime=soon\n")], "time:2: maxexecutiontime".into()),
-        (vec!["-P".into(), f("lat", "recordcount=10\noperationcount=1\nmemory.latency=fast\n")], "lat:3: memory.latency".into()),
-        (vec!["-P".into(), f("nokeys", "operationcount=10\n")], "recordcount".into()),
-        (vec!["-P".into(), f("forever", "recordcount=10\n")], "error: operationcount: 0 means unlimited".into()),
-        (vec!["-P".into(), format!("{}/missing", d.display())], "cannot read workload file".into()),
-        (vec!["-p".into(), "recordcount".into()], "-p \"recordcount\": expected key=value".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "-p".into(), "threadcount=0".into()], "-p flag: threadcount".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "--threads".into(), "0".into()], "--threads option: threadcount".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "--duration".into(), "ten".into()], "--duration option: maxexecutiontime".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "-p".into(), "operationcount=5".into(), "-p".into(), "load.mode=maybe".into()], "-p flag: load.mode".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "-p".into(), "operationcount=5".into(), "-p".into(), "db=cassandra".into()], "-p flag: db".into()),
-        (vec!["-p".into(), "recordcount=10".into(), "-p".into(), "operationcount=5".into(), "-p".into(), "hdrhistogram.percentiles=99,x".into()], "hdrhistogram.percentiles".into()),
+        (
+            vec!["-P".into(), f("neg", "recordcount=-5\n")],
+            "neg:1: recordcount=\"-5\"".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f(
+                    "zero",
+                    "recordcount=10\nreadproportion=0\nupdateproportion=0\n",
+                ),
+            ],
+            "zero:2: readproportion".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("dist", "recordcount=10\nrequestdistribution=pareto\n"),
+            ],
+            "dist:2: requestdistribution=\"pareto\"".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("range", "recordcount=10\ninsertstart=5\ninsertcount=6\n"),
+            ],
+            "range:3: insertcount".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("prop", "recordcount=10\nreadproportion=1.5\n"),
+            ],
+            "prop:2: readproportion=\"1.5\"".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("class", "workload=site.ycsb.workloads.TimeSeriesWorkload\n"),
+            ],
+            "class:1: workload".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("bool", "recordcount=10\nreadallfields=yes\n"),
+            ],
+            "bool:2: readallfields".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("order", "recordcount=10\ninsertorder=random\n"),
+            ],
+            "order:2: insertorder".into(),
+        ),
+        (
+            vec!["-P".into(), f("fields", "recordcount=10\nfieldcount=0\n")],
+            "fields:2: fieldcount".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f(
+                    "theta",
+                    "recordcount=10\nrequestdistribution=zipfian\nzipfian.constant=1.5\n",
+                ),
+            ],
+            "theta:3: zipfian.constant".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f(
+                    "integ",
+                    "recordcount=10\ndataintegrity=true\nfieldlengthdistribution=zipfian\n",
+                ),
+            ],
+            "integ:2: dataintegrity".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f(
+                    "scan",
+                    "recordcount=10\nminscanlength=50\nmaxscanlength=10\n",
+                ),
+            ],
+            "scan:2: minscanlength".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f("time", "recordcount=10\nmaxexecutiontime=soon\n"),
+            ],
+            "time:2: maxexecutiontime".into(),
+        ),
+        (
+            vec![
+                "-P".into(),
+                f(
+                    "lat",
+                    "recordcount=10\noperationcount=1\nmemory.latency=fast\n",
+                ),
+            ],
+            "lat:3: memory.latency".into(),
+        ),
+        (
+            vec!["-P".into(), f("nokeys", "operationcount=10\n")],
+            "recordcount".into(),
+        ),
+        (
+            vec!["-P".into(), f("forever", "recordcount=10\n")],
+            "error: operationcount: 0 means unlimited".into(),
+        ),
+        (
+            vec!["-P".into(), format!("{}/missing", d.display())],
+            "cannot read workload file".into(),
+        ),
+        (
+            vec!["-p".into(), "recordcount".into()],
+            "-p \"recordcount\": expected key=value".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "-p".into(),
+                "threadcount=0".into(),
+            ],
+            "-p flag: threadcount".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "--threads".into(),
+                "0".into(),
+            ],
+            "--threads option: threadcount".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "--duration".into(),
+                "ten".into(),
+            ],
+            "--duration option: maxexecutiontime".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "-p".into(),
+                "operationcount=5".into(),
+                "-p".into(),
+                "load.mode=maybe".into(),
+            ],
+            "-p flag: load.mode".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "-p".into(),
+                "operationcount=5".into(),
+                "-p".into(),
+                "db=cassandra".into(),
+            ],
+            "-p flag: db".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "-p".into(),
+                "operationcount=5".into(),
+                "-p".into(),
+                "hdrhistogram.percentiles=99,x".into(),
+            ],
+            "hdrhistogram.percentiles".into(),
+        ),
     ];
     assert!(cases.len() >= 15);
     for (args, want) in cases {
@@ -146,14 +345,21 @@ fn bad_input_exits_2_naming_key_and_place() {
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(&want), "{args:?}: wanted {want:?} in {err:?}");
-        assert!(err.starts_with("error: ") || err.contains("\nerror: "), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") || err.contains("\nerror: "),
+            "{args:?}: {err}"
+        );
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
 
 #[test]
 fn clap_rejects_bad_flags_with_exit_2() {
-    for args in [vec!["run", "--threads", "many"], vec!["run", "--format", "xml"], vec!["frobnicate"]] {
+    for args in [
+        vec!["run", "--threads", "many"],
+        vec!["run", "--format", "xml"],
+        vec!["frobnicate"],
+    ] {
         let o = geobench(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
@@ -161,7 +367,17 @@ fn clap_rejects_bad_flags_with_exit_2() {
 
 #[test]
 fn load_verify_checks_the_row_count() {
-    let o = geobench(&["load", "-P", "workloads/workloada", "-q", "--format", "ycsb", "-p", "load.mode=ignore", "--verify"]);
+    let o = geobench(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-q",
+        "--format",
+        "ycsb",
+        "-p",
+        "load.mode=ignore",
+        "--verify",
+    ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(out.contains("[INSERT], Return=OK, 1000"), "{out}");

@@ -22,28 +22,51 @@ fn run(line: &str) -> Results {
 
 #[test]
 fn operation_count_is_exact_and_warmup_is_excluded() {
-    let r = run("-P workloads/workloada -p recordcount=500 -p operationcount=20000 -t 6 -w 200ms --status-interval 100ms");
+    let r = run(
+        "-P workloads/workloada -p recordcount=500 -p operationcount=20000 -t 6 -w 200ms --status-interval 100ms",
+    );
     assert_eq!(r.operations, 20_000);
     let ok: u64 = r.ops.values().map(|o| o.ok).sum();
     assert_eq!(ok, 20_000);
     assert!(r.warmup_s >= 0.2, "{}", r.warmup_s);
-    let warm: u64 = r.intervals.iter().filter(|i| i.warmup).map(|i| i.operations).sum();
-    let measured: u64 = r.intervals.iter().filter(|i| !i.warmup).map(|i| i.operations).sum();
+    let warm: u64 = r
+        .intervals
+        .iter()
+        .filter(|i| i.warmup)
+        .map(|i| i.operations)
+        .sum();
+    let measured: u64 = r
+        .intervals
+        .iter()
+        .filter(|i| !i.warmup)
+        .map(|i| i.operations)
+        .sum();
     assert!(warm > 0, "warm-up ran operations");
     assert_eq!(measured, 20_000, "intervals add up to the totals");
 }
 
 #[test]
 fn duration_limits_the_run_and_intervals_cover_it() {
-    let r = run("-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 600ms --status-interval 200ms -t 2");
-    assert!(r.duration_s >= 0.6 && r.duration_s < 5.0, "{}", r.duration_s);
+    let r = run(
+        "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 600ms --status-interval 200ms -t 2",
+    );
+    assert!(
+        r.duration_s >= 0.6 && r.duration_s < 5.0,
+        "{}",
+        r.duration_s
+    );
     assert!(r.intervals.len() >= 3, "{}", r.intervals.len());
-    assert_eq!(r.intervals.iter().map(|i| i.operations).sum::<u64>(), r.operations);
+    assert_eq!(
+        r.intervals.iter().map(|i| i.operations).sum::<u64>(),
+        r.operations
+    );
 }
 
 #[test]
 fn injected_service_time_is_what_is_measured() {
-    let r = run("-P workloads/workloadc -p recordcount=100 -p operationcount=400 -t 4 -p memory.latency=2ms");
+    let r = run(
+        "-P workloads/workloadc -p recordcount=100 -p operationcount=400 -t 4 -p memory.latency=2ms",
+    );
     let l = r.ops[&Operation::Read].latency.unwrap();
     // Never less than the injected time; the tolerance above it is loose on purpose (a noisy
     // machine); the accuracy figures are measured by benches/accuracy.
@@ -56,36 +79,57 @@ fn open_loop_counts_a_stall_against_every_operation_it_delayed() {
     // 200 ops/s on 8 workers; the store stalls for 1 s at t=1s. Only the few operations in
     // flight at the stall see it as service time; every operation scheduled during it is
     // delayed, and the intended-start latency must show that.
-    let r = run("-P workloads/workloadc -p recordcount=100 -p operationcount=0 -t 8 --target 200 -d 3s -p memory.stall=1s@1s");
+    let r = run(
+        "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -t 8 --target 200 -d 3s -p memory.stall=1s@1s",
+    );
     let read = &r.ops[&Operation::Read];
     let service = decode_histogram(&read.histogram).unwrap();
     let intended = decode_histogram(read.intended_histogram.as_ref().unwrap()).unwrap();
-    let slow = |h: &hdrhistogram::Histogram<u64>| h.iter_recorded().filter(|v| v.value_iterated_to() >= 500_000_000).map(|v| v.count_at_value()).sum::<u64>();
+    let slow = |h: &hdrhistogram::Histogram<u64>| {
+        h.iter_recorded()
+            .filter(|v| v.value_iterated_to() >= 500_000_000)
+            .map(|v| v.count_at_value())
+            .sum::<u64>()
+    };
     assert!(slow(&service) <= 8, "service: {} slow", slow(&service));
     assert!(slow(&intended) >= 90, "intended: {} slow", slow(&intended));
     let i = read.intended.unwrap();
     assert!(i.p99_us >= 900_000.0, "{i:?}");
-    assert!(r.throughput > 150.0 && r.throughput < 250.0, "{}", r.throughput);
+    assert!(
+        r.throughput > 150.0 && r.throughput < 250.0,
+        "{}",
+        r.throughput
+    );
 }
 
 #[test]
 fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     // The same range loaded twice into one store, through the runner directly.
     use geobench::db::memory::{Latency, MemoryDb, MemoryHandle};
-    use geobench::runner::{execute, progress::{Progress, StatusMode}};
+    use geobench::runner::{
+        execute,
+        progress::{Progress, StatusMode},
+    };
     use geobench::topology::Topology;
     use std::sync::Arc;
     let a = args("load -P workloads/workloada -p recordcount=300 -t 3");
     let p = app::properties(&a).unwrap();
     let (mut cfg, _) = app::resolve(&a, Phase::Load, &p).unwrap();
-    let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(10, Latency::None, None))));
+    let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
+        10,
+        Latency::None,
+        None,
+    ))));
     let topo = Topology::single_region(vec!["memory:0".into()]);
     let mut quiet = Progress::new(StatusMode::Off, "t");
     let first = execute(db.clone(), &cfg, &topo, &mut quiet).unwrap();
     assert_eq!(first.ops[&Operation::Insert].rows, 300);
     let again = execute(db.clone(), &cfg, &topo, &mut quiet).unwrap();
     let reason = again.stop_reason.unwrap();
-    assert!(reason.contains("error 1062") && reason.contains("load.mode=ignore"), "{reason}");
+    assert!(
+        reason.contains("error 1062") && reason.contains("load.mode=ignore"),
+        "{reason}"
+    );
     cfg.load_mode = geobench::db::LoadMode::Ignore;
     cfg.batch_size = 50;
     let skipped = execute(db, &cfg, &topo, &mut quiet).unwrap();
@@ -99,7 +143,21 @@ fn ctrl_c_keeps_results_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_geobench"))
-        .args(["run", "-P", "workloads/workloada", "-p", "operationcount=0", "-d", "60s", "-t", "2", "-q", "--format", "ycsb", "-o"])
+        .args([
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "operationcount=0",
+            "-d",
+            "60s",
+            "-t",
+            "2",
+            "-q",
+            "--format",
+            "ycsb",
+            "-o",
+        ])
         .arg(&out)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
@@ -110,7 +168,12 @@ fn ctrl_c_keeps_results_and_exits_130() {
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(130), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let r = Results::read(&out).unwrap();
     assert!(r.interrupted && r.operations > 0);
     assert!(r.duration_s < 30.0);

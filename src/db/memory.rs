@@ -202,7 +202,12 @@ pub async fn precise_sleep(d: Duration) {
 }
 
 impl Conn for MemoryConn {
-    async fn read(&mut self, key: &str, fields: FieldSet, out: &mut Record) -> Result<bool, DbError> {
+    async fn read(
+        &mut self,
+        key: &str,
+        fields: FieldSet,
+        out: &mut Record,
+    ) -> Result<bool, DbError> {
         self.service().await;
         let shard = self.db.shard(key).read();
         let Some(rec) = shard.get(key) else {
@@ -218,7 +223,12 @@ impl Conn for MemoryConn {
         Ok(true)
     }
 
-    async fn update(&mut self, key: &str, fields: &[usize], values: &[Vec<u8>]) -> Result<bool, DbError> {
+    async fn update(
+        &mut self,
+        key: &str,
+        fields: &[usize],
+        values: &[Vec<u8>],
+    ) -> Result<bool, DbError> {
         self.service().await;
         let mut shard = self.db.shard(key).write();
         let Some(rec) = shard.get_mut(key) else {
@@ -236,14 +246,24 @@ impl Conn for MemoryConn {
         self.db.put(key, values, LoadMode::Strict).map(|_| ())
     }
 
-    async fn scan(&mut self, start: &str, count: usize, _fields: FieldSet) -> Result<usize, DbError> {
+    async fn scan(
+        &mut self,
+        start: &str,
+        count: usize,
+        _fields: FieldSet,
+    ) -> Result<usize, DbError> {
         self.service().await;
         // Each shard holds an ordered slice of the keys: take the first `count` of each at or
         // after `start`, then the first `count` of their union.
         let mut keys: Vec<Box<str>> = Vec::new();
         for shard in self.db.shards.iter() {
             let shard = shard.read();
-            keys.extend(shard.range::<str, _>((Bound::Included(start), Bound::Unbounded)).take(count).map(|(k, _)| k.clone()));
+            keys.extend(
+                shard
+                    .range::<str, _>((Bound::Included(start), Bound::Unbounded))
+                    .take(count)
+                    .map(|(k, _)| k.clone()),
+            );
         }
         keys.sort_unstable();
         Ok(keys.len().min(count))
@@ -296,7 +316,11 @@ mod tests {
     use super::*;
 
     fn conn(db: &MemoryHandle) -> MemoryConn {
-        futures_lite(db.connect(Placement { region: 0, endpoint: 0 })).unwrap()
+        futures_lite(db.connect(Placement {
+            region: 0,
+            endpoint: 0,
+        }))
+        .unwrap()
     }
 
     /// Runs a future that never waits on a timer to completion.
@@ -355,7 +379,10 @@ mod tests {
 
     #[test]
     fn latency_specs_parse() {
-        assert_eq!(Latency::parse("500us").unwrap(), Latency::Fixed(Duration::from_micros(500)));
+        assert_eq!(
+            Latency::parse("500us").unwrap(),
+            Latency::Fixed(Duration::from_micros(500))
+        );
         assert_eq!(
             Latency::parse("uniform:1ms..2ms").unwrap(),
             Latency::Uniform(Duration::from_millis(1), Duration::from_millis(2))
@@ -364,7 +391,10 @@ mod tests {
         assert!(Latency::parse("fast").is_err());
         assert_eq!(
             Stall::parse("1s@5s").unwrap(),
-            Stall { at: Duration::from_secs(5), length: Duration::from_secs(1) }
+            Stall {
+                at: Duration::from_secs(5),
+                length: Duration::from_secs(1)
+            }
         );
         assert!(Stall::parse("1s").is_err());
     }

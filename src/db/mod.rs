@@ -160,7 +160,11 @@ pub trait Conn {
         values: &[Vec<u8>],
     ) -> impl Future<Output = Result<bool, DbError>>;
     /// Inserts one row with all fields.
-    fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> impl Future<Output = Result<(), DbError>>;
+    fn insert(
+        &mut self,
+        key: &str,
+        values: &[Vec<u8>],
+    ) -> impl Future<Output = Result<(), DbError>>;
     /// Reads up to `count` rows from `start` in key order; returns how many.
     fn scan(
         &mut self,

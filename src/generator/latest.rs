@@ -44,7 +44,9 @@ mod tests {
         assert_eq!(counts[1000], 0);
         let k = basis.next_value();
         basis.acknowledge(k);
-        let top = (0..10_000).filter(|_| g.next(&mut rng) == Some(1000)).count();
+        let top = (0..10_000)
+            .filter(|_| g.next(&mut rng) == Some(1000))
+            .count();
         assert!(top > 1000, "{top}");
     }
 }

@@ -34,7 +34,9 @@ mod tests {
     fn wraps_and_is_shared_between_clones() {
         let a = Sequential::new(5, 7);
         let b = a.clone();
-        let got: Vec<u64> = (0..4).map(|i| if i % 2 == 0 { a.next() } else { b.next() }).collect();
+        let got: Vec<u64> = (0..4)
+            .map(|i| if i % 2 == 0 { a.next() } else { b.next() })
+            .collect();
         assert_eq!(got, vec![5, 6, 7, 5]);
     }
 }

@@ -161,7 +161,11 @@ mod tests {
         expected[1] = u2 - u1;
         for k in 0..n {
             let lo = inv(k as f64).max(u2);
-            let hi = if k == n - 1 { 1.0 } else { inv((k + 1) as f64).min(1.0) };
+            let hi = if k == n - 1 {
+                1.0
+            } else {
+                inv((k + 1) as f64).min(1.0)
+            };
             if hi > lo {
                 expected[k as usize] += hi - lo;
             }
@@ -170,9 +174,9 @@ mod tests {
         let x2 = chi_square(&counts, &expected);
         assert!(x2 < chi_square_critical_001(n as usize - 1), "chi2 {x2}");
         // And that distribution is close to Zipf's: within 15% of 1/(i^theta zeta(n)) per item.
-        for i in 0..n as usize {
+        for (i, e) in expected.iter().enumerate() {
             let zipf = draws as f64 / ((i + 1) as f64).powf(theta) / zn;
-            assert!((expected[i] - zipf).abs() / zipf < 0.15, "item {i}");
+            assert!((e - zipf).abs() / zipf < 0.15, "item {i}");
         }
         // Monotone: every item of the first ten is drawn more often than item 40.
         assert!(counts[..10].iter().all(|&c| c > counts[40]));

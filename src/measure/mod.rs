@@ -104,7 +104,9 @@ pub struct Measurements {
 impl Default for Measurements {
     fn default() -> Self {
         Measurements {
-            ops: (0..Operation::ALL.len()).map(|_| OpStats::default()).collect(),
+            ops: (0..Operation::ALL.len())
+                .map(|_| OpStats::default())
+                .collect(),
             errors: HashMap::new(),
             operations: 0,
             operations_ok: 0,

@@ -15,15 +15,41 @@ pub fn render(r: &Results, percentiles: &[f64]) -> String {
     let _ = writeln!(s, "[OVERALL], RunTime(ms), {:.0}", r.duration_s * 1000.0);
     let _ = writeln!(s, "[OVERALL], Throughput(ops/sec), {}", r.throughput);
     for (op, o) in &r.ops {
-        block(&mut s, op.label(), o, o.latency.as_ref(), &o.histogram, percentiles, true);
+        block(
+            &mut s,
+            op.label(),
+            o,
+            o.latency.as_ref(),
+            &o.histogram,
+            percentiles,
+            true,
+        );
         if let (Some(l), Some(h)) = (&o.intended, &o.intended_histogram) {
-            block(&mut s, &format!("Intended-{}", op.label()), o, Some(l), h, percentiles, false);
+            block(
+                &mut s,
+                &format!("Intended-{}", op.label()),
+                o,
+                Some(l),
+                h,
+                percentiles,
+                false,
+            );
         }
         if o.failed > 0 {
             let _ = writeln!(s, "[{}-FAILED], Operations, {}", op.label(), o.failed);
             if let Some(l) = &o.failed_latency {
-                let _ = writeln!(s, "[{}-FAILED], AverageLatency(us), {}", op.label(), l.mean_us);
-                let _ = writeln!(s, "[{}-FAILED], MaxLatency(us), {:.0}", op.label(), l.max_us);
+                let _ = writeln!(
+                    s,
+                    "[{}-FAILED], AverageLatency(us), {}",
+                    op.label(),
+                    l.mean_us
+                );
+                let _ = writeln!(
+                    s,
+                    "[{}-FAILED], MaxLatency(us), {:.0}",
+                    op.label(),
+                    l.max_us
+                );
             }
         }
     }
@@ -73,7 +99,11 @@ fn block(
             let _ = writeln!(s, "[{label}], Return=ERROR, {}", o.failed);
         }
         if o.integrity_failures > 0 {
-            let _ = writeln!(s, "[{label}], Return=UNEXPECTED_STATE, {}", o.integrity_failures);
+            let _ = writeln!(
+                s,
+                "[{label}], Return=UNEXPECTED_STATE, {}",
+                o.integrity_failures
+            );
         }
         if o.rows > 0 && label == Operation::Scan.label() {
             let _ = writeln!(s, "[{label}], Rows, {}", o.rows);
@@ -100,8 +130,15 @@ fn ordinal(p: f64) -> String {
 pub fn parse_percentiles(s: &str) -> Result<Vec<f64>, String> {
     s.split(',')
         .map(|p| {
-            let v: f64 = p.trim().parse().map_err(|_| format!("not a number: {p:?}"))?;
-            if v > 0.0 && v <= 100.0 { Ok(v) } else { Err(format!("{v} is not in (0, 100]")) }
+            let v: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("not a number: {p:?}"))?;
+            if v > 0.0 && v <= 100.0 {
+                Ok(v)
+            } else {
+                Err(format!("{v} is not in (0, 100]"))
+            }
         })
         .collect()
 }
@@ -116,9 +153,15 @@ mod tests {
         let reads: Vec<u64> = (1..=100).collect();
         let r = fixtures::results(&reads, &[50; 10], 2.0);
         let out = render(&r, &[95.0, 99.0, 99.9]);
-        assert!(out.starts_with("[OVERALL], RunTime(ms), 2000\n[OVERALL], Throughput(ops/sec), 55\n"), "{out}");
+        assert!(
+            out.starts_with("[OVERALL], RunTime(ms), 2000\n[OVERALL], Throughput(ops/sec), 55\n"),
+            "{out}"
+        );
         assert!(out.contains("[READ], Operations, 100\n"));
-        assert!(out.contains("[READ], 95thPercentileLatency(us), 95\n"), "{out}");
+        assert!(
+            out.contains("[READ], 95thPercentileLatency(us), 95\n"),
+            "{out}"
+        );
         assert!(out.contains("[READ], 99thPercentileLatency(us), 99\n"));
         assert!(out.contains("[READ], 99.9PercentileLatency(us), 100\n"));
         assert!(out.contains("[READ], MinLatency(us), 1\n[READ], MaxLatency(us), 100\n"));

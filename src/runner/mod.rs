@@ -96,9 +96,17 @@ enum Msg {
     Ready,
     SetupFailed(DbError),
     /// What a thread recorded during interval `epoch`: `[measured, warm-up]`.
-    Snapshot { thread: usize, epoch: u64, meas: [Measurements; 2] },
+    Snapshot {
+        thread: usize,
+        epoch: u64,
+        meas: [Measurements; 2],
+    },
     /// The thread's last measurements (for the current interval) and its abandoned ops.
-    Done { thread: usize, meas: [Measurements; 2], abandoned: u64 },
+    Done {
+        thread: usize,
+        meas: [Measurements; 2],
+        abandoned: u64,
+    },
 }
 
 /// What the coordinator tells client threads.
@@ -123,7 +131,9 @@ fn plan_threads(cfg: &RunConfig, topology: &Topology) -> Vec<ThreadPlan> {
     let w = &cfg.workload;
     let mut plans = Vec::new();
     for (r, region) in topology.regions.iter().enumerate() {
-        let ids: Vec<usize> = (0..placements.len()).filter(|&i| placements[i].region == r).collect();
+        let ids: Vec<usize> = (0..placements.len())
+            .filter(|&i| placements[i].region == r)
+            .collect();
         if ids.is_empty() {
             continue;
         }
@@ -135,7 +145,11 @@ fn plan_threads(cfg: &RunConfig, topology: &Topology) -> Vec<ThreadPlan> {
             workers: Vec::new(),
         }));
         for (k, &i) in ids.iter().enumerate() {
-            plans[first + k % n].workers.push((i as u64, placements[i], load_range(w.insert_start, w.insert_count, cfg.threads, i)));
+            plans[first + k % n].workers.push((
+                i as u64,
+                placements[i],
+                load_range(w.insert_start, w.insert_count, cfg.threads, i),
+            ));
         }
     }
     plans
@@ -202,7 +216,11 @@ pub fn execute<D: Db>(
                 return Err(RunError::Setup(e));
             }
             Ok(_) => {}
-            Err(_) => return Err(RunError::Thread("a client thread exited during set-up".into())),
+            Err(_) => {
+                return Err(RunError::Thread(
+                    "a client thread exited during set-up".into(),
+                ));
+            }
         }
     }
 
@@ -212,7 +230,11 @@ pub fn execute<D: Db>(
         stop: AtomicBool::new(false),
         warming: AtomicBool::new(!cfg.warmup.is_zero()),
         budget: Budget::new(
-            if cfg.phase == Phase::Run { cfg.workload.operation_count } else { 0 },
+            if cfg.phase == Phase::Run {
+                cfg.workload.operation_count
+            } else {
+                0
+            },
             cfg.threads,
         ),
         schedule: cfg.target.map(|r| Schedule::new(t0, r)),
@@ -223,7 +245,11 @@ pub fn execute<D: Db>(
 
     let mut coord = Coordinator::new(cfg, topology, &plans, t0);
     let total_rows = (cfg.phase == Phase::Load).then_some(cfg.workload.insert_count);
-    let mut next_tick = if cfg.warmup.is_zero() { cfg.status_interval } else { cfg.warmup };
+    let mut next_tick = if cfg.warmup.is_zero() {
+        cfg.status_interval
+    } else {
+        cfg.warmup
+    };
     let mut measured_start = if cfg.warmup.is_zero() { Some(t0) } else { None };
     let mut end = t0;
     let mut stop_reason = None;
@@ -231,10 +257,20 @@ pub fn execute<D: Db>(
     let mut done_threads = 0;
     while done_threads < plans.len() {
         let now = Instant::now();
-        let wait = (t0 + next_tick).saturating_duration_since(now).min(Duration::from_millis(100));
+        let wait = (t0 + next_tick)
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(100));
         match rx.recv_timeout(wait) {
-            Ok(Msg::Snapshot { thread, epoch, meas }) => coord.add(thread, epoch, meas),
-            Ok(Msg::Done { thread, meas, abandoned: a }) => {
+            Ok(Msg::Snapshot {
+                thread,
+                epoch,
+                meas,
+            }) => coord.add(thread, epoch, meas),
+            Ok(Msg::Done {
+                thread,
+                meas,
+                abandoned: a,
+            }) => {
                 let epoch = coord.epoch;
                 coord.add(thread, epoch, meas);
                 coord.done[thread] = true;
@@ -273,7 +309,12 @@ pub fn execute<D: Db>(
     for h in handles {
         let _ = h.join();
     }
-    if let Some(e) = shared.fatal.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    if let Some(e) = shared
+        .fatal
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
         stop_reason = Some(fatal_reason(&e));
     }
     let measured_start = measured_start.unwrap_or(end);
@@ -281,8 +322,21 @@ pub fn execute<D: Db>(
     for interval in coord.finished_intervals() {
         progress.interval(&interval, total_rows, coord.rows_so_far());
     }
-    let server = server_info.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_default();
-    Ok(coord.into_results(cfg, server, started_wall, t0, measured_start, end, stop_reason, abandoned))
+    let server = server_info
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .unwrap_or_default();
+    Ok(coord.into_results(
+        cfg,
+        server,
+        started_wall,
+        t0,
+        measured_start,
+        end,
+        stop_reason,
+        abandoned,
+    ))
 }
 
 /// A fatal error as the reason a phase stopped, with the way out for duplicate keys.
@@ -334,7 +388,9 @@ impl Coordinator {
             done: vec![false; plans.len()],
             thread_region: plans.iter().map(|p| p.region).collect(),
             total: Measurements::default(),
-            regions: (0..topology.regions.len()).map(|_| Measurements::default()).collect(),
+            regions: (0..topology.regions.len())
+                .map(|_| Measurements::default())
+                .collect(),
             region_workers,
             intervals: Vec::new(),
             rows: 0,
@@ -419,7 +475,12 @@ impl Coordinator {
         let regions = self
             .regions
             .iter()
-            .zip(cfg.topology.as_ref().map(|t| t.regions.clone()).unwrap_or_default())
+            .zip(
+                cfg.topology
+                    .as_ref()
+                    .map(|t| t.regions.clone())
+                    .unwrap_or_default(),
+            )
             .zip(&self.region_workers)
             .filter(|(_, w)| **w > 0)
             .map(|((m, r), &workers)| RegionSummary {
@@ -443,7 +504,9 @@ impl Coordinator {
             interrupted: stop_reason.is_some(),
             stop_reason,
             loop_mode: match cfg.target {
-                Some(r) => LoopMode::Open { target_ops_per_s: r },
+                Some(r) => LoopMode::Open {
+                    target_ops_per_s: r,
+                },
                 None => LoopMode::Closed,
             },
             workers: cfg.threads,
@@ -478,13 +541,15 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
     let setup_failed = |tx: &mpsc::Sender<Msg>, msg: String, class| {
         let _ = tx.send(Msg::SetupFailed(DbError::new(class, None, msg)));
     };
-    if let Some(ns) = &a.netns {
-        if let Err(e) = crate::netns::enter(ns) {
+    if let Some(ns) = &a.netns
+        && let Err(e) = crate::netns::enter(ns) {
             setup_failed(&a.tx, e.to_string(), ErrorClass::Fatal);
             return;
         }
-    }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             setup_failed(&a.tx, format!("tokio runtime: {e}"), ErrorClass::Fatal);
@@ -497,12 +562,11 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         for (i, &(_, placement, _)) in a.workers.iter().enumerate() {
             match a.db.connect(placement).await {
                 Ok(mut c) => {
-                    if a.index == 0 && i == 0 {
-                        if let Err(e) = prepare(&mut c, &a).await {
+                    if a.index == 0 && i == 0
+                        && let Err(e) = prepare(&mut c, &a).await {
                             let _ = a.tx.send(Msg::SetupFailed(e));
                             return;
                         }
-                    }
                     conns.push(c);
                 }
                 Err(e) => {
@@ -512,13 +576,24 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
             }
         }
         let _ = a.tx.send(Msg::Ready);
-        if !matches!(a.go.wait_for(|g| *g != Go::Wait).await.map(|g| *g), Ok(Go::Start)) {
+        if !matches!(
+            a.go.wait_for(|g| *g != Go::Wait).await.map(|g| *g),
+            Ok(Go::Start)
+        ) {
             return;
         }
-        let Some(shared) = a.shared_slot.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
+        let Some(shared) = a
+            .shared_slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        else {
             return;
         };
-        let meas = Rc::new(RefCell::new([Measurements::default(), Measurements::default()]));
+        let meas = Rc::new(RefCell::new([
+            Measurements::default(),
+            Measurements::default(),
+        ]));
         let ctx = Rc::new(WorkerCtx {
             shared: shared.clone(),
             meas: meas.clone(),
@@ -539,7 +614,8 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         }
         // Hands over what was recorded during each closed interval.
         let flusher = {
-            let (meas, tx, mut epoch, thread) = (meas.clone(), a.tx.clone(), a.epoch.clone(), a.index);
+            let (meas, tx, mut epoch, thread) =
+                (meas.clone(), a.tx.clone(), a.epoch.clone(), a.index);
             tokio::task::spawn_local(async move {
                 let mut last = *epoch.borrow();
                 while epoch.changed().await.is_ok() {
@@ -548,7 +624,11 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
                         break;
                     }
                     let m = std::mem::take(&mut *meas.borrow_mut());
-                    let _ = tx.send(Msg::Snapshot { thread, epoch: now - 1, meas: m });
+                    let _ = tx.send(Msg::Snapshot {
+                        thread,
+                        epoch: now - 1,
+                        meas: m,
+                    });
                     last = now;
                 }
                 last

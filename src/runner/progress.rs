@@ -92,7 +92,12 @@ impl Progress {
 
 /// `10 sec: 99811 operations; 9981.1 current ops/sec; [READ: Count=.., Max=.., Avg=.., 50=..,
 /// 95=.., 99=.., 99.9=..] ...` (YCSB's status line, latencies in microseconds).
-pub fn status_line(iv: &Interval, total_ops: u64, total_rows: Option<u64>, rows_done: u64) -> String {
+pub fn status_line(
+    iv: &Interval,
+    total_ops: u64,
+    total_rows: Option<u64>,
+    rows_done: u64,
+) -> String {
     let mut s = format!(
         "{} sec: {} operations; {:.1} current ops/sec;",
         iv.end_s.round() as u64,
@@ -105,8 +110,15 @@ pub fn status_line(iv: &Interval, total_ops: u64, total_rows: Option<u64>, rows_
     if let Some(total) = total_rows.filter(|&t| t > 0) {
         let pct = rows_done as f64 * 100.0 / total as f64;
         let rate = rows_done as f64 / iv.end_s.max(1e-9);
-        let eta = if rate > 0.0 { (total.saturating_sub(rows_done)) as f64 / rate } else { 0.0 };
-        let _ = write!(s, " {rows_done}/{total} rows ({pct:.1}%), est completion in {eta:.0} s;");
+        let eta = if rate > 0.0 {
+            (total.saturating_sub(rows_done)) as f64 / rate
+        } else {
+            0.0
+        };
+        let _ = write!(
+            s,
+            " {rows_done}/{total} rows ({pct:.1}%), est completion in {eta:.0} s;"
+        );
     }
     for (op, o) in &iv.ops {
         let _ = write!(

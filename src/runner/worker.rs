@@ -43,7 +43,8 @@ async fn attempt<C: Conn>(
     let found = match op {
         Operation::Read => conn.read(&wl.key, fields, &mut wl.record).await?,
         Operation::Update | Operation::ReadModifyWrite => {
-            conn.update(&wl.key, &wl.fields, &wl.values[..wl.fields.len()]).await?
+            conn.update(&wl.key, &wl.fields, &wl.values[..wl.fields.len()])
+                .await?
         }
         Operation::Insert => {
             conn.insert(&wl.key, &wl.values[..wl.fields.len()]).await?;
@@ -56,7 +57,11 @@ async fn attempt<C: Conn>(
         Operation::Delete => conn.delete(&wl.key).await?,
         Operation::InsertBatch => unreachable!("batches go through insert_batch"),
     };
-    Ok(if found { Done::Ok { rows: 0 } } else { Done::NotFound })
+    Ok(if found {
+        Done::Ok { rows: 0 }
+    } else {
+        Done::NotFound
+    })
 }
 
 impl WorkerCtx {
@@ -81,7 +86,8 @@ impl WorkerCtx {
                 Ok(d) => return Ok(d),
                 Err(e) => {
                     self.m(warm).record_attempt_error(op, &e);
-                    let retryable = matches!(e.class, ErrorClass::Retryable | ErrorClass::Unavailable);
+                    let retryable =
+                        matches!(e.class, ErrorClass::Retryable | ErrorClass::Unavailable);
                     match self.retry.next_delay(tries) {
                         Some(d) if retryable && !self.shared.stopping() => {
                             // Up to +50% jitter so that retries of many workers spread out.
@@ -103,7 +109,15 @@ impl WorkerCtx {
 
     /// Records a finished operation that started at `start` (intended start `intended`);
     /// `top` for the operation the mix chose, not for the parts of a read-modify-write.
-    fn record(&self, op: Operation, start: Instant, intended: Option<Instant>, r: &Result<Done, DbError>, top: bool, warm: bool) {
+    fn record(
+        &self,
+        op: Operation,
+        start: Instant,
+        intended: Option<Instant>,
+        r: &Result<Done, DbError>,
+        top: bool,
+        warm: bool,
+    ) {
         let end = Instant::now();
         let ns = |t: Instant| end.saturating_duration_since(t).as_nanos() as u64;
         let mut m = self.m(warm);
@@ -151,7 +165,9 @@ impl WorkerCtx {
                 Operation::Insert => {
                     let keynum = wl.next_insert_key();
                     wl.build_insert();
-                    let r = self.with_retries(op, &mut conn, &mut wl, FieldSet::All, 0, warm).await;
+                    let r = self
+                        .with_retries(op, &mut conn, &mut wl, FieldSet::All, 0, warm)
+                        .await;
                     // As YCSB: acknowledged even when it failed, so readers do not wait forever.
                     wl.acknowledge_insert(keynum);
                     self.record(op, start, intended, &r, true, warm);
@@ -164,14 +180,18 @@ impl WorkerCtx {
                         continue;
                     }
                     let fields = wl.read_fields();
-                    let r = self.with_retries(Operation::Read, &mut conn, &mut wl, fields, 0, warm).await;
+                    let r = self
+                        .with_retries(Operation::Read, &mut conn, &mut wl, fields, 0, warm)
+                        .await;
                     self.check_integrity(&mut wl, fields, &r, warm);
                     self.record(Operation::Read, start, intended, &r, false, warm);
                     let r = match r {
                         Ok(Done::Ok { .. }) => {
                             let t = Instant::now();
                             wl.build_update();
-                            let u = self.with_retries(op, &mut conn, &mut wl, fields, 0, warm).await;
+                            let u = self
+                                .with_retries(op, &mut conn, &mut wl, fields, 0, warm)
+                                .await;
                             self.record(Operation::Update, t, None, &u, false, warm);
                             u
                         }
@@ -195,7 +215,9 @@ impl WorkerCtx {
                         }
                         _ => (FieldSet::All, 0),
                     };
-                    let r = self.with_retries(op, &mut conn, &mut wl, fields, scan_len, warm).await;
+                    let r = self
+                        .with_retries(op, &mut conn, &mut wl, fields, scan_len, warm)
+                        .await;
                     if op == Operation::Read {
                         self.check_integrity(&mut wl, fields, &r, warm);
                     }
@@ -205,7 +227,13 @@ impl WorkerCtx {
         }
     }
 
-    fn check_integrity(&self, wl: &mut WorkerWorkload, fields: FieldSet, r: &Result<Done, DbError>, warm: bool) {
+    fn check_integrity(
+        &self,
+        wl: &mut WorkerWorkload,
+        fields: FieldSet,
+        r: &Result<Done, DbError>,
+        warm: bool,
+    ) {
         if matches!(r, Ok(Done::Ok { .. })) && !wl.verify_read(fields) {
             self.m(warm).op_mut(Operation::Read).integrity_failures += 1;
         }
@@ -234,9 +262,16 @@ impl WorkerCtx {
             let r = if batch_size == 1 {
                 wl.set_key(next);
                 wl.build_insert();
-                self.with_retries(Operation::Insert, &mut conn, &mut wl, FieldSet::All, 0, false)
-                    .await
-                    .map(|_| 1)
+                self.with_retries(
+                    Operation::Insert,
+                    &mut conn,
+                    &mut wl,
+                    FieldSet::All,
+                    0,
+                    false,
+                )
+                .await
+                .map(|_| 1)
             } else {
                 batch.keys.clear();
                 batch.values.clear();
@@ -248,8 +283,15 @@ impl WorkerCtx {
                 }
                 self.insert_batch(&mut conn, &batch, mode).await
             };
-            let op = if batch_size == 1 { Operation::Insert } else { Operation::InsertBatch };
-            let done = r.as_ref().map(|_| Done::Ok { rows: 0 }).map_err(Clone::clone);
+            let op = if batch_size == 1 {
+                Operation::Insert
+            } else {
+                Operation::InsertBatch
+            };
+            let done = r
+                .as_ref()
+                .map(|_| Done::Ok { rows: 0 })
+                .map_err(Clone::clone);
             self.record(op, start, intended, &done, true, false);
             if let Ok(written) = r {
                 let mut m = self.m(false);
@@ -263,13 +305,19 @@ impl WorkerCtx {
         }
     }
 
-    async fn insert_batch<C: Conn>(&self, conn: &mut C, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+    async fn insert_batch<C: Conn>(
+        &self,
+        conn: &mut C,
+        batch: &InsertBatch,
+        mode: LoadMode,
+    ) -> Result<u64, DbError> {
         let mut tries = 0;
         loop {
             match conn.insert_batch(batch, mode).await {
                 Ok(n) => return Ok(n),
                 Err(e) => {
-                    self.m(false).record_attempt_error(Operation::InsertBatch, &e);
+                    self.m(false)
+                        .record_attempt_error(Operation::InsertBatch, &e);
                     match self.retry.next_delay(tries) {
                         Some(d) if e.class == ErrorClass::Retryable && !self.shared.stopping() => {
                             tokio::time::sleep(d).await;
@@ -287,4 +335,3 @@ impl WorkerCtx {
         }
     }
 }
-

@@ -73,13 +73,19 @@ mod tests {
         assert_eq!(f.key(1), "user8517097267634966620");
         assert_eq!(f.key(2), "user1820151046732198393");
         assert_eq!(f.key(42), "user55488592825689361");
-        assert_eq!(fmt(true, 1, Compat::GoYcsb).key(1), "user6284782960179005422");
+        assert_eq!(
+            fmt(true, 1, Compat::GoYcsb).key(1),
+            "user6284782960179005422"
+        );
     }
 
     #[test]
     fn ordered_and_padded() {
         assert_eq!(fmt(false, 1, Compat::Ycsb).key(42), "user42");
         assert_eq!(fmt(false, 6, Compat::Ycsb).key(42), "user000042");
-        assert_eq!(fmt(true, 20, Compat::Ycsb).key(42), "user00055488592825689361");
+        assert_eq!(
+            fmt(true, 20, Compat::Ycsb).key(42),
+            "user00055488592825689361"
+        );
     }
 }

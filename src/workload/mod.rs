@@ -80,7 +80,9 @@ impl LengthChooser {
     fn new(dist: LengthDistribution, min: usize, max: usize) -> Self {
         match dist {
             LengthDistribution::Constant => LengthChooser::Constant(max),
-            LengthDistribution::Uniform => LengthChooser::Uniform(Uniform::new(min as u64, max as u64)),
+            LengthDistribution::Uniform => {
+                LengthChooser::Uniform(Uniform::new(min as u64, max as u64))
+            }
             LengthDistribution::Zipfian => {
                 LengthChooser::Zipfian(Zipfian::new(min as u64, max as u64, ZIPFIAN_CONSTANT))
             }
@@ -142,9 +144,9 @@ impl Workload {
                 opn_fraction,
             } => KeyChooser::Hotspot(Hotspot::new(lo, last, data_fraction, opn_fraction)),
             KeyDistribution::Sequential => KeyChooser::Sequential(Sequential::new(lo, last)),
-            KeyDistribution::Exponential { percentile, frac } => KeyChooser::Exponential(
-                Exponential::new(percentile, c.record_count as f64 * frac),
-            ),
+            KeyDistribution::Exponential { percentile, frac } => {
+                KeyChooser::Exponential(Exponential::new(percentile, c.record_count as f64 * frac))
+            }
         };
         Workload {
             ops,
@@ -278,7 +280,8 @@ impl WorkerWorkload {
         if self.config.write_all_fields {
             self.fields.extend(0..self.config.field_count);
         } else {
-            self.fields.push(self.rng.below(self.config.field_count as u64) as usize);
+            self.fields
+                .push(self.rng.below(self.config.field_count as u64) as usize);
         }
         self.fill_values();
     }
@@ -294,7 +297,12 @@ impl WorkerWorkload {
         for (i, &f) in self.fields.iter().enumerate() {
             let buf = &mut self.values[i];
             if self.config.data_integrity {
-                values::fill_deterministic(&self.key, &self.field_names[f], self.config.field_length, buf);
+                values::fill_deterministic(
+                    &self.key,
+                    &self.field_names[f],
+                    self.config.field_length,
+                    buf,
+                );
             } else {
                 let len = self.field_lengths.next(&mut self.rng);
                 values::fill_random(&mut self.rng, buf, len);
@@ -348,13 +356,22 @@ mod tests {
     fn operation_mix_follows_proportions() {
         let w = workload("recordcount=100\nreadproportion=0.5\nupdateproportion=0.5\n");
         let mut ww = w.worker(1, 0);
-        let reads = (0..10_000).filter(|_| ww.next_operation() == Operation::Read).count();
+        let reads = (0..10_000)
+            .filter(|_| ww.next_operation() == Operation::Read)
+            .count();
         assert!((4_800..5_200).contains(&reads), "{reads}");
     }
 
     #[test]
     fn keys_stay_within_acknowledged_inserts() {
-        for dist in ["uniform", "zipfian", "latest", "hotspot", "sequential", "exponential"] {
+        for dist in [
+            "uniform",
+            "zipfian",
+            "latest",
+            "hotspot",
+            "sequential",
+            "exponential",
+        ] {
             let w = workload(&format!(
                 "recordcount=100\noperationcount=1000\ninsertproportion=0.5\nreadproportion=0.5\n\
                  requestdistribution={dist}\ninsertorder=ordered\n"
@@ -372,13 +389,18 @@ mod tests {
                 ww.choose_key();
                 ww.key == "user100"
             });
-            assert!(hit || dist == "uniform" || dist == "hotspot" || dist == "sequential", "{dist}");
+            assert!(
+                hit || dist == "uniform" || dist == "hotspot" || dist == "sequential",
+                "{dist}"
+            );
         }
     }
 
     #[test]
     fn update_builds_one_or_all_fields_with_lengths() {
-        let w = workload("recordcount=10\nfieldlength=20\nfieldlengthdistribution=uniform\nminfieldlength=5\n");
+        let w = workload(
+            "recordcount=10\nfieldlength=20\nfieldlengthdistribution=uniform\nminfieldlength=5\n",
+        );
         let mut ww = w.worker(1, 0);
         ww.build_update();
         assert_eq!(ww.fields.len(), 1);

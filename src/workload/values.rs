@@ -41,7 +41,8 @@ pub fn fill_deterministic(key: &str, field: &str, len: usize, buf: &mut Vec<u8>)
 
 /// Java's `String.hashCode` for ASCII text.
 fn java_hash(s: &[u8]) -> i32 {
-    s.iter().fold(0i32, |h, &c| h.wrapping_mul(31).wrapping_add(c as i32))
+    s.iter()
+        .fold(0i32, |h, &c| h.wrapping_mul(31).wrapping_add(c as i32))
 }
 
 #[cfg(test)]
