@@ -499,12 +499,12 @@ impl ClientSettings {
                 "raw",
             ]
             .contains(&m.value.trim())
-            {
-                return Err(p.invalid(
-                    "measurementtype",
-                    "expected hdrhistogram, histogram, timeseries or raw".into(),
-                ));
-            }
+        {
+            return Err(p.invalid(
+                "measurementtype",
+                "expected hdrhistogram, histogram, timeseries or raw".into(),
+            ));
+        }
         let status_interval = p.duration_secs_or("status.interval", Duration::from_secs(10))?;
         if status_interval < Duration::from_millis(100) {
             return Err(p.invalid("status.interval", "must be at least 0.1 s".into()));
@@ -541,12 +541,13 @@ pub fn warn_unknown(p: &Properties) {
         eprintln!("warning: {origin}: unknown property {key:?} (ignored; a typo?)");
     }
     if let Some(m) = p.get("measurementtype")
-        && m.value.trim() != "hdrhistogram" {
-            eprintln!(
-                "warning: {}: measurementtype={}: geobench always records HdrHistograms",
-                m.origin, m.value
-            );
-        }
+        && m.value.trim() != "hdrhistogram"
+    {
+        eprintln!(
+            "warning: {}: measurementtype={}: geobench always records HdrHistograms",
+            m.origin, m.value
+        );
+    }
 }
 
 /// Serde for `Duration` as humantime text ("1m 30s"), readable in results files.

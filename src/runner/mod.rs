@@ -542,10 +542,11 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         let _ = tx.send(Msg::SetupFailed(DbError::new(class, None, msg)));
     };
     if let Some(ns) = &a.netns
-        && let Err(e) = crate::netns::enter(ns) {
-            setup_failed(&a.tx, e.to_string(), ErrorClass::Fatal);
-            return;
-        }
+        && let Err(e) = crate::netns::enter(ns)
+    {
+        setup_failed(&a.tx, e.to_string(), ErrorClass::Fatal);
+        return;
+    }
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -562,11 +563,13 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         for (i, &(_, placement, _)) in a.workers.iter().enumerate() {
             match a.db.connect(placement).await {
                 Ok(mut c) => {
-                    if a.index == 0 && i == 0
-                        && let Err(e) = prepare(&mut c, &a).await {
-                            let _ = a.tx.send(Msg::SetupFailed(e));
-                            return;
-                        }
+                    if a.index == 0
+                        && i == 0
+                        && let Err(e) = prepare(&mut c, &a).await
+                    {
+                        let _ = a.tx.send(Msg::SetupFailed(e));
+                        return;
+                    }
                     conns.push(c);
                 }
                 Err(e) => {
