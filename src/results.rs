@@ -154,6 +154,41 @@ pub struct RegionSummary {
     pub ops: BTreeMap<Operation, OpSummary>,
 }
 
+/// What the geobench process itself used (getrusage), so a saturated client can be told apart
+/// from a saturated server, and client cost per operation compared between tools.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct ClientUsage {
+    /// User CPU seconds of the whole process so far.
+    pub user_cpu_s: f64,
+    pub system_cpu_s: f64,
+    /// Peak resident set size, KiB.
+    pub max_rss_kib: u64,
+}
+
+impl ClientUsage {
+    /// This process's usage now.
+    pub fn now() -> Self {
+        // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        ClientUsage {
+            user_cpu_s: secs(u.ru_utime),
+            system_cpu_s: secs(u.ru_stime),
+            max_rss_kib: u.ru_maxrss as u64,
+        }
+    }
+
+    /// CPU used between `earlier` and `self` (peak RSS is the later one's).
+    pub fn since(&self, earlier: &ClientUsage) -> ClientUsage {
+        ClientUsage {
+            user_cpu_s: self.user_cpu_s - earlier.user_cpu_s,
+            system_cpu_s: self.system_cpu_s - earlier.system_cpu_s,
+            max_rss_kib: self.max_rss_kib,
+        }
+    }
+}
+
 /// Closed loop (each worker sends when the last reply came) or open loop (fixed schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
@@ -193,6 +228,9 @@ pub struct Results {
     pub errors: Vec<ErrorSummary>,
     pub intervals: Vec<Interval>,
     pub regions: Vec<RegionSummary>,
+    /// The client's own CPU time during the phase (connections open to end) and peak RSS.
+    #[serde(default)]
+    pub client: ClientUsage,
 }
 
 /// A results file that cannot be read.

@@ -7,7 +7,8 @@ use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Reco
 use crate::generator::Rng;
 use crate::topology::Placement;
 use parking_lot::RwLock;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +16,15 @@ use std::time::{Duration, Instant};
 
 const SHARDS: usize = 64;
 
-type Shard = RwLock<BTreeMap<Box<str>, Vec<Vec<u8>>>>;
+/// Rows by key (point operations hash, so a lookup costs one key comparison) plus the keys in
+/// order (touched only by inserts, deletes and scans).
+#[derive(Default)]
+struct ShardData {
+    rows: HashMap<Box<str>, Vec<Vec<u8>>, foldhash::fast::FixedState>,
+    order: BTreeSet<Box<str>>,
+}
+
+type Shard = RwLock<ShardData>;
 
 /// Injected service time per operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +106,7 @@ pub struct MemoryDb {
 impl MemoryDb {
     pub fn new(field_count: usize, latency: Latency, stall: Option<Stall>) -> Self {
         MemoryDb {
-            shards: (0..SHARDS).map(|_| RwLock::new(BTreeMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(ShardData::default())).collect(),
             field_count,
             latency,
             stall,
@@ -116,7 +125,7 @@ impl MemoryDb {
     }
 
     pub fn len(&self) -> u64 {
-        self.shards.iter().map(|s| s.read().len() as u64).sum()
+        self.shards.iter().map(|s| s.read().rows.len() as u64).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -125,7 +134,7 @@ impl MemoryDb {
 
     fn put(&self, key: &str, values: &[Vec<u8>], mode: LoadMode) -> Result<bool, DbError> {
         let mut shard = self.shard(key).write();
-        if let Some(existing) = shard.get_mut(key) {
+        if let Some(existing) = shard.rows.get_mut(key) {
             return match mode {
                 LoadMode::Strict => Err(DbError::new(
                     ErrorClass::Fatal,
@@ -139,7 +148,8 @@ impl MemoryDb {
                 }
             };
         }
-        shard.insert(key.into(), values.to_vec());
+        shard.rows.insert(key.into(), values.to_vec());
+        shard.order.insert(key.into());
         Ok(true)
     }
 }
@@ -210,7 +220,7 @@ impl Conn for MemoryConn {
     ) -> Result<bool, DbError> {
         self.service().await;
         let shard = self.db.shard(key).read();
-        let Some(rec) = shard.get(key) else {
+        let Some(rec) = shard.rows.get(key) else {
             return Ok(false);
         };
         match fields {
@@ -231,7 +241,7 @@ impl Conn for MemoryConn {
     ) -> Result<bool, DbError> {
         self.service().await;
         let mut shard = self.db.shard(key).write();
-        let Some(rec) = shard.get_mut(key) else {
+        let Some(rec) = shard.rows.get_mut(key) else {
             return Ok(false);
         };
         for (&f, v) in fields.iter().zip(values) {
@@ -253,25 +263,40 @@ impl Conn for MemoryConn {
         _fields: FieldSet,
     ) -> Result<usize, DbError> {
         self.service().await;
-        // Each shard holds an ordered slice of the keys: take the first `count` of each at or
-        // after `start`, then the first `count` of their union.
-        let mut keys: Vec<Box<str>> = Vec::new();
-        for shard in self.db.shards.iter() {
-            let shard = shard.read();
-            keys.extend(
-                shard
-                    .range::<str, _>((Bound::Included(start), Bound::Unbounded))
-                    .take(count)
-                    .map(|(k, _)| k.clone()),
-            );
+        // Each shard holds an ordered slice of the keys: merge the shards' ranges from
+        // `start` (k-way, through a heap) until `count` rows have been read.
+        let guards: Vec<_> = self.db.shards.iter().map(|s| s.read()).collect();
+        let mut iters: Vec<_> = guards
+            .iter()
+            .map(|g| g.order.range::<str, _>((Bound::Included(start), Bound::Unbounded)))
+            .collect();
+        let mut heap = BinaryHeap::with_capacity(iters.len());
+        for (i, it) in iters.iter_mut().enumerate() {
+            if let Some(k) = it.next() {
+                heap.push(Reverse((k, i)));
+            }
         }
-        keys.sort_unstable();
-        Ok(keys.len().min(count))
+        let mut rows = 0;
+        while rows < count {
+            let Some(Reverse((key, i))) = heap.pop() else {
+                break;
+            };
+            // Touch the row as a real scan would (its bytes are what a client receives).
+            let bytes: usize = guards[i].rows.get(&**key).map_or(0, |r| r.iter().map(Vec::len).sum());
+            std::hint::black_box(bytes);
+            rows += 1;
+            if let Some(k) = iters[i].next() {
+                heap.push(Reverse((k, i)));
+            }
+        }
+        Ok(rows)
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
         self.service().await;
-        Ok(self.db.shard(key).write().remove(key).is_some())
+        let mut shard = self.db.shard(key).write();
+        shard.order.remove(key);
+        Ok(shard.rows.remove(key).is_some())
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
@@ -293,7 +318,7 @@ impl Conn for MemoryConn {
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
         if drop {
-            self.db.shards.iter().for_each(|s| s.write().clear());
+            self.db.shards.iter().for_each(|s| *s.write() = ShardData::default());
         }
         Ok(())
     }

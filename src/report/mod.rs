@@ -109,6 +109,7 @@ pub(crate) mod fixtures {
             errors: error_summaries(&m),
             intervals: vec![],
             regions: vec![],
+            client: Default::default(),
         }
     }
 }

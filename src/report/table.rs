@@ -52,6 +52,15 @@ pub fn render(r: &Results) -> String {
     );
     out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
     out.push('\n');
+    let cpu = r.client.user_cpu_s + r.client.system_cpu_s;
+    if r.operations > 0 && cpu > 0.0 {
+        out.push_str(&format!(
+            "client: {:.2} CPU s ({:.2} us/op), peak RSS {:.1} MiB\n",
+            cpu,
+            cpu * 1e6 / r.operations as f64,
+            r.client.max_rss_kib as f64 / 1024.0
+        ));
+    }
     for reg in &r.regions {
         out.push_str(&format!(
             "region {}: {} workers, {:.1} ops/s\n",

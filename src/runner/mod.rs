@@ -13,7 +13,7 @@ use crate::config::{Phase, RunConfig};
 use crate::db::{Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
 use crate::measure::timeseries::Interval;
-use crate::results::{self, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
+use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
 use crate::topology::{Placement, Topology};
 use crate::workload::Workload;
 use progress::Progress;
@@ -226,6 +226,7 @@ pub fn execute<D: Db>(
 
     let t0 = Instant::now();
     let started_wall = SystemTime::now();
+    let usage_at_start = ClientUsage::now();
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),
         warming: AtomicBool::new(!cfg.warmup.is_zero()),
@@ -327,7 +328,7 @@ pub fn execute<D: Db>(
         .unwrap_or_else(|p| p.into_inner())
         .take()
         .unwrap_or_default();
-    Ok(coord.into_results(
+    let mut results = coord.into_results(
         cfg,
         server,
         started_wall,
@@ -336,7 +337,9 @@ pub fn execute<D: Db>(
         end,
         stop_reason,
         abandoned,
-    ))
+    );
+    results.client = ClientUsage::now().since(&usage_at_start);
+    Ok(results)
 }
 
 /// A fatal error as the reason a phase stopped, with the way out for duplicate keys.
@@ -517,6 +520,7 @@ impl Coordinator {
             errors: results::error_summaries(&self.total),
             intervals: self.intervals,
             regions,
+            client: ClientUsage::default(),
         }
     }
 }

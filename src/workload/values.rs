@@ -9,19 +9,22 @@ use crate::generator::Rng;
 #[inline]
 pub fn fill_random(rng: &mut Rng, buf: &mut Vec<u8>, len: usize) {
     buf.clear();
-    while buf.len() < len {
-        let b = rng.next_u64() as u32;
-        let chunk = [
-            ((b & 31) + b' ' as u32) as u8,
-            (((b >> 5) & 63) + b' ' as u32) as u8,
-            (((b >> 10) & 95) + b' ' as u32) as u8,
-            (((b >> 15) & 31) + b' ' as u32) as u8,
-            (((b >> 20) & 63) + b' ' as u32) as u8,
-            (((b >> 25) & 95) + b' ' as u32) as u8,
-        ];
-        let take = (len - buf.len()).min(6);
-        buf.extend_from_slice(&chunk[..take]);
+    buf.resize(len, 0);
+    let mut chunks = buf.chunks_exact_mut(6);
+    for c in &mut chunks {
+        c.copy_from_slice(&six(rng));
     }
+    let rest = chunks.into_remainder();
+    let n = rest.len();
+    rest.copy_from_slice(&six(rng)[..n]);
+}
+
+/// Six printable bytes from one 32-bit draw, as `RandomByteIterator.fillBytesImpl`.
+#[inline]
+fn six(rng: &mut Rng) -> [u8; 6] {
+    let b = rng.next_u64() as u32;
+    let c = |shift: u32, mask: u32| (((b >> shift) & mask) + b' ' as u32) as u8;
+    [c(0, 31), c(5, 63), c(10, 95), c(15, 31), c(20, 63), c(25, 95)]
 }
 
 /// YCSB's `buildDeterministicValue`: `key:field`, then `:` + Java `String.hashCode()` of the
