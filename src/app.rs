@@ -1,10 +1,10 @@
 //! The commands behind the CLI: resolve arguments into a `RunConfig`, pick the backend, run the
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
-use crate::cli::{Backend, PhaseArgs};
+use crate::cli::{Backend, PhaseArgs, SweepArgs, WorkloadArgs};
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
-use crate::db::memory::{Latency, MemoryDb, MemoryHandle, Stall};
-use crate::db::{Db, DbError, LoadMode};
+use crate::db::memory::{Latency, Stall};
+use crate::db::{AnyDb, DbError, LoadMode};
 use crate::properties::{ConfigError, Origin, Properties};
 use crate::report;
 use crate::results::Results;
@@ -12,8 +12,8 @@ use crate::runner::{
     self, RunError,
     progress::{Progress, StatusMode},
 };
+use crate::sweep;
 use crate::topology::Topology;
-use std::sync::Arc;
 
 /// Everything that can end a command, with its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,11 @@ fn setup_message(e: &DbError) -> String {
 }
 
 /// Merges workload files, `-p` overrides and the options that map onto properties.
-pub fn properties(a: &PhaseArgs) -> Result<Properties, ConfigError> {
+pub fn properties(
+    a: &WorkloadArgs,
+    threads: Option<usize>,
+    target: Option<f64>,
+) -> Result<Properties, ConfigError> {
     let mut p = Properties::new();
     for f in &a.workload_files {
         p.load_file(f)?;
@@ -77,8 +81,8 @@ pub fn properties(a: &PhaseArgs) -> Result<Properties, ConfigError> {
             p.set(key, &v, Origin::Option(name));
         }
     };
-    opt("threadcount", a.threads.map(|t| t.to_string()), "--threads");
-    opt("target", a.target.map(|t| t.to_string()), "--target");
+    opt("threadcount", threads.map(|t| t.to_string()), "--threads");
+    opt("target", target.map(|t| t.to_string()), "--target");
     opt("maxexecutiontime", a.duration.clone(), "--duration");
     opt("warmuptime", a.warmup.clone(), "--warmup");
     opt(
@@ -91,11 +95,7 @@ pub fn properties(a: &PhaseArgs) -> Result<Properties, ConfigError> {
 }
 
 /// Resolves the phase's configuration.
-pub fn resolve(
-    a: &PhaseArgs,
-    phase: Phase,
-    p: &Properties,
-) -> Result<(RunConfig, Backend), ConfigError> {
+pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConfig, ConfigError> {
     let workload = WorkloadConfig::from_properties(p)?;
     let client = ClientSettings::from_properties(p)?;
     let backend = match (a.db, p.get("db")) {
@@ -176,13 +176,13 @@ pub fn resolve(
         label: client.label,
         properties: config::redacted(p),
     };
-    Ok((cfg, backend))
+    Ok(cfg)
 }
 
 /// `geobench load` / `geobench run`.
 pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
-    let p = properties(a)?;
-    let (cfg, backend) = resolve(a, phase, &p)?;
+    let p = properties(&a.common, a.threads, a.target)?;
+    let cfg = resolve(&a.common, phase, &p)?;
     config::warn_unknown(&p);
     let percentiles = match p.get("hdrhistogram.percentiles") {
         Some(v) => report::ycsb::parse_percentiles(&v.value)
@@ -190,41 +190,14 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
         None => report::ycsb::DEFAULT_PERCENTILES.to_vec(),
     };
     runner::install_interrupt_handler();
-    let status = StatusMode::auto(a.status, a.quiet);
-    let results = match backend {
-        Backend::Memory => {
-            let (latency, stall) = match &cfg.backend {
-                BackendConfig::Memory { latency, stall } => (
-                    latency
-                        .as_deref()
-                        .map(Latency::parse)
-                        .transpose()
-                        .map_err(AppError::Setup)?,
-                    stall
-                        .as_deref()
-                        .map(Stall::parse)
-                        .transpose()
-                        .map_err(AppError::Setup)?,
-                ),
-                _ => unreachable!("memory backend has memory config"),
-            };
-            let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
-                cfg.workload.field_count,
-                latency.unwrap_or(Latency::None),
-                stall,
-            ))));
-            if phase == Phase::Run {
-                // The store lives in this process: load the records first, unmeasured.
-                preload(&db, &cfg, status)?;
-            }
-            run_phase(
-                db,
-                &cfg,
-                &Topology::single_region(vec!["memory:0".into()]),
-                status,
-            )?
-        }
-    };
+    let status = StatusMode::auto(a.common.status, a.common.quiet);
+    let db = AnyDb::open(&cfg, &p).map_err(|e| AppError::Setup(setup_message(&e)))?;
+    let topology = cfg.topology.clone().unwrap_or_else(in_process_topology);
+    if phase == Phase::Run && db.in_process() {
+        // The store lives in this process: load the records first, unmeasured.
+        preload(&db, &cfg, &topology, status)?;
+    }
+    let results = run_phase(&db, &cfg, &topology, status)?;
     if let Some(path) = &a.out {
         results.write(path).map_err(|source| AppError::Io {
             context: format!("writing {}", path.display()),
@@ -269,8 +242,14 @@ fn verify_load(r: &Results) -> Result<(), AppError> {
     Ok(())
 }
 
-fn run_phase<D: Db>(
-    db: Arc<D>,
+/// The one-region topology of an in-process store.
+pub fn in_process_topology() -> Topology {
+    Topology::single_region(vec!["in-process:0".into()])
+}
+
+/// Runs one phase with a live status display.
+pub fn run_phase(
+    db: &AnyDb,
     cfg: &RunConfig,
     topology: &Topology,
     status: StatusMode,
@@ -280,35 +259,110 @@ fn run_phase<D: Db>(
         Phase::Run => "run",
     };
     let mut progress = Progress::new(status, label);
-    let r = runner::execute(db, cfg, topology, &mut progress);
+    let r = runner::execute_any(db, cfg, topology, &mut progress);
     progress.finish();
     Ok(r?)
 }
 
 /// Loads `cfg`'s records into an in-process store before its run phase.
-fn preload<D: Db>(db: &Arc<D>, cfg: &RunConfig, status: StatusMode) -> Result<(), AppError> {
+pub fn preload(
+    db: &AnyDb,
+    cfg: &RunConfig,
+    topology: &Topology,
+    status: StatusMode,
+) -> Result<(), AppError> {
     let mut load = cfg.clone();
     load.phase = Phase::Load;
     load.duration = None;
     load.warmup = std::time::Duration::ZERO;
     load.target = None;
     load.batch_size = load.batch_size.max(100);
-    let quiet = if status == StatusMode::Off {
-        StatusMode::Off
-    } else {
-        StatusMode::Lines
-    };
-    let r = run_phase(
-        db.clone(),
-        &load,
-        &Topology::single_region(vec!["memory:0".into()]),
-        StatusMode::Off,
-    )?;
-    if quiet != StatusMode::Off {
+    let r = run_phase(db, &load, topology, StatusMode::Off)?;
+    if status != StatusMode::Off {
         eprintln!(
             "preloaded {} records into the in-process store in {:.1} s (not measured)",
             cfg.workload.insert_count, r.duration_s
         );
     }
     finish(r).map(|_| ())
+}
+
+/// `geobench sweep`.
+pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
+    let p = properties(&a.common, None, None)?;
+    let mut base = resolve(&a.common, Phase::Run, &p)?;
+    config::warn_unknown(&p);
+    if base.duration.is_none() {
+        // A sweep compares steps of equal length: it needs a time limit per step.
+        return Err(AppError::Config(ConfigError::Other(
+            "sweep: give each step a time limit with --duration (or maxexecutiontime)".into(),
+        )));
+    }
+    base.workload.operation_count = 0;
+    if a.concurrency.is_empty() || a.concurrency.contains(&0) {
+        return Err(bad("--concurrency: give client counts > 0, e.g. 20,40,80"));
+    }
+    if a.repeat == 0 || a.load_threads == 0 {
+        return Err(bad("--repeat and --load-threads must be at least 1"));
+    }
+    let deployments = a
+        .deployments
+        .iter()
+        .map(|d| sweep::Deployment::parse(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?;
+    let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(bad("--deployment: names must differ"));
+    }
+    let manifest = sweep::Manifest {
+        schema_version: crate::results::SCHEMA_VERSION,
+        tool: format!("geobench {}", env!("CARGO_PKG_VERSION")),
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        workload_files: a
+            .common
+            .workload_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect(),
+        overrides: a
+            .common
+            .props
+            .iter()
+            .filter(|o| !config::is_secret(o.split('=').next().unwrap_or("")))
+            .cloned()
+            .collect(),
+        deployments,
+        concurrencies: a.concurrency.clone(),
+        repeats: a.repeat,
+        duration_s: base.duration.map_or(0.0, |d| d.as_secs_f64()),
+        warmup_s: base.warmup.as_secs_f64(),
+    };
+    runner::install_interrupt_handler();
+    let plan = sweep::Plan {
+        dir: sweep::SweepDir::new(&a.out),
+        manifest,
+        base,
+        props: p,
+        skip_load: a.skip_load,
+        resume: a.resume,
+        load_threads: a.load_threads,
+        status: StatusMode::auto(a.common.status, a.common.quiet),
+    };
+    sweep::run(&plan).map_err(|e| match e {
+        sweep::SweepRunError::Interrupted(_) => {
+            eprintln!("error: {e}");
+            AppError::Interrupted
+        }
+        sweep::SweepRunError::Setup { .. } => AppError::Setup(e.to_string()),
+        sweep::SweepRunError::Mismatch { .. } => {
+            AppError::Config(ConfigError::Other(e.to_string()))
+        }
+        other => AppError::Failed(other.to_string()),
+    })
+}
+
+fn bad(msg: &str) -> AppError {
+    AppError::Config(ConfigError::Other(msg.to_owned()))
 }

@@ -19,6 +19,9 @@ pub enum Command {
     Load(PhaseArgs),
     /// Run the workload's operation mix (YCSB run phase).
     Run(PhaseArgs),
+    /// Load once, then run at several concurrencies against each deployment, storing every
+    /// step's results as it ends.
+    Sweep(SweepArgs),
 }
 
 /// Which backend to drive.
@@ -28,9 +31,9 @@ pub enum Backend {
     Memory,
 }
 
-/// Options shared by `load` and `run`.
+/// What to run and how: shared by `load`, `run` and `sweep`.
 #[derive(Debug, Args, Clone)]
-pub struct PhaseArgs {
+pub struct WorkloadArgs {
     /// YCSB workload file (Java properties); repeatable, later files win.
     #[arg(short = 'P', long = "workload", value_name = "FILE")]
     pub workload_files: Vec<PathBuf>,
@@ -40,13 +43,6 @@ pub struct PhaseArgs {
     /// Backend (property `db`); default memory.
     #[arg(long)]
     pub db: Option<Backend>,
-    /// Client workers (property `threadcount`).
-    #[arg(short = 't', long)]
-    pub threads: Option<usize>,
-    /// Open loop at this many operations per second over all workers (property `target`);
-    /// latency is then also measured from each operation's intended start.
-    #[arg(long)]
-    pub target: Option<f64>,
     /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`).
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,
@@ -62,21 +58,65 @@ pub struct PhaseArgs {
     /// No live status at all.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Write the results JSON here.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// What to print on stdout, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "ycsb,table")]
-    pub format: Vec<RunFormat>,
     /// Seed of the workers' random generators (property `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Load: drop and recreate the table first.
     #[arg(long)]
     pub drop: bool,
-    /// Load: afterwards, check the row count (and values, with dataintegrity) .
+}
+
+/// Options of `load` and `run`.
+#[derive(Debug, Args, Clone)]
+pub struct PhaseArgs {
+    #[command(flatten)]
+    pub common: WorkloadArgs,
+    /// Client workers (property `threadcount`).
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// Open loop at this many operations per second over all workers (property `target`);
+    /// latency is then also measured from each operation's intended start.
+    #[arg(long)]
+    pub target: Option<f64>,
+    /// Write the results JSON here.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "ycsb,table")]
+    pub format: Vec<RunFormat>,
+    /// Load: afterwards, check that every row of the range was written or present.
     #[arg(long)]
     pub verify: bool,
+}
+
+/// Options of `sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub common: WorkloadArgs,
+    /// Client concurrencies to run, comma-separated.
+    #[arg(short = 'c', long, value_delimiter = ',', required = true)]
+    pub concurrency: Vec<usize>,
+    /// A deployment `NAME=SPEC`, repeatable; the first is the baseline. SPEC is a topology
+    /// file (`lab-three.toml`), endpoints (`10.0.0.1:4000,10.0.0.2:4000`), `memory`, or
+    /// `memory:LATENCY` (the embedded store with injected service time, e.g. `memory:2ms`).
+    #[arg(long = "deployment", value_name = "NAME=SPEC", required = true)]
+    pub deployments: Vec<String>,
+    /// Runs of each (deployment, concurrency) step.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: usize,
+    /// Directory for the manifest and every step's results.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Do not load: the deployments already hold the records.
+    #[arg(long)]
+    pub skip_load: bool,
+    /// Continue an interrupted sweep in `--out`, skipping the steps it finished.
+    #[arg(long)]
+    pub resume: bool,
+    /// Loader workers for each deployment's load phase.
+    #[arg(long, default_value_t = 16)]
+    pub load_threads: usize,
 }
 
 /// Rewrites YCSB's single-dash long options (`-threads 8`, `-target 100`, `-load`) into
@@ -117,7 +157,7 @@ mod tests {
             panic!("not run")
         };
         assert_eq!(a.threads, Some(8));
-        assert!(a.status);
-        assert_eq!(a.props, vec!["recordcount=10"]);
+        assert!(a.common.status);
+        assert_eq!(a.common.props, vec!["recordcount=10"]);
     }
 }

@@ -10,6 +10,19 @@ fn main() {
     let result: Result<(), AppError> = match cli.command {
         Command::Load(a) => app::phase_command(&a, Phase::Load).map(|_| ()),
         Command::Run(a) => app::phase_command(&a, Phase::Run).map(|_| ()),
+        Command::Sweep(a) => app::sweep_command(&a).map(|lines| {
+            for l in lines {
+                println!(
+                    "{}\tc={}\tr={}\t{:.1} ops/s\tp99 {}{}",
+                    l.deployment,
+                    l.concurrency,
+                    l.repeat,
+                    l.throughput,
+                    l.p99_us.map_or("-".into(), geobench::report::human_us),
+                    if l.resumed { "\t(resumed)" } else { "" }
+                );
+            }
+        }),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

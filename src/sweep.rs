@@ -147,3 +147,336 @@ impl SweepDir {
         Ok((m, steps))
     }
 }
+
+/// How a deployment is reached, from its `NAME=SPEC` argument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// The embedded store, optionally with an injected service time.
+    Memory { latency: Option<String> },
+    /// A MySQL-protocol cluster.
+    Mysql(crate::topology::Topology),
+}
+
+impl Deployment {
+    /// Parses `NAME=SPEC` (see `geobench sweep --help`).
+    pub fn parse(arg: &str) -> Result<Self, String> {
+        let (name, spec) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--deployment {arg:?}: expected NAME=SPEC"))?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "--deployment {arg:?}: the name must be letters, digits, - or _ (it names files)"
+            ));
+        }
+        let spec = spec.trim();
+        let topology = if spec == "memory" || spec.starts_with("memory:") {
+            if let Some(l) = spec.strip_prefix("memory:") {
+                crate::db::memory::Latency::parse(l)
+                    .map_err(|e| format!("--deployment {arg:?}: {e}"))?;
+            }
+            None
+        } else if spec.ends_with(".toml") || Path::new(spec).is_file() {
+            Some(
+                crate::topology::Topology::load(Path::new(spec))
+                    .map_err(|e| format!("--deployment {name}: {e}"))?,
+            )
+        } else {
+            let eps: Vec<String> = spec.split(',').map(|e| e.trim().to_owned()).collect();
+            let t = crate::topology::Topology::single_region(eps);
+            t.validate(&format!("--deployment {name}"))
+                .map_err(|e| e.to_string())?;
+            Some(t)
+        };
+        Ok(Deployment {
+            name: name.to_owned(),
+            source: spec.to_owned(),
+            topology,
+        })
+    }
+
+    /// What to connect to.
+    pub fn target(&self) -> Target {
+        match &self.topology {
+            Some(t) => Target::Mysql(t.clone()),
+            None => Target::Memory {
+                latency: self.source.strip_prefix("memory:").map(str::to_owned),
+            },
+        }
+    }
+}
+
+/// Everything a sweep needs to run.
+pub struct Plan {
+    pub dir: SweepDir,
+    pub manifest: Manifest,
+    /// The run configuration every step starts from (threads and backend are set per step).
+    pub base: crate::config::RunConfig,
+    pub props: crate::properties::Properties,
+    pub skip_load: bool,
+    pub resume: bool,
+    pub load_threads: usize,
+    pub status: crate::runner::progress::StatusMode,
+}
+
+/// One finished step, for the closing summary.
+#[derive(Debug, Clone)]
+pub struct StepLine {
+    pub deployment: String,
+    pub concurrency: usize,
+    pub repeat: usize,
+    pub throughput: f64,
+    pub p99_us: Option<f64>,
+    /// Taken from an earlier run of the sweep (`--resume`).
+    pub resumed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepRunError {
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    #[error("deployment {deployment}: {message}")]
+    Setup { deployment: String, message: String },
+    #[error("deployment {deployment}: {message} (finished steps are kept; rerun with --resume)")]
+    Failed { deployment: String, message: String },
+    #[error("interrupted; finished steps are kept in {0} (rerun with --resume)")]
+    Interrupted(PathBuf),
+    #[error("--resume: {path} was made by a different sweep ({what} differs); use another --out")]
+    Mismatch { path: PathBuf, what: String },
+}
+
+impl Plan {
+    /// The configuration of one step (or load) of `d`.
+    fn config_for(
+        &self,
+        d: &Deployment,
+        phase: crate::config::Phase,
+        threads: usize,
+    ) -> crate::config::RunConfig {
+        use crate::config::{BackendConfig, Phase};
+        let mut cfg = self.base.clone();
+        cfg.phase = phase;
+        cfg.threads = threads;
+        cfg.label = Some(d.name.clone());
+        match d.target() {
+            Target::Memory { latency } => {
+                let stall = match &cfg.backend {
+                    BackendConfig::Memory { stall, .. } => stall.clone(),
+                    BackendConfig::Mysql { .. } => None,
+                };
+                cfg.backend = BackendConfig::Memory { latency, stall };
+                cfg.topology = None;
+            }
+            Target::Mysql(t) => {
+                cfg.backend = BackendConfig::Mysql {
+                    endpoints: t.regions.iter().flat_map(|r| r.endpoints.clone()).collect(),
+                    user: self.props.str_or("mysql.user", "root").to_owned(),
+                    database: self.props.str_or("mysql.db", "test").to_owned(),
+                };
+                cfg.topology = Some(t);
+            }
+        }
+        if phase == Phase::Load {
+            cfg.duration = None;
+            cfg.warmup = std::time::Duration::ZERO;
+            cfg.target = None;
+        }
+        cfg
+    }
+
+    fn check_resumable(&self) -> Result<(), SweepRunError> {
+        let old = self.dir.read_manifest()?;
+        let m = &self.manifest;
+        let mismatch = |what: &str| SweepRunError::Mismatch {
+            path: self.dir.root.clone(),
+            what: what.to_owned(),
+        };
+        if old
+            .deployments
+            .iter()
+            .map(|d| (&d.name, &d.source))
+            .ne(m.deployments.iter().map(|d| (&d.name, &d.source)))
+        {
+            return Err(mismatch("the deployment list"));
+        }
+        if old.workload_files != m.workload_files || old.overrides != m.overrides {
+            return Err(mismatch("the workload"));
+        }
+        if old.duration_s != m.duration_s || old.warmup_s != m.warmup_s {
+            return Err(mismatch("the step duration"));
+        }
+        Ok(())
+    }
+}
+
+/// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
+/// interleaving deployments at each concurrency so that drift hits them alike.
+pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
+    use crate::config::Phase;
+    use crate::db::AnyDb;
+    use crate::runner::{self, progress::Progress};
+
+    if plan.resume && plan.dir.manifest_path().is_file() {
+        plan.check_resumable()?;
+    }
+    plan.dir.write_manifest(&plan.manifest)?;
+    let m = &plan.manifest;
+    let mut dbs = Vec::new();
+    for d in &m.deployments {
+        let cfg = plan.config_for(d, Phase::Load, plan.load_threads);
+        let setup = |message: String| SweepRunError::Setup {
+            deployment: d.name.clone(),
+            message,
+        };
+        let db = AnyDb::open(&cfg, &plan.props).map_err(|e| setup(e.to_string()))?;
+        let load_path = plan.dir.load_path(&d.name);
+        // An in-process store starts empty in every process: it is always loaded.
+        let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
+        if load {
+            let topo = cfg
+                .topology
+                .clone()
+                .unwrap_or_else(crate::app::in_process_topology);
+            let mut progress = Progress::new(plan.status, format!("load {}", d.name));
+            let r = runner::execute_any(&db, &cfg, &topo, &mut progress);
+            progress.finish();
+            let r = r.map_err(|e| setup(e.to_string()))?;
+            if let Some(reason) = &r.stop_reason {
+                return Err(if runner::interrupted() {
+                    SweepRunError::Interrupted(plan.dir.root.clone())
+                } else {
+                    SweepRunError::Failed {
+                        deployment: d.name.clone(),
+                        message: reason.clone(),
+                    }
+                });
+            }
+            eprintln!("sweep: loaded {} ({} rows/s)", d.name, r.throughput.round());
+            write_results(&r, &load_path)?;
+        }
+        dbs.push(db);
+    }
+
+    let total = m.concurrencies.len() * m.repeats * m.deployments.len();
+    let per_step = m.duration_s + m.warmup_s;
+    let mut lines = Vec::with_capacity(total);
+    let mut k = 0;
+    let started = std::time::Instant::now();
+    let mut ran = 0usize;
+    for &c in &m.concurrencies {
+        for r in 1..=m.repeats {
+            for (d, db) in m.deployments.iter().zip(&dbs) {
+                k += 1;
+                let path = plan.dir.step_path(&d.name, c, r);
+                if plan.resume && path.is_file() {
+                    let old = Results::read(&path).map_err(SweepError::from)?;
+                    lines.push(step_line(d, c, r, &old, true));
+                    continue;
+                }
+                let cfg = plan.config_for(d, Phase::Run, c);
+                let topo = cfg
+                    .topology
+                    .clone()
+                    .unwrap_or_else(crate::app::in_process_topology);
+                let eta = if ran == 0 {
+                    per_step * (total - k + 1) as f64
+                } else {
+                    started.elapsed().as_secs_f64() / ran as f64 * (total - k + 1) as f64
+                };
+                let label = format!(
+                    "[{k}/{total}, ETA {}] {} c={c} r={r}",
+                    fmt_secs(eta),
+                    d.name
+                );
+                let mut progress = Progress::new(plan.status, label.clone());
+                let res = runner::execute_any(db, &cfg, &topo, &mut progress);
+                progress.finish();
+                let res = res.map_err(|e| SweepRunError::Setup {
+                    deployment: d.name.clone(),
+                    message: e.to_string(),
+                })?;
+                if let Some(reason) = &res.stop_reason {
+                    return Err(if runner::interrupted() {
+                        SweepRunError::Interrupted(plan.dir.root.clone())
+                    } else {
+                        SweepRunError::Failed {
+                            deployment: d.name.clone(),
+                            message: reason.clone(),
+                        }
+                    });
+                }
+                write_results(&res, &path)?;
+                ran += 1;
+                let line = step_line(d, c, r, &res, false);
+                if plan.status != crate::runner::progress::StatusMode::Off {
+                    eprintln!(
+                        "sweep {label}: {:.1} ops/s, p99 {}",
+                        line.throughput,
+                        line.p99_us.map_or("-".into(), crate::report::human_us)
+                    );
+                }
+                lines.push(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn write_results(r: &Results, path: &Path) -> Result<(), SweepError> {
+    r.write(path).map_err(|source| SweepError::Io {
+        context: format!("writing {}", path.display()),
+        source,
+    })
+}
+
+fn step_line(d: &Deployment, c: usize, r: usize, res: &Results, resumed: bool) -> StepLine {
+    StepLine {
+        deployment: d.name.clone(),
+        concurrency: c,
+        repeat: r,
+        throughput: res.throughput,
+        p99_us: res.overall_latency().ok().flatten().map(|l| l.p99_us),
+        resumed,
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}m{:02}s", s / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployments_parse() {
+        let d = Deployment::parse("single=memory").unwrap();
+        assert_eq!(d.target(), Target::Memory { latency: None });
+        let d = Deployment::parse("multi=memory:2ms").unwrap();
+        assert_eq!(
+            d.target(),
+            Target::Memory {
+                latency: Some("2ms".into())
+            }
+        );
+        let d = Deployment::parse("tidb=10.0.0.1:4000,10.0.0.2:4000").unwrap();
+        match d.target() {
+            Target::Mysql(t) => assert_eq!(t.regions[0].endpoints.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(Deployment::parse("noequals").is_err());
+        assert!(Deployment::parse("bad/name=memory").is_err());
+        assert!(Deployment::parse("x=memory:fast").is_err());
+        assert!(Deployment::parse("x=nohostport").is_err());
+        assert!(
+            Deployment::parse("x=missing.toml")
+                .unwrap_err()
+                .contains("missing.toml")
+        );
+    }
+}

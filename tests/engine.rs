@@ -12,6 +12,7 @@ fn args(line: &str) -> PhaseArgs {
     let argv = std::iter::once("geobench").chain(line.split_whitespace());
     match Cli::try_parse_from(argv).unwrap().command {
         Command::Run(a) | Command::Load(a) => a,
+        Command::Sweep(_) => unreachable!("not a sweep"),
     }
 }
 
@@ -113,8 +114,8 @@ fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     use geobench::topology::Topology;
     use std::sync::Arc;
     let a = args("load -P workloads/workloada -p recordcount=300 -t 3");
-    let p = app::properties(&a).unwrap();
-    let (mut cfg, _) = app::resolve(&a, Phase::Load, &p).unwrap();
+    let p = app::properties(&a.common, a.threads, a.target).unwrap();
+    let mut cfg = app::resolve(&a.common, Phase::Load, &p).unwrap();
     let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
         10,
         Latency::None,

@@ -106,7 +106,9 @@ pub struct MemoryDb {
 impl MemoryDb {
     pub fn new(field_count: usize, latency: Latency, stall: Option<Stall>) -> Self {
         MemoryDb {
-            shards: (0..SHARDS).map(|_| RwLock::new(ShardData::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| RwLock::new(ShardData::default()))
+                .collect(),
             field_count,
             latency,
             stall,
@@ -268,7 +270,10 @@ impl Conn for MemoryConn {
         let guards: Vec<_> = self.db.shards.iter().map(|s| s.read()).collect();
         let mut iters: Vec<_> = guards
             .iter()
-            .map(|g| g.order.range::<str, _>((Bound::Included(start), Bound::Unbounded)))
+            .map(|g| {
+                g.order
+                    .range::<str, _>((Bound::Included(start), Bound::Unbounded))
+            })
             .collect();
         let mut heap = BinaryHeap::with_capacity(iters.len());
         for (i, it) in iters.iter_mut().enumerate() {
@@ -282,7 +287,10 @@ impl Conn for MemoryConn {
                 break;
             };
             // Touch the row as a real scan would (its bytes are what a client receives).
-            let bytes: usize = guards[i].rows.get(&**key).map_or(0, |r| r.iter().map(Vec::len).sum());
+            let bytes: usize = guards[i]
+                .rows
+                .get(&**key)
+                .map_or(0, |r| r.iter().map(Vec::len).sum());
             std::hint::black_box(bytes);
             rows += 1;
             if let Some(k) = iters[i].next() {
@@ -318,7 +326,10 @@ impl Conn for MemoryConn {
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
         if drop {
-            self.db.shards.iter().for_each(|s| *s.write() = ShardData::default());
+            self.db
+                .shards
+                .iter()
+                .for_each(|s| *s.write() = ShardData::default());
         }
         Ok(())
     }

@@ -3,6 +3,10 @@
 
 pub mod memory;
 
+use crate::config::{BackendConfig, RunConfig};
+use crate::properties::Properties;
+use std::sync::Arc;
+
 use crate::topology::Placement;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
@@ -186,4 +190,42 @@ pub trait Conn {
     fn count_rows(&mut self) -> impl Future<Output = Result<u64, DbError>>;
     /// What the server is.
     fn server_info(&mut self) -> impl Future<Output = Result<ServerInfo, DbError>>;
+}
+
+/// A backend chosen at run time (`--db`, or per deployment in a sweep).
+#[derive(Clone)]
+pub enum AnyDb {
+    Memory(memory::MemoryHandle),
+}
+
+impl AnyDb {
+    /// Opens the backend `cfg` describes (secrets such as the password come from `props` or
+    /// the environment, never from `cfg`).
+    pub fn open(cfg: &RunConfig, _props: &Properties) -> Result<Self, DbError> {
+        let field_count = cfg.workload.field_count;
+        match &cfg.backend {
+            BackendConfig::Memory { latency, stall } => {
+                let latency = latency
+                    .as_deref()
+                    .map(memory::Latency::parse)
+                    .transpose()
+                    .map_err(DbError::fatal)?
+                    .unwrap_or(memory::Latency::None);
+                let stall = stall
+                    .as_deref()
+                    .map(memory::Stall::parse)
+                    .transpose()
+                    .map_err(DbError::fatal)?;
+                Ok(AnyDb::Memory(memory::MemoryHandle(Arc::new(
+                    memory::MemoryDb::new(field_count, latency, stall),
+                ))))
+            }
+            BackendConfig::Mysql { .. } => Err(DbError::fatal("the mysql backend is not built in")),
+        }
+    }
+
+    /// Whether the data lives in this process (so a run must load it first).
+    pub fn in_process(&self) -> bool {
+        matches!(self, AnyDb::Memory(_))
+    }
 }

@@ -10,7 +10,7 @@ pub mod rate;
 mod worker;
 
 use crate::config::{Phase, RunConfig};
-use crate::db::{Conn, Db, DbError, ErrorClass, ServerInfo};
+use crate::db::{AnyDb, Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
 use crate::measure::timeseries::Interval;
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
@@ -163,6 +163,18 @@ fn load_range(start: u64, count: u64, workers: usize, i: usize) -> std::ops::Ran
     let lo = start + i * per + i.min(extra);
     let hi = lo + per + u64::from(i < extra);
     lo..hi
+}
+
+/// Runs one phase against a backend chosen at run time.
+pub fn execute_any(
+    db: &AnyDb,
+    cfg: &RunConfig,
+    topology: &Topology,
+    progress: &mut Progress,
+) -> Result<Results, RunError> {
+    match db {
+        AnyDb::Memory(m) => execute(Arc::new(m.clone()), cfg, topology, progress),
+    }
 }
 
 /// Runs one phase (load or run) of `cfg` against `db` and returns its results.
@@ -414,7 +426,9 @@ impl Coordinator {
         self.rows += measured.ops.iter().map(|s| s.rows).sum::<u64>();
         let measured_epoch = if self.is_warmup(epoch) { 1 } else { epoch };
         self.pending_entry(measured_epoch).merge(&measured);
-        if self.warmup {
+        // Warm-up operations that finish after the warm-up interval was reported count
+        // nowhere (they never count in the totals).
+        if self.warmup && (self.epoch == 0 || self.pending.contains_key(&0)) {
             self.pending_entry(0).merge(&warm);
         }
     }

@@ -24,7 +24,14 @@ pub fn fill_random(rng: &mut Rng, buf: &mut Vec<u8>, len: usize) {
 fn six(rng: &mut Rng) -> [u8; 6] {
     let b = rng.next_u64() as u32;
     let c = |shift: u32, mask: u32| (((b >> shift) & mask) + b' ' as u32) as u8;
-    [c(0, 31), c(5, 63), c(10, 95), c(15, 31), c(20, 63), c(25, 95)]
+    [
+        c(0, 31),
+        c(5, 63),
+        c(10, 95),
+        c(15, 31),
+        c(20, 63),
+        c(25, 95),
+    ]
 }
 
 /// YCSB's `buildDeterministicValue`: `key:field`, then `:` + Java `String.hashCode()` of the
