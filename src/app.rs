@@ -1,7 +1,7 @@
 //! The commands behind the CLI: resolve arguments into a `RunConfig`, pick the backend, run the
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
-use crate::cli::{Backend, PhaseArgs, SweepArgs, WorkloadArgs};
+use crate::cli::{Backend, MergeArgs, PhaseArgs, SweepArgs, WorkloadArgs};
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
 use crate::db::memory::{Latency, Stall};
 use crate::db::{AnyDb, DbError, LoadMode};
@@ -365,4 +365,26 @@ pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
 
 fn bad(msg: &str) -> AppError {
     AppError::Config(ConfigError::Other(msg.to_owned()))
+}
+
+/// `geobench merge`.
+pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
+    let parts = a
+        .inputs
+        .iter()
+        .map(|p| Results::read(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e.to_string()))?;
+    let merged = crate::results::merge(&parts).map_err(|e| bad(&e.to_string()))?;
+    merged.write(&a.out).map_err(|source| AppError::Io {
+        context: format!("writing {}", a.out.display()),
+        source,
+    })?;
+    for f in &a.format {
+        print!(
+            "{}",
+            report::render_run(&merged, *f, &report::ycsb::DEFAULT_PERCENTILES)
+        );
+    }
+    Ok(merged)
 }

@@ -19,6 +19,9 @@ pub enum Command {
     Load(PhaseArgs),
     /// Run the workload's operation mix (YCSB run phase).
     Run(PhaseArgs),
+    /// Merge the results files of several clients that ran the same workload at the same time
+    /// (histograms are added exactly).
+    Merge(MergeArgs),
     /// Load once, then run at several concurrencies against each deployment, storing every
     /// step's results as it ends.
     Sweep(SweepArgs),
@@ -117,6 +120,20 @@ pub struct SweepArgs {
     /// Loader workers for each deployment's load phase.
     #[arg(long, default_value_t = 16)]
     pub load_threads: usize,
+}
+
+/// Options of `merge`.
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// Results files (`--out` of load or run), two or more.
+    #[arg(required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the merged results.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// What to print on stdout, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "table")]
+    pub format: Vec<RunFormat>,
 }
 
 /// Rewrites YCSB's single-dash long options (`-threads 8`, `-target 100`, `-load`) into

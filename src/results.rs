@@ -427,3 +427,214 @@ mod tests {
         assert!(decode_histogram("not base64!").is_err());
     }
 }
+
+/// Why results cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Empty,
+    #[error("{0}")]
+    Histogram(#[from] ResultsError),
+    #[error("part {index} ran a different {what}; only runs of the same workload merge")]
+    Different { index: usize, what: &'static str },
+}
+
+/// Merges the results of several clients that ran the same workload at the same time (shards
+/// of one load, or one run driven from several machines): counts and histograms are added
+/// exactly, throughput is the total over the longest measured duration, intervals are added
+/// position by position.
+pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
+    let first = parts.first().ok_or(MergeError::Empty)?;
+    for (i, p) in parts.iter().enumerate().skip(1) {
+        if p.phase != first.phase {
+            return Err(MergeError::Different {
+                index: i,
+                what: "phase",
+            });
+        }
+        let (a, b) = (&p.config.workload, &first.config.workload);
+        if a.mix != b.mix
+            || a.request_distribution != b.request_distribution
+            || a.field_count != b.field_count
+            || a.field_length != b.field_length
+            || a.table != b.table
+        {
+            return Err(MergeError::Different {
+                index: i,
+                what: "workload",
+            });
+        }
+    }
+    let mut out = first.clone();
+    out.duration_s = parts.iter().map(|p| p.duration_s).fold(0.0, f64::max);
+    out.operations = parts.iter().map(|p| p.operations).sum();
+    out.workers = parts.iter().map(|p| p.workers).sum();
+    out.abandoned = parts.iter().map(|p| p.abandoned).sum();
+    out.interrupted = parts.iter().any(|p| p.interrupted);
+    out.stop_reason = parts.iter().find_map(|p| p.stop_reason.clone());
+    let total_ok: f64 = parts.iter().map(|p| p.throughput * p.duration_s).sum();
+    out.throughput = total_ok / out.duration_s.max(1e-9);
+    out.client = ClientUsage {
+        user_cpu_s: parts.iter().map(|p| p.client.user_cpu_s).sum(),
+        system_cpu_s: parts.iter().map(|p| p.client.system_cpu_s).sum(),
+        max_rss_kib: parts
+            .iter()
+            .map(|p| p.client.max_rss_kib)
+            .max()
+            .unwrap_or(0),
+    };
+    out.ops = merge_ops(parts.iter().map(|p| &p.ops))?;
+    let mut errors: BTreeMap<(Operation, ErrorClass, Option<u32>), ErrorSummary> = BTreeMap::new();
+    for e in parts.iter().flat_map(|p| &p.errors) {
+        let entry = errors
+            .entry((e.operation, e.class, e.code))
+            .or_insert_with(|| ErrorSummary {
+                count: 0,
+                samples: Vec::new(),
+                ..e.clone()
+            });
+        entry.count += e.count;
+        for s in &e.samples {
+            if entry.samples.len() < 3 && !entry.samples.contains(s) {
+                entry.samples.push(s.clone());
+            }
+        }
+    }
+    out.errors = errors.into_values().collect();
+    out.errors.sort_by(|a, b| b.count.cmp(&a.count));
+    let mut regions: BTreeMap<String, Vec<&RegionSummary>> = BTreeMap::new();
+    for r in parts.iter().flat_map(|p| &p.regions) {
+        regions.entry(r.name.clone()).or_default().push(r);
+    }
+    out.regions = regions
+        .into_iter()
+        .map(|(name, rs)| {
+            Ok(RegionSummary {
+                name,
+                workers: rs.iter().map(|r| r.workers).sum(),
+                operations: rs.iter().map(|r| r.operations).sum(),
+                throughput: rs.iter().map(|r| r.throughput).sum(),
+                ops: merge_ops(rs.iter().map(|r| &r.ops))?,
+            })
+        })
+        .collect::<Result<_, MergeError>>()?;
+    let longest = parts.iter().map(|p| p.intervals.len()).max().unwrap_or(0);
+    out.intervals = (0..longest)
+        .map(|i| {
+            let same: Vec<&Interval> = parts.iter().filter_map(|p| p.intervals.get(i)).collect();
+            let mut iv = same[0].clone();
+            iv.operations = same.iter().map(|x| x.operations).sum();
+            iv.throughput = same.iter().map(|x| x.throughput).sum();
+            iv.errors = same.iter().map(|x| x.errors).sum();
+            // Percentiles of an interval cannot be added; keep the worst part's, per operation.
+            for x in &same[1..] {
+                for (op, o) in &x.ops {
+                    iv.ops
+                        .entry(*op)
+                        .and_modify(|m| {
+                            m.ok += o.ok;
+                            m.failed += o.failed;
+                            m.p50_us = m.p50_us.max(o.p50_us);
+                            m.p95_us = m.p95_us.max(o.p95_us);
+                            m.p99_us = m.p99_us.max(o.p99_us);
+                            m.p999_us = m.p999_us.max(o.p999_us);
+                            m.max_us = m.max_us.max(o.max_us);
+                        })
+                        .or_insert_with(|| o.clone());
+                }
+            }
+            iv
+        })
+        .collect();
+    Ok(out)
+}
+
+fn merge_ops<'a>(
+    parts: impl Iterator<Item = &'a BTreeMap<Operation, OpSummary>>,
+) -> Result<BTreeMap<Operation, OpSummary>, MergeError> {
+    let mut acc: BTreeMap<Operation, (OpSummary, Histogram<u64>, Option<Histogram<u64>>)> =
+        BTreeMap::new();
+    for ops in parts {
+        for (op, s) in ops {
+            let h = decode_histogram(&s.histogram)?;
+            let ih = s
+                .intended_histogram
+                .as_deref()
+                .map(decode_histogram)
+                .transpose()?;
+            match acc.get_mut(op) {
+                None => {
+                    acc.insert(*op, (s.clone(), h, ih));
+                }
+                Some((m, mh, mih)) => {
+                    m.ok += s.ok;
+                    m.failed += s.failed;
+                    m.not_found += s.not_found;
+                    m.integrity_failures += s.integrity_failures;
+                    m.rows += s.rows;
+                    m.rows_skipped += s.rows_skipped;
+                    mh.add(&h)
+                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+                    match (mih.as_mut(), ih) {
+                        (Some(a), Some(b)) => a
+                            .add(&b)
+                            .map_err(|e| ResultsError::Histogram(e.to_string()))?,
+                        (None, Some(b)) => *mih = Some(b),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(acc
+        .into_iter()
+        .map(|(op, (mut s, h, ih))| {
+            s.latency = LatencySummary::from_histogram(&h);
+            s.histogram = encode_histogram(&h);
+            s.intended = ih.as_ref().and_then(LatencySummary::from_histogram);
+            s.intended_histogram = ih.as_ref().map(encode_histogram);
+            (op, s)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    #[test]
+    fn merging_adds_histograms_exactly() {
+        let a = fixtures::results(&[100, 200, 300], &[1000], 1.0);
+        let b = fixtures::results(&[400, 500], &[], 2.0);
+        let m = merge(&[a, b]).unwrap();
+        let read = &m.ops[&Operation::Read];
+        assert_eq!(read.ok, 5);
+        let l = read.latency.unwrap();
+        // Exact to the histogram's 3 significant digits.
+        assert!(
+            (l.min_us - 100.0).abs() < 0.1 && (l.max_us - 500.0).abs() < 0.5,
+            "{l:?}"
+        );
+        assert!((l.p50_us - 300.0).abs() < 0.5, "{}", l.p50_us);
+        assert_eq!(m.duration_s, 2.0);
+        // 4 ops in 1 s and 2 ops in 2 s, over the longest duration: 6 / 2.
+        assert!((m.throughput - 3.0).abs() < 1e-9, "{}", m.throughput);
+        assert_eq!(m.workers, 8);
+    }
+
+    #[test]
+    fn different_workloads_do_not_merge() {
+        let a = fixtures::results(&[100], &[], 1.0);
+        let mut b = a.clone();
+        b.config.workload.field_count = 5;
+        assert!(matches!(
+            merge(&[a, b]),
+            Err(MergeError::Different {
+                index: 1,
+                what: "workload"
+            })
+        ));
+        assert!(matches!(merge(&[]), Err(MergeError::Empty)));
+    }
+}

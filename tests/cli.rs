@@ -383,3 +383,51 @@ fn load_verify_checks_the_row_count() {
     assert!(out.contains("[INSERT], Return=OK, 1000"), "{out}");
     assert!(err.contains("verify: 1000 rows"), "{err}");
 }
+
+#[test]
+fn merge_adds_two_clients_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+    for (n, seed) in [("a.json", "1"), ("b.json", "2")] {
+        let o = geobench(&[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-q",
+            "--format",
+            "json",
+            "--seed",
+            seed,
+            "-o",
+            &out(n),
+        ]);
+        assert!(o.status.success());
+    }
+    let o = geobench(&[
+        "merge",
+        &out("a.json"),
+        &out("b.json"),
+        "-o",
+        &out("m.json"),
+        "--format",
+        "ycsb",
+    ]);
+    let (stdout, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let ok: u64 = stdout
+        .lines()
+        .filter(|l| l.contains("], Return=OK, "))
+        .map(|l| l.rsplit(", ").next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(ok, 2000);
+    let bad = write(dir.path(), "bad.json", "{\"schema_version\": 1}");
+    let o = geobench(&[
+        "merge",
+        &out("a.json"),
+        bad.to_str().unwrap(),
+        "-o",
+        &out("x.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("bad.json"));
+}

@@ -12,7 +12,7 @@ fn args(line: &str) -> PhaseArgs {
     let argv = std::iter::once("geobench").chain(line.split_whitespace());
     match Cli::try_parse_from(argv).unwrap().command {
         Command::Run(a) | Command::Load(a) => a,
-        Command::Sweep(_) => unreachable!("not a sweep"),
+        _ => unreachable!("not a load or run"),
     }
 }
 
