@@ -501,7 +501,7 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
         }
     }
     out.errors = errors.into_values().collect();
-    out.errors.sort_by(|a, b| b.count.cmp(&a.count));
+    out.errors.sort_by_key(|e| std::cmp::Reverse(e.count));
     let mut regions: BTreeMap<String, Vec<&RegionSummary>> = BTreeMap::new();
     for r in parts.iter().flat_map(|p| &p.regions) {
         regions.entry(r.name.clone()).or_default().push(r);
@@ -549,11 +549,13 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     Ok(out)
 }
 
+/// One operation being merged: its summary, and its histograms (service, intended-start).
+type OpAcc = (OpSummary, Histogram<u64>, Option<Histogram<u64>>);
+
 fn merge_ops<'a>(
     parts: impl Iterator<Item = &'a BTreeMap<Operation, OpSummary>>,
 ) -> Result<BTreeMap<Operation, OpSummary>, MergeError> {
-    let mut acc: BTreeMap<Operation, (OpSummary, Histogram<u64>, Option<Histogram<u64>>)> =
-        BTreeMap::new();
+    let mut acc: BTreeMap<Operation, OpAcc> = BTreeMap::new();
     for ops in parts {
         for (op, s) in ops {
             let h = decode_histogram(&s.histogram)?;
