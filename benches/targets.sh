@@ -29,9 +29,13 @@ done | sort -n | awk '{a[NR]=$1} END {printf "| engine, workload A, 1 worker thr
 $bin run -P workloads/workloada -p recordcount=1000 -p operationcount=0 -d 10s -t 640 -q --format json > "$tmp/rss.json"
 field "$tmp/rss.json" "'| peak RSS, 640 workers, workload A on memory (1000 records), 10 s | %.1f MiB | <= 64 MiB |' % (r['client']['max_rss_kib']/1024)"
 
-# 3. Accuracy: injected fixed service time of 2 ms, closed loop, 8 workers.
-$bin run -P workloads/workloadc -p recordcount=1000 -p operationcount=0 -d 5s -t 8 -p memory.latency=2ms -q --format json > "$tmp/acc.json"
-field "$tmp/acc.json" "'| p50 / p99 with 2 ms injected (error) | %.1f us / %.1f us (%+.2f%% / %+.2f%%) | within 2%% or 20 us |' % (r['ops']['READ']['latency']['p50_us'], r['ops']['READ']['latency']['p99_us'], (r['ops']['READ']['latency']['p50_us']/2000-1)*100, (r['ops']['READ']['latency']['p99_us']/2000-1)*100)"
+# 3. Accuracy: injected fixed service time of 2 ms, closed loop. The store's injected sleep
+#    spins its last 2 ms (tokio's timer ticks in ms), so it is only as precise as the spinning
+#    task is scheduled: one worker per client thread is the clean case; 8 workers share a thread.
+for t in 1 8; do
+  $bin run -P workloads/workloadc -p recordcount=1000 -p operationcount=0 -d 5s -t $t -p client.threads=1 -p memory.latency=2ms -q --format json > "$tmp/acc$t.json"
+  field "$tmp/acc$t.json" "'| p50 / p99 with 2 ms injected, $t worker(s) on 1 thread | %.1f us / %.1f us (%+.2f%% / %+.2f%%) | within 2%% or 20 us |' % (r['ops']['READ']['latency']['p50_us'], r['ops']['READ']['latency']['p99_us'], (r['ops']['READ']['latency']['p50_us']/2000-1)*100, (r['ops']['READ']['latency']['p99_us']/2000-1)*100)"
+done
 
 # 4. Coordinated omission: open loop at 500 ops/s, 16 workers, a 1 s stall at t=3 s.
 $bin run -P workloads/workloadc -p recordcount=1000 -p operationcount=0 -d 8s -t 16 --target 500 -p memory.latency=200us -p memory.stall=1s@3s -q --format json > "$tmp/co.json"
