@@ -172,7 +172,12 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
         drop_table: a.drop,
         client_threads: client.client_threads,
         backend: backend_config,
-        topology: None,
+        topology: a
+            .topology
+            .as_deref()
+            .map(Topology::load)
+            .transpose()
+            .map_err(|e| ConfigError::Other(e.to_string()))?,
         label: client.label,
         properties: config::redacted(p),
     };

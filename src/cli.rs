@@ -46,6 +46,10 @@ pub struct WorkloadArgs {
     /// Backend (property `db`); default memory.
     #[arg(long)]
     pub db: Option<Backend>,
+    /// Topology file: regions, their SQL endpoints and client shares; each region's workers
+    /// run in its network namespace (if it names one) and talk to its own endpoints.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
     /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`).
     #[arg(short = 'd', long, value_name = "DURATION")]
     pub duration: Option<String>,

@@ -180,3 +180,36 @@ fn ctrl_c_keeps_results_and_exits_130() {
     assert!(r.duration_s < 30.0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("[OVERALL], RunTime(ms)"));
 }
+
+#[test]
+fn topology_places_workers_by_region_and_reports_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = dir.path().join("t.toml");
+    std::fs::write(
+        &topo,
+        "name = 'two'\n[[region]]\nname = 'A'\nendpoints = ['a:1']\nclients = 3\n\
+         [[region]]\nname = 'B'\nendpoints = ['b:1']\nclients = 1\n",
+    )
+    .unwrap();
+    let r = run(&format!(
+        "-P workloads/workloada -p recordcount=100 -p operationcount=0 -d 600ms --status-interval 200ms -t 8 --topology {}",
+        topo.display()
+    ));
+    let names: Vec<(&str, usize)> = r
+        .regions
+        .iter()
+        .map(|g| (g.name.as_str(), g.workers))
+        .collect();
+    assert_eq!(names, vec![("A", 6), ("B", 2)]);
+    assert_eq!(
+        r.regions.iter().map(|g| g.operations).sum::<u64>(),
+        r.operations
+    );
+    let iv = r
+        .intervals
+        .iter()
+        .find(|i| !i.regions.is_empty())
+        .expect("per-region intervals");
+    assert_eq!(iv.regions.len(), 2);
+    assert!(iv.regions.iter().all(|g| g.throughput > 0.0));
+}

@@ -22,6 +22,30 @@ pub struct Interval {
     /// Failed attempts (every error, including retried ones).
     pub errors: u64,
     pub ops: BTreeMap<Operation, IntervalOp>,
+    /// Per region (topology order), when the run had more than one: what that region's
+    /// clients completed in this interval. A region that lost its quorum shows up here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionInterval>,
+}
+
+/// One region's share of an interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionInterval {
+    pub name: String,
+    /// Successful operations per second.
+    pub throughput: f64,
+    /// Failed attempts.
+    pub errors: u64,
+}
+
+impl RegionInterval {
+    pub fn from_measurements(name: &str, m: &Measurements, secs: f64) -> Self {
+        RegionInterval {
+            name: name.to_owned(),
+            throughput: m.operations_ok as f64 / secs.max(1e-9),
+            errors: m.errors.values().map(|c| c.count).sum(),
+        }
+    }
 }
 
 impl Interval {
@@ -40,6 +64,7 @@ impl Interval {
             throughput: m.operations_ok as f64 / secs,
             errors: m.errors.values().map(|c| c.count).sum(),
             ops,
+            regions: Vec::new(),
         }
     }
 }

@@ -12,7 +12,7 @@ mod worker;
 use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
-use crate::measure::timeseries::Interval;
+use crate::measure::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
 use crate::topology::{Placement, Topology};
 use crate::workload::Workload;
@@ -376,6 +376,9 @@ struct Coordinator {
     boundaries: Vec<f64>,
     /// Open interval accumulators by epoch.
     pending: BTreeMap<u64, Measurements>,
+    /// The same, per region (only kept with more than one region).
+    pending_regions: BTreeMap<u64, Vec<Measurements>>,
+    region_names: Vec<String>,
     /// Per thread: epochs below this have been reported.
     reported_below: Vec<u64>,
     done: Vec<bool>,
@@ -399,6 +402,8 @@ impl Coordinator {
             epoch: 0,
             boundaries: vec![0.0],
             pending: BTreeMap::new(),
+            pending_regions: BTreeMap::new(),
+            region_names: topology.regions.iter().map(|r| r.name.clone()).collect(),
             reported_below: vec![0; plans.len()],
             done: vec![false; plans.len()],
             thread_region: plans.iter().map(|p| p.region).collect(),
@@ -426,6 +431,14 @@ impl Coordinator {
         self.rows += measured.ops.iter().map(|s| s.rows).sum::<u64>();
         let measured_epoch = if self.is_warmup(epoch) { 1 } else { epoch };
         self.pending_entry(measured_epoch).merge(&measured);
+        if self.region_names.len() > 1 {
+            let n = self.region_names.len();
+            let region = self.thread_region[thread];
+            self.pending_regions
+                .entry(measured_epoch)
+                .or_insert_with(|| (0..n).map(|_| Measurements::default()).collect())[region]
+                .merge(&measured);
+        }
         // Warm-up operations that finish after the warm-up interval was reported count
         // nowhere (they never count in the totals).
         if self.warmup && (self.epoch == 0 || self.pending.contains_key(&0)) {
@@ -458,12 +471,15 @@ impl Coordinator {
                 break;
             }
             let m = self.pending.remove(&e).expect("present");
-            let iv = Interval::from_measurements(
-                &m,
-                self.boundaries[e as usize],
-                self.boundaries[e as usize + 1],
-                self.is_warmup(e),
-            );
+            let (start, end) = (self.boundaries[e as usize], self.boundaries[e as usize + 1]);
+            let mut iv = Interval::from_measurements(&m, start, end, self.is_warmup(e));
+            if let Some(per_region) = self.pending_regions.remove(&e) {
+                iv.regions = per_region
+                    .iter()
+                    .zip(&self.region_names)
+                    .map(|(m, name)| RegionInterval::from_measurements(name, m, end - start))
+                    .collect();
+            }
             self.intervals.push(iv.clone());
             out.push(iv);
         }
