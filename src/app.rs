@@ -180,6 +180,12 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
             .map_err(|e| ConfigError::Other(e.to_string()))?,
         label: client.label,
         properties: config::redacted(p),
+        events: a
+            .events
+            .iter()
+            .map(|e| crate::runner::events::ScheduledEvent::parse(e))
+            .collect::<Result<_, _>>()
+            .map_err(ConfigError::Other)?,
     };
     Ok(cfg)
 }

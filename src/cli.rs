@@ -71,6 +71,11 @@ pub struct WorkloadArgs {
     /// Load: drop and recreate the table first.
     #[arg(long)]
     pub drop: bool,
+    /// Run a shell command at a time after the measured start, `TIME=COMMAND`, repeatable:
+    /// e.g. `--at '30s=geobench lab fail B' --at '60s=geobench lab heal B'`. Start, end and
+    /// exit status are kept in the results.
+    #[arg(long = "at", value_name = "TIME=COMMAND")]
+    pub events: Vec<String>,
 }
 
 /// Options of `load` and `run`.

@@ -97,7 +97,7 @@ pub struct RetryPolicy {
     /// Retries after the first attempt.
     pub max: u32,
     /// First backoff; doubled per retry, capped at 64x.
-    #[serde(with = "humantime_serde_compat")]
+    #[serde(with = "duration_text")]
     pub backoff: Duration,
 }
 
@@ -144,11 +144,11 @@ pub struct RunConfig {
     /// Open-loop rate over all workers (ops/s); `None` = closed loop, unthrottled.
     pub target: Option<f64>,
     /// Measured run time limit (after warm-up); `None` = until operationcount.
-    #[serde(with = "humantime_serde_compat::option")]
+    #[serde(with = "duration_text::option")]
     pub duration: Option<Duration>,
-    #[serde(with = "humantime_serde_compat")]
+    #[serde(with = "duration_text")]
     pub warmup: Duration,
-    #[serde(with = "humantime_serde_compat")]
+    #[serde(with = "duration_text")]
     pub status_interval: Duration,
     /// Seed of every worker's RNG (worker i uses stream i).
     pub seed: u64,
@@ -167,6 +167,9 @@ pub struct RunConfig {
     pub label: Option<String>,
     /// Every property as given, secrets redacted.
     pub properties: BTreeMap<String, String>,
+    /// Commands to run at given times during the run (`--at`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::runner::events::ScheduledEvent>,
 }
 
 /// Properties geobench understands (YCSB CoreWorkload and client, plus geobench's own).
@@ -551,7 +554,7 @@ pub fn warn_unknown(p: &Properties) {
 }
 
 /// Serde for `Duration` as humantime text ("1m 30s"), readable in results files.
-mod humantime_serde_compat {
+pub mod duration_text {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

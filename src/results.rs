@@ -231,6 +231,9 @@ pub struct Results {
     /// The client's own CPU time during the phase (connections open to end) and peak RSS.
     #[serde(default)]
     pub client: ClientUsage,
+    /// Commands run during the phase (`--at`), with their times and exit status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::runner::events::EventRecord>,
 }
 
 /// A results file that cannot be read.

@@ -213,3 +213,21 @@ fn topology_places_workers_by_region_and_reports_each() {
     assert_eq!(iv.regions.len(), 2);
     assert!(iv.regions.iter().all(|g| g.throughput > 0.0));
 }
+
+#[test]
+fn scheduled_events_run_during_the_measured_phase() {
+    let mut a = args(
+        "run -q --format json -P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 800ms -w 200ms --status-interval 200ms --at 5s=true",
+    );
+    a.common.events.insert(0, "300ms=echo hello".into());
+    let r = app::phase_command(&a, Phase::Run).unwrap();
+    assert_eq!(r.events.len(), 2);
+    let e = &r.events[0];
+    assert_eq!(
+        (e.command.as_str(), e.exit_code, e.output.as_str()),
+        ("echo hello", Some(0), "hello")
+    );
+    // 300 ms after the 200 ms warm-up.
+    assert!(e.started_s >= 0.5 && e.started_s < 0.9, "{}", e.started_s);
+    assert!(r.events[1].output.starts_with("not started"));
+}

@@ -89,6 +89,7 @@ pub(crate) mod fixtures {
                 topology: None,
                 label: None,
                 properties: Default::default(),
+                events: vec![],
             },
             server: ServerInfo {
                 kind: "memory".into(),
@@ -110,6 +111,7 @@ pub(crate) mod fixtures {
             intervals: vec![],
             regions: vec![],
             client: Default::default(),
+            events: vec![],
         }
     }
 }

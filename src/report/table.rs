@@ -77,6 +77,13 @@ pub fn render(r: &Results) -> String {
             e.samples.first().map_or("", |s| s.as_str())
         ));
     }
+    for e in &r.events {
+        let code = e.exit_code.map_or("-".to_owned(), |c| c.to_string());
+        out.push_str(&format!(
+            "event at {:.1} s (exit {code}): {}\n",
+            e.started_s, e.command
+        ));
+    }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
     }

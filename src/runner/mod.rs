@@ -5,6 +5,7 @@
 //! `Results`. Measurements flow one way: worker -> its thread's `Measurements` -> snapshot
 //! message -> coordinator.
 
+pub mod events;
 pub mod progress;
 pub mod rate;
 mod worker;
@@ -268,7 +269,9 @@ pub fn execute<D: Db>(
     let mut stop_reason = None;
     let mut abandoned = 0;
     let mut done_threads = 0;
+    let mut events = events::Events::new(cfg.events.clone());
     while done_threads < plans.len() {
+        events.poll(t0, measured_start);
         let now = Instant::now();
         let wait = (t0 + next_tick)
             .saturating_duration_since(now)
@@ -351,6 +354,13 @@ pub fn execute<D: Db>(
         abandoned,
     );
     results.client = ClientUsage::now().since(&usage_at_start);
+    results.events = events.finish(t0, Duration::from_secs(10));
+    for e in &results.events {
+        progress.note(&format!(
+            "event at {:.1} s: {} -> {:?}",
+            e.started_s, e.command, e.exit_code
+        ));
+    }
     Ok(results)
 }
 
@@ -551,6 +561,7 @@ impl Coordinator {
             intervals: self.intervals,
             regions,
             client: ClientUsage::default(),
+            events: Vec::new(),
         }
     }
 }
