@@ -95,7 +95,7 @@ fn engine(c: &mut Criterion) {
     let p = geobench::app::properties(&a.common, a.threads, a.target).unwrap();
     let cfg = geobench::app::resolve(&a.common, Phase::Run, &p).unwrap();
     let db = AnyDb::open(&cfg, &p).unwrap();
-    let topo = geobench::app::in_process_topology();
+    let topo = db.topology();
     geobench::app::preload(&db, &cfg, &topo, StatusMode::Off).unwrap();
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(ops));

@@ -91,6 +91,7 @@ pub fn properties(
         "--status-interval",
     );
     opt("seed", a.seed.map(|s| s.to_string()), "--seed");
+    opt("mysql.dsn", a.dsn.clone(), "--dsn");
     Ok(p)
 }
 
@@ -100,10 +101,12 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
     let client = ClientSettings::from_properties(p)?;
     let backend = match (a.db, p.get("db")) {
         (Some(b), _) => b,
+        (None, _) if a.dsn.is_some() => Backend::Mysql,
         (None, None) => Backend::Memory,
         (None, Some(v)) => match v.value.trim() {
             "memory" | "site.ycsb.BasicDB" | "basic" => Backend::Memory,
-            _ => return Err(p.invalid("db", "expected memory".into())),
+            "mysql" | "tidb" | "mariadb" | "site.ycsb.db.JdbcDBClient" => Backend::Mysql,
+            _ => return Err(p.invalid("db", "expected memory or mysql".into())),
         },
     };
     if phase == Phase::Run && workload.record_count == 0 {
@@ -150,6 +153,14 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
                 Stall::parse(s).map_err(|e| p.invalid("memory.stall", e))?;
             }
             BackendConfig::Memory { latency, stall }
+        }
+        Backend::Mysql => {
+            let o = crate::db::mysql::MysqlOptions::from_properties(p)?;
+            BackendConfig::Mysql {
+                endpoints: o.endpoints.clone(),
+                user: o.user.clone(),
+                database: o.database.clone(),
+            }
         }
     };
     let cfg = RunConfig {
@@ -203,7 +214,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     runner::install_interrupt_handler();
     let status = StatusMode::auto(a.common.status, a.common.quiet);
     let db = AnyDb::open(&cfg, &p).map_err(|e| AppError::Setup(setup_message(&e)))?;
-    let topology = cfg.topology.clone().unwrap_or_else(in_process_topology);
+    let topology = cfg.topology.clone().unwrap_or_else(|| db.topology());
     if phase == Phase::Run && db.in_process() {
         // The store lives in this process: load the records first, unmeasured.
         preload(&db, &cfg, &topology, status)?;
@@ -251,11 +262,6 @@ fn verify_load(r: &Results) -> Result<(), AppError> {
     }
     eprintln!("verify: {written} rows written or present, as expected");
     Ok(())
-}
-
-/// The one-region topology of an in-process store.
-pub fn in_process_topology() -> Topology {
-    Topology::single_region(vec!["in-process:0".into()])
 }
 
 /// Runs one phase with a live status display.

@@ -32,6 +32,8 @@ pub enum Command {
 pub enum Backend {
     /// The embedded in-process store (no set-up; measures geobench itself).
     Memory,
+    /// A MySQL-protocol server: TiDB, MySQL, MariaDB (Galera included).
+    Mysql,
 }
 
 /// What to run and how: shared by `load`, `run` and `sweep`.
@@ -46,6 +48,10 @@ pub struct WorkloadArgs {
     /// Backend (property `db`); default memory.
     #[arg(long)]
     pub db: Option<Backend>,
+    /// Connection string `mysql://user[:password]@host:port[,host:port]/db` (implies
+    /// `--db mysql`; a password here is never printed or stored).
+    #[arg(long, value_name = "URL")]
+    pub dsn: Option<String>,
     /// Topology file: regions, their SQL endpoints and client shares; each region's workers
     /// run in its network namespace (if it names one) and talk to its own endpoints.
     #[arg(long, value_name = "FILE")]

@@ -337,10 +337,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         // An in-process store starts empty in every process: it is always loaded.
         let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
         if load {
-            let topo = cfg
-                .topology
-                .clone()
-                .unwrap_or_else(crate::app::in_process_topology);
+            let topo = db.topology();
             let mut progress = Progress::new(plan.status, format!("load {}", d.name));
             let r = runner::execute_any(&db, &cfg, &topo, &mut progress);
             progress.finish();
@@ -378,10 +375,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     continue;
                 }
                 let cfg = plan.config_for(d, Phase::Run, c);
-                let topo = cfg
-                    .topology
-                    .clone()
-                    .unwrap_or_else(crate::app::in_process_topology);
+                let topo = db.topology();
                 let eta = if ran == 0 {
                     per_step * (total - k + 1) as f64
                 } else {

@@ -1,7 +1,9 @@
 //! The storage interface the workers drive: one `Db` per run (shared by all client threads),
 //! one `Conn` per worker, opened on the worker's own thread (inside its region's namespace).
 
+pub mod errors;
 pub mod memory;
+pub mod mysql;
 
 use crate::config::{BackendConfig, RunConfig};
 use crate::properties::Properties;
@@ -186,6 +188,10 @@ pub trait Conn {
     ) -> impl Future<Output = Result<u64, DbError>>;
     /// Creates the table if missing (dropping it first if `drop`).
     fn create_schema(&mut self, drop: bool) -> impl Future<Output = Result<(), DbError>>;
+    /// Checks that the table exists (before a run, so a missing table is a set-up error).
+    fn check_schema(&mut self) -> impl Future<Output = Result<(), DbError>> {
+        async { Ok(()) }
+    }
     /// Rows in the table (for `--verify` and checks).
     fn count_rows(&mut self) -> impl Future<Output = Result<u64, DbError>>;
     /// What the server is.
@@ -196,12 +202,13 @@ pub trait Conn {
 #[derive(Clone)]
 pub enum AnyDb {
     Memory(memory::MemoryHandle),
+    Mysql(Arc<mysql::MysqlDb>),
 }
 
 impl AnyDb {
     /// Opens the backend `cfg` describes (secrets such as the password come from `props` or
     /// the environment, never from `cfg`).
-    pub fn open(cfg: &RunConfig, _props: &Properties) -> Result<Self, DbError> {
+    pub fn open(cfg: &RunConfig, props: &Properties) -> Result<Self, DbError> {
         let field_count = cfg.workload.field_count;
         match &cfg.backend {
             BackendConfig::Memory { latency, stall } => {
@@ -220,7 +227,26 @@ impl AnyDb {
                     memory::MemoryDb::new(field_count, latency, stall),
                 ))))
             }
-            BackendConfig::Mysql { .. } => Err(DbError::fatal("the mysql backend is not built in")),
+            BackendConfig::Mysql { .. } => {
+                let opts = mysql::MysqlOptions::from_properties(props)
+                    .map_err(|e| DbError::fatal(e.to_string()))?;
+                let topology = cfg.topology.clone().unwrap_or_else(|| opts.topology());
+                Ok(AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
+                    opts,
+                    cfg.workload.schema(),
+                    topology,
+                ))))
+            }
+        }
+    }
+
+    /// Where the workers go: the backend's regions and endpoints.
+    pub fn topology(&self) -> crate::topology::Topology {
+        match self {
+            AnyDb::Memory(_) => {
+                crate::topology::Topology::single_region(vec!["in-process:0".into()])
+            }
+            AnyDb::Mysql(m) => m.topology().clone(),
         }
     }
 

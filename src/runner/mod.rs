@@ -175,6 +175,7 @@ pub fn execute_any(
 ) -> Result<Results, RunError> {
     match db {
         AnyDb::Memory(m) => execute(Arc::new(m.clone()), cfg, topology, progress),
+        AnyDb::Mysql(m) => execute(m.clone(), cfg, topology, progress),
     }
 }
 
@@ -713,8 +714,9 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
 async fn prepare<D: Db>(c: &mut D::Conn, a: &ThreadArgs<D>) -> Result<(), DbError> {
     let info = c.server_info().await?;
     *a.server_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
-    if a.cfg.phase == Phase::Load {
-        c.create_schema(a.cfg.drop_table).await?;
+    match a.cfg.phase {
+        Phase::Load => c.create_schema(a.cfg.drop_table).await?,
+        Phase::Run => c.check_schema().await?,
     }
     Ok(())
 }
