@@ -15,8 +15,10 @@ pub fn classify(code: u32) -> ErrorClass {
         9001 | 9002 | 9003 | 9005 | 8027 | 8120 | 1047 | 1040 | 2002 | 2003 | 2006 | 2013 => {
             ErrorClass::Unavailable
         }
-        // Everything else (syntax, missing table, auth, duplicate key, txn too large, GC life
-        // time...) will not get better by retrying.
+        // Duplicate key: this row, not the server, is the problem.
+        1062 => ErrorClass::Rejected,
+        // Everything else (syntax, missing table, auth, txn too large, GC life time...) will
+        // not get better by retrying.
         _ => ErrorClass::Fatal,
     }
 }
@@ -65,6 +67,6 @@ mod tests {
         assert_eq!(classify(2013), ErrorClass::Unavailable);
         assert_eq!(classify(1045), ErrorClass::Fatal);
         assert_eq!(classify(1146), ErrorClass::Fatal);
-        assert_eq!(classify(1062), ErrorClass::Fatal);
+        assert_eq!(classify(1062), ErrorClass::Rejected);
     }
 }

@@ -139,7 +139,7 @@ impl MemoryDb {
         if let Some(existing) = shard.rows.get_mut(key) {
             return match mode {
                 LoadMode::Strict => Err(DbError::new(
-                    ErrorClass::Fatal,
+                    ErrorClass::Rejected,
                     Some(1062),
                     format!("Duplicate entry '{key}' for key 'PRIMARY'"),
                 )),
@@ -381,7 +381,7 @@ mod tests {
                 c.insert(k, &row(k)).await.unwrap();
             }
             let e = c.insert("user1", &row("again")).await.unwrap_err();
-            assert_eq!((e.class, e.code), (ErrorClass::Fatal, Some(1062)));
+            assert_eq!((e.class, e.code), (ErrorClass::Rejected, Some(1062)));
             let mut out = Record::with_fields(2);
             assert!(c.read("user2", FieldSet::All, &mut out).await.unwrap());
             assert_eq!(out.fields[0], b"user2");

@@ -23,7 +23,10 @@ pub enum ErrorClass {
     Unavailable,
     /// The connection broke during a write: it may or may not have been applied.
     UnknownOutcome,
-    /// Retrying will not help (syntax, missing table, auth, duplicate key): stops the run.
+    /// This statement was refused for its data (duplicate key): counted as a failure, the
+    /// run goes on; a strict load stops on it.
+    Rejected,
+    /// Retrying will not help (syntax, missing table, auth): stops the run.
     Fatal,
 }
 
@@ -33,6 +36,7 @@ impl ErrorClass {
             ErrorClass::Retryable => "retryable",
             ErrorClass::Unavailable => "unavailable",
             ErrorClass::UnknownOutcome => "unknown_outcome",
+            ErrorClass::Rejected => "rejected",
             ErrorClass::Fatal => "fatal",
         }
     }

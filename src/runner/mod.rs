@@ -374,7 +374,11 @@ fn fatal_reason(e: &DbError) -> String {
     } else {
         ""
     };
-    format!("fatal error{code}: {}{hint}", e.message)
+    format!(
+        "stopped on {} error{code}: {}{hint}",
+        e.class.as_str(),
+        e.message
+    )
 }
 
 /// Merges snapshots into intervals and totals.
@@ -385,6 +389,8 @@ struct Coordinator {
     epoch: u64,
     /// Start time (since t0) of each interval, and the end of closed ones.
     boundaries: Vec<f64>,
+    /// The warm-up interval has been finalized (later warm-up data counts nowhere).
+    warmup_reported: bool,
     /// Open interval accumulators by epoch.
     pending: BTreeMap<u64, Measurements>,
     /// The same, per region (only kept with more than one region).
@@ -412,6 +418,7 @@ impl Coordinator {
             warmup: !cfg.warmup.is_zero(),
             epoch: 0,
             boundaries: vec![0.0],
+            warmup_reported: false,
             pending: BTreeMap::new(),
             pending_regions: BTreeMap::new(),
             region_names: topology.regions.iter().map(|r| r.name.clone()).collect(),
@@ -452,7 +459,7 @@ impl Coordinator {
         }
         // Warm-up operations that finish after the warm-up interval was reported count
         // nowhere (they never count in the totals).
-        if self.warmup && (self.epoch == 0 || self.pending.contains_key(&0)) {
+        if self.warmup && !self.warmup_reported {
             self.pending_entry(0).merge(&warm);
         }
     }
@@ -482,6 +489,7 @@ impl Coordinator {
                 break;
             }
             let m = self.pending.remove(&e).expect("present");
+            self.warmup_reported |= e == 0;
             let (start, end) = (self.boundaries[e as usize], self.boundaries[e as usize + 1]);
             let mut iv = Interval::from_measurements(&m, start, end, self.is_warmup(e));
             if let Some(per_region) = self.pending_regions.remove(&e) {

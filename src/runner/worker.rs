@@ -288,6 +288,12 @@ impl WorkerCtx {
             } else {
                 Operation::InsertBatch
             };
+            if let Err(e) = &r {
+                // A load that cannot write its rows stops (a strict load on existing keys).
+                if matches!(e.class, ErrorClass::Rejected | ErrorClass::Fatal) {
+                    self.shared.fail(e);
+                }
+            }
             let done = r
                 .as_ref()
                 .map(|_| Done::Ok { rows: 0 })

@@ -1,0 +1,309 @@
+//! The mysql backend against a real MariaDB started by the test: load and verify, every
+//! workload A-F, a server killed and restarted mid-run, bad credentials and unreachable hosts,
+//! and the password never appearing in any output.
+
+mod support;
+
+use geobench::results::Results;
+use std::time::{Duration, Instant};
+use support::{MariaDb, geobench, strings};
+
+fn with(db: &MariaDb, args: &[&str]) -> Vec<String> {
+    let mut v = strings(args);
+    v.extend(db.props());
+    v
+}
+
+#[test]
+fn load_verify_and_run_every_workload() {
+    let Some(db) = MariaDb::start() else { return };
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=10000",
+            "-p",
+            "batch.size=100",
+            "-t",
+            "8",
+            "-q",
+            "--format",
+            "ycsb",
+            "--verify",
+        ],
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("verify: 10000 rows"), "{err}");
+    assert_eq!(db.sql("SELECT COUNT(*) FROM ycsb.usertable"), "10000");
+    // A second strict load fails and says how to resume; ignore mode skips every row.
+    let again = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=10000",
+            "-p",
+            "batch.size=100",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    assert_eq!(again.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("1062") && err.contains("load.mode=ignore"),
+        "{err}"
+    );
+    let ignore = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=10000",
+            "-p",
+            "batch.size=100",
+            "-p",
+            "load.mode=ignore",
+            "-q",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(ignore.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&ignore.stdout).unwrap();
+    assert_eq!(r["ops"]["INSERT-BATCH"]["rows_skipped"], 10000);
+
+    for w in ["a", "b", "c", "d", "e", "f"] {
+        let out = tempfile::NamedTempFile::new().unwrap();
+        // Inserts take key numbers from recordcount up: E's must not collide with D's.
+        let records = if w == "e" {
+            "recordcount=12000"
+        } else {
+            "recordcount=10000"
+        };
+        let o = geobench(&with(
+            &db,
+            &[
+                "run",
+                "-P",
+                &format!("workloads/workload{w}"),
+                "-p",
+                records,
+                "-p",
+                "operationcount=2000",
+                "-t",
+                "8",
+                "-q",
+                "--format",
+                "ycsb",
+                "-o",
+                out.path().to_str().unwrap(),
+            ],
+        ));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "workload {w}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!stdout.contains("Return=ERROR"), "workload {w}: {stdout}");
+        let r = Results::read(out.path()).unwrap();
+        assert_eq!(r.operations, 2000, "workload {w}");
+        assert_eq!(r.server.kind, "mariadb");
+        assert!(r.ops.values().all(|o| o.failed == 0), "workload {w}");
+    }
+    // Workload D and E inserted new rows that readers could then find.
+    let n: u64 = db
+        .sql("SELECT COUNT(*) FROM ycsb.usertable")
+        .parse()
+        .unwrap();
+    assert!(n > 10000, "{n}");
+}
+
+#[test]
+fn server_killed_mid_run_is_survived_and_counted() {
+    let Some(mut db) = MariaDb::start() else {
+        return;
+    };
+    let load = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=2000",
+            "-p",
+            "batch.size=100",
+            "-t",
+            "4",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    assert!(load.status.success());
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_geobench"))
+        .args(with(
+            &db,
+            &[
+                "run",
+                "-P",
+                "workloads/workloada",
+                "-p",
+                "recordcount=2000",
+                "-p",
+                "operationcount=0",
+                "-d",
+                "8s",
+                "-t",
+                "4",
+                "--status-interval",
+                "1s",
+                "-p",
+                "retry.max=2",
+                "-q",
+                "--format",
+                "ycsb",
+                "-o",
+                out.path().to_str().unwrap(),
+            ],
+        ))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    db.kill();
+    std::thread::sleep(Duration::from_secs(1));
+    db.restart();
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the run must survive a restart: {status:?}"
+    );
+    let r = Results::read(out.path()).unwrap();
+    let errors: u64 = r.errors.iter().map(|e| e.count).sum();
+    assert!(errors > 0, "errors were counted: {:?}", r.errors);
+    assert!(
+        r.errors
+            .iter()
+            .all(|e| e.class != geobench::db::ErrorClass::Fatal),
+        "{:?}",
+        r.errors
+    );
+    // Operations completed after the restart: the last intervals have throughput again.
+    let last = r
+        .intervals
+        .iter()
+        .rev()
+        .find(|i| i.end_s - i.start_s > 0.5)
+        .unwrap();
+    assert!(last.throughput > 0.0, "{:?}", r.intervals);
+}
+
+#[test]
+fn bad_credentials_and_hosts_fail_fast_with_exit_2_and_no_password() {
+    let Some(db) = MariaDb::start() else { return };
+    let secret = "wrong-Secret-pw-9";
+    let t = Instant::now();
+    let o = geobench(&strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "--db",
+        "mysql",
+        "-p",
+        &format!("mysql.port={}", db.port),
+        "-p",
+        "mysql.user=bench",
+        "-p",
+        &format!("mysql.password={secret}"),
+        "-p",
+        "mysql.db=ycsb",
+        "-q",
+        "--format",
+        "ycsb",
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("1045") && err.contains(&format!("bench@127.0.0.1:{}", db.port)),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    assert!(!err.contains(secret) && !String::from_utf8_lossy(&o.stdout).contains(secret));
+    assert!(t.elapsed() < Duration::from_secs(5));
+
+    let closed = support::free_port();
+    let t = Instant::now();
+    let o = geobench(&strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "--db",
+        "mysql",
+        "-p",
+        &format!("mysql.port={closed}"),
+        "-q",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("127.0.0.1:{closed}")));
+    assert!(t.elapsed() < Duration::from_secs(5));
+
+    // Missing table at the start of a run: exit 2 before anything is measured.
+    let o = geobench(&with(&db, &["run", "-P", "workloads/workloada", "-q"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("1146"), "{err}");
+}
+
+#[test]
+fn password_never_reaches_output_or_results() {
+    let Some(db) = MariaDb::start() else { return };
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut args = with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=500",
+            "-s",
+            "--format",
+            "ycsb,table,json",
+            "-o",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    args.extend(strings(&[
+        "--dsn",
+        &format!(
+            "mysql://bench:{}@127.0.0.1:{}/ycsb",
+            MariaDb::PASSWORD,
+            db.port
+        ),
+    ]));
+    let o = geobench(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = [
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        std::fs::read_to_string(out.path()).unwrap(),
+    ];
+    for text in all {
+        assert!(!text.contains(MariaDb::PASSWORD), "password leaked: {text}");
+    }
+}

@@ -1,0 +1,212 @@
+//! Real servers for integration tests: a MariaDB started per test (temporary datadir, free
+//! port, run as user `mysql`) and stopped by PID when the test ends, even when it fails.
+#![allow(dead_code)] // each test binary uses part of this
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const MARIADBD: &str = "/usr/sbin/mariadbd";
+
+/// Whether tests must fail (CI) rather than skip when a server cannot be had.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct MariaDb {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    cnf: PathBuf,
+    child: Option<Child>,
+}
+
+impl MariaDb {
+    /// Starts a server, or returns `None` (printing why) when MariaDB is not installed and
+    /// this is not CI. In CI a missing server is a failure with the install command.
+    pub fn start() -> Option<Self> {
+        Self::start_with("")
+    }
+
+    /// As `start`, with extra `[mysqld]` settings.
+    pub fn start_with(extra: &str) -> Option<Self> {
+        if !Path::new(MARIADBD).exists() {
+            assert!(
+                !in_ci(),
+                "mariadbd missing: apt-get install -y mariadb-server"
+            );
+            eprintln!("skipped: mariadbd not installed (apt-get install -y mariadb-server)");
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("geobench-mariadb-")
+            .tempdir()
+            .unwrap();
+        let port = free_port();
+        let d = dir.path();
+        let cnf = d.join("my.cnf");
+        std::fs::write(
+            &cnf,
+            format!(
+                "[mysqld]\nuser=mysql\ndatadir={data}\nsocket={d}/sock\nport={port}\nbind-address=127.0.0.1\n\
+                 pid-file={d}/pid\nlog-error={d}/error.log\nskip-log-bin\nmax_connections=2000\n\
+                 innodb_buffer_pool_size=128M\ninnodb_log_file_size=48M\ninnodb_flush_log_at_trx_commit=2\n{extra}\n",
+                data = d.join("data").display(),
+                d = d.display(),
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let _ = Command::new("chown")
+            .args(["-R", "mysql:mysql"])
+            .arg(d)
+            .status();
+        let out = Command::new("mariadb-install-db")
+            .arg(format!("--defaults-file={}", cnf.display()))
+            .args(["--user=mysql", "--auth-root-authentication-method=socket"])
+            .arg(format!("--datadir={}", d.join("data").display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mariadb-install-db failed in {}: {}{}",
+            d.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut db = MariaDb {
+            dir,
+            port,
+            cnf,
+            child: None,
+        };
+        db.launch();
+        db.sql(
+            "CREATE DATABASE ycsb; CREATE USER 'bench'@'127.0.0.1' IDENTIFIED BY 'bench-pw-42';\
+             GRANT ALL ON ycsb.* TO 'bench'@'127.0.0.1';",
+        );
+        Some(db)
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(MARIADBD)
+            .arg(format!("--defaults-file={}", self.cnf.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && self.try_sql("SELECT 1").is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default();
+        panic!("mariadbd did not start on port {}:\n{log}", self.port);
+    }
+
+    fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let o = Command::new("mariadb")
+            .arg(format!(
+                "--socket={}",
+                self.dir.path().join("sock").display()
+            ))
+            .args(["-uroot", "-N", "-B", "-e", sql])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if o.status.success() {
+            Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&o.stderr).into_owned())
+        }
+    }
+
+    /// Runs SQL as root over the socket; panics on error.
+    pub fn sql(&self, sql: &str) -> String {
+        self.try_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// `-p` arguments that point geobench at this server (user bench, database ycsb).
+    pub fn props(&self) -> Vec<String> {
+        [
+            "--db".to_owned(),
+            "mysql".to_owned(),
+            "-p".to_owned(),
+            format!("mysql.port={}", self.port),
+            "-p".to_owned(),
+            "mysql.user=bench".to_owned(),
+            "-p".to_owned(),
+            format!("mysql.password={}", Self::PASSWORD),
+            "-p".to_owned(),
+            "mysql.db=ycsb".to_owned(),
+        ]
+        .to_vec()
+    }
+
+    pub const PASSWORD: &'static str = "bench-pw-42";
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
+    /// Kills the server hard (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same datadir and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // SAFETY: signalling our own child by PID.
+            unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs the geobench binary.
+pub fn geobench(args: &[String]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_geobench"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
