@@ -19,6 +19,10 @@ pub enum Command {
     Load(PhaseArgs),
     /// Run the workload's operation mix (YCSB run phase).
     Run(PhaseArgs),
+    /// The local multi-region lab (root): MariaDB/Galera in network namespaces over an
+    /// emulated WAN.
+    #[command(subcommand)]
+    Lab(crate::lab::LabCommand),
     /// Merge the results files of several clients that ran the same workload at the same time
     /// (histograms are added exactly).
     Merge(MergeArgs),

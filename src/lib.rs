@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod generator;
+pub mod lab;
 pub mod measure;
 pub mod netns;
 pub mod properties;

@@ -10,6 +10,13 @@ fn main() {
     let result: Result<(), AppError> = match cli.command {
         Command::Load(a) => app::phase_command(&a, Phase::Load).map(|_| ()),
         Command::Run(a) => app::phase_command(&a, Phase::Run).map(|_| ()),
+        Command::Lab(cmd) => match geobench::lab::run(cmd) {
+            Ok(code) => std::process::exit(code),
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(2);
+            }
+        },
         Command::Merge(a) => app::merge_command(&a).map(|_| ()),
         Command::Sweep(a) => app::sweep_command(&a).map(|lines| {
             for l in lines {

@@ -1,0 +1,198 @@
+//! What a lab is made of: regions, nodes per region, the round-trip times between regions and
+//! the per-region one-way delays that produce them, addresses, and each node's server config.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// The lab's shape.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// One MariaDB node (no Galera) in region A.
+    Single,
+    /// Galera, 2 nodes in region A (majority) and 1 in region B (minority).
+    TwoRegion,
+    /// Galera, one node in each of regions A, B, C.
+    ThreeRegion,
+}
+
+impl Shape {
+    /// Nodes per region, in region order.
+    pub fn nodes(self) -> &'static [usize] {
+        match self {
+            Shape::Single => &[1],
+            Shape::TwoRegion => &[2, 1],
+            Shape::ThreeRegion => &[1, 1, 1],
+        }
+    }
+
+    pub fn galera(self) -> bool {
+        self != Shape::Single
+    }
+}
+
+/// Region names in order.
+pub const REGIONS: [&str; 3] = ["A", "B", "C"];
+
+/// Default round trips: A-B 25 ms, A-C 35 ms, B-C 20 ms.
+pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
+    parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").expect("static")
+}
+
+/// Parses `A-B=25ms,A-C=35ms,B-C=20ms`.
+pub fn parse_rtts(s: &str) -> Result<BTreeMap<(String, String), Duration>, String> {
+    let mut out = BTreeMap::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (pair, d) = part
+            .split_once('=')
+            .ok_or_else(|| format!("--rtt {part:?}: expected X-Y=DURATION"))?;
+        let (a, b) = pair
+            .split_once('-')
+            .ok_or_else(|| format!("--rtt {part:?}: expected X-Y=DURATION"))?;
+        let d = humantime::parse_duration(d.trim()).map_err(|e| format!("--rtt {part:?}: {e}"))?;
+        let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
+        let key = if a <= b { (a, b) } else { (b, a) };
+        out.insert(key, d);
+    }
+    Ok(out)
+}
+
+/// One-way delay per region such that RTT(X, Y) = 2 (d_X + d_Y): with three regions
+/// d_A = (r_AB + r_AC - r_BC) / 4 and so on; with two, each side gets a quarter of the RTT.
+pub fn region_delays(
+    regions: &[&str],
+    rtts: &BTreeMap<(String, String), Duration>,
+) -> Result<Vec<Duration>, String> {
+    let rtt = |a: &str, b: &str| -> Result<f64, String> {
+        let key = if a <= b {
+            (a.to_owned(), b.to_owned())
+        } else {
+            (b.to_owned(), a.to_owned())
+        };
+        rtts.get(&key)
+            .map(|d| d.as_secs_f64())
+            .ok_or_else(|| format!("--rtt: no round trip given for {a}-{b}"))
+    };
+    match regions {
+        [_] => Ok(vec![Duration::ZERO]),
+        [a, b] => {
+            let d = rtt(a, b)? / 4.0;
+            Ok(vec![Duration::from_secs_f64(d); 2])
+        }
+        [a, b, c] => {
+            let (ab, ac, bc) = (rtt(a, b)?, rtt(a, c)?, rtt(b, c)?);
+            let ds = [
+                (ab + ac - bc) / 4.0,
+                (ab + bc - ac) / 4.0,
+                (ac + bc - ab) / 4.0,
+            ];
+            if let Some(i) = ds.iter().position(|d| *d < 0.0) {
+                return Err(format!(
+                    "--rtt: region {}'s round trips break the triangle inequality (no per-region delay gives them)",
+                    regions[i]
+                ));
+            }
+            Ok(ds.iter().map(|d| Duration::from_secs_f64(*d)).collect())
+        }
+        _ => Err("a lab has one to three regions".into()),
+    }
+}
+
+/// The subnet of region `i` (0-based) inside the lab's namespaces: 10.77.(i+1).0/24.
+pub fn region_subnet(i: usize) -> String {
+    format!("10.77.{}.0/24", i + 1)
+}
+
+/// Address of node `n` (0-based) of region `i`: 10.77.(i+1).(n+2).
+pub fn node_address(i: usize, n: usize) -> String {
+    format!("10.77.{}.{}", i + 1, n + 2)
+}
+
+/// The benchmark account the lab creates (lab-only credentials).
+pub const BENCH_USER: &str = "geobench";
+pub const BENCH_PASSWORD: &str = "geobench";
+pub const BENCH_DB: &str = "ycsb";
+
+/// A node's `my.cnf`. Galera timeouts are set for a WAN of tens of ms that the tests cut on
+/// purpose: a partitioned minority is noticed within seconds.
+pub fn node_cnf(dir: &Path, address: &str, name: &str, galera_peers: Option<&[String]>) -> String {
+    let d = dir.display();
+    let mut s = format!(
+        "[mysqld]\nuser=mysql\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\nlog-error={d}/error.log\n\
+         bind-address={address}\nport=3306\nskip-name-resolve\nskip-log-bin\nmax_connections=2000\n\
+         max_prepared_stmt_count=100000\ninnodb_buffer_pool_size=128M\ninnodb_log_file_size=48M\n\
+         innodb_flush_log_at_trx_commit=2\nperformance_schema=OFF\n"
+    );
+    if let Some(peers) = galera_peers {
+        let cluster = peers
+            .iter()
+            .map(|p| format!("{p}:4567"))
+            .collect::<Vec<_>>()
+            .join(",");
+        s.push_str(&format!(
+            "binlog_format=ROW\ndefault_storage_engine=InnoDB\ninnodb_autoinc_lock_mode=2\nwsrep_on=ON\n\
+             wsrep_provider=/usr/lib/galera/libgalera_smm.so\nwsrep_cluster_name=geobench\n\
+             wsrep_node_name={name}\nwsrep_node_address={address}\nwsrep_cluster_address=gcomm://{cluster}\n\
+             wsrep_sst_method=rsync\nwsrep_sst_receive_address={address}:4444\n\
+             wsrep_provider_options=\"gmcast.listen_addr=tcp://{address}:4567;ist.recv_addr={address}:4568;\
+             gcache.size=64M;evs.keepalive_period=PT1S;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;\
+             evs.install_timeout=PT6S;evs.send_window=512;evs.user_send_window=512\"\n"
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_reproduce_round_trips() {
+        let r = parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").unwrap();
+        let d = region_delays(&["A", "B", "C"], &r).unwrap();
+        let ms = |x: Duration| x.as_secs_f64() * 1000.0;
+        assert!(
+            (ms(d[0]) - 10.0).abs() < 1e-9
+                && (ms(d[1]) - 2.5).abs() < 1e-9
+                && (ms(d[2]) - 7.5).abs() < 1e-9
+        );
+        // 2 (d_X + d_Y) gives back every configured round trip.
+        assert!((2.0 * (ms(d[0]) + ms(d[1])) - 25.0).abs() < 1e-9);
+        assert!((2.0 * (ms(d[0]) + ms(d[2])) - 35.0).abs() < 1e-9);
+        assert!((2.0 * (ms(d[1]) + ms(d[2])) - 20.0).abs() < 1e-9);
+        let two = region_delays(&["A", "B"], &parse_rtts("B-A=40ms").unwrap()).unwrap();
+        assert_eq!(two, vec![Duration::from_millis(10); 2]);
+    }
+
+    #[test]
+    fn bad_round_trips_are_refused() {
+        let r = parse_rtts("A-B=10ms,A-C=10ms,B-C=50ms").unwrap();
+        assert!(
+            region_delays(&["A", "B", "C"], &r)
+                .unwrap_err()
+                .contains("triangle")
+        );
+        assert!(
+            region_delays(&["A", "B"], &parse_rtts("A-C=1ms").unwrap())
+                .unwrap_err()
+                .contains("A-B")
+        );
+        assert!(parse_rtts("A-B").is_err());
+        assert!(parse_rtts("AB=1ms").is_err());
+        assert!(parse_rtts("A-B=soon").is_err());
+    }
+
+    #[test]
+    fn galera_cnf_names_every_peer() {
+        let peers = vec!["10.77.1.2".to_owned(), "10.77.2.2".to_owned()];
+        let c = node_cnf(Path::new("/x/n1"), "10.77.1.2", "n1", Some(&peers));
+        assert!(c.contains("wsrep_cluster_address=gcomm://10.77.1.2:4567,10.77.2.2:4567"));
+        assert!(c.contains("gmcast.listen_addr=tcp://10.77.1.2:4567"));
+        assert!(c.starts_with("[mysqld]\nuser=mysql\n"));
+        assert!(!node_cnf(Path::new("/x"), "10.77.1.2", "n1", None).contains("wsrep"));
+        assert_eq!(node_address(2, 1), "10.77.3.3");
+    }
+}

@@ -1,0 +1,199 @@
+//! The emulated WAN (mahimahi's delay-shell technique; `tc netem` is not available): per
+//! region, a TUN device `wan0` in the region's namespace (its default route) and a TUN device
+//! `rtN` in the router namespace. This process holds both file descriptors and copies packets
+//! between them after the region's one-way delay, so the round trip between regions X and Y is
+//! 2 (d_X + d_Y). Traffic inside a region never reaches it (no delay). A region listed in the
+//! control file `blocked` is cut off: its packets are dropped both ways.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// One region's link through the emulator.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Link {
+    pub region: String,
+    /// Namespace of the region (holds `wan0`).
+    pub region_ns: String,
+    /// Device name in the router namespace.
+    pub router_dev: String,
+    pub delay: Duration,
+}
+
+/// What the emulator process is started with (a JSON file in the lab directory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct WanConfig {
+    pub router_ns: String,
+    pub links: Vec<Link>,
+    /// Extra random delay, uniform in [0, jitter] (packets of one direction keep their order).
+    pub jitter: Duration,
+    /// Drop probability per packet.
+    pub loss: f64,
+    /// Written once every device exists; `blocked` is read from the same directory.
+    pub dir: PathBuf,
+}
+
+pub const READY_FILE: &str = "wan.ready";
+pub const BLOCKED_FILE: &str = "blocked";
+
+/// Creates TUN device `name` in namespace `ns` (in a short-lived thread, which is the only one
+/// that enters the namespace) and returns its file.
+fn open_tun(ns: &str, name: &str) -> std::io::Result<File> {
+    let (ns, name) = (ns.to_owned(), name.to_owned());
+    std::thread::spawn(move || -> std::io::Result<File> {
+        crate::netns::enter(&ns)?;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/net/tun")?;
+        #[repr(C)]
+        struct IfReq {
+            name: [u8; 16],
+            flags: libc::c_short,
+            _pad: [u8; 22],
+        }
+        let mut req = IfReq {
+            name: [0; 16],
+            flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
+            _pad: [0; 22],
+        };
+        req.name[..name.len().min(15)].copy_from_slice(&name.as_bytes()[..name.len().min(15)]);
+        const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+        // SAFETY: TUNSETIFF with a properly sized ifreq on a /dev/net/tun descriptor.
+        if unsafe { libc::ioctl(f.as_raw_fd(), TUNSETIFF, &mut req) } < 0 {
+            return Err(std::io::Error::other(format!(
+                "TUNSETIFF {name} in {ns}: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(f)
+    })
+    .join()
+    .map_err(|_| std::io::Error::other("tun thread panicked"))?
+}
+
+/// A FIFO of packets due at given instants, between a reader and a writer thread.
+struct DelayLine {
+    queue: Mutex<VecDeque<(Instant, Vec<u8>)>>,
+    ready: Condvar,
+}
+
+/// Copies packets from `from` to `to`, each `delay` (+ jitter) after it was read.
+fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked: Arc<AtomicBool>) {
+    let line = Arc::new(DelayLine {
+        queue: Mutex::new(VecDeque::new()),
+        ready: Condvar::new(),
+    });
+    let (jitter, loss) = (cfg.jitter, cfg.loss);
+    {
+        let line = line.clone();
+        let blocked = blocked.clone();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            let mut rng =
+                crate::generator::Rng::new(std::process::id() as u64, buf.as_ptr() as u64);
+            let mut last_due = Instant::now();
+            loop {
+                let n = match from.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(_) => return,
+                };
+                if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.next_f64() < loss) {
+                    continue;
+                }
+                let extra = if jitter.is_zero() {
+                    Duration::ZERO
+                } else {
+                    jitter.mul_f64(rng.next_f64())
+                };
+                // Never reorder: a packet is due no earlier than the one before it.
+                let due = (Instant::now() + delay + extra).max(last_due);
+                last_due = due;
+                line.queue
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_back((due, buf[..n].to_vec()));
+                line.ready.notify_one();
+            }
+        });
+    }
+    std::thread::spawn(move || {
+        let mut q = line.queue.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match q.front() {
+                None => q = line.ready.wait(q).unwrap_or_else(|p| p.into_inner()),
+                Some((due, _)) => {
+                    let now = Instant::now();
+                    if *due > now {
+                        let wait = *due - now;
+                        q = line
+                            .ready
+                            .wait_timeout(q, wait)
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0;
+                        continue;
+                    }
+                    let (_, pkt) = q.pop_front().expect("front exists");
+                    drop(q);
+                    if !blocked.load(Ordering::Relaxed) {
+                        let _ = to.write(&pkt);
+                    }
+                    q = line.queue.lock().unwrap_or_else(|p| p.into_inner());
+                }
+            }
+        }
+    });
+}
+
+/// Runs the emulator until killed.
+pub fn run(cfg: &WanConfig) -> std::io::Result<()> {
+    // Sleeps end within microseconds of their deadline instead of the default 50 us slack.
+    // SAFETY: prctl with PR_SET_TIMERSLACK only changes this process's timer slack.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
+    let mut flags = Vec::new();
+    for link in &cfg.links {
+        let wan = open_tun(&link.region_ns, "wan0")?;
+        let rt = open_tun(&cfg.router_ns, &link.router_dev)?;
+        let blocked = Arc::new(AtomicBool::new(false));
+        // SAFETY: duplicating descriptors we own so each direction has its own File.
+        let (wan2, rt2) = unsafe {
+            (
+                File::from_raw_fd(libc::dup(wan.as_raw_fd())),
+                File::from_raw_fd(libc::dup(rt.as_raw_fd())),
+            )
+        };
+        pipe(wan, rt2, cfg, link.delay, blocked.clone());
+        pipe(rt, wan2, cfg, link.delay, blocked.clone());
+        flags.push((link.region.clone(), blocked));
+    }
+    std::fs::write(cfg.dir.join(READY_FILE), std::process::id().to_string())?;
+    loop {
+        let blocked = std::fs::read_to_string(cfg.dir.join(BLOCKED_FILE)).unwrap_or_default();
+        for (region, flag) in &flags {
+            flag.store(
+                blocked.split_whitespace().any(|b| b == region),
+                Ordering::Relaxed,
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Adds or removes `region` in the blocked list of the lab in `dir`.
+pub fn set_blocked(dir: &Path, region: &str, blocked: bool) -> std::io::Result<()> {
+    let path = dir.join(BLOCKED_FILE);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut regions: Vec<&str> = current
+        .split_whitespace()
+        .filter(|r| *r != region)
+        .collect();
+    if blocked {
+        regions.push(region);
+    }
+    std::fs::write(path, regions.join("\n"))
+}
