@@ -15,6 +15,9 @@ pub fn classify(code: u32) -> ErrorClass {
         9001 | 9002 | 9003 | 9005 | 8027 | 8120 | 1047 | 1040 | 2002 | 2003 | 2006 | 2013 => {
             ErrorClass::Unavailable
         }
+        // Error during COMMIT: Galera reports a commit on a node that lost the primary
+        // component this way; whether it was applied is not known.
+        1180 => ErrorClass::UnknownOutcome,
         // Duplicate key: this row, not the server, is the problem.
         1062 => ErrorClass::Rejected,
         // Everything else (syntax, missing table, auth, txn too large, GC life time...) will
@@ -68,5 +71,6 @@ mod tests {
         assert_eq!(classify(1045), ErrorClass::Fatal);
         assert_eq!(classify(1146), ErrorClass::Fatal);
         assert_eq!(classify(1062), ErrorClass::Rejected);
+        assert_eq!(classify(1180), ErrorClass::UnknownOutcome);
     }
 }

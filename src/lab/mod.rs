@@ -170,6 +170,10 @@ pub struct UpArgs {
     /// Install MariaDB and Galera with apt if they are missing.
     #[arg(long)]
     pub install: bool,
+    /// The geobench binary that runs the WAN emulator (default: this one). Library callers,
+    /// such as tests, that are not the geobench binary set it.
+    #[arg(skip)]
+    pub exe: Option<PathBuf>,
 }
 
 const STATE: &str = "lab.json";
@@ -417,7 +421,11 @@ impl Lab {
             }
         }
         lab.save()?;
-        match lab.bring_up(jitter, a.loss / 100.0) {
+        let exe = match &a.exe {
+            Some(e) => e.clone(),
+            None => std::env::current_exe().map_err(|e| step("locating geobench", e))?,
+        };
+        match lab.bring_up(&exe, jitter, a.loss / 100.0) {
             Ok(()) => Ok(lab),
             Err(e) => {
                 lab.down(false);
@@ -426,7 +434,7 @@ impl Lab {
         }
     }
 
-    fn bring_up(&mut self, jitter: Duration, loss: f64) -> Result<(), LabError> {
+    fn bring_up(&mut self, exe: &Path, jitter: Duration, loss: f64) -> Result<(), LabError> {
         let multi = self.regions.len() > 1;
         let mut namespaces: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
         if multi {
@@ -471,7 +479,6 @@ impl Lab {
                 serde_json::to_string_pretty(&cfg).map_err(|e| step("wan config", e))?,
             )
             .map_err(|e| step("writing wan config", e))?;
-            let exe = std::env::current_exe().map_err(|e| step("locating geobench", e))?;
             let pid = spawn_detached(
                 Command::new(exe)
                     .args(["lab", "wan", "--config"])

@@ -1,0 +1,274 @@
+//! The local lab for real (root, network namespaces, TUN, MariaDB/Galera): every topology up
+//! and down leaving nothing behind, measured round trips, Galera membership, replication
+//! across regions, a region cut and healed, and a workload run from every region through the
+//! topology file the lab writes. Tests run one at a time (each lab takes the machine) and tear
+//! their lab down even when they fail.
+
+mod support;
+
+use geobench::lab::spec::Shape;
+use geobench::lab::{Lab, UpArgs};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Tears the lab down on drop, then checks nothing is left.
+struct Guard(Option<Lab>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(lab) = self.0.take() {
+            lab.down(false);
+        }
+    }
+}
+
+fn can_run() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        assert!(!support::in_ci(), "lab tests need root in CI");
+        eprintln!("skipped: the lab needs root");
+        return false;
+    }
+    if !std::path::Path::new(support::MARIADBD).exists()
+        || !std::path::Path::new("/usr/lib/galera/libgalera_smm.so").exists()
+    {
+        assert!(
+            !support::in_ci(),
+            "apt-get install -y mariadb-server galera-4 rsync"
+        );
+        eprintln!("skipped: mariadb-server/galera-4 not installed");
+        return false;
+    }
+    true
+}
+
+fn up(shape: Shape, name: &str) -> Lab {
+    let dir = std::env::temp_dir().join(format!("geobench-labtest-{name}-{}", std::process::id()));
+    Lab::up(&UpArgs {
+        topology: shape,
+        rtt: Some("A-B=20ms,A-C=30ms,B-C=16ms".into()),
+        jitter: None,
+        loss: 0.0,
+        name: Some(format!("{name}{}", std::process::id() % 10000)),
+        dir: Some(dir),
+        install: false,
+        exe: Some(env!("CARGO_BIN_EXE_geobench").into()),
+    })
+    .unwrap_or_else(|e| panic!("lab up {shape:?}: {e}"))
+}
+
+/// After `down`: no namespace of the lab, no process it started, no directory.
+fn assert_gone(name: &str, pids: &[u32], dir: &std::path::Path) {
+    let netns = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&netns.stdout);
+    assert!(
+        !list.contains(&format!("gb-{name}-")),
+        "namespaces left: {list}"
+    );
+    for &pid in pids {
+        // SAFETY: probing a PID with signal 0.
+        let alive = unsafe { libc::kill(pid as i32, 0) } == 0;
+        assert!(!alive, "process {pid} left running");
+    }
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
+fn pids(lab: &Lab) -> Vec<u32> {
+    lab.nodes
+        .iter()
+        .filter_map(|n| n.pid)
+        .chain(lab.emulator_pid)
+        .collect()
+}
+
+#[test]
+fn single_region_up_serves_and_down_cleans() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let mut g = Guard(Some(up(Shape::Single, "s")));
+    let lab = g.0.as_ref().unwrap();
+    assert_eq!(
+        lab.node_status(0).cluster_status.as_deref(),
+        Some("standalone")
+    );
+    let topo = lab.topology();
+    assert_eq!(topo.regions.len(), 1);
+    assert_eq!(topo.regions[0].endpoints, vec!["10.77.1.2:3306"]);
+    let (name, p, dir) = (lab.name.clone(), pids(lab), lab.dir.clone());
+    g.0.take().unwrap().down(false);
+    assert_gone(&name, &p, &dir);
+}
+
+#[test]
+fn three_regions_replicate_and_match_the_configured_round_trips() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::ThreeRegion, "t")));
+    let lab = g.0.as_ref().unwrap();
+    for i in 0..3 {
+        let s = lab.node_status(i);
+        assert_eq!(
+            (s.cluster_size, s.cluster_status.as_deref()),
+            (Some(3), Some("Primary")),
+            "{s:?}"
+        );
+    }
+    for (a, b, rtt) in [("A", "B", 20.0), ("A", "C", 30.0), ("B", "C", 16.0)] {
+        let measured = lab.measure_rtt(a, b).unwrap().as_secs_f64() * 1000.0;
+        assert!(
+            (measured - rtt).abs() <= rtt * 0.10 + 1.0,
+            "{a}-{b}: {measured:.2} ms vs {rtt} ms"
+        );
+    }
+    // Written in region A, read in region C.
+    lab.sql(0, "CREATE TABLE ycsb.probe (k INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO ycsb.probe VALUES (1, 'from-A')").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if lab
+            .sql(2, "SELECT v FROM ycsb.probe WHERE k = 1")
+            .is_ok_and(|v| v == "from-A")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "row written in A never reached C"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A workload through the lab's topology file: each region's clients in its namespace.
+    let topo = lab.dir.join("topology.toml");
+    let conn = |args: &[&str]| {
+        let mut v = support::strings(args);
+        v.extend(support::strings(&[
+            "--db",
+            "mysql",
+            "--topology",
+            topo.to_str().unwrap(),
+            "-p",
+            "mysql.user=geobench",
+            "-p",
+            "mysql.password=geobench",
+            "-p",
+            "mysql.db=ycsb",
+            "-q",
+        ]));
+        v
+    };
+    let load = support::geobench(&conn(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=600",
+        "-t",
+        "3",
+        "--format",
+        "ycsb",
+    ]));
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let run = support::geobench(&conn(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=600",
+        "-p",
+        "operationcount=0",
+        "-d",
+        "3s",
+        "-t",
+        "6",
+        "--format",
+        "ycsb",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r = geobench::results::Results::read(out.path()).unwrap();
+    assert_eq!(r.server.galera_cluster_size, Some(3));
+    assert_eq!(r.regions.len(), 3);
+    for region in &r.regions {
+        assert!(region.operations > 0 && region.workers == 2, "{region:?}");
+    }
+    // Reads are served in-region; a Galera commit waits for the farthest node (30 ms RTT).
+    let read = r.ops[&geobench::workload::Operation::Read].latency.unwrap();
+    let update = r.ops[&geobench::workload::Operation::Update]
+        .latency
+        .unwrap();
+    assert!(read.p50_us < 10_000.0, "{read:?}");
+    assert!(update.p50_us > 15_000.0, "{update:?}");
+}
+
+#[test]
+fn two_regions_survive_losing_the_minority_and_heal() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::TwoRegion, "w")));
+    let lab = g.0.as_ref().unwrap();
+    assert_eq!(lab.node_status(0).cluster_size, Some(3));
+    lab.set_failed("B", true).unwrap();
+    // The majority (A, two nodes) stays primary once it has evicted B; B's node refuses
+    // queries with error 1047.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let a = lab.node_status(0);
+        let b = lab.node_status(2);
+        if a.cluster_size == Some(2)
+            && a.cluster_status.as_deref() == Some("Primary")
+            && b.cluster_status.as_deref() == Some("non-Primary")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "after fail B: A {a:?}, B {b:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    lab.sql(
+        0,
+        "CREATE TABLE ycsb.during (k INT PRIMARY KEY); INSERT INTO ycsb.during VALUES (7)",
+    )
+    .unwrap();
+    let refused = lab
+        .sql(2, "SELECT * FROM ycsb.during")
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("1047"), "{refused}");
+    lab.set_failed("B", false).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if (0..3).all(|i| lab.node_status(i).cluster_size == Some(3))
+            && lab
+                .sql(2, "SELECT k FROM ycsb.during")
+                .is_ok_and(|v| v == "7")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B did not rejoin: {:?}",
+            lab.node_status(2)
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
