@@ -1,7 +1,9 @@
 //! The commands behind the CLI: resolve arguments into a `RunConfig`, pick the backend, run the
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
-use crate::cli::{Backend, MergeArgs, PhaseArgs, SweepArgs, WorkloadArgs};
+use crate::cli::{
+    Backend, MergeArgs, PhaseArgs, ReportArgs, ReportFormat, SweepArgs, WorkloadArgs,
+};
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
 use crate::db::memory::{Latency, Stall};
 use crate::db::{AnyDb, DbError, LoadMode};
@@ -407,4 +409,53 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
         );
     }
     Ok(merged)
+}
+
+/// `geobench report DIR`: writes the chosen formats and returns the report.
+pub fn report_command(a: &ReportArgs) -> Result<report::sweep::SweepReport, AppError> {
+    let dir = sweep::SweepDir::new(&a.dir);
+    if !sweep::SweepDir::is_sweep(&a.dir) {
+        return Err(bad(&format!(
+            "{}: not a sweep directory (no {})",
+            a.dir.display(),
+            sweep::MANIFEST
+        )));
+    }
+    let (manifest, steps) = dir.steps().map_err(|e| bad(&e.to_string()))?;
+    if steps.is_empty() {
+        return Err(bad(&format!(
+            "{}: the sweep has no finished step yet",
+            a.dir.display()
+        )));
+    }
+    let slo = a
+        .slo
+        .as_deref()
+        .map(crate::capacity::Slo::parse)
+        .transpose()
+        .map_err(|e| bad(&e))?;
+    let r = report::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
+    let out = a.out_dir.clone().unwrap_or_else(|| a.dir.clone());
+    std::fs::create_dir_all(&out).map_err(|source| AppError::Io {
+        context: format!("creating {}", out.display()),
+        source,
+    })?;
+    for f in &a.format {
+        let (name, body) = match f {
+            ReportFormat::Text => ("report.txt", report::markup::text(&r)),
+            ReportFormat::Md => ("report.md", report::markup::markdown(&r)),
+            ReportFormat::Html => ("report.html", report::html::render(&r, a.at)),
+            ReportFormat::Json => (
+                "report.json",
+                serde_json::to_string_pretty(&r).unwrap_or_default(),
+            ),
+            ReportFormat::Csv => ("report.csv", report::markup::csv(&r)),
+        };
+        let path = out.join(name);
+        std::fs::write(&path, body).map_err(|source| AppError::Io {
+            context: format!("writing {}", path.display()),
+            source,
+        })?;
+    }
+    Ok(r)
 }

@@ -23,6 +23,9 @@ pub enum Command {
     /// emulated WAN.
     #[command(subcommand)]
     Lab(crate::lab::LabCommand),
+    /// Render a sweep's degradation report (text, Markdown, HTML, JSON, CSV) from its stored
+    /// results.
+    Report(ReportArgs),
     /// Merge the results files of several clients that ran the same workload at the same time
     /// (histograms are added exactly).
     Merge(MergeArgs),
@@ -139,6 +142,35 @@ pub struct SweepArgs {
     /// Loader workers for each deployment's load phase.
     #[arg(long, default_value_t = 16)]
     pub load_threads: usize,
+}
+
+/// A sweep report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Md,
+    Html,
+    Json,
+    Csv,
+}
+
+/// Options of `report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The sweep directory (`sweep --out`).
+    pub dir: PathBuf,
+    /// Formats to write as report.{txt,md,html,json,csv}, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "text,md,html,json,csv")]
+    pub format: Vec<ReportFormat>,
+    /// Where to write them (default: the sweep directory).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Latency objective for "best throughput under the SLO", e.g. `p99<100ms`, `read.p99<50ms`.
+    #[arg(long)]
+    pub slo: Option<String>,
+    /// Concurrency of the latency-spectrum chart (default: the highest every deployment ran).
+    #[arg(long)]
+    pub at: Option<usize>,
 }
 
 /// Options of `merge`.

@@ -1,6 +1,7 @@
 //! geobench: a YCSB-compatible benchmark for MySQL-protocol databases, single- vs multi-region.
 
 pub mod app;
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -17,6 +17,9 @@ fn main() {
                 std::process::exit(2);
             }
         },
+        Command::Report(a) => app::report_command(&a).map(|r| {
+            print!("{}", geobench::report::markup::text(&r));
+        }),
         Command::Merge(a) => app::merge_command(&a).map(|_| ()),
         Command::Sweep(a) => app::sweep_command(&a).map(|lines| {
             for l in lines {

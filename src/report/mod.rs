@@ -1,6 +1,9 @@
 //! Renderers: pure functions from stored results to text. No I/O beyond returning the output;
 //! every figure comes from `Results` (or a sweep's set of them).
 
+pub mod html;
+pub mod markup;
+pub mod sweep;
 pub mod table;
 pub mod ycsb;
 

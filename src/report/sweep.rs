@@ -1,0 +1,412 @@
+//! The degradation report of a sweep, as one serializable value computed from the stored
+//! steps: per deployment and concurrency (throughput with a 95% interval over repeats,
+//! latency percentiles per operation from the repeats' merged histograms, error rates), the
+//! change against the baseline deployment, capacity (USL fit, knee, best throughput under an
+//! SLO, Little's law), and one summary sentence. Every sweep renderer reads only this value.
+
+use crate::capacity::{self, Little, Slo, Usl};
+use crate::measure::new_histogram;
+use crate::results::{ResultsError, decode_histogram};
+use crate::sweep::{Manifest, Step};
+use crate::workload::Operation;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Percentiles {
+    pub fn get(&self, name: &str) -> Option<f64> {
+        Some(match name {
+            "p50" => self.p50,
+            "p95" => self.p95,
+            "p99" => self.p99,
+            "p99.9" | "p999" => self.p999,
+            "max" => self.max,
+            "mean" => self.mean,
+            _ => return None,
+        })
+    }
+}
+
+/// One deployment at one concurrency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSummary {
+    pub deployment: String,
+    pub concurrency: usize,
+    pub repeats: usize,
+    pub throughput: f64,
+    pub throughput_ci95: (f64, f64),
+    /// Failed operations / completed.
+    pub error_rate: f64,
+    /// Failed attempts by class (every repeat).
+    pub errors_by_class: BTreeMap<String, u64>,
+    pub ops: BTreeMap<Operation, Percentiles>,
+    /// Every operation together.
+    pub overall: Percentiles,
+    pub little: Little,
+    /// Throughput per interval of the first repeat: (seconds since start, ops/s).
+    pub timeseries: Vec<(f64, f64)>,
+    /// Latency at 50..99.99th percentiles of all operations: (percentile, us).
+    pub spectrum: Vec<(f64, f64)>,
+}
+
+/// A deployment against the baseline at one concurrency, in percent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Degradation {
+    pub deployment: String,
+    pub concurrency: usize,
+    pub throughput_pct: f64,
+    /// Per operation and percentile (p50, p95, p99, p99.9, max): change of latency in percent.
+    pub latency_pct: BTreeMap<Operation, BTreeMap<String, f64>>,
+}
+
+/// Capacity of one deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub deployment: String,
+    pub usl: Option<Usl>,
+    pub peak_concurrency: Option<f64>,
+    pub predicted_max_throughput: Option<f64>,
+    pub knee: Option<f64>,
+    /// Highest measured throughput whose latency meets the SLO, and where.
+    pub best_under_slo: Option<(usize, f64)>,
+    /// Steps whose Little's-law gap is over 5%.
+    pub little_flags: Vec<usize>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub workload: String,
+    pub baseline: String,
+    pub deployments: Vec<String>,
+    pub concurrencies: Vec<usize>,
+    pub duration_s: f64,
+    pub repeats: usize,
+    pub slo: Option<Slo>,
+    pub steps: Vec<StepSummary>,
+    pub degradation: Vec<Degradation>,
+    pub capacity: Vec<Capacity>,
+    pub summary: String,
+}
+
+const SPECTRUM: [f64; 9] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99];
+
+fn percentiles(h: &hdrhistogram::Histogram<u64>) -> Percentiles {
+    let us = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    Percentiles {
+        p50: us(0.5),
+        p95: us(0.95),
+        p99: us(0.99),
+        p999: us(0.999),
+        max: h.max() as f64 / 1000.0,
+        mean: h.mean() / 1000.0,
+    }
+}
+
+/// Builds the report. `slo` picks the best throughput under it per deployment.
+pub fn analyse(
+    m: &Manifest,
+    steps: &[Step],
+    slo: Option<Slo>,
+) -> Result<SweepReport, ResultsError> {
+    let baseline = m
+        .deployments
+        .first()
+        .map(|d| d.name.clone())
+        .unwrap_or_default();
+    let mut summaries = Vec::new();
+    for d in &m.deployments {
+        for &c in &m.concurrencies {
+            let reps: Vec<&Step> = steps
+                .iter()
+                .filter(|s| s.deployment == d.name && s.concurrency == c)
+                .collect();
+            if reps.is_empty() {
+                continue;
+            }
+            let tputs: Vec<f64> = reps.iter().map(|s| s.results.throughput).collect();
+            let (mean, lo, hi) = capacity::mean_ci95(&tputs);
+            let mut per_op: BTreeMap<Operation, hdrhistogram::Histogram<u64>> = BTreeMap::new();
+            let mut all = new_histogram();
+            let (mut failed, mut completed) = (0u64, 0u64);
+            let mut errors_by_class = BTreeMap::new();
+            for s in &reps {
+                for (op, o) in &s.results.ops {
+                    let h =
+                        decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
+                    per_op
+                        .entry(*op)
+                        .or_insert_with(new_histogram)
+                        .add(&h)
+                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+                    failed += o.failed;
+                }
+                completed += s.results.operations;
+                for e in &s.results.errors {
+                    *errors_by_class
+                        .entry(e.class.as_str().to_owned())
+                        .or_insert(0) += e.count;
+                }
+            }
+            // Parts of a read-modify-write are in READ and UPDATE already.
+            for (op, h) in &per_op {
+                if *op != Operation::ReadModifyWrite {
+                    all.add(h)
+                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+                }
+            }
+            let overall = percentiles(&all);
+            let first = &reps[0].results;
+            summaries.push(StepSummary {
+                deployment: d.name.clone(),
+                concurrency: c,
+                repeats: reps.len(),
+                throughput: mean,
+                throughput_ci95: (lo, hi),
+                error_rate: if completed == 0 {
+                    0.0
+                } else {
+                    failed as f64 / completed as f64
+                },
+                errors_by_class,
+                ops: per_op.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
+                overall,
+                little: capacity::little(c as f64, mean, overall.mean / 1e6),
+                timeseries: timeseries(&first.intervals),
+                spectrum: if all.is_empty() {
+                    Vec::new()
+                } else {
+                    SPECTRUM
+                        .iter()
+                        .map(|&p| (p, all.value_at_percentile(p) as f64 / 1000.0))
+                        .collect()
+                },
+            });
+        }
+    }
+    let find = |d: &str, c: usize| {
+        summaries
+            .iter()
+            .find(|s| s.deployment == d && s.concurrency == c)
+    };
+    let pct = |new: f64, old: f64| {
+        if old > 0.0 {
+            (new / old - 1.0) * 100.0
+        } else {
+            f64::NAN
+        }
+    };
+    let mut degradation = Vec::new();
+    for d in m.deployments.iter().skip(1) {
+        for &c in &m.concurrencies {
+            let (Some(base), Some(this)) = (find(&baseline, c), find(&d.name, c)) else {
+                continue;
+            };
+            let latency_pct = this
+                .ops
+                .iter()
+                .filter_map(|(op, p)| {
+                    let b = base.ops.get(op)?;
+                    Some((
+                        *op,
+                        ["p50", "p95", "p99", "p99.9", "max"]
+                            .iter()
+                            .map(|k| {
+                                (
+                                    k.to_string(),
+                                    pct(p.get(k).unwrap_or(0.0), b.get(k).unwrap_or(0.0)),
+                                )
+                            })
+                            .collect(),
+                    ))
+                })
+                .collect();
+            degradation.push(Degradation {
+                deployment: d.name.clone(),
+                concurrency: c,
+                throughput_pct: pct(this.throughput, base.throughput),
+                latency_pct,
+            });
+        }
+    }
+    let capacity = m
+        .deployments
+        .iter()
+        .map(|d| {
+            let mine: Vec<&StepSummary> = summaries
+                .iter()
+                .filter(|s| s.deployment == d.name)
+                .collect();
+            let points: Vec<(f64, f64)> = mine
+                .iter()
+                .map(|s| (s.concurrency as f64, s.throughput))
+                .collect();
+            let usl = capacity::fit_usl(&points);
+            let best_under_slo = slo.as_ref().and_then(|slo| {
+                mine.iter()
+                    .filter(|s| {
+                        let lat = match &slo.operation {
+                            None => s.overall.get(&slo.percentile),
+                            Some(op) => s
+                                .ops
+                                .iter()
+                                .find(|(o, _)| o.label() == op)
+                                .and_then(|(_, p)| p.get(&slo.percentile)),
+                        };
+                        lat.is_some_and(|l| l < slo.limit_us)
+                    })
+                    .max_by(|a, b| a.throughput.total_cmp(&b.throughput))
+                    .map(|s| (s.concurrency, s.throughput))
+            });
+            Capacity {
+                deployment: d.name.clone(),
+                peak_concurrency: usl.and_then(|u| u.peak_concurrency()),
+                predicted_max_throughput: usl.and_then(|u| u.max_throughput()),
+                usl,
+                knee: capacity::knee(&points),
+                best_under_slo,
+                little_flags: mine
+                    .iter()
+                    .filter(|s| s.little.flagged)
+                    .map(|s| s.concurrency)
+                    .collect(),
+            }
+        })
+        .collect();
+    let summary = summary_sentence(
+        &baseline,
+        &m.deployments
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>(),
+        &summaries,
+        &degradation,
+    );
+    Ok(SweepReport {
+        workload: describe_workload(m),
+        baseline,
+        deployments: m.deployments.iter().map(|d| d.name.clone()).collect(),
+        concurrencies: m.concurrencies.clone(),
+        duration_s: m.duration_s,
+        repeats: m.repeats,
+        slo,
+        steps: summaries,
+        degradation,
+        capacity,
+        summary,
+    })
+}
+
+/// Throughput per measured interval; the short tail after the stop (in-flight operations
+/// finishing) is left out, its rate says nothing.
+fn timeseries(intervals: &[crate::measure::timeseries::Interval]) -> Vec<(f64, f64)> {
+    let lengths: Vec<f64> = intervals.iter().map(|i| i.end_s - i.start_s).collect();
+    let longest = lengths.iter().cloned().fold(0.0, f64::max);
+    intervals
+        .iter()
+        .filter(|i| !i.warmup && i.end_s - i.start_s >= longest / 2.0)
+        .map(|i| (i.end_s, i.throughput))
+        .collect()
+}
+
+fn describe_workload(m: &Manifest) -> String {
+    let mut parts: Vec<String> = m.workload_files.clone();
+    parts.extend(m.overrides.iter().map(|o| format!("-p {o}")));
+    parts.join(" ")
+}
+
+/// "multi is 35-40% lower in throughput than single across 20-640 clients; its p99 READ
+/// latency is 3.1x single's at 160 clients." One clause per non-baseline deployment.
+fn summary_sentence(
+    baseline: &str,
+    deployments: &[String],
+    steps: &[StepSummary],
+    deg: &[Degradation],
+) -> String {
+    let mut clauses = Vec::new();
+    for d in deployments.iter().filter(|d| *d != baseline) {
+        let mine: Vec<&Degradation> = deg.iter().filter(|g| &g.deployment == d).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let lo = mine
+            .iter()
+            .map(|g| g.throughput_pct)
+            .fold(f64::INFINITY, f64::min);
+        let hi = mine
+            .iter()
+            .map(|g| g.throughput_pct)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (cmin, cmax) = (mine[0].concurrency, mine[mine.len() - 1].concurrency);
+        let range = |a: f64, b: f64| {
+            let (a, b) = (a.round(), b.round());
+            if a == b {
+                format!("{a:.0}%")
+            } else {
+                format!("{a:.0}-{b:.0}%")
+            }
+        };
+        let tput = if hi <= 0.0 {
+            format!(
+                "{d} throughput is {} lower than {baseline}",
+                range(-hi, -lo)
+            )
+        } else if lo >= 0.0 {
+            format!("{d} throughput is {} higher than {baseline}", range(lo, hi))
+        } else {
+            format!(
+                "{d} throughput is between {:.0}% lower and {:.0}% higher than {baseline}",
+                -lo, hi
+            )
+        };
+        let clients = if cmin == cmax {
+            format!("at {cmin} clients")
+        } else {
+            format!("across {cmin}-{cmax} clients")
+        };
+        // The largest p99 ratio over operations and concurrencies.
+        let mut worst: Option<(f64, Operation, usize)> = None;
+        for g in &mine {
+            let (Some(base), Some(this)) = (
+                steps
+                    .iter()
+                    .find(|s| s.deployment == baseline && s.concurrency == g.concurrency),
+                steps
+                    .iter()
+                    .find(|s| &s.deployment == d && s.concurrency == g.concurrency),
+            ) else {
+                continue;
+            };
+            for (op, p) in &this.ops {
+                if let Some(b) = base.ops.get(op).filter(|b| b.p99 > 0.0) {
+                    let ratio = p.p99 / b.p99;
+                    if worst.is_none_or(|w| ratio > w.0) {
+                        worst = Some((ratio, *op, g.concurrency));
+                    }
+                }
+            }
+        }
+        let lat = worst.map_or(String::new(), |(r, op, c)| {
+            format!(
+                "; p99 {} latency is {r:.1}x {baseline}'s at {c} clients",
+                op.label()
+            )
+        });
+        clauses.push(format!("{tput} {clients}{lat}"));
+    }
+    if clauses.is_empty() {
+        "only one deployment: nothing to compare".into()
+    } else {
+        clauses.join(". ") + "."
+    }
+}
