@@ -410,3 +410,119 @@ fn summary_sentence(
         clauses.join(". ") + "."
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+    use crate::sweep::Deployment;
+
+    fn step(
+        deployment: &str,
+        concurrency: usize,
+        repeat: usize,
+        reads: usize,
+        read_us: u64,
+    ) -> Step {
+        let mut r = fixtures::results(&vec![read_us; reads], &[], 1.0);
+        r.workers = concurrency;
+        Step {
+            deployment: deployment.into(),
+            concurrency,
+            repeat,
+            results: r,
+        }
+    }
+
+    fn manifest() -> Manifest {
+        let d = |n: &str| Deployment {
+            name: n.into(),
+            source: "memory".into(),
+            topology: None,
+        };
+        Manifest {
+            schema_version: 1,
+            tool: "t".into(),
+            created_at: "now".into(),
+            workload_files: vec!["workloads/geo-5050".into()],
+            overrides: vec![],
+            deployments: vec![d("single"), d("multi")],
+            concurrencies: vec![10, 20],
+            repeats: 2,
+            duration_s: 1.0,
+            warmup_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn degradation_and_summary_from_known_values() {
+        // single: 1000 and 2000 ops/s at 100 us; multi: 600 and 1300 ops/s at 300 us; the two
+        // repeats of each step are identical.
+        let steps: Vec<Step> = (1..=2)
+            .flat_map(|r| {
+                [
+                    step("single", 10, r, 1000, 100),
+                    step("single", 20, r, 2000, 100),
+                    step("multi", 10, r, 600, 300),
+                    step("multi", 20, r, 1300, 300),
+                ]
+            })
+            .collect();
+        let report = analyse(&manifest(), &steps, Some(Slo::parse("p99<200us").unwrap())).unwrap();
+        let g10 = &report.degradation[0];
+        assert_eq!((g10.deployment.as_str(), g10.concurrency), ("multi", 10));
+        assert!(
+            (g10.throughput_pct - -40.0).abs() < 1e-9,
+            "{}",
+            g10.throughput_pct
+        );
+        assert!((report.degradation[1].throughput_pct - -35.0).abs() < 1e-9);
+        // 300 us vs 100 us, each to the histogram's 3 significant digits.
+        let p99 = g10.latency_pct[&Operation::Read]["p99"];
+        assert!((p99 - 200.0).abs() < 0.1, "{p99}");
+        assert_eq!(
+            report.summary,
+            "multi throughput is 35-40% lower than single across 10-20 clients; \
+             p99 READ latency is 3.0x single's at 10 clients."
+        );
+        let single = &report.steps[0];
+        assert_eq!(
+            (single.repeats, single.throughput, single.throughput_ci95),
+            (2, 1000.0, (1000.0, 1000.0))
+        );
+        // Little: 10 clients at 1000 ops/s x 100 us = 0.1 client: flagged (the fixture's
+        // workers are not really busy).
+        assert!(single.little.flagged);
+        let cap_single = &report.capacity[0];
+        assert_eq!(cap_single.best_under_slo, Some((20, 2000.0)));
+        assert_eq!(report.capacity[1].best_under_slo, None);
+        // Renderers show the same figures.
+        let md = crate::report::markup::markdown(&report);
+        assert!(md.contains("| multi | 10 | -40.0% | READ |"), "{md}");
+        let csv = crate::report::markup::csv(&report);
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("multi,20,2,1300.000,") && l.contains(",-35.000,")),
+            "{csv}"
+        );
+        let html = crate::report::html::render(&report, None);
+        assert_eq!(html.matches("<svg").count(), 5);
+        assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn html_escapes_user_text() {
+        let mut m = manifest();
+        m.deployments[1].name = "<script>x</script>".into();
+        let steps = vec![
+            step("single", 10, 1, 10, 100),
+            step("<script>x</script>", 10, 1, 10, 200),
+        ];
+        let mut m2 = m.clone();
+        m2.repeats = 1;
+        let report = analyse(&m2, &steps, None).unwrap();
+        let html = crate::report::html::render(&report, None);
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
+}
