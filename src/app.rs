@@ -2,7 +2,7 @@
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
 use crate::cli::{
-    Backend, MergeArgs, PhaseArgs, ReportArgs, ReportFormat, SweepArgs, WorkloadArgs,
+    Backend, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat, SweepArgs, WorkloadArgs,
 };
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
 use crate::db::memory::{Latency, Stall};
@@ -457,5 +457,91 @@ pub fn report_command(a: &ReportArgs) -> Result<report::sweep::SweepReport, AppE
             source,
         })?;
     }
+    Ok(r)
+}
+
+/// `geobench demo`: the single- vs multi-region comparison on the local lab, end to end.
+pub fn demo_command(a: &DemoArgs) -> Result<report::sweep::SweepReport, AppError> {
+    use crate::lab::{self, Lab, UpArgs, spec::Shape};
+    let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
+    lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
+    runner::install_interrupt_handler();
+    let up = |shape: Shape, name: &str| UpArgs {
+        topology: shape,
+        rtt: a.rtt.clone(),
+        jitter: None,
+        loss: 0.0,
+        name: Some(name.into()),
+        dir: None,
+        install: false,
+        exe: None,
+    };
+    eprintln!("demo: bringing up the single-region lab");
+    let single = Lab::up(&up(Shape::Single, "demo-single")).map_err(lab_err)?;
+    /// Tears the labs down however the demo ends.
+    struct Down(Vec<Lab>);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            for lab in self.0.drain(..) {
+                eprintln!("demo: tearing down lab {}", lab.name);
+                lab.down(false);
+            }
+        }
+    }
+    let mut labs = Down(vec![single]);
+    eprintln!("demo: bringing up the three-region Galera lab (this takes a minute)");
+    labs.0
+        .push(Lab::up(&up(Shape::ThreeRegion, "demo-three")).map_err(lab_err)?);
+    let sweep = SweepArgs {
+        common: WorkloadArgs {
+            workload_files: vec!["workloads/geo-5050".into()],
+            props: vec![
+                format!("recordcount={}", a.records),
+                format!("mysql.user={}", lab::spec::BENCH_USER),
+                format!("mysql.password={}", lab::spec::BENCH_PASSWORD),
+                format!("mysql.db={}", lab::spec::BENCH_DB),
+            ],
+            db: Some(Backend::Mysql),
+            dsn: None,
+            topology: None,
+            duration: Some(a.duration.clone()),
+            warmup: Some(a.warmup.clone()),
+            status: true,
+            status_interval: Some("5s".into()),
+            quiet: false,
+            seed: None,
+            drop: true,
+            events: vec![],
+        },
+        concurrency: a.concurrency.clone(),
+        deployments: vec![
+            format!("single={}", labs.0[0].topology_path().display()),
+            format!("multi={}", labs.0[1].topology_path().display()),
+        ],
+        repeat: a.repeat,
+        out: a.out.clone(),
+        skip_load: false,
+        resume: false,
+        load_threads: 8,
+    };
+    sweep_command(&sweep)?;
+    let r = report_command(&ReportArgs {
+        dir: a.out.clone(),
+        format: vec![
+            ReportFormat::Text,
+            ReportFormat::Md,
+            ReportFormat::Html,
+            ReportFormat::Json,
+            ReportFormat::Csv,
+        ],
+        out_dir: None,
+        slo: Some(a.slo.clone()),
+        at: None,
+    })?;
+    drop(labs);
+    eprintln!(
+        "demo: report written to {}/report.html and report.md",
+        a.out.display()
+    );
     Ok(r)
 }

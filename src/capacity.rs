@@ -54,7 +54,7 @@ fn lambda_and_sse(points: &[(f64, f64)], sigma: f64, kappa: f64) -> (f64, f64) {
 
 /// Fits the USL to (concurrency, throughput) points by least squares with sigma, kappa in
 /// [0, 1]: lambda in closed form for each (sigma, kappa), a log-spaced grid over both, then a
-/// shrinking local grid around the best point. Needs at least 3 points.
+/// shrinking local grid around the best point. Needs at least 4 points (three parameters).
 pub fn fit_usl(points: &[(f64, f64)]) -> Option<Usl> {
     if points.len() < 3
         || points
@@ -270,7 +270,7 @@ mod tests {
             "{fit:?}"
         );
         assert_eq!(fit.peak_concurrency(), Some(313.0));
-        assert!(fit_usl(&[(1.0, 1.0), (2.0, 2.0)]).is_none());
+        assert!(fit_usl(&[(1.0, 1.0), (2.0, 2.0), (4.0, 3.0)]).is_none());
     }
 
     #[test]

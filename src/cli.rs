@@ -23,6 +23,10 @@ pub enum Command {
     /// emulated WAN.
     #[command(subcommand)]
     Lab(crate::lab::LabCommand),
+    /// The whole job on this machine (root): installs MariaDB/Galera if missing, brings up a
+    /// single-region and a three-region lab, loads, sweeps both, writes the report, tears
+    /// the labs down.
+    Demo(DemoArgs),
     /// Render a sweep's degradation report (text, Markdown, HTML, JSON, CSV) from its stored
     /// results.
     Report(ReportArgs),
@@ -142,6 +146,35 @@ pub struct SweepArgs {
     /// Loader workers for each deployment's load phase.
     #[arg(long, default_value_t = 16)]
     pub load_threads: usize,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Records to load (the full-size job uses 50000000).
+    #[arg(long, default_value_t = 100_000)]
+    pub records: u64,
+    /// Client concurrencies.
+    #[arg(long, value_delimiter = ',', default_value = "20,40,80,160,320,640")]
+    pub concurrency: Vec<usize>,
+    /// Measured time per step.
+    #[arg(long, default_value = "15s")]
+    pub duration: String,
+    /// Warm-up per step.
+    #[arg(long, default_value = "5s")]
+    pub warmup: String,
+    /// Runs per step.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: usize,
+    /// Round trips of the three-region lab, e.g. `A-B=25ms,A-C=35ms,B-C=20ms`.
+    #[arg(long)]
+    pub rtt: Option<String>,
+    /// Where the sweep and its report go.
+    #[arg(long, default_value = "reports/demo")]
+    pub out: PathBuf,
+    /// Latency objective for the capacity table.
+    #[arg(long, default_value = "p99<100ms")]
+    pub slo: String,
 }
 
 /// A sweep report format.

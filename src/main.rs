@@ -17,6 +17,9 @@ fn main() {
                 std::process::exit(2);
             }
         },
+        Command::Demo(a) => app::demo_command(&a).map(|r| {
+            print!("{}", geobench::report::markup::text(&r));
+        }),
         Command::Report(a) => app::report_command(&a).map(|r| {
             print!("{}", geobench::report::markup::text(&r));
         }),

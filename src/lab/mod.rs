@@ -275,7 +275,9 @@ fn spawn_detached(cmd: &mut Command, log: &Path) -> Result<u32, LabError> {
     Ok(child.id())
 }
 
-fn check_installed(shape: Shape, install: bool) -> Result<(), LabError> {
+/// Checks that MariaDB (and Galera for a Galera shape) are installed; installs them with apt
+/// when `install` is set.
+pub fn check_installed(shape: Shape, install: bool) -> Result<(), LabError> {
     let missing = |shape: Shape| {
         let mut m = Vec::new();
         if !Path::new("/usr/sbin/mariadbd").exists() {

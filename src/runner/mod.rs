@@ -647,6 +647,17 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         else {
             return;
         };
+        if a.cfg.phase == Phase::Load {
+            // The table was just created through another connection, maybe on another node
+            // of a cluster that applies DDL asynchronously (Galera): wait until it is visible
+            // here too.
+            if let Some(c) = conns.first_mut() {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while c.check_schema().await.is_err() && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
         let meas = Rc::new(RefCell::new([
             Measurements::default(),
             Measurements::default(),
