@@ -56,7 +56,7 @@ fn lambda_and_sse(points: &[(f64, f64)], sigma: f64, kappa: f64) -> (f64, f64) {
 /// [0, 1]: lambda in closed form for each (sigma, kappa), a log-spaced grid over both, then a
 /// shrinking local grid around the best point. Needs at least 4 points (three parameters).
 pub fn fit_usl(points: &[(f64, f64)]) -> Option<Usl> {
-    if points.len() < 3
+    if points.len() < 4
         || points
             .iter()
             .any(|p| !(p.0 > 0.0 && p.1.is_finite() && p.1 >= 0.0))
