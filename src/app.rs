@@ -2,7 +2,8 @@
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
 use crate::cli::{
-    Backend, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat, SweepArgs, WorkloadArgs,
+    Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat,
+    SweepArgs, WorkloadArgs,
 };
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
 use crate::db::memory::{Latency, Stall};
@@ -544,4 +545,48 @@ pub fn demo_command(a: &DemoArgs) -> Result<report::sweep::SweepReport, AppError
         a.out.display()
     );
     Ok(r)
+}
+
+/// `geobench compare`: returns the comparison (its `exit_code` is the command's).
+pub fn compare_command(a: &CompareArgs) -> Result<crate::compare::Comparison, AppError> {
+    use crate::compare::{self, render};
+    let mut th = compare::Thresholds {
+        throughput_drop_pct: compare::parse_pct(&a.max_throughput_drop)
+            .map_err(|e| bad(&format!("--max-throughput-drop {e}")))?,
+        error_rate_pp: compare::parse_pct(&a.max_error_rate_increase)
+            .map_err(|e| bad(&format!("--max-error-rate-increase {e}")))?,
+        ..Default::default()
+    };
+    th.parse_latency(&a.max_latency_increase)
+        .map_err(|e| bad(&format!("--max-latency-increase {e}")))?;
+    let base = compare::read_side(&a.baseline).map_err(|e| bad(&e.to_string()))?;
+    let cand = compare::read_side(&a.candidate).map_err(|e| bad(&e.to_string()))?;
+    let c = compare::compare(&base, &cand, &th);
+    let outputs = [
+        (CompareFormat::Table, "compare.txt", render::text(&c)),
+        (CompareFormat::Md, "compare.md", render::markdown(&c)),
+        (CompareFormat::Junit, "compare.xml", render::junit(&c)),
+        (
+            CompareFormat::Json,
+            "compare.json",
+            serde_json::to_string_pretty(&c).unwrap_or_default(),
+        ),
+    ];
+    for (format, name, body) in &outputs {
+        if *format == a.format {
+            print!("{body}");
+        }
+        if let Some(dir) = &a.out_dir {
+            std::fs::create_dir_all(dir).map_err(|source| AppError::Io {
+                context: format!("creating {}", dir.display()),
+                source,
+            })?;
+            let path = dir.join(name);
+            std::fs::write(&path, body).map_err(|source| AppError::Io {
+                context: format!("writing {}", path.display()),
+                source,
+            })?;
+        }
+    }
+    Ok(c)
 }

@@ -27,6 +27,9 @@ pub enum Command {
     /// single-region and a three-region lab, loads, sweeps both, writes the report, tears
     /// the labs down.
     Demo(DemoArgs),
+    /// The regression gate: compare a candidate to a baseline (results files or sweep
+    /// directories). Exit 0 no regression, 1 regression, 2 bad input, 3 incomparable.
+    Compare(CompareArgs),
     /// Render a sweep's degradation report (text, Markdown, HTML, JSON, CSV) from its stored
     /// results.
     Report(ReportArgs),
@@ -175,6 +178,39 @@ pub struct DemoArgs {
     /// Latency objective for the capacity table.
     #[arg(long, default_value = "p99<100ms")]
     pub slo: String,
+}
+
+/// A comparison output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Md,
+    Junit,
+    Json,
+}
+
+/// Options of `compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The baseline: a results file (`run --out`) or a sweep directory.
+    pub baseline: PathBuf,
+    /// The candidate, of the same kind.
+    pub candidate: PathBuf,
+    /// Largest acceptable throughput drop.
+    #[arg(long, default_value = "5%")]
+    pub max_throughput_drop: String,
+    /// Largest acceptable latency increases, per percentile or operation and percentile.
+    #[arg(long, default_value = "p50=10%,p99=10%")]
+    pub max_latency_increase: String,
+    /// Largest acceptable error-rate increase, in percentage points.
+    #[arg(long, default_value = "1%")]
+    pub max_error_rate_increase: String,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CompareFormat,
+    /// Also write compare.{txt,md,xml,json} here.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// A sweep report format.

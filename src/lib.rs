@@ -3,6 +3,7 @@
 pub mod app;
 pub mod capacity;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod db;
 pub mod generator;

@@ -20,6 +20,10 @@ fn main() {
         Command::Demo(a) => app::demo_command(&a).map(|r| {
             print!("{}", geobench::report::markup::text(&r));
         }),
+        Command::Compare(a) => match app::compare_command(&a) {
+            Ok(c) => std::process::exit(c.exit_code()),
+            Err(e) => Err(e),
+        },
         Command::Report(a) => app::report_command(&a).map(|r| {
             print!("{}", geobench::report::markup::text(&r));
         }),

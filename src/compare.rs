@@ -1,0 +1,665 @@
+//! The regression gate: a baseline and a candidate (each a run's results file or a sweep
+//! directory), steps matched by deployment and concurrency, and per metric a change, an
+//! orientation, a noise-aware verdict and the threshold it was held to. A comparison is a
+//! value; only `exit_code` turns it into a pass or a fail.
+//!
+//! Noise: each side's per-interval samples (throughput, and each operation's p50/p99 per
+//! status interval), pooled over repeats, are resampled with a moving-block bootstrap (blocks
+//! keep the autocorrelation of neighbouring intervals; 2000 resamples, fixed seed) to get a 95%
+//! interval of the relative difference of the means. A metric regresses only when its change
+//! crosses the threshold *and* that interval excludes no change; otherwise it is unchanged, and
+//! the output says whether it was within the noise.
+
+use crate::generator::Rng;
+use crate::results::Results;
+use crate::workload::Operation;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Limits a candidate may not cross.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Throughput drop, percent.
+    pub throughput_drop_pct: f64,
+    /// Latency increase per percentile (`p50`, `p99`, ...) or per operation and percentile
+    /// (`READ.p99`), percent.
+    pub latency_increase_pct: BTreeMap<String, f64>,
+    /// Error rate increase, in percentage points.
+    pub error_rate_pp: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            throughput_drop_pct: 5.0,
+            latency_increase_pct: [("p50".to_owned(), 10.0), ("p99".to_owned(), 10.0)].into(),
+            error_rate_pp: 1.0,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Parses `p99=10%,p50=15%,read.p99=20%` into the latency limits.
+    pub fn parse_latency(&mut self, s: &str) -> Result<(), String> {
+        self.latency_increase_pct.clear();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?}: expected PERCENTILE=N%"))?;
+            let k = k.trim().to_lowercase();
+            let is_pct = k.starts_with('p') && k[1..].starts_with(|c: char| c.is_ascii_digit());
+            let (key, pct) = match k.split_once('.') {
+                Some((op, p)) if !is_pct => (format!("{}.{p}", op.to_uppercase()), p.to_owned()),
+                _ => (k.clone(), k.clone()),
+            };
+            if !["p50", "p95", "p99", "p99.9"].contains(&pct.as_str()) {
+                return Err(format!(
+                    "{part:?}: percentile must be p50, p95, p99 or p99.9"
+                ));
+            }
+            self.latency_increase_pct.insert(key, parse_pct(v)?);
+        }
+        Ok(())
+    }
+
+    fn latency_limit(&self, op: Operation, pct: &str) -> Option<f64> {
+        self.latency_increase_pct
+            .get(&format!("{}.{pct}", op.label()))
+            .or_else(|| self.latency_increase_pct.get(pct))
+            .copied()
+    }
+}
+
+/// `5%` or `5`.
+pub fn parse_pct(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{s:?} is not a percentage"))?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s:?} is not a percentage"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Improved,
+    Unchanged,
+    Regressed,
+}
+
+/// One metric of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricResult {
+    /// `deployment@clients`.
+    pub step: String,
+    /// `throughput`, `READ p99`, `error rate`.
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub baseline: f64,
+    pub candidate: f64,
+    /// Relative change, percent (error rate: percentage points).
+    pub change: f64,
+    /// 95% bootstrap interval of the change, when both sides had samples.
+    pub interval: Option<(f64, f64)>,
+    pub threshold: f64,
+    pub verdict: Verdict,
+    pub note: String,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub thresholds: Thresholds,
+    pub metrics: Vec<MetricResult>,
+    /// Steps present on one side only.
+    pub unmatched: Vec<String>,
+    /// Settings that differ between matched steps (then nothing is judged).
+    pub incomparable: Vec<String>,
+}
+
+impl Comparison {
+    /// 0 no regression, 1 regression, 3 incomparable (2, bad input, never gets this far).
+    pub fn exit_code(&self) -> i32 {
+        if !self.incomparable.is_empty() {
+            3
+        } else if self.metrics.iter().any(|m| m.verdict == Verdict::Regressed) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// A side of the comparison: results by step (`deployment@clients`), repeats together.
+pub type Side = BTreeMap<String, Vec<Results>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Reads a results file or a sweep directory.
+pub fn read_side(path: &Path) -> Result<Side, CompareError> {
+    let mut side = Side::new();
+    if path.is_dir() {
+        let (_, steps) = crate::sweep::SweepDir::new(path)
+            .steps()
+            .map_err(|e| CompareError::Input(e.to_string()))?;
+        for s in steps {
+            side.entry(format!("{}@{}", s.deployment, s.concurrency))
+                .or_default()
+                .push(s.results);
+        }
+        if side.is_empty() {
+            return Err(CompareError::Input(format!(
+                "{}: the sweep has no finished step",
+                path.display()
+            )));
+        }
+    } else {
+        let r = Results::read(path).map_err(|e| CompareError::Input(e.to_string()))?;
+        side.insert(
+            format!(
+                "{}@{}",
+                r.config.label.clone().unwrap_or_else(|| "run".into()),
+                r.workers
+            ),
+            vec![r],
+        );
+    }
+    Ok(side)
+}
+
+/// What must be equal for two runs to be compared.
+fn differences(a: &Results, b: &Results) -> Vec<String> {
+    let (wa, wb) = (&a.config.workload, &b.config.workload);
+    let mut d = Vec::new();
+    let mut check = |name: &str, x: String, y: String| {
+        if x != y {
+            d.push(format!("{name}: {x} vs {y}"));
+        }
+    };
+    check("phase", format!("{:?}", a.phase), format!("{:?}", b.phase));
+    check(
+        "operation mix",
+        format!("{:?}", wa.mix),
+        format!("{:?}", wb.mix),
+    );
+    check(
+        "requestdistribution",
+        format!("{:?}", wa.request_distribution),
+        format!("{:?}", wb.request_distribution),
+    );
+    check(
+        "recordcount",
+        wa.record_count.to_string(),
+        wb.record_count.to_string(),
+    );
+    check(
+        "fieldcount",
+        wa.field_count.to_string(),
+        wb.field_count.to_string(),
+    );
+    check(
+        "fieldlength",
+        wa.field_length.to_string(),
+        wb.field_length.to_string(),
+    );
+    check(
+        "readallfields",
+        wa.read_all_fields.to_string(),
+        wb.read_all_fields.to_string(),
+    );
+    check(
+        "writeallfields",
+        wa.write_all_fields.to_string(),
+        wb.write_all_fields.to_string(),
+    );
+    check("server kind", a.server.kind.clone(), b.server.kind.clone());
+    check(
+        "loop mode",
+        format!("{:?}", a.loop_mode),
+        format!("{:?}", b.loop_mode),
+    );
+    d
+}
+
+/// Per-interval samples of a metric over every repeat (warm-up and short tails left out).
+fn samples(
+    rs: &[Results],
+    f: &dyn Fn(&crate::measure::timeseries::Interval) -> Option<f64>,
+) -> Vec<f64> {
+    rs.iter()
+        .flat_map(|r| {
+            let longest = r
+                .intervals
+                .iter()
+                .map(|i| i.end_s - i.start_s)
+                .fold(0.0, f64::max);
+            r.intervals
+                .iter()
+                .filter(move |i| !i.warmup && i.end_s - i.start_s >= longest / 2.0)
+                .filter_map(f)
+        })
+        .collect()
+}
+
+/// 95% moving-block bootstrap interval of (mean(c) / mean(b) - 1) x 100.
+pub fn bootstrap_change(b: &[f64], c: &[f64], seed: u64) -> Option<(f64, f64)> {
+    if b.len() < 2 || c.len() < 2 {
+        return None;
+    }
+    let mut rng = Rng::new(seed, 0);
+    let resample_mean = |x: &[f64], rng: &mut Rng| {
+        let n = x.len();
+        let block = ((n as f64).cbrt().round() as usize).max(1);
+        let mut sum = 0.0;
+        let mut taken = 0;
+        while taken < n {
+            let start = rng.below(n as u64) as usize;
+            for k in 0..block.min(n - taken) {
+                sum += x[(start + k) % n];
+                taken += 1;
+            }
+        }
+        sum / n as f64
+    };
+    let mut diffs: Vec<f64> = (0..2000)
+        .map(|_| {
+            let (mb, mc) = (resample_mean(b, &mut rng), resample_mean(c, &mut rng));
+            if mb > 0.0 {
+                (mc / mb - 1.0) * 100.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    diffs.sort_by(f64::total_cmp);
+    Some((diffs[50], diffs[1949]))
+}
+
+/// Judges one metric: `change` is in the "worse" direction when positive (`worse_change`).
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    step: &str,
+    metric: String,
+    higher_is_better: bool,
+    base: f64,
+    cand: f64,
+    interval: Option<(f64, f64)>,
+    threshold: f64,
+    seed_note: &str,
+) -> MetricResult {
+    let change = if base > 0.0 {
+        (cand / base - 1.0) * 100.0
+    } else {
+        0.0
+    };
+    // Positive = worse.
+    let worse = if higher_is_better { -change } else { change };
+    let worse_interval = interval.map(|(lo, hi)| {
+        if higher_is_better {
+            (-hi, -lo)
+        } else {
+            (lo, hi)
+        }
+    });
+    let significant_worse = worse_interval.is_none_or(|(lo, _)| lo > 0.0);
+    let significant_better = worse_interval.is_none_or(|(_, hi)| hi < 0.0);
+    let (verdict, note) = if worse > threshold {
+        if significant_worse {
+            (
+                Verdict::Regressed,
+                format!("worse by {worse:.1}% (limit {threshold}%)"),
+            )
+        } else {
+            (
+                Verdict::Unchanged,
+                format!("{worse:+.1}% crosses the {threshold}% limit but is within the noise"),
+            )
+        }
+    } else if -worse > threshold && significant_better {
+        (Verdict::Improved, format!("better by {:.1}%", -worse))
+    } else {
+        (Verdict::Unchanged, String::new())
+    };
+    let note = if interval.is_none() && !note.is_empty() {
+        format!("{note} ({seed_note})")
+    } else {
+        note
+    };
+    MetricResult {
+        step: step.to_owned(),
+        metric,
+        higher_is_better,
+        baseline: base,
+        candidate: cand,
+        change,
+        interval,
+        threshold,
+        verdict,
+        note,
+    }
+}
+
+/// Compares the candidate to the baseline.
+pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
+    let mut out = Comparison {
+        thresholds: th.clone(),
+        metrics: Vec::new(),
+        unmatched: Vec::new(),
+        incomparable: Vec::new(),
+    };
+    for k in base.keys().filter(|k| !cand.contains_key(*k)) {
+        out.unmatched.push(format!("{k} (baseline only)"));
+    }
+    for k in cand.keys().filter(|k| !base.contains_key(*k)) {
+        out.unmatched.push(format!("{k} (candidate only)"));
+    }
+    let few = "one sample per side: judged on the point estimate";
+    for (step, b) in base {
+        let Some(c) = cand.get(step) else { continue };
+        let diff = differences(&b[0], &c[0]);
+        if !diff.is_empty() {
+            out.incomparable
+                .extend(diff.into_iter().map(|d| format!("{step}: {d}")));
+            continue;
+        }
+        let mean = |rs: &[Results], f: &dyn Fn(&Results) -> f64| {
+            rs.iter().map(f).sum::<f64>() / rs.len() as f64
+        };
+        // Throughput.
+        let (sb, sc) = (
+            samples(b, &|i| Some(i.throughput)),
+            samples(c, &|i| Some(i.throughput)),
+        );
+        out.metrics.push(judge(
+            step,
+            "throughput".into(),
+            true,
+            mean(b, &|r| r.throughput),
+            mean(c, &|r| r.throughput),
+            bootstrap_change(&sb, &sc, 1),
+            th.throughput_drop_pct,
+            few,
+        ));
+        // Latency per operation and percentile.
+        for op in b[0].ops.keys().filter(|op| c[0].ops.contains_key(op)) {
+            for pct in ["p50", "p95", "p99", "p99.9"] {
+                let Some(limit) = th.latency_limit(*op, pct) else {
+                    continue;
+                };
+                let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
+                let per = |i: &crate::measure::timeseries::Interval| {
+                    i.ops.get(op).filter(|o| o.ok > 0).map(|o| match pct {
+                        "p50" => o.p50_us,
+                        "p95" => o.p95_us,
+                        "p99" => o.p99_us,
+                        _ => o.p999_us,
+                    })
+                };
+                let (sb, sc) = (samples(b, &per), samples(c, &per));
+                out.metrics.push(judge(
+                    step,
+                    format!("{} {pct}", op.label()),
+                    false,
+                    mean(b, &lat),
+                    mean(c, &lat),
+                    bootstrap_change(&sb, &sc, 2),
+                    limit,
+                    few,
+                ));
+            }
+        }
+        // Error rate, in percentage points, on the point estimate.
+        let (eb, ec) = (
+            mean(b, &|r| r.error_rate() * 100.0),
+            mean(c, &|r| r.error_rate() * 100.0),
+        );
+        let pp = ec - eb;
+        out.metrics.push(MetricResult {
+            step: step.clone(),
+            metric: "error rate".into(),
+            higher_is_better: false,
+            baseline: eb,
+            candidate: ec,
+            change: pp,
+            interval: None,
+            threshold: th.error_rate_pp,
+            verdict: if pp > th.error_rate_pp {
+                Verdict::Regressed
+            } else {
+                Verdict::Unchanged
+            },
+            note: if pp > th.error_rate_pp {
+                format!("+{pp:.2} percentage points")
+            } else {
+                String::new()
+            },
+        });
+    }
+    out
+}
+
+/// Renderers of a comparison.
+pub mod render {
+    use super::*;
+    use crate::report::markup::Table;
+
+    fn table(c: &Comparison) -> Table {
+        let fmt = |v: f64, m: &str| {
+            if m == "throughput" {
+                format!("{v:.1}")
+            } else if m == "error rate" {
+                format!("{v:.2}%")
+            } else {
+                crate::report::human_us(v)
+            }
+        };
+        Table {
+            title: "geobench compare".into(),
+            headers: [
+                "step",
+                "metric",
+                "baseline",
+                "candidate",
+                "change",
+                "95% interval",
+                "limit",
+                "verdict",
+                "note",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: c
+                .metrics
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.step.clone(),
+                        m.metric.clone(),
+                        fmt(m.baseline, &m.metric),
+                        fmt(m.candidate, &m.metric),
+                        format!("{:+.1}%", m.change),
+                        m.interval
+                            .map_or("-".into(), |(lo, hi)| format!("[{lo:+.1}%, {hi:+.1}%]")),
+                        format!("{}%", m.threshold),
+                        format!("{:?}", m.verdict).to_lowercase(),
+                        m.note.clone(),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    fn headline(c: &Comparison) -> String {
+        let regressed = c
+            .metrics
+            .iter()
+            .filter(|m| m.verdict == Verdict::Regressed)
+            .count();
+        let improved = c
+            .metrics
+            .iter()
+            .filter(|m| m.verdict == Verdict::Improved)
+            .count();
+        let mut s = match c.exit_code() {
+            3 => format!("INCOMPARABLE: {}", c.incomparable.join("; ")),
+            1 => format!(
+                "REGRESSION: {regressed} of {} metrics regressed",
+                c.metrics.len()
+            ),
+            _ => format!(
+                "no regression ({} metrics, {improved} improved)",
+                c.metrics.len()
+            ),
+        };
+        if !c.unmatched.is_empty() {
+            s.push_str(&format!("; unmatched steps: {}", c.unmatched.join(", ")));
+        }
+        s
+    }
+
+    pub fn text(c: &Comparison) -> String {
+        format!("{}{}\n", table(c).terminal(), headline(c))
+    }
+
+    pub fn markdown(c: &Comparison) -> String {
+        format!("**{}**\n\n{}", headline(c), table(c).markdown())
+    }
+
+    /// JUnit XML: one test case per step and metric; regressions are failures.
+    pub fn junit(c: &Comparison) -> String {
+        let esc = crate::report::html::escape;
+        let failures = c
+            .metrics
+            .iter()
+            .filter(|m| m.verdict == Verdict::Regressed)
+            .count()
+            + c.incomparable.len();
+        let mut s = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"geobench compare\" tests=\"{}\" failures=\"{failures}\">\n",
+            c.metrics.len() + c.incomparable.len()
+        );
+        for m in &c.metrics {
+            s.push_str(&format!(
+                "<testcase classname=\"{}\" name=\"{}\">",
+                esc(&m.step),
+                esc(&m.metric)
+            ));
+            if m.verdict == Verdict::Regressed {
+                s.push_str(&format!(
+                    "<failure message=\"{}\">baseline {} candidate {} change {:+.2}%</failure>",
+                    esc(&m.note),
+                    m.baseline,
+                    m.candidate,
+                    m.change
+                ));
+            }
+            s.push_str("</testcase>\n");
+        }
+        for d in &c.incomparable {
+            s.push_str(&format!("<testcase classname=\"comparability\" name=\"{}\"><failure message=\"incomparable\"/></testcase>\n", esc(d)));
+        }
+        s.push_str("</testsuite></testsuites>\n");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_covers_the_true_difference() {
+        let mut rng = Rng::new(3, 0);
+        let b: Vec<f64> = (0..40).map(|_| 100.0 + rng.next_f64() * 10.0).collect();
+        let c: Vec<f64> = (0..40).map(|_| 120.0 + rng.next_f64() * 10.0).collect();
+        let (lo, hi) = bootstrap_change(&b, &c, 1).unwrap();
+        // True change: 125/105 - 1 = 19.0%.
+        assert!(lo < 19.0 && hi > 19.0 && lo > 10.0, "[{lo}, {hi}]");
+        let same: Vec<f64> = (0..40).map(|_| 100.0 + rng.next_f64() * 10.0).collect();
+        let (lo, hi) = bootstrap_change(&b, &same, 1).unwrap();
+        assert!(lo < 0.0 && hi > 0.0, "[{lo}, {hi}]");
+        assert!(bootstrap_change(&[1.0], &[1.0, 2.0], 1).is_none());
+    }
+
+    #[test]
+    fn verdicts_respect_threshold_and_noise() {
+        let r = judge(
+            "s",
+            "READ p99".into(),
+            false,
+            100.0,
+            120.0,
+            Some((12.0, 28.0)),
+            10.0,
+            "",
+        );
+        assert_eq!(r.verdict, Verdict::Regressed);
+        let r = judge(
+            "s",
+            "READ p99".into(),
+            false,
+            100.0,
+            120.0,
+            Some((-5.0, 45.0)),
+            10.0,
+            "",
+        );
+        assert_eq!(r.verdict, Verdict::Unchanged);
+        assert!(r.note.contains("within the noise"));
+        let r = judge(
+            "s",
+            "throughput".into(),
+            true,
+            100.0,
+            80.0,
+            Some((-25.0, -15.0)),
+            5.0,
+            "",
+        );
+        assert_eq!(r.verdict, Verdict::Regressed);
+        let r = judge(
+            "s",
+            "throughput".into(),
+            true,
+            100.0,
+            130.0,
+            Some((20.0, 40.0)),
+            5.0,
+            "",
+        );
+        assert_eq!(r.verdict, Verdict::Improved);
+        let r = judge(
+            "s",
+            "READ p99".into(),
+            false,
+            100.0,
+            105.0,
+            Some((2.0, 8.0)),
+            10.0,
+            "",
+        );
+        assert_eq!(r.verdict, Verdict::Unchanged);
+    }
+
+    #[test]
+    fn latency_limits_parse() {
+        let mut t = Thresholds::default();
+        t.parse_latency("p99=15%,read.p50=20").unwrap();
+        assert_eq!(t.latency_limit(Operation::Read, "p99"), Some(15.0));
+        assert_eq!(t.latency_limit(Operation::Read, "p50"), Some(20.0));
+        assert_eq!(t.latency_limit(Operation::Update, "p50"), None);
+        assert!(t.parse_latency("p42=1%").is_err());
+        assert!(t.parse_latency("p99").is_err());
+        assert!(parse_pct("x%").is_err());
+    }
+}

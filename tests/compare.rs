@@ -1,0 +1,144 @@
+//! `geobench compare` on real runs of the embedded store with injected service time: a 20%
+//! latency increase is a regression (exit 1), runs of the same configuration are not flagged
+//! (at least 19 of 20), different workloads are incomparable (exit 3), bad files exit 2.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+fn run(dir: &Path, name: &str, latency: &str, seed: u64, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let mut args = support::strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=500",
+        "-p",
+        "operationcount=0",
+        "-d",
+        "1s",
+        "--status-interval",
+        "100ms",
+        "-t",
+        "4",
+        "-p",
+        &format!("memory.latency={latency}"),
+        "-q",
+        "--format",
+        "json",
+        "--seed",
+        &seed.to_string(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    args.extend(support::strings(extra));
+    let o = support::geobench(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+fn compare(base: &Path, cand: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = support::strings(&["compare", base.to_str().unwrap(), cand.to_str().unwrap()]);
+    args.extend(support::strings(extra));
+    support::geobench(&args)
+}
+
+#[test]
+fn a_twenty_percent_latency_increase_is_a_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = run(dir.path(), "base.json", "uniform:180us..220us", 1, &[]);
+    let slow = run(dir.path(), "slow.json", "uniform:216us..264us", 2, &[]);
+    let o = compare(
+        &base,
+        &slow,
+        &["--out-dir", dir.path().join("out").to_str().unwrap()],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("REGRESSION"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("READ p50") && l.contains("regressed")),
+        "{text}"
+    );
+    // JUnit: well formed, one failing test case per regressed metric.
+    let xml = std::fs::read_to_string(dir.path().join("out/compare.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit XML");
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert!(failures >= 1);
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert!(cases >= 5, "{cases}");
+    // The other way round it is an improvement, and no regression.
+    let o = compare(&slow, &base, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn runs_of_the_same_configuration_are_not_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut flagged = 0;
+    for trial in 0..20u64 {
+        let a = run(
+            dir.path(),
+            &format!("a{trial}.json"),
+            "uniform:180us..220us",
+            100 + trial,
+            &[],
+        );
+        let b = run(
+            dir.path(),
+            &format!("b{trial}.json"),
+            "uniform:180us..220us",
+            200 + trial,
+            &[],
+        );
+        let o = compare(&a, &b, &[]);
+        match o.status.code() {
+            Some(0) => {}
+            Some(1) => flagged += 1,
+            other => panic!(
+                "unexpected exit {other:?}: {}",
+                String::from_utf8_lossy(&o.stdout)
+            ),
+        }
+    }
+    eprintln!("{flagged} of 20 pairs of identical runs flagged");
+    assert!(flagged <= 1, "{flagged} of 20 identical pairs flagged");
+}
+
+#[test]
+fn different_workloads_are_incomparable_and_bad_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run(dir.path(), "a.json", "200us", 1, &[]);
+    let b = run(
+        dir.path(),
+        "b.json",
+        "200us",
+        2,
+        &["-p", "readproportion=0.9", "-p", "updateproportion=0.1"],
+    );
+    let o = compare(&a, &b, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("operation mix"));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let o = compare(&a, &bad, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad.json"));
+    let o = compare(&a, &dir.path().join("missing.json"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = compare(&a, &a, &["--max-latency-increase", "p42=1%"]);
+    assert_eq!(o.status.code(), Some(2));
+}
