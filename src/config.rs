@@ -514,11 +514,11 @@ impl ClientSettings {
         }
         let retry_max: u32 = p.parse_or("retry.max", 3)?;
         let backoff = p.duration_secs_or("retry.backoff", Duration::from_millis(10))?;
-        // Half the CPUs: measured against a MariaDB on the same 2-core machine, one client
-        // thread for 20 workers used 10.6 us CPU per operation and two used 13.1 us (more
-        // threads sleep and wake more often), and the server needs the other core.
+        // One per CPU. (Against a MariaDB on the same 2-core machine, 1 and 2 client threads
+        // for 20 workers used the same CPU per operation, 16-19 us, and 2 gave more throughput
+        // in 2 of 3 sessions: the machine's noise is larger than the difference.)
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let client_threads: usize = p.parse_or("client.threads", cpus.div_ceil(2))?;
+        let client_threads: usize = p.parse_or("client.threads", cpus)?;
         if client_threads == 0 {
             return Err(p.invalid("client.threads", "must be at least 1".into()));
         }

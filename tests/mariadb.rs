@@ -307,3 +307,161 @@ fn password_never_reaches_output_or_results() {
         assert!(!text.contains(MariaDb::PASSWORD), "password leaked: {text}");
     }
 }
+
+/// A CA and a server certificate (for 127.0.0.1) made with the openssl CLI in `dir`.
+fn make_certs(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=geobench-test-ca",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let _ = std::process::Command::new("chown")
+        .args(["-R", "mysql:mysql"])
+        .arg(dir)
+        .status();
+}
+
+#[test]
+fn tls_against_a_server_with_a_test_certificate() {
+    let certs = tempfile::Builder::new()
+        .prefix("geobench-certs-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(
+        certs.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    make_certs(certs.path());
+    let c = certs.path().display();
+    let Some(db) = MariaDb::start_with(&format!(
+        "ssl_cert={c}/server.pem\nssl_key={c}/server.key\nssl_ca={c}/ca.pem\nrequire_secure_transport=ON"
+    )) else {
+        return;
+    };
+    let ca = format!("mysql.tls.ca={c}/ca.pem");
+    for mode in ["verify-ca", "verify-identity", "required"] {
+        let o = geobench(&with(
+            &db,
+            &[
+                "load",
+                "-P",
+                "workloads/workloada",
+                "-p",
+                "recordcount=50",
+                "-p",
+                &format!("mysql.tls={mode}"),
+                "-p",
+                &ca,
+                "-q",
+                "--format",
+                "ycsb",
+                "-p",
+                "load.mode=ignore",
+            ],
+        ));
+        assert!(
+            o.status.success(),
+            "tls={mode}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // The server refuses plain connections; a wrong CA is refused by the client.
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=50",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let other = tempfile::tempdir().unwrap();
+    make_certs(other.path());
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=50",
+            "-p",
+            "mysql.tls=verify-ca",
+            "-p",
+            &format!("mysql.tls.ca={}/ca.pem", other.path().display()),
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(db.sql("SELECT COUNT(*) FROM ycsb.usertable"), "50");
+}
