@@ -342,16 +342,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             let r = runner::execute_any(&db, &cfg, &topo, &mut progress);
             progress.finish();
             let r = r.map_err(|e| setup(e.to_string()))?;
-            if let Some(reason) = &r.stop_reason {
-                return Err(if runner::interrupted() {
-                    SweepRunError::Interrupted(plan.dir.root.clone())
-                } else {
-                    SweepRunError::Failed {
-                        deployment: d.name.clone(),
-                        message: reason.clone(),
-                    }
-                });
-            }
+            stopped_early(plan, d, &r)?;
             eprintln!("sweep: loaded {} ({} rows/s)", d.name, r.throughput.round());
             write_results(&r, &load_path)?;
         }
@@ -393,16 +384,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     deployment: d.name.clone(),
                     message: e.to_string(),
                 })?;
-                if let Some(reason) = &res.stop_reason {
-                    return Err(if runner::interrupted() {
-                        SweepRunError::Interrupted(plan.dir.root.clone())
-                    } else {
-                        SweepRunError::Failed {
-                            deployment: d.name.clone(),
-                            message: reason.clone(),
-                        }
-                    });
-                }
+                stopped_early(plan, d, &res)?;
                 write_results(&res, &path)?;
                 ran += 1;
                 let line = step_line(d, c, r, &res, false);
@@ -418,6 +400,20 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         }
     }
     Ok(lines)
+}
+
+/// A phase that stopped early ends the sweep: interrupted, or failed on a fatal error.
+fn stopped_early(plan: &Plan, d: &Deployment, r: &Results) -> Result<(), SweepRunError> {
+    match &r.stop_reason {
+        None => Ok(()),
+        Some(_) if crate::runner::interrupted() => {
+            Err(SweepRunError::Interrupted(plan.dir.root.clone()))
+        }
+        Some(reason) => Err(SweepRunError::Failed {
+            deployment: d.name.clone(),
+            message: reason.clone(),
+        }),
+    }
 }
 
 fn write_results(r: &Results, path: &Path) -> Result<(), SweepError> {
