@@ -381,7 +381,10 @@ fn load_verify_checks_the_row_count() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(out.contains("[INSERT], Return=OK, 1000"), "{out}");
-    assert!(err.contains("verify: 1000 rows"), "{err}");
+    assert!(
+        err.contains("verify: 1000 rows in the table (1000 loaded); 0 of 100 sampled keys missing"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -430,4 +433,25 @@ fn merge_adds_two_clients_results() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("bad.json"));
+}
+
+#[test]
+fn load_verify_checks_values_with_dataintegrity() {
+    let o = geobench(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-q",
+        "--format",
+        "ycsb",
+        "-p",
+        "dataintegrity=true",
+        "--verify",
+    ]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("0 of 100 sampled keys missing, 0 with other values than written"),
+        "{err}"
+    );
 }
