@@ -200,7 +200,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "5%")]
     pub max_throughput_drop: String,
     /// Largest acceptable latency increases, per percentile or operation and percentile.
-    #[arg(long, default_value = "p50=10%,p99=10%")]
+    #[arg(long, default_value = "p50=10%,p99=25%")]
     pub max_latency_increase: String,
     /// Largest acceptable error-rate increase, in percentage points.
     #[arg(long, default_value = "1%")]

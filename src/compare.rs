@@ -33,7 +33,9 @@ impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             throughput_drop_pct: 5.0,
-            latency_increase_pct: [("p50".to_owned(), 10.0), ("p99".to_owned(), 10.0)].into(),
+            // Measured: identical 1 s runs on a shared 2-core machine differ by up to ~20% in
+            // p99, by under 1% in p50.
+            latency_increase_pct: [("p50".to_owned(), 10.0), ("p99".to_owned(), 25.0)].into(),
             error_rate_pp: 1.0,
         }
     }
@@ -285,6 +287,17 @@ pub fn bootstrap_change(b: &[f64], c: &[f64], seed: u64) -> Option<(f64, f64)> {
     Some((diffs[50], diffs[1949]))
 }
 
+/// The values a metric is judged on: the means of the per-interval samples (the statistic the
+/// bootstrap interval is about), or the whole-run values when there are no samples.
+fn point(sb: &[f64], sc: &[f64], run_b: f64, run_c: f64) -> (f64, f64) {
+    if sb.len() >= 2 && sc.len() >= 2 {
+        let avg = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        (avg(sb), avg(sc))
+    } else {
+        (run_b, run_c)
+    }
+}
+
 /// Judges one metric: `change` is in the "worse" direction when positive (`worse_change`).
 #[allow(clippy::too_many_arguments)]
 fn judge(
@@ -311,7 +324,10 @@ fn judge(
             (lo, hi)
         }
     });
-    let significant_worse = worse_interval.is_none_or(|(lo, _)| lo > 0.0);
+    // Worse beyond doubt: even the interval's best end is worse by more than half the limit
+    // (run-to-run drift on a busy machine moves whole runs, which per-interval samples of one
+    // run cannot show; this margin absorbs it).
+    let significant_worse = worse_interval.is_none_or(|(lo, _)| lo > threshold / 2.0);
     let significant_better = worse_interval.is_none_or(|(_, hi)| hi < 0.0);
     let (verdict, note) = if worse > threshold {
         if significant_worse {
@@ -380,12 +396,18 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
             samples(b, &|i| Some(i.throughput)),
             samples(c, &|i| Some(i.throughput)),
         );
+        let (vb, vc) = point(
+            &sb,
+            &sc,
+            mean(b, &|r| r.throughput),
+            mean(c, &|r| r.throughput),
+        );
         out.metrics.push(judge(
             step,
             "throughput".into(),
             true,
-            mean(b, &|r| r.throughput),
-            mean(c, &|r| r.throughput),
+            vb,
+            vc,
             bootstrap_change(&sb, &sc, 1),
             th.throughput_drop_pct,
             few,
@@ -406,12 +428,13 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
                     })
                 };
                 let (sb, sc) = (samples(b, &per), samples(c, &per));
+                let (vb, vc) = point(&sb, &sc, mean(b, &lat), mean(c, &lat));
                 out.metrics.push(judge(
                     step,
                     format!("{} {pct}", op.label()),
                     false,
-                    mean(b, &lat),
-                    mean(c, &lat),
+                    vb,
+                    vc,
                     bootstrap_change(&sb, &sc, 2),
                     limit,
                     few,

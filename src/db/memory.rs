@@ -35,10 +35,13 @@ pub enum Latency {
     Uniform(Duration, Duration),
     /// Exponential with this mean.
     Exponential(Duration),
+    /// A plain timer sleep (millisecond ticks, no CPU spent): for runs whose noise matters
+    /// more than the sleep's precision, such as many concurrent runs on a small machine.
+    Timer(Duration),
 }
 
 impl Latency {
-    /// Parses `500us`, `uniform:100us..2ms`, `exp:1ms` (humantime durations).
+    /// Parses `500us`, `uniform:100us..2ms`, `exp:1ms`, `timer:20ms` (humantime durations).
     pub fn parse(s: &str) -> Result<Self, String> {
         let d = |t: &str| {
             humantime::parse_duration(t.trim()).map_err(|e| format!("bad duration {t:?}: {e}"))
@@ -54,6 +57,8 @@ impl Latency {
             Ok(Latency::Uniform(a, b))
         } else if let Some(rest) = s.strip_prefix("exp:") {
             Ok(Latency::Exponential(d(rest)?))
+        } else if let Some(rest) = s.strip_prefix("timer:") {
+            Ok(Latency::Timer(d(rest)?))
         } else if s.trim() == "0" || s.trim().is_empty() {
             Ok(Latency::None)
         } else {
@@ -64,7 +69,7 @@ impl Latency {
     fn draw(&self, rng: &mut Rng) -> Duration {
         match *self {
             Latency::None => Duration::ZERO,
-            Latency::Fixed(d) => d,
+            Latency::Fixed(d) | Latency::Timer(d) => d,
             Latency::Uniform(a, b) => a + (b - a).mul_f64(rng.next_f64()),
             Latency::Exponential(m) => m.mul_f64(-(1.0 - rng.next_f64()).ln()),
         }
@@ -195,7 +200,9 @@ impl MemoryConn {
                 wait += stall.at + stall.length - now;
             }
         }
-        if !wait.is_zero() {
+        if matches!(self.db.latency, Latency::Timer(_)) {
+            tokio::time::sleep(wait).await;
+        } else if !wait.is_zero() {
             precise_sleep(wait).await;
         }
     }
@@ -425,6 +432,10 @@ mod tests {
         );
         assert!(Latency::parse("uniform:2ms..1ms").is_err());
         assert!(Latency::parse("fast").is_err());
+        assert_eq!(
+            Latency::parse("timer:20ms").unwrap(),
+            Latency::Timer(Duration::from_millis(20))
+        );
         assert_eq!(
             Stall::parse("1s@5s").unwrap(),
             Stall {
