@@ -1,24 +1,7 @@
-//! Insert key numbers: a plain shared `Counter`, and the `AcknowledgedCounter` that readers use
-//! so that they only pick keys whose insert has finished (YCSB
-//! `AcknowledgedCounterGenerator`).
+//! Insert key numbers: the `AcknowledgedCounter` that readers use so that they only pick keys
+//! whose insert has finished (YCSB `AcknowledgedCounterGenerator`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-/// A shared counter handing out consecutive numbers.
-#[derive(Debug)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    pub fn new(start: u64) -> Self {
-        Counter(AtomicU64::new(start))
-    }
-
-    /// Reserves `n` consecutive numbers; returns the first.
-    #[inline]
-    pub fn reserve(&self, n: u64) -> u64 {
-        self.0.fetch_add(n, Ordering::Relaxed)
-    }
-}
 
 const WINDOW: usize = 1 << 20;
 

@@ -11,7 +11,7 @@ mod sequential;
 mod uniform;
 mod zipfian;
 
-pub use counter::{AcknowledgedCounter, Counter};
+pub use counter::AcknowledgedCounter;
 pub use discrete::Discrete;
 pub use exponential::Exponential;
 pub use hotspot::Hotspot;
