@@ -183,6 +183,7 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
         },
         status_interval: client.status_interval,
         seed: client.seed,
+        stream: 0,
         retry: client.retry,
         batch_size,
         load_mode,
@@ -211,7 +212,7 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
 pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     let p = properties(&a.common, a.threads, a.target)?;
     let cfg = resolve(&a.common, phase, &p)?;
-    config::warn_unknown(&p);
+    config::warn_unknown(&p, &cfg.workload);
     let percentiles = match p.get("hdrhistogram.percentiles") {
         Some(v) => report::ycsb::parse_percentiles(&v.value)
             .map_err(|e| p.invalid("hdrhistogram.percentiles", e))?,
@@ -241,6 +242,9 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     }
     for f in &a.format {
         print!("{}", report::render_run(&results, *f, &percentiles));
+    }
+    if let Some(w) = results.unchanged_warning() {
+        eprintln!("warning: {w}");
     }
     if a.verify && phase == Phase::Load {
         verify_load(&db, &cfg, &topology)?;
@@ -322,7 +326,7 @@ pub fn preload(
 pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
     let p = properties(&a.common, None, None)?;
     let mut base = resolve(&a.common, Phase::Run, &p)?;
-    config::warn_unknown(&p);
+    config::warn_unknown(&p, &base.workload);
     if base.duration.is_none() {
         // A sweep compares steps of equal length: it needs a time limit per step.
         return Err(AppError::Config(ConfigError::Other(

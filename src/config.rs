@@ -76,6 +76,25 @@ pub struct WorkloadConfig {
 }
 
 impl WorkloadConfig {
+    /// What the user should know about this workload before trusting its figures.
+    pub fn warnings(&self) -> Vec<String> {
+        let shortest = match self.field_length_distribution {
+            LengthDistribution::Constant => self.field_length,
+            _ => self.min_field_length,
+        };
+        let mut w = Vec::new();
+        if shortest < crate::workload::tag::TAG_LEN
+            && self.mix.update + self.mix.read_modify_write > 0.0
+        {
+            w.push(format!(
+                "values of {shortest} bytes cannot hold the whole {}-byte write tag: an UPDATE \
+                 may write the value already stored, which servers skip (counted as unchanged)",
+                crate::workload::tag::TAG_LEN
+            ));
+        }
+        w
+    }
+
     pub fn field_names(&self) -> Vec<String> {
         (0..self.field_count)
             .map(|i| format!("{}{i}", self.field_name_prefix))
@@ -152,6 +171,11 @@ pub struct RunConfig {
     pub status_interval: Duration,
     /// Seed of every worker's RNG (worker i uses stream i).
     pub seed: u64,
+    /// Which family of RNG streams the workers draw from: 0 for a plain run; a sweep gives
+    /// every (concurrency, repeat) step its own, so no two steps on one database draw the
+    /// same keys in the same order.
+    #[serde(default)]
+    pub stream: u64,
     pub retry: RetryPolicy,
     /// Rows per insert batch in the load phase.
     pub batch_size: usize,
@@ -170,6 +194,18 @@ pub struct RunConfig {
     /// Commands to run at given times during the run (`--at`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<crate::runner::events::ScheduledEvent>,
+}
+
+impl RunConfig {
+    /// The seed workers' RNGs start from: `seed` itself for stream 0 (so `--seed` alone
+    /// reproduces a plain run's keys), else a mix of seed and stream.
+    pub fn worker_seed(&self) -> u64 {
+        if self.stream == 0 {
+            self.seed
+        } else {
+            crate::generator::Rng::new(self.seed, self.stream).next_u64()
+        }
+    }
 }
 
 /// Properties geobench understands (YCSB CoreWorkload and client, plus geobench's own).
@@ -375,6 +411,15 @@ impl WorkloadConfig {
                 "needs fieldlengthdistribution=constant (values are checked byte for byte)".into(),
             ));
         }
+        if data_integrity && field_length <= crate::workload::tag::TAG_LEN {
+            return Err(p.invalid(
+                "dataintegrity",
+                format!(
+                    "needs fieldlength > {} (each value starts with a {0}-byte write tag)",
+                    crate::workload::tag::TAG_LEN
+                ),
+            ));
+        }
         let table = p.str_or("table", "usertable").trim().to_owned();
         if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(p.invalid("table", "expected letters, digits and _".into()));
@@ -539,8 +584,12 @@ impl ClientSettings {
     }
 }
 
-/// Warns (on stderr) about every property geobench does not know, naming where it was set.
-pub fn warn_unknown(p: &Properties) {
+/// Warns (on stderr) about every property geobench does not know, naming where it was set,
+/// and about workload settings that weaken the figures.
+pub fn warn_unknown(p: &Properties, w: &WorkloadConfig) {
+    for warning in w.warnings() {
+        eprintln!("warning: {warning}");
+    }
     for (key, origin) in p.unknown_keys(KNOWN_KEYS, KNOWN_PREFIXES) {
         eprintln!("warning: {origin}: unknown property {key:?} (ignored; a typo?)");
     }

@@ -18,6 +18,9 @@ use std::path::Path;
 /// Bumped whenever a field changes meaning.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Share of UPDATEs that may change nothing before a run is warned about it.
+pub const UNCHANGED_WARN_FRACTION: f64 = 0.001;
+
 /// Latency figures in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct LatencySummary {
@@ -80,6 +83,10 @@ pub struct OpSummary {
     pub ok: u64,
     pub failed: u64,
     pub not_found: u64,
+    /// Updates that changed nothing (the row already held the values): the server skipped
+    /// them, so they are no measure of a write. Included in `ok`.
+    #[serde(default)]
+    pub unchanged: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub integrity_failures: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -217,6 +224,9 @@ pub struct Results {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
     pub loop_mode: LoopMode,
+    /// The random nonce in the tag of every value this run wrote (see `workload::tag`).
+    #[serde(default)]
+    pub run_nonce: u32,
     pub workers: usize,
     /// Operations completed in the measured phase (ok, failed, not found).
     pub operations: u64,
@@ -325,6 +335,28 @@ impl Results {
         Ok(LatencySummary::from_histogram(&total))
     }
 
+    /// UPDATEs that changed nothing, and all successful UPDATEs.
+    pub fn unchanged_updates(&self) -> (u64, u64) {
+        self.ops
+            .get(&Operation::Update)
+            .map_or((0, 0), |u| (u.unchanged, u.ok))
+    }
+
+    /// A warning when more than 0.1% of the UPDATEs changed nothing: the server skipped them
+    /// (no row change, no replication, no commit wait), so the write figures are not a
+    /// write's.
+    pub fn unchanged_warning(&self) -> Option<String> {
+        let (unchanged, ok) = self.unchanged_updates();
+        (ok > 0 && unchanged as f64 > ok as f64 * UNCHANGED_WARN_FRACTION).then(|| {
+            format!(
+                "{unchanged} of {ok} UPDATEs ({:.1}%) changed nothing (the row already held the \
+                 values): the server skipped them, so UPDATE latency and throughput are not a \
+                 write's",
+                unchanged as f64 * 100.0 / ok as f64
+            )
+        })
+    }
+
     /// Successful operations in the measured phase.
     pub fn ok_operations(&self) -> u64 {
         self.ops.values().map(|s| s.ok).sum()
@@ -355,6 +387,7 @@ pub fn op_summaries(m: &Measurements) -> BTreeMap<Operation, OpSummary> {
                     ok: s.ok.len(),
                     failed: s.failed.len(),
                     not_found: s.not_found,
+                    unchanged: s.unchanged,
                     integrity_failures: s.integrity_failures,
                     rows: s.rows,
                     rows_skipped: s.rows_skipped,
@@ -575,6 +608,7 @@ fn merge_ops<'a>(
                     m.ok += s.ok;
                     m.failed += s.failed;
                     m.not_found += s.not_found;
+                    m.unchanged += s.unchanged;
                     m.integrity_failures += s.integrity_failures;
                     m.rows += s.rows;
                     m.rows_skipped += s.rows_skipped;

@@ -365,7 +365,8 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     lines.push(step_line(d, c, r, &old, true));
                     continue;
                 }
-                let cfg = plan.config_for(d, Phase::Run, c);
+                let mut cfg = plan.config_for(d, Phase::Run, c);
+                cfg.stream = step_stream(c, r);
                 let topo = db.topology();
                 let eta = if ran == 0 {
                     per_step * (total - k + 1) as f64
@@ -400,6 +401,13 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         }
     }
     Ok(lines)
+}
+
+/// The RNG streams of step (concurrency, repeat): every step of a sweep draws its own (two
+/// steps on one database must not replay each other's keys); every deployment draws the same
+/// ones at a step (they are different databases, compared on the same key sequence).
+pub fn step_stream(concurrency: usize, repeat: usize) -> u64 {
+    ((concurrency as u64) << 20) | repeat as u64
 }
 
 /// A phase that stopped early ends the sweep: interrupted, or failed on a fatal error.
@@ -468,5 +476,17 @@ mod tests {
                 .unwrap_err()
                 .contains("missing.toml")
         );
+    }
+
+    #[test]
+    fn every_step_draws_its_own_streams() {
+        let mut seen = std::collections::HashSet::new();
+        for c in [1, 20, 40, 80, 160, 320, 640, 1 << 20] {
+            for r in 1..=5 {
+                let s = step_stream(c, r);
+                assert_ne!(s, 0, "0 is a plain run's stream");
+                assert!(seen.insert(s), "c={c} r={r}");
+            }
+        }
     }
 }

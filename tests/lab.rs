@@ -217,6 +217,57 @@ fn three_regions_replicate_and_match_the_configured_round_trips() {
         .unwrap();
     assert!(read.p50_us < 10_000.0, "{read:?}");
     assert!(update.p50_us > 15_000.0, "{update:?}");
+
+    // The same command twice: every acknowledged UPDATE must be a replicated writeset (a
+    // replayed value would be a no-op the cluster never replicates), and none may be faster
+    // than the nearest round trip (16 ms) a Galera commit waits for.
+    // Writesets that failed certification were replicated too (the client retried them).
+    let status = |var: &str| -> u64 {
+        (0..3)
+            .map(|i| {
+                lab.sql(i, &format!("SHOW GLOBAL STATUS LIKE '{var}'"))
+                    .unwrap()
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum()
+    };
+    let replicated = || status("wsrep_replicated") - status("wsrep_local_cert_failures");
+    for run in 1..=2 {
+        let before = replicated();
+        let o = support::geobench(&conn(&[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=600",
+            "-p",
+            "operationcount=1200",
+            "--seed",
+            "5",
+            "-t",
+            "6",
+            "-o",
+            out.path().to_str().unwrap(),
+        ]));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let writesets = replicated() - before;
+        let r = geobench::results::Results::read(out.path()).unwrap();
+        let u = &r.ops[&geobench::workload::Operation::Update];
+        assert_eq!(u.unchanged, 0, "run {run}");
+        assert!(
+            (writesets as f64 - u.ok as f64).abs() <= u.ok as f64 * 0.01,
+            "run {run}: {} UPDATEs acknowledged, {writesets} writesets replicated and \
+             certified; errors {:?}",
+            u.ok,
+            r.errors
+        );
+        let fastest = u.latency.unwrap().min_us;
+        assert!(fastest > 14_000.0, "run {run}: an UPDATE took {fastest} us");
+    }
 }
 
 #[test]

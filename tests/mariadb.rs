@@ -134,6 +134,94 @@ fn load_verify_and_run_every_workload() {
     assert!(n > 10000, "{n}");
 }
 
+/// Rows of the usertable the server changed (`TABLE_STATISTICS.ROWS_CHANGED`, with
+/// `userstat=1`): the counter the client's UPDATE figures must agree with. (`Handler_update`
+/// counts no-op requests too; MariaDB 10.11 has no `Innodb_rows_updated`.)
+fn rows_changed(db: &MariaDb) -> u64 {
+    db.sql(
+        "SELECT IFNULL(SUM(ROWS_CHANGED), 0) FROM information_schema.TABLE_STATISTICS \
+         WHERE TABLE_SCHEMA = 'ycsb' AND TABLE_NAME = 'usertable'",
+    )
+    .parse()
+    .unwrap()
+}
+
+/// Runs an update-only workload and returns (UPDATEs ok, unchanged, rows the server changed,
+/// stderr).
+fn updates(db: &MariaDb, extra: &[&str]) -> (u64, u64, u64, String) {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut args = vec![
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=200",
+        "-p",
+        "operationcount=3000",
+        "-p",
+        "readproportion=0",
+        "-p",
+        "updateproportion=1",
+        "--seed",
+        "5",
+        "-t",
+        "4",
+        "-q",
+        "-o",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let before = rows_changed(db);
+    let o = geobench(&with(db, &args));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{err}");
+    let changed = rows_changed(db) - before;
+    let r = Results::read(out.path()).unwrap();
+    let u = &r.ops[&geobench::workload::Operation::Update];
+    (u.ok, u.unchanged, changed, err)
+}
+
+#[test]
+fn repeated_identical_runs_really_write_and_no_op_updates_are_counted() {
+    let Some(db) = MariaDb::start_with("userstat=1") else {
+        return;
+    };
+    let load = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=200",
+            "-q",
+        ],
+    ));
+    assert!(load.status.success());
+    // The same command twice: the second run chooses the same keys (same seed) but must not
+    // write the values the first one stored, or the server skips its UPDATEs.
+    for run in 1..=2 {
+        let (ok, unchanged, changed, err) = updates(&db, &[]);
+        assert_eq!(ok, 3000, "run {run}");
+        assert_eq!(unchanged, 0, "run {run}: {err}");
+        assert_eq!(
+            changed, ok,
+            "run {run}: the server changed a row for every UPDATE"
+        );
+        assert!(!err.contains("changed nothing"), "{err}");
+    }
+    // One-byte values cannot be unique: the client must see the server's no-ops, agree with
+    // its counter, and warn.
+    let (ok, unchanged, changed, err) = updates(&db, &["-p", "fieldlength=1"]);
+    assert_eq!(ok, 3000);
+    assert!(unchanged > 500, "{unchanged}");
+    assert_eq!(changed, ok - unchanged);
+    assert!(
+        err.contains("UPDATEs") && err.contains("changed nothing"),
+        "{err}"
+    );
+}
+
 #[test]
 fn server_killed_mid_run_is_survived_and_counted() {
     let Some(mut db) = MariaDb::start() else {

@@ -3,7 +3,9 @@
 //! time (`memory.latency`) or a stall (`memory.stall`) it is the reference for measurement
 //! accuracy tests: the truth is known.
 
-use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, ServerInfo};
+use super::{
+    Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, ServerInfo, Updated,
+};
 use crate::generator::Rng;
 use crate::topology::Placement;
 use parking_lot::RwLock;
@@ -247,17 +249,26 @@ impl Conn for MemoryConn {
         key: &str,
         fields: &[usize],
         values: &[Vec<u8>],
-    ) -> Result<bool, DbError> {
+    ) -> Result<Updated, DbError> {
         self.service().await;
         let mut shard = self.db.shard(key).write();
         let Some(rec) = shard.rows.get_mut(key) else {
-            return Ok(false);
+            return Ok(Updated::NotFound);
         };
+        // As a SQL server does: writing the bytes already stored changes nothing.
+        let mut changed = false;
         for (&f, v) in fields.iter().zip(values) {
-            rec[f].clear();
-            rec[f].extend_from_slice(v);
+            if rec[f] != *v {
+                changed = true;
+                rec[f].clear();
+                rec[f].extend_from_slice(v);
+            }
         }
-        Ok(true)
+        Ok(if changed {
+            Updated::Changed
+        } else {
+            Updated::Unchanged
+        })
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
@@ -393,7 +404,19 @@ mod tests {
             assert!(c.read("user2", FieldSet::All, &mut out).await.unwrap());
             assert_eq!(out.fields[0], b"user2");
             assert!(!c.read("user9", FieldSet::All, &mut out).await.unwrap());
-            assert!(c.update("user2", &[1], &[b"new".to_vec()]).await.unwrap());
+            let new = [b"new".to_vec()];
+            assert_eq!(
+                c.update("user2", &[1], &new).await.unwrap(),
+                Updated::Changed
+            );
+            assert_eq!(
+                c.update("user2", &[1], &new).await.unwrap(),
+                Updated::Unchanged
+            );
+            assert_eq!(
+                c.update("user9", &[1], &new).await.unwrap(),
+                Updated::NotFound
+            );
             c.read("user2", FieldSet::One(1), &mut out).await.unwrap();
             assert_eq!(out.fields[1], b"new");
             assert_eq!(c.scan("user2", 2, FieldSet::All).await.unwrap(), 2);

@@ -146,6 +146,18 @@ pub struct ServerInfo {
     pub details: std::collections::BTreeMap<String, String>,
 }
 
+/// What an UPDATE did, as the server reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    /// The row was found and its values changed.
+    Changed,
+    /// The row was found but already held these values: the server skipped the write (no
+    /// replication, no commit wait), so its latency is not a write's.
+    Unchanged,
+    /// No such row.
+    NotFound,
+}
+
 /// A backend: shared by all client threads; hands out per-worker connections.
 pub trait Db: Send + Sync + 'static {
     type Conn: Conn + 'static;
@@ -162,13 +174,13 @@ pub trait Conn {
         fields: FieldSet,
         out: &mut Record,
     ) -> impl Future<Output = Result<bool, DbError>>;
-    /// Sets `fields[i]` to `values[i]`; `Ok(false)` if there is no such row.
+    /// Sets `fields[i]` to `values[i]`.
     fn update(
         &mut self,
         key: &str,
         fields: &[usize],
         values: &[Vec<u8>],
-    ) -> impl Future<Output = Result<bool, DbError>>;
+    ) -> impl Future<Output = Result<Updated, DbError>>;
     /// Inserts one row with all fields.
     fn insert(
         &mut self,

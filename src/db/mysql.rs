@@ -7,6 +7,7 @@
 use super::errors::from_driver;
 use super::{
     Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, Schema, ServerInfo,
+    Updated,
 };
 use crate::properties::{ConfigError, Properties};
 use crate::topology::{Placement, Topology, split_host_port};
@@ -453,6 +454,12 @@ impl MysqlConn {
     }
 }
 
+/// "Rows matched: N" from an UPDATE's OK-packet info, as MySQL, MariaDB and TiDB send it.
+fn rows_matched(info: &str) -> Option<u64> {
+    let rest = info.split("matched:").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 fn bytes(v: &[u8]) -> Value {
     Value::Bytes(v.to_vec())
 }
@@ -500,7 +507,7 @@ impl Conn for MysqlConn {
         key: &str,
         fields: &[usize],
         values: &[Vec<u8>],
-    ) -> Result<bool, DbError> {
+    ) -> Result<Updated, DbError> {
         self.ensure().await?;
         let stmt = if fields.len() == 1 {
             let i = fields[0];
@@ -536,10 +543,17 @@ impl Conn for MysqlConn {
         };
         let mut params: Vec<Value> = values.iter().map(|v| bytes(v)).collect();
         params.push(bytes(key.as_bytes()));
-        // MySQL reports 0 affected rows for an update that changes nothing; YCSB counts it OK.
-        self.exec_write(&stmt, Params::Positional(params))
-            .await
-            .map(|_| true)
+        // Without CLIENT_FOUND_ROWS the affected rows are the rows *changed*; only when that
+        // is 0 does the OK packet's info ("Rows matched: 1  Changed: 0  Warnings: 0") tell a
+        // skipped no-op write from a missing key.
+        if self.exec_write(&stmt, Params::Positional(params)).await? > 0 {
+            return Ok(Updated::Changed);
+        }
+        let c = self.live()?;
+        Ok(match rows_matched(&c.info()) {
+            Some(0) => Updated::NotFound,
+            _ => Updated::Unchanged,
+        })
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
@@ -819,6 +833,20 @@ mod tests {
                 "closest-replicas".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn rows_matched_from_update_info() {
+        // MariaDB/MySQL and TiDB (two spaces between items) forms.
+        assert_eq!(
+            rows_matched("Rows matched: 1  Changed: 0  Warnings: 0"),
+            Some(1)
+        );
+        assert_eq!(
+            rows_matched("Rows matched: 0 Changed: 0 Warnings: 0"),
+            Some(0)
+        );
+        assert_eq!(rows_matched(""), None);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct OpStats {
     pub intended: Histogram<u64>,
     /// Reads/updates/deletes of a missing key (YCSB's NOT_FOUND), not in `ok`.
     pub not_found: u64,
+    /// Updates the server skipped as no-ops (the row already held the values; in `ok` too).
+    pub unchanged: u64,
     /// Reads whose values did not match what was written (dataintegrity).
     pub integrity_failures: u64,
     /// Rows touched: scan rows returned, load rows written.
@@ -55,6 +57,7 @@ impl Default for OpStats {
             failed: new_histogram(),
             intended: new_histogram(),
             not_found: 0,
+            unchanged: 0,
             integrity_failures: 0,
             rows: 0,
             rows_skipped: 0,
@@ -69,6 +72,7 @@ impl OpStats {
         let _ = self.failed.add(&o.failed);
         let _ = self.intended.add(&o.intended);
         self.not_found += o.not_found;
+        self.unchanged += o.unchanged;
         self.integrity_failures += o.integrity_failures;
         self.rows += o.rows;
         self.rows_skipped += o.rows_skipped;

@@ -77,6 +77,7 @@ pub(crate) mod fixtures {
                 warmup: Duration::ZERO,
                 status_interval: Duration::from_secs(10),
                 seed: 1,
+                stream: 0,
                 retry: RetryPolicy {
                     max: 3,
                     backoff: Duration::from_millis(10),
@@ -105,6 +106,7 @@ pub(crate) mod fixtures {
             interrupted: false,
             stop_reason: None,
             loop_mode: LoopMode::Closed,
+            run_nonce: 0,
             workers: 4,
             operations: ok,
             throughput: ok as f64 / duration_s,

@@ -84,6 +84,9 @@ pub fn render(r: &Results) -> String {
             e.started_s, e.command
         ));
     }
+    if let Some(w) = r.unchanged_warning() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
     }
@@ -102,5 +105,25 @@ mod tests {
         assert!(t.contains("READ") && t.contains("UPDATE"), "{t}");
         assert!(t.contains("200us") && t.contains("2.0ms"), "{t}");
         assert!(t.contains("4.0 ops/s"), "{t}");
+        assert!(!t.contains("changed nothing"), "{t}");
+    }
+
+    #[test]
+    fn table_warns_about_unchanged_updates() {
+        let mut r = fixtures::results(&[100], &[2000; 1000], 1.0);
+        r.ops
+            .get_mut(&crate::workload::Operation::Update)
+            .unwrap()
+            .unchanged = 2;
+        let t = render(&r);
+        assert!(
+            t.contains("warning: 2 of 1000 UPDATEs (0.2%) changed nothing"),
+            "{t}"
+        );
+        r.ops
+            .get_mut(&crate::workload::Operation::Update)
+            .unwrap()
+            .unchanged = 1;
+        assert!(!render(&r).contains("changed nothing"));
     }
 }

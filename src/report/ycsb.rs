@@ -95,6 +95,11 @@ fn block(
         if o.not_found > 0 {
             let _ = writeln!(s, "[{label}], Return=NOT_FOUND, {}", o.not_found);
         }
+        // Part of Return=OK (as YCSB counts them); not a Return line, so that parsers summing
+        // Return= lines still add up to the operations.
+        if o.unchanged > 0 {
+            let _ = writeln!(s, "[{label}], Unchanged(ops), {}", o.unchanged);
+        }
         if o.failed > 0 {
             let _ = writeln!(s, "[{label}], Return=ERROR, {}", o.failed);
         }

@@ -187,6 +187,7 @@ pub fn execute<D: Db>(
     progress: &mut Progress,
 ) -> Result<Results, RunError> {
     let workload = Arc::new(Workload::new(cfg.workload.clone()));
+    let nonce = crate::workload::tag::new_run_nonce();
     let plans = plan_threads(cfg, topology);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (go_tx, go_rx) = watch::channel(Go::Wait);
@@ -201,6 +202,7 @@ pub fn execute<D: Db>(
             db: db.clone(),
             cfg: cfg.clone(),
             workload: workload.clone(),
+            nonce,
             shared_slot: shared_slot.clone(),
             server_info: server_info.clone(),
             tx: tx.clone(),
@@ -355,6 +357,7 @@ pub fn execute<D: Db>(
         abandoned,
     );
     results.client = ClientUsage::now().since(&usage_at_start);
+    results.run_nonce = nonce;
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
         progress.note(&format!(
@@ -555,6 +558,7 @@ impl Coordinator {
             warmup_s: (measured_start - t0).as_secs_f64(),
             interrupted: stop_reason.is_some(),
             stop_reason,
+            run_nonce: 0,
             loop_mode: match cfg.target {
                 Some(r) => LoopMode::Open {
                     target_ops_per_s: r,
@@ -580,6 +584,7 @@ struct ThreadArgs<D: Db> {
     db: Arc<D>,
     cfg: RunConfig,
     workload: Arc<Workload>,
+    nonce: u32,
     shared_slot: Arc<Mutex<Option<Arc<Shared>>>>,
     server_info: Arc<Mutex<Option<ServerInfo>>>,
     tx: mpsc::Sender<Msg>,
@@ -670,7 +675,7 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         let mut tasks = Vec::new();
         for (conn, (id, _, range)) in conns.into_iter().zip(a.workers.iter().cloned()) {
             let ctx = ctx.clone();
-            let wl = a.workload.worker(a.cfg.seed, id);
+            let wl = a.workload.worker(a.cfg.worker_seed(), a.nonce, id);
             let cfg = &a.cfg;
             let (phase, batch, mode) = (cfg.phase, cfg.batch_size, cfg.load_mode);
             tasks.push(tokio::task::spawn_local(async move {
@@ -806,7 +811,8 @@ fn check_with<D: Db>(
                 .map_err(RunError::Setup)?;
             let rows = c.count_rows().await.map_err(RunError::Setup)?;
             let workload = Workload::new(cfg.workload.clone());
-            let mut wl = workload.worker(cfg.seed, u64::MAX);
+            // Reads only: no tag is written.
+            let mut wl = workload.worker(cfg.seed, 0, u64::MAX);
             let w = &cfg.workload;
             let (mut missing, mut wrong) = (0, 0);
             for _ in 0..sample.min(w.insert_count as usize) {

@@ -5,7 +5,7 @@
 use super::Shared;
 use super::rate::LocalBudget;
 use crate::config::RetryPolicy;
-use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode};
+use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Updated};
 use crate::measure::Measurements;
 use crate::workload::{Operation, WorkerWorkload};
 use std::cell::{RefCell, RefMut};
@@ -28,7 +28,12 @@ const YIELD_EVERY: u32 = 64;
 
 /// The result of one successful attempt.
 enum Done {
-    Ok { rows: u64 },
+    Ok {
+        rows: u64,
+    },
+    /// An update the server skipped because it changed nothing (counted apart: its latency is
+    /// not a write's).
+    Unchanged,
     NotFound,
 }
 
@@ -43,8 +48,16 @@ async fn attempt<C: Conn>(
     let found = match op {
         Operation::Read => conn.read(&wl.key, fields, &mut wl.record).await?,
         Operation::Update | Operation::ReadModifyWrite => {
-            conn.update(&wl.key, &wl.fields, &wl.values[..wl.fields.len()])
-                .await?
+            return Ok(
+                match conn
+                    .update(&wl.key, &wl.fields, &wl.values[..wl.fields.len()])
+                    .await?
+                {
+                    Updated::Changed => Done::Ok { rows: 0 },
+                    Updated::Unchanged => Done::Unchanged,
+                    Updated::NotFound => Done::NotFound,
+                },
+            );
         }
         Operation::Insert => {
             conn.insert(&wl.key, &wl.values[..wl.fields.len()]).await?;
@@ -122,12 +135,16 @@ impl WorkerCtx {
         let ns = |t: Instant| end.saturating_duration_since(t).as_nanos() as u64;
         let mut m = self.m(warm);
         if top {
-            m.count_operation(matches!(r, Ok(Done::Ok { .. })));
+            m.count_operation(matches!(r, Ok(Done::Ok { .. } | Done::Unchanged)));
         }
         match r {
             Ok(Done::Ok { rows }) => {
                 m.record_ok(op, ns(start), intended.map(ns));
                 m.op_mut(op).rows += rows;
+            }
+            Ok(Done::Unchanged) => {
+                m.record_ok(op, ns(start), intended.map(ns));
+                m.op_mut(op).unchanged += 1;
             }
             Ok(Done::NotFound) => m.record_not_found(op),
             Err(_) => m.record_failed(op, ns(start)),
@@ -186,7 +203,7 @@ impl WorkerCtx {
                     self.check_integrity(&mut wl, fields, &r, warm);
                     self.record(Operation::Read, start, intended, &r, false, warm);
                     let r = match r {
-                        Ok(Done::Ok { .. }) => {
+                        Ok(Done::Ok { .. } | Done::Unchanged) => {
                             let t = Instant::now();
                             wl.build_update();
                             let u = self

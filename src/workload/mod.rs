@@ -3,6 +3,7 @@
 //! counter and precomputed generator state); each worker takes its own `WorkerWorkload`.
 
 pub mod keys;
+pub mod tag;
 pub mod values;
 
 use crate::config::{KeyDistribution, LengthDistribution, WorkloadConfig};
@@ -13,6 +14,7 @@ use crate::generator::{
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tag::{TAG_LEN, WriteTag};
 
 /// A measured operation kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -167,11 +169,17 @@ impl Workload {
         }
     }
 
-    /// Worker `id`'s state, seeded from (seed, id).
-    pub fn worker(&self, seed: u64, id: u64) -> WorkerWorkload {
+    /// Worker `id`'s state: its RNG seeded from (seed, id), its writes tagged with the run's
+    /// `nonce`.
+    pub fn worker(&self, seed: u64, nonce: u32, id: u64) -> WorkerWorkload {
         let n = self.config.field_count;
         WorkerWorkload {
             rng: Rng::new(seed, id),
+            tag: WriteTag {
+                run: nonce,
+                worker: id as u32,
+                seq: 0,
+            },
             ops: self.ops.clone(),
             keys: self.keys.clone(),
             field_lengths: self.field_lengths.clone(),
@@ -192,6 +200,8 @@ impl Workload {
 /// have grown to size.
 pub struct WorkerWorkload {
     rng: Rng,
+    /// The tag of the last write built (its `seq` counts this worker's writes).
+    tag: WriteTag,
     ops: Discrete<Operation>,
     keys: KeyChooser,
     field_lengths: LengthChooser,
@@ -293,7 +303,9 @@ impl WorkerWorkload {
         self.fill_values();
     }
 
+    /// Every value of one write starts with the write's tag, so it differs from anything stored.
     fn fill_values(&mut self) {
+        self.tag.seq += 1;
         for (i, &f) in self.fields.iter().enumerate() {
             let buf = &mut self.values[i];
             if self.config.data_integrity {
@@ -307,7 +319,13 @@ impl WorkerWorkload {
                 let len = self.field_lengths.next(&mut self.rng);
                 values::fill_random(&mut self.rng, buf, len);
             }
+            self.tag.stamp(buf);
         }
+    }
+
+    /// The tag of the last write built.
+    pub fn last_tag(&self) -> WriteTag {
+        self.tag
     }
 
     /// The values to write, matching `fields`.
@@ -319,7 +337,8 @@ impl WorkerWorkload {
         self.scan_lengths.next(&mut self.rng)
     }
 
-    /// With dataintegrity: whether the last read returned the values written for `key`.
+    /// With dataintegrity: whether the last read returned the values written for `key` (all
+    /// but the write tag, which says which write it was, is YCSB's deterministic value).
     pub fn verify_read(&mut self, fields: FieldSet) -> bool {
         if !self.config.data_integrity {
             return true;
@@ -331,7 +350,10 @@ impl WorkerWorkload {
                 this.config.field_length,
                 &mut this.expected,
             );
-            this.record.fields[i] == this.expected
+            let got = &this.record.fields[i];
+            got.len() == this.expected.len()
+                && WriteTag::decode(got).is_some()
+                && got[TAG_LEN..] == this.expected[TAG_LEN..]
         };
         match fields {
             FieldSet::All => (0..self.config.field_count).all(|i| check(i, self)),
@@ -355,7 +377,7 @@ mod tests {
     #[test]
     fn operation_mix_follows_proportions() {
         let w = workload("recordcount=100\nreadproportion=0.5\nupdateproportion=0.5\n");
-        let mut ww = w.worker(1, 0);
+        let mut ww = w.worker(1, 7, 0);
         let reads = (0..10_000)
             .filter(|_| ww.next_operation() == Operation::Read)
             .count();
@@ -376,7 +398,7 @@ mod tests {
                 "recordcount=100\noperationcount=1000\ninsertproportion=0.5\nreadproportion=0.5\n\
                  requestdistribution={dist}\ninsertorder=ordered\n"
             ));
-            let mut ww = w.worker(3, 0);
+            let mut ww = w.worker(3, 7, 0);
             let pending = ww.next_insert_key();
             assert_eq!(pending, 100);
             for _ in 0..2_000 {
@@ -401,12 +423,12 @@ mod tests {
         let w = workload(
             "recordcount=10\nfieldlength=20\nfieldlengthdistribution=uniform\nminfieldlength=5\n",
         );
-        let mut ww = w.worker(1, 0);
+        let mut ww = w.worker(1, 7, 0);
         ww.build_update();
         assert_eq!(ww.fields.len(), 1);
         assert!((5..=20).contains(&ww.write_values()[0].len()));
         let w = workload("recordcount=10\nwriteallfields=true\n");
-        let mut ww = w.worker(1, 0);
+        let mut ww = w.worker(1, 7, 0);
         ww.build_update();
         assert_eq!(ww.fields, (0..10).collect::<Vec<_>>());
         assert!(ww.write_values().iter().all(|v| v.len() == 100));
@@ -415,14 +437,40 @@ mod tests {
     #[test]
     fn data_integrity_round_trip() {
         let w = workload("recordcount=10\ndataintegrity=true\nfieldlength=30\n");
-        let mut ww = w.worker(1, 0);
+        let mut ww = w.worker(1, 7, 0);
         ww.set_key(3);
         ww.build_insert();
         let written = ww.write_values().to_vec();
         ww.record.fields = written;
         assert!(ww.verify_read(FieldSet::All));
-        ww.record.fields[2][0] ^= 1;
+        ww.record.fields[2][20] ^= 1;
         assert!(!ww.verify_read(FieldSet::All));
         assert!(ww.verify_read(FieldSet::One(1)));
+        // Another write's tag on the same deterministic value is still the right value.
+        ww.build_insert();
+        assert_ne!(ww.write_values()[1], ww.record.fields[1]);
+        ww.record.fields[1] = ww.write_values()[1].clone();
+        assert!(ww.verify_read(FieldSet::One(1)));
+    }
+
+    #[test]
+    fn runs_with_one_seed_choose_the_same_keys_and_write_different_values() {
+        let w = workload("recordcount=1000\nupdateproportion=1\nreadproportion=0\n");
+        let (mut a, mut b) = (w.worker(5, 1, 3), w.worker(5, 2, 3));
+        for _ in 0..1000 {
+            assert!(a.choose_key() && b.choose_key());
+            assert_eq!(a.key, b.key);
+            a.build_update();
+            b.build_update();
+            assert_eq!(a.fields, b.fields);
+            assert_ne!(a.write_values(), b.write_values());
+        }
+        // One worker never writes the same value twice.
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            a.build_update();
+            assert!(seen.insert(a.write_values()[0].clone()));
+        }
+        assert_eq!(a.last_tag().seq, 2000);
     }
 }
