@@ -268,10 +268,15 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench sweep report</title><style>\
          body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:flex;flex-wrap:wrap;gap:12px}}\
          table{{border-collapse:collapse;margin:8px 0 24px}} td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}}\
-         th{{background:#f4f4f4}} .summary{{font-size:17px;background:#f6f8fa;padding:12px;border-left:4px solid #1f77b4}}</style></head>\
-         <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p><p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
+         th{{background:#f4f4f4}} .summary{{font-size:17px;background:#f6f8fa;padding:12px;border-left:4px solid #1f77b4}}\
+         .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}}</style></head>\
+         <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p>{}<p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
          <div class=\"charts\">{}</div>{}</body></html>\n",
         escape(&r.summary),
+        r.warnings
+            .iter()
+            .map(|w| format!("<p class=\"warn\">Warning: {}</p>", escape(w)))
+            .collect::<String>(),
         escape(&r.workload),
         r.duration_s,
         r.repeats,

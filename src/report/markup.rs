@@ -70,6 +70,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "p99.9",
             "max",
             "errors",
+            "unchanged",
         ]
         .map(String::from)
         .to_vec(),
@@ -77,6 +78,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     };
     for s in &r.steps {
         for (op, p) in &s.ops {
+            let unchanged = s.unchanged.get(op).copied().unwrap_or(0);
             steps.rows.push(vec![
                 s.deployment.clone(),
                 s.concurrency.to_string(),
@@ -89,6 +91,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 human_us(p.p999),
                 human_us(p.max),
                 format!("{:.2}%", s.error_rate * 100.0),
+                unchanged.to_string(),
             ]);
         }
     }
@@ -186,6 +189,9 @@ pub fn text(r: &SweepReport) -> String {
         out.push('\n');
     }
     out.push_str(&format!("Summary: {}\n", r.summary));
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     out
 }
 
@@ -195,6 +201,9 @@ pub fn markdown(r: &SweepReport) -> String {
         "## geobench sweep\n\n**{}**\n\nWorkload: `{}`; {} s steps, {} repeat(s); baseline `{}`.\n\n",
         r.summary, r.workload, r.duration_s, r.repeats, r.baseline
     );
+    for w in &r.warnings {
+        out.push_str(&format!("> **Warning:** {w}\n\n"));
+    }
     for t in tables(r) {
         out.push_str(&t.markdown());
     }
@@ -204,7 +213,7 @@ pub fn markdown(r: &SweepReport) -> String {
 /// CSV: one row per deployment, concurrency and operation.
 pub fn csv(r: &SweepReport) -> String {
     let mut out = String::from(
-        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,throughput_change_pct,p99_change_pct\n",
+        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct\n",
     );
     for s in &r.steps {
         let g = r
@@ -218,7 +227,7 @@ pub fn csv(r: &SweepReport) -> String {
                 .and_then(|l| l.get("p99"))
                 .map_or(String::new(), |v| format!("{v:.3}"));
             out.push_str(&format!(
-                "{},{},{},{:.3},{:.3},{:.3},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{tput},{p99}\n",
+                "{},{},{},{:.3},{:.3},{:.3},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99}\n",
                 csv_field(&s.deployment),
                 s.concurrency,
                 s.repeats,
@@ -231,7 +240,8 @@ pub fn csv(r: &SweepReport) -> String {
                 p.p95,
                 p.p99,
                 p.p999,
-                p.max
+                p.max,
+                s.unchanged.get(op).copied().unwrap_or(0)
             ));
         }
     }

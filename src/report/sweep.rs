@@ -50,6 +50,10 @@ pub struct StepSummary {
     /// Failed attempts by class (every repeat).
     pub errors_by_class: BTreeMap<String, u64>,
     pub ops: BTreeMap<Operation, Percentiles>,
+    /// Per operation (every repeat): successful updates that changed nothing, which the
+    /// server skipped (no row change, no replication, no commit wait).
+    #[serde(default)]
+    pub unchanged: BTreeMap<Operation, u64>,
     /// Every operation together.
     pub overall: Percentiles,
     pub little: Little,
@@ -97,6 +101,9 @@ pub struct SweepReport {
     pub degradation: Vec<Degradation>,
     pub capacity: Vec<Capacity>,
     pub summary: String,
+    /// What makes figures of this report doubtful, one sentence each.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 const SPECTRUM: [f64; 9] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99];
@@ -125,6 +132,7 @@ pub fn analyse(
         .map(|d| d.name.clone())
         .unwrap_or_default();
     let mut summaries = Vec::new();
+    let mut warnings = Vec::new();
     for d in &m.deployments {
         for &c in &m.concurrencies {
             let reps: Vec<&Step> = steps
@@ -140,8 +148,15 @@ pub fn analyse(
             let mut all = new_histogram();
             let (mut failed, mut completed) = (0u64, 0u64);
             let mut errors_by_class = BTreeMap::new();
+            let mut unchanged = BTreeMap::new();
             for s in &reps {
+                if let Some(w) = s.results.unchanged_warning() {
+                    warnings.push(format!("{} c={} r={}: {w}", d.name, c, s.repeat));
+                }
                 for (op, o) in &s.results.ops {
+                    if o.unchanged > 0 {
+                        *unchanged.entry(*op).or_insert(0) += o.unchanged;
+                    }
                     let h =
                         decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
                     per_op
@@ -180,6 +195,7 @@ pub fn analyse(
                 },
                 errors_by_class,
                 ops: per_op.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
+                unchanged,
                 overall,
                 little: capacity::little(c as f64, mean, overall.mean / 1e6),
                 timeseries: timeseries(&first.intervals),
@@ -304,6 +320,7 @@ pub fn analyse(
         degradation,
         capacity,
         summary,
+        warnings,
     })
 }
 
@@ -508,6 +525,38 @@ mod tests {
         let html = crate::report::html::render(&report, None);
         assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn unchanged_updates_are_counted_and_warned_in_every_format() {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = vec![10];
+        let mut noop = step("multi", 10, 1, 10, 100);
+        noop.results = fixtures::results(&[100; 10], &[200; 1000], 1.0);
+        noop.results
+            .ops
+            .get_mut(&Operation::Update)
+            .unwrap()
+            .unchanged = 400;
+        let report = analyse(&m, &[step("single", 10, 1, 10, 100), noop], None).unwrap();
+        assert_eq!(report.steps[1].unchanged[&Operation::Update], 400);
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+        assert!(report.warnings[0].starts_with("multi c=10 r=1: 400 of 1000 UPDATEs (40.0%)"));
+        let text = crate::report::markup::text(&report);
+        assert!(
+            text.contains("warning: multi c=10 r=1: 400 of 1000"),
+            "{text}"
+        );
+        assert!(crate::report::markup::markdown(&report).contains("**Warning:** multi c=10"));
+        assert!(crate::report::html::render(&report, None).contains("class=\"warn\""));
+        let csv = crate::report::markup::csv(&report);
+        assert!(
+            csv.lines().any(|l| l.starts_with("multi,10,1,")
+                && l.contains(",UPDATE,")
+                && l.contains(",400,")),
+            "{csv}"
+        );
     }
 
     #[test]
