@@ -5,10 +5,12 @@ use crate::cli::{
     Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat,
     SweepArgs, WorkloadArgs,
 };
+use crate::config::LoadMode;
+use crate::config::properties::{ConfigError, Origin, Properties};
+use crate::config::topology::Topology;
 use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
 use crate::db::memory::{Latency, Stall};
-use crate::db::{AnyDb, DbError, LoadMode};
-use crate::properties::{ConfigError, Origin, Properties};
+use crate::db::{AnyDb, DbError};
 use crate::report;
 use crate::results::Results;
 use crate::runner::{
@@ -16,7 +18,6 @@ use crate::runner::{
     progress::{Progress, StatusMode},
 };
 use crate::sweep;
-use crate::topology::Topology;
 
 /// Everything that can end a command, with its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -201,7 +202,7 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
         events: a
             .events
             .iter()
-            .map(|e| crate::runner::events::ScheduledEvent::parse(e))
+            .map(|e| crate::config::ScheduledEvent::parse(e))
             .collect::<Result<_, _>>()
             .map_err(ConfigError::Other)?,
     };

@@ -236,7 +236,7 @@ fn differences(a: &Results, b: &Results) -> Vec<String> {
 /// Per-interval samples of a metric over every repeat (warm-up and short tails left out).
 fn samples(
     rs: &[Results],
-    f: &dyn Fn(&crate::measure::timeseries::Interval) -> Option<f64>,
+    f: &dyn Fn(&crate::results::timeseries::Interval) -> Option<f64>,
 ) -> Vec<f64> {
     rs.iter()
         .flat_map(|r| {
@@ -419,7 +419,7 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
                     continue;
                 };
                 let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
-                let per = |i: &crate::measure::timeseries::Interval| {
+                let per = |i: &crate::results::timeseries::Interval| {
                     i.ops.get(op).filter(|o| o.ok > 0).map(|o| match pct {
                         "p50" => o.p50_us,
                         "p95" => o.p95_us,

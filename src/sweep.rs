@@ -22,7 +22,7 @@ pub struct Deployment {
     pub source: String,
     /// The resolved topology (regions and endpoints), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology: Option<crate::topology::Topology>,
+    pub topology: Option<crate::config::topology::Topology>,
 }
 
 /// What a sweep was asked to do.
@@ -154,7 +154,7 @@ pub enum Target {
     /// The embedded store, optionally with an injected service time.
     Memory { latency: Option<String> },
     /// A MySQL-protocol cluster.
-    Mysql(crate::topology::Topology),
+    Mysql(crate::config::topology::Topology),
 }
 
 impl Deployment {
@@ -182,12 +182,12 @@ impl Deployment {
             None
         } else if spec.ends_with(".toml") || Path::new(spec).is_file() {
             Some(
-                crate::topology::Topology::load(Path::new(spec))
+                crate::config::topology::Topology::load(Path::new(spec))
                     .map_err(|e| format!("--deployment {name}: {e}"))?,
             )
         } else {
             let eps: Vec<String> = spec.split(',').map(|e| e.trim().to_owned()).collect();
-            let t = crate::topology::Topology::single_region(eps);
+            let t = crate::config::topology::Topology::single_region(eps);
             t.validate(&format!("--deployment {name}"))
                 .map_err(|e| e.to_string())?;
             Some(t)
@@ -216,7 +216,7 @@ pub struct Plan {
     pub manifest: Manifest,
     /// The run configuration every step starts from (threads and backend are set per step).
     pub base: crate::config::RunConfig,
-    pub props: crate::properties::Properties,
+    pub props: crate::config::properties::Properties,
     pub skip_load: bool,
     pub resume: bool,
     pub load_threads: usize,

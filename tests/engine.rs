@@ -106,12 +106,12 @@ fn open_loop_counts_a_stall_against_every_operation_it_delayed() {
 #[test]
 fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     // The same range loaded twice into one store, through the runner directly.
+    use geobench::config::topology::Topology;
     use geobench::db::memory::{Latency, MemoryDb, MemoryHandle};
     use geobench::runner::{
         execute,
         progress::{Progress, StatusMode},
     };
-    use geobench::topology::Topology;
     use std::sync::Arc;
     let a = args("load -P workloads/workloada -p recordcount=300 -t 3");
     let p = app::properties(&a.common, a.threads, a.target).unwrap();
@@ -131,7 +131,7 @@ fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
         reason.contains("error 1062") && reason.contains("load.mode=ignore"),
         "{reason}"
     );
-    cfg.load_mode = geobench::db::LoadMode::Ignore;
+    cfg.load_mode = geobench::config::LoadMode::Ignore;
     cfg.batch_size = 50;
     let skipped = execute(db, &cfg, &topo, &mut quiet).unwrap();
     let b = &skipped.ops[&Operation::InsertBatch];

@@ -3,11 +3,10 @@
 //! time (`memory.latency`) or a stall (`memory.stall`) it is the reference for measurement
 //! accuracy tests: the truth is known.
 
-use super::{
-    Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, ServerInfo, Updated,
-};
+use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
+use crate::config::LoadMode;
+use crate::config::topology::Placement;
 use crate::generator::Rng;
-use crate::topology::Placement;
 use parking_lot::RwLock;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};

@@ -5,11 +5,11 @@ pub mod errors;
 pub mod memory;
 pub mod mysql;
 
-use crate::config::{BackendConfig, RunConfig};
-use crate::properties::Properties;
+use crate::config::properties::Properties;
+use crate::config::{BackendConfig, LoadMode, RunConfig};
 use std::sync::Arc;
 
-use crate::topology::Placement;
+use crate::config::topology::Placement;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -66,16 +66,6 @@ impl DbError {
     }
 }
 
-/// The table shape every backend works with (from the workload properties).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Schema {
-    pub table: String,
-    /// Field (column) names, `fieldnameprefix` + index.
-    pub fields: Vec<String>,
-    /// Maximum bytes per field.
-    pub field_length: usize,
-}
-
 /// Which fields a read or scan returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldSet {
@@ -95,19 +85,6 @@ impl Record {
             fields: vec![Vec::new(); n],
         }
     }
-}
-
-/// What a load does with keys that already exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum LoadMode {
-    /// A duplicate key is an error.
-    #[default]
-    Strict,
-    /// Existing rows are kept; the skipped count is reported.
-    Ignore,
-    /// Existing rows are overwritten.
-    Replace,
 }
 
 /// Rows for one multi-row insert: `keys[i]` with field values `values[i*fields..(i+1)*fields]`.
@@ -257,10 +234,10 @@ impl AnyDb {
     }
 
     /// Where the workers go: the backend's regions and endpoints.
-    pub fn topology(&self) -> crate::topology::Topology {
+    pub fn topology(&self) -> crate::config::topology::Topology {
         match self {
             AnyDb::Memory(_) => {
-                crate::topology::Topology::single_region(vec!["in-process:0".into()])
+                crate::config::topology::Topology::single_region(vec!["in-process:0".into()])
             }
             AnyDb::Mysql(m) => m.topology().clone(),
         }

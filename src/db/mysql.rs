@@ -5,12 +5,10 @@
 //! next one, so a run survives a server restart.
 
 use super::errors::from_driver;
-use super::{
-    Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Record, Schema, ServerInfo,
-    Updated,
-};
-use crate::properties::{ConfigError, Properties};
-use crate::topology::{Placement, Topology, split_host_port};
+use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
+use crate::config::properties::{ConfigError, Properties};
+use crate::config::topology::{Placement, Topology, split_host_port};
+use crate::config::{LoadMode, Schema};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Row, SslOpts, Statement, Value};
 use std::collections::HashMap;

@@ -666,8 +666,8 @@ impl Lab {
 
     /// The topology clients use: one region per lab region, its nodes' SQL endpoints, its
     /// namespace.
-    pub fn topology(&self) -> crate::topology::Topology {
-        crate::topology::Topology {
+    pub fn topology(&self) -> crate::config::topology::Topology {
+        crate::config::topology::Topology {
             name: self.name.clone(),
             description: Some(format!(
                 "geobench lab {:?}: {}; round trips {}",
@@ -690,7 +690,7 @@ impl Lab {
             regions: self
                 .regions
                 .iter()
-                .map(|(r, ns, _)| crate::topology::Region {
+                .map(|(r, ns, _)| crate::config::topology::Region {
                     name: r.clone(),
                     endpoints: self
                         .nodes

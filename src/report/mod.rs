@@ -46,7 +46,7 @@ pub fn human_us(us: f64) -> String {
 pub(crate) mod fixtures {
     //! A small `Results` with known values for renderer tests.
     use crate::config::*;
-    use crate::db::{LoadMode, ServerInfo};
+    use crate::db::ServerInfo;
     use crate::measure::Measurements;
     use crate::results::*;
     use crate::workload::Operation;
@@ -60,8 +60,12 @@ pub(crate) mod fixtures {
         for &v in updates_us {
             m.record_ok(Operation::Update, v * 1000, None);
         }
-        let mut p = crate::properties::Properties::new();
-        p.set("recordcount", "1000", crate::properties::Origin::Flag);
+        let mut p = crate::config::properties::Properties::new();
+        p.set(
+            "recordcount",
+            "1000",
+            crate::config::properties::Origin::Flag,
+        );
         let workload = WorkloadConfig::from_properties(&p).unwrap();
         let ok = (reads_us.len() + updates_us.len()) as u64;
         Results {

@@ -326,7 +326,7 @@ pub fn analyse(
 
 /// Throughput per measured interval; the short tail after the stop (in-flight operations
 /// finishing) is left out, its rate says nothing.
-fn timeseries(intervals: &[crate::measure::timeseries::Interval]) -> Vec<(f64, f64)> {
+fn timeseries(intervals: &[crate::results::timeseries::Interval]) -> Vec<(f64, f64)> {
     let lengths: Vec<f64> = intervals.iter().map(|i| i.end_s - i.start_s).collect();
     let longest = lengths.iter().cloned().fold(0.0, f64::max);
     intervals

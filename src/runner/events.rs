@@ -1,49 +1,11 @@
-//! Scheduled events during a run (`--at 30s='geobench lab fail B'`): shell commands started at
-//! a time after the measured start, so a run can include a region failure and its recovery.
-//! Their start, end and exit status go into the results, where reports can line them up with
-//! the time series.
+//! Runs the scheduled events of a run (`--at 30s='geobench lab fail B'`): shell commands
+//! started at a time after the measured start, so a run can include a region failure and its
+//! recovery; their start, end and exit status become `EventRecord`s in the results.
 
-use serde::{Deserialize, Serialize};
+use crate::config::ScheduledEvent;
+use crate::results::EventRecord;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A command to start at `at` after the measured start (after warm-up).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScheduledEvent {
-    #[serde(with = "crate::config::duration_text")]
-    pub at: Duration,
-    pub command: String,
-}
-
-impl ScheduledEvent {
-    /// Parses `TIME=COMMAND`, e.g. `30s=geobench lab fail B`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let (at, command) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--at {s:?}: expected TIME=COMMAND"))?;
-        let at =
-            crate::properties::parse_duration_secs(at).map_err(|e| format!("--at {s:?}: {e}"))?;
-        if command.trim().is_empty() {
-            return Err(format!("--at {s:?}: empty command"));
-        }
-        Ok(ScheduledEvent {
-            at,
-            command: command.trim().to_owned(),
-        })
-    }
-}
-
-/// What happened to a scheduled event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventRecord {
-    pub command: String,
-    /// Seconds since the start of the phase (warm-up included, as intervals are).
-    pub started_s: f64,
-    pub ended_s: Option<f64>,
-    pub exit_code: Option<i32>,
-    /// Its last output lines (stdout and stderr), for the report.
-    pub output: String,
-}
 
 /// Starts events when due and collects them when they end.
 pub struct Events {

@@ -10,12 +10,12 @@ pub mod progress;
 pub mod rate;
 mod worker;
 
+use crate::config::topology::{Placement, Topology};
 use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
-use crate::measure::timeseries::{Interval, RegionInterval};
+use crate::results::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
-use crate::topology::{Placement, Topology};
 use crate::workload::Workload;
 use progress::Progress;
 use rate::{Budget, Schedule};

@@ -2,7 +2,7 @@
 //! hot loop): a progress bar on a terminal, or YCSB-style plain status lines (`-s`, `--quiet`,
 //! or when stderr is not a terminal).
 
-use crate::measure::timeseries::Interval;
+use crate::results::timeseries::Interval;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write;
 use std::io::IsTerminal;

@@ -4,8 +4,9 @@
 
 use super::Shared;
 use super::rate::LocalBudget;
+use crate::config::LoadMode;
 use crate::config::RetryPolicy;
-use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, LoadMode, Updated};
+use crate::db::{Conn, DbError, ErrorClass, FieldSet, InsertBatch, Updated};
 use crate::measure::Measurements;
 use crate::workload::{Operation, WorkerWorkload};
 use std::cell::{RefCell, RefMut};

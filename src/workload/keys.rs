@@ -1,27 +1,8 @@
 //! Key naming as YCSB's `CoreWorkload.buildKeyName` (or go-ycsb's, with `--compat go-ycsb`):
 //! prefix + zero padding + decimal key number, hashed with FNV-64 when insertorder=hashed.
 
+pub use crate::config::workload::{Compat, KeyFormat};
 use crate::generator::{fnvhash64, fnvhash64_go};
-use serde::{Deserialize, Serialize};
-
-/// Whose key set to reproduce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Compat {
-    /// YCSB 0.17 (Java): FNV over the little-endian bytes.
-    #[default]
-    Ycsb,
-    /// go-ycsb: FNV over the big-endian bytes.
-    GoYcsb,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyFormat {
-    pub prefix: String,
-    pub zero_padding: usize,
-    pub hashed: bool,
-    pub compat: Compat,
-}
 
 impl KeyFormat {
     /// Writes the key for `keynum` into `buf` (cleared first); no allocation once `buf` has

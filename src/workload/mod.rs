@@ -365,7 +365,7 @@ impl WorkerWorkload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::properties::Properties;
+    use crate::config::properties::Properties;
     use std::path::Path;
 
     fn workload(text: &str) -> Workload {

@@ -5,7 +5,9 @@
 
 use crate::config::{Phase, RunConfig};
 use crate::db::{ErrorClass, ServerInfo};
-use crate::measure::timeseries::Interval;
+pub mod timeseries;
+
+use timeseries::Interval;
 use crate::measure::{Measurements, OpStats, new_histogram};
 use crate::workload::Operation;
 use base64::Engine;
@@ -196,6 +198,18 @@ impl ClientUsage {
     }
 }
 
+/// What happened to a scheduled event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub command: String,
+    /// Seconds since the start of the phase (warm-up included, as intervals are).
+    pub started_s: f64,
+    pub ended_s: Option<f64>,
+    pub exit_code: Option<i32>,
+    /// Its last output lines (stdout and stderr), for the report.
+    pub output: String,
+}
+
 /// Closed loop (each worker sends when the last reply came) or open loop (fixed schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
@@ -243,7 +257,7 @@ pub struct Results {
     pub client: ClientUsage,
     /// Commands run during the phase (`--at`), with their times and exit status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<crate::runner::events::EventRecord>,
+    pub events: Vec<EventRecord>,
 }
 
 /// A results file that cannot be read.

@@ -1,8 +1,8 @@
 //! Per-interval snapshots: what each status interval saw (throughput, percentiles, errors),
 //! computed from the interval's merged measurements when the interval closes.
 
-use super::Measurements;
-use crate::results::IntervalOp;
+use super::IntervalOp;
+use crate::measure::Measurements;
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
