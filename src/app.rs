@@ -96,6 +96,16 @@ pub fn properties(
     );
     opt("seed", a.seed.map(|s| s.to_string()), "--seed");
     opt("mysql.dsn", a.dsn.clone(), "--dsn");
+    // TiDB listens on 4000, not MySQL's 3306 (go-ycsb's `tidb` db does the same).
+    let tidb = a.db == Some(Backend::Tidb)
+        || (a.db.is_none() && p.get("db").is_some_and(|v| v.value.trim() == "tidb"));
+    if tidb && !p.contains("mysql.port") {
+        p.set(
+            "mysql.port",
+            &crate::db::tidb::DEFAULT_PORT.to_string(),
+            Origin::Option("--db tidb"),
+        );
+    }
     Ok(p)
 }
 
@@ -104,6 +114,8 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
     let workload = WorkloadConfig::from_properties(p)?;
     let client = ClientSettings::from_properties(p)?;
     let backend = match (a.db, p.get("db")) {
+        // TiDB is the mysql backend; only its default port differs (set in `properties`).
+        (Some(Backend::Tidb), _) => Backend::Mysql,
         (Some(b), _) => b,
         (None, _) if a.dsn.is_some() => Backend::Mysql,
         (None, None) => Backend::Memory,
@@ -161,7 +173,7 @@ pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConf
             }
             BackendConfig::Memory { latency, stall }
         }
-        Backend::Mysql => {
+        Backend::Mysql | Backend::Tidb => {
             let o = crate::db::mysql::MysqlOptions::from_properties(p)?;
             BackendConfig::Mysql {
                 endpoints: o.endpoints.clone(),
@@ -246,6 +258,9 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     }
     if let Some(w) = results.unchanged_warning() {
         eprintln!("warning: {w}");
+    }
+    if let Some(s) = results.server.details.get("presplit") {
+        eprintln!("presplit: {s}");
     }
     if a.verify && phase == Phase::Load {
         verify_load(&db, &cfg, &topology)?;

@@ -48,6 +48,8 @@ pub enum Backend {
     Memory,
     /// A MySQL-protocol server: TiDB, MySQL, MariaDB (Galera included).
     Mysql,
+    /// TiDB: the mysql backend with TiDB's default port, 4000 (as go-ycsb's `tidb`).
+    Tidb,
 }
 
 /// What to run and how: shared by `load`, `run` and `sweep`.

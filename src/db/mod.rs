@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod memory;
 pub mod mysql;
+pub mod tidb;
 
 use crate::config::properties::Properties;
 use crate::config::{BackendConfig, LoadMode, RunConfig};
@@ -221,8 +222,17 @@ impl AnyDb {
                 ))))
             }
             BackendConfig::Mysql { .. } => {
-                let opts = mysql::MysqlOptions::from_properties(props)
+                let mut opts = mysql::MysqlOptions::from_properties(props)
                     .map_err(|e| DbError::fatal(e.to_string()))?;
+                if let Some(regions) = opts.presplit {
+                    let w = &cfg.workload;
+                    opts.presplit_plan = Some(tidb::PresplitPlan {
+                        regions,
+                        keys: w.keys.clone(),
+                        insert_start: w.insert_start,
+                        insert_count: w.insert_count,
+                    });
+                }
                 let topology = cfg.topology.clone().unwrap_or_else(|| opts.topology());
                 Ok(AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
                     opts,

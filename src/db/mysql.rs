@@ -5,6 +5,7 @@
 //! next one, so a run survives a server restart.
 
 use super::errors::from_driver;
+use super::tidb;
 use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
 use crate::config::properties::{ConfigError, Properties};
 use crate::config::topology::{Placement, Topology, split_host_port};
@@ -43,12 +44,12 @@ pub struct MysqlOptions {
     pub cluster_index: bool,
     pub tls: TlsMode,
     pub tls_ca: Option<PathBuf>,
-    /// `tidb.*` properties, applied with SET SESSION on TiDB only.
+    /// `tidb.*` properties as (variable, SQL literal), applied with SET SESSION on TiDB only.
     pub tidb_session: Vec<(String, String)>,
     /// `load.presplit`: TiDB regions to split the table into before loading.
     pub presplit: Option<u32>,
-    /// Key prefix (`keyprefix`), for the split points.
-    pub key_prefix: String,
+    /// The keys the load writes, for the split points (set by the backend's opener).
+    pub presplit_plan: Option<tidb::PresplitPlan>,
 }
 
 impl std::fmt::Debug for MysqlOptions {
@@ -63,21 +64,12 @@ impl std::fmt::Debug for MysqlOptions {
     }
 }
 
-/// The TiDB session properties and the variable each sets.
-const TIDB_SESSION: &[(&str, &str)] = &[
-    ("tidb.replica_read", "tidb_replica_read"),
-    ("tidb.txn_mode", "tidb_txn_mode"),
-    ("tidb.read_staleness", "tidb_read_staleness"),
-    ("tidb.isolation_read_engines", "tidb_isolation_read_engines"),
-    ("tidb.enable_async_commit", "tidb_enable_async_commit"),
-    ("tidb.enable_1pc", "tidb_enable_1pc"),
-];
-
 impl MysqlOptions {
     /// go-ycsb's property names (`mysql.host`, `mysql.port`, `mysql.user`, `mysql.password`,
     /// `mysql.db`), plus `mysql.endpoints`, `mysql.dsn`, `mysql.password.file`, the
     /// `GEOBENCH_MYSQL_PASSWORD` environment variable, TLS and TiDB session properties.
     pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
+        tidb::check_keys(p)?;
         let host = p.str_or("mysql.host", "127.0.0.1").trim().to_owned();
         let port: u16 = p.parse_or("mysql.port", 3306)?;
         let endpoints = match p.get("mysql.endpoints") {
@@ -88,7 +80,10 @@ impl MysqlOptions {
                 }
                 eps
             }
-            None => vec![format!("{host}:{port}")],
+            None => match tidb::instances(p)? {
+                Some(eps) => eps,
+                None => vec![format!("{host}:{port}")],
+            },
         };
         let password = match (p.get("mysql.password"), p.get("mysql.password.file")) {
             (Some(v), _) => Some(v.value.clone()),
@@ -126,18 +121,12 @@ impl MysqlOptions {
             cluster_index: p.bool_or("tidb.cluster_index", true)?,
             tls,
             tls_ca,
-            tidb_session: TIDB_SESSION
-                .iter()
-                .filter_map(|(prop, var)| {
-                    p.get(prop)
-                        .map(|v| ((*var).to_owned(), v.value.trim().to_owned()))
-                })
-                .collect(),
+            tidb_session: tidb::session_settings(p)?,
             presplit: match p.get("load.presplit") {
                 None => None,
                 Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
             },
-            key_prefix: p.str_or("keyprefix", "user").to_owned(),
+            presplit_plan: None,
         };
         if let Some(dsn) = p.get("mysql.dsn") {
             o.apply_dsn(&dsn.value)
@@ -254,6 +243,7 @@ impl Db for MysqlDb {
             conn: None,
             stmts: Stmts::default(),
             tidb: false,
+            presplit: None,
         };
         c.reconnect(true).await?;
         Ok(c)
@@ -283,6 +273,8 @@ pub struct MysqlConn {
     conn: Option<mysql_async::Conn>,
     stmts: Stmts,
     tidb: bool,
+    /// How the keys spread over the regions after `load.presplit` (TiDB).
+    presplit: Option<tidb::RegionSpread>,
 }
 
 /// Quotes an identifier for MySQL.
@@ -332,28 +324,45 @@ impl MysqlConn {
                 Ok(Ok(c)) => c,
             };
         self.conn = Some(conn);
-        let version: String = self
-            .query_one("SELECT VERSION()")
-            .await?
-            .unwrap_or_default();
-        self.tidb = version.contains("-TiDB-");
+        let info = self.identify().await?;
         for (var, value) in self.opts.tidb_session.clone() {
             if !self.tidb {
                 return Err(DbError::fatal(format!(
-                    "tidb.{} is a TiDB session setting; {} is not TiDB ({version})",
+                    "tidb.{} is a TiDB session setting; {} is not TiDB ({} {})",
                     var.trim_start_matches("tidb_"),
-                    self.endpoint()
+                    self.endpoint(),
+                    info.kind,
+                    info.version
                 )));
             }
-            let value = if value.parse::<f64>().is_ok() {
-                value
-            } else {
-                format!("'{}'", value.replace('\'', "''"))
-            };
+            // `value` is already a SQL literal (ON/OFF for booleans, quoted strings).
             self.exec_text(&format!("SET SESSION {var} = {value}"))
                 .await?;
         }
         Ok(())
+    }
+
+    /// What the server is: VERSION(), and when that does not say TiDB (its `server-version`
+    /// setting can hide it), `tidb_version()`, which only TiDB has.
+    async fn identify(&mut self) -> Result<ServerInfo, DbError> {
+        let version: String = self
+            .query_one("SELECT VERSION()")
+            .await?
+            .unwrap_or_default();
+        let mut info = tidb::parse_version(&version);
+        if info.kind != "mariadb" {
+            let c = self.live()?;
+            // An error here (MySQL: no such function) only means "not TiDB".
+            if let Ok(Some(Some(text))) = c
+                .query_first::<Option<String>, _>("SELECT tidb_version()")
+                .await
+                && let Some(v) = tidb::parse_tidb_version(&text)
+            {
+                tidb::apply_tidb_version(&mut info, &v);
+            }
+        }
+        self.tidb = info.kind == "tidb";
+        Ok(info)
     }
 
     fn live(&mut self) -> Result<&mut mysql_async::Conn, DbError> {
@@ -669,10 +678,12 @@ impl Conn for MysqlConn {
             .iter()
             .map(|f| format!("{} VARCHAR({})", ident(f), self.schema.field_length))
             .collect();
+        // Spelled out both ways: TiDB's default for a VARCHAR key depends on
+        // tidb_enable_clustered_index; MySQL/MariaDB skip the /*T! */ comment.
         let clustered = if self.opts.cluster_index {
             " /*T![clustered_index] CLUSTERED */"
         } else {
-            ""
+            " /*T![clustered_index] NONCLUSTERED */"
         };
         self.exec_text(&format!(
             "CREATE TABLE IF NOT EXISTS {} (YCSB_KEY VARCHAR(64) PRIMARY KEY{clustered}, {})",
@@ -680,15 +691,14 @@ impl Conn for MysqlConn {
             cols.join(", ")
         ))
         .await?;
-        if let Some(n) = self.opts.presplit {
+        if self.opts.presplit.is_some() {
             if !self.tidb {
                 return Err(DbError::fatal(format!(
                     "load.presplit splits TiDB regions; {} is not TiDB",
                     self.endpoint()
                 )));
             }
-            let sql = presplit_sql(&self.table(), &self.opts.key_prefix, n);
-            self.exec_text(&sql).await?;
+            self.presplit = self.presplit_table().await?;
         }
         Ok(())
     }
@@ -709,11 +719,7 @@ impl Conn for MysqlConn {
 
     async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
         self.ensure().await?;
-        let version = self
-            .query_one("SELECT VERSION()")
-            .await?
-            .unwrap_or_default();
-        let mut info = parse_version(&version);
+        let mut info = self.identify().await?;
         if (info.kind == "mariadb" || info.kind == "mysql")
             && let Ok(Some(on)) = self.query_one("SELECT @@wsrep_on").await
             && (on == "1" || on.eq_ignore_ascii_case("on"))
@@ -731,40 +737,46 @@ impl Conn for MysqlConn {
                 "tidb_txn_mode",
                 "tidb_enable_async_commit",
                 "tidb_enable_1pc",
+                "tidb_retry_limit",
             ] {
                 if let Ok(Some(v)) = self.query_one(&format!("SELECT @@{var}")).await {
                     info.details.insert(var.into(), v);
                 }
+            }
+            if let Some(s) = &self.presplit {
+                info.details.insert("presplit".into(), s.to_string());
             }
         }
         Ok(info)
     }
 }
 
-/// TiDB's split of a clustered VARCHAR key range into `regions` regions. YCSB keys are the
-/// prefix and decimal digits, and `:` sorts right after `9`, so the range covers every key.
-pub fn presplit_sql(table: &str, prefix: &str, regions: u32) -> String {
-    let q = |s: String| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    format!(
-        "SPLIT TABLE {table} BETWEEN ({}) AND ({}) REGIONS {regions}",
-        q(format!("{prefix}0")),
-        q(format!("{prefix}:"))
-    )
-}
-
-/// Server kind and version from `SELECT VERSION()`.
-pub fn parse_version(v: &str) -> ServerInfo {
-    let (kind, version) = if let Some((_, tidb)) = v.split_once("-TiDB-") {
-        ("tidb", tidb.to_owned())
-    } else if v.contains("MariaDB") {
-        ("mariadb", v.split('-').next().unwrap_or(v).to_owned())
-    } else {
-        ("mysql", v.to_owned())
-    };
-    ServerInfo {
-        kind: kind.into(),
-        version,
-        ..Default::default()
+impl MysqlConn {
+    /// `load.presplit`: splits the new table at the quantiles of the keys the load writes,
+    /// then reads back the regions TiDB made and how the keys spread over them.
+    async fn presplit_table(&mut self) -> Result<Option<tidb::RegionSpread>, DbError> {
+        let Some(plan) = self.opts.presplit_plan.clone() else {
+            return Ok(None);
+        };
+        let keys = plan.sorted_keys();
+        let points = plan.split_points(&keys);
+        if points.is_empty() {
+            return Ok(None);
+        }
+        let table = self.table();
+        self.exec_text(&tidb::split_sql(&table, self.opts.cluster_index, &points))
+            .await?;
+        let c = self.live()?;
+        let rows: Vec<Row> = match c.query(format!("SHOW TABLE {table} REGIONS")).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.fail(e, false)),
+        };
+        let starts: Vec<Vec<u8>> = rows
+            .iter()
+            .filter_map(|r| r.get_opt::<String, _>("START_KEY").and_then(|v| v.ok()))
+            .filter_map(|k| tidb::region_start_key(&k))
+            .collect();
+        Ok(Some(tidb::spread(&keys, &starts, rows.len())))
     }
 }
 
@@ -777,24 +789,6 @@ mod tests {
         let mut p = Properties::new();
         p.parse(text, Path::new("t")).unwrap();
         p
-    }
-
-    #[test]
-    fn versions_recorded_from_servers() {
-        // Recorded VERSION() answers of TiDB (no TiDB server can run here), MariaDB, MySQL.
-        let t = parse_version("8.0.11-TiDB-v7.5.1");
-        assert_eq!((t.kind.as_str(), t.version.as_str()), ("tidb", "v7.5.1"));
-        assert_eq!(parse_version("5.7.25-TiDB-v3.0.3").version, "v3.0.3");
-        assert_eq!(
-            parse_version("8.0.11-TiDB-v7.5.2-serverless").version,
-            "v7.5.2-serverless"
-        );
-        let m = parse_version("10.11.6-MariaDB-0+deb12u1");
-        assert_eq!(
-            (m.kind.as_str(), m.version.as_str()),
-            ("mariadb", "10.11.6")
-        );
-        assert_eq!(parse_version("8.0.36").kind, "mysql");
     }
 
     #[test]
@@ -828,7 +822,7 @@ mod tests {
             o.tidb_session,
             vec![(
                 "tidb_replica_read".to_owned(),
-                "closest-replicas".to_owned()
+                "'closest-replicas'".to_owned()
             )]
         );
     }
@@ -848,16 +842,16 @@ mod tests {
     }
 
     #[test]
-    fn presplit_statement_for_tidb() {
-        // TiDB-only SQL (no TiDB can run here): the statement pingcap's docs give for a
-        // clustered VARCHAR key, checked as text.
-        assert_eq!(
-            presplit_sql("`usertable`", "user", 128),
-            "SPLIT TABLE `usertable` BETWEEN (\"user0\") AND (\"user:\") REGIONS 128"
-        );
+    fn presplit_and_instances_options() {
         let o = MysqlOptions::from_properties(&props("load.presplit=64\n")).unwrap();
         assert_eq!(o.presplit, Some(64));
         assert!(MysqlOptions::from_properties(&props("load.presplit=x\n")).is_err());
+        let o = MysqlOptions::from_properties(&props("tidb.instances=h1:4000,h2:4001\n")).unwrap();
+        assert_eq!(o.endpoints, vec!["h1:4000", "h2:4001"]);
+        let e = MysqlOptions::from_properties(&props("tidb.txnmode=optimistic\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean tidb.txn_mode?"), "{e}");
     }
 
     #[test]

@@ -734,14 +734,15 @@ fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
     });
 }
 
-/// First connection of the phase: records the server and, for a load, creates the table.
+/// First connection of the phase: for a load, creates the table; records the server
+/// (afterwards, so that what the table's creation found, e.g. TiDB's regions, is in it).
 async fn prepare<D: Db>(c: &mut D::Conn, a: &ThreadArgs<D>) -> Result<(), DbError> {
-    let info = c.server_info().await?;
-    *a.server_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
     match a.cfg.phase {
         Phase::Load => c.create_schema(a.cfg.drop_table).await?,
         Phase::Run => c.check_schema().await?,
     }
+    let info = c.server_info().await?;
+    *a.server_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
     Ok(())
 }
 

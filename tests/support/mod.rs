@@ -210,3 +210,151 @@ pub fn geobench(args: &[String]) -> std::process::Output {
 pub fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
+
+/// The tidb-server that tests/tidb-server/build.sh builds (TiDB v8.5.6, unistore).
+pub const TIDB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tidb-server");
+
+/// A single-process TiDB (unistore, in memory) started per test by tests/tidb-server/serve.sh
+/// on free loopback ports, stopped by its PID when the test ends, even when it fails.
+pub struct TiDb {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub status_port: u16,
+    pid: Option<i32>,
+}
+
+impl TiDb {
+    /// Starts a server. Never skips: without a build the test fails saying how to make one
+    /// (building takes minutes, too long to do inside a test).
+    pub fn start() -> Self {
+        Self::start_with_config("")
+    }
+
+    /// As `start`, with a TiDB config file of this TOML text.
+    pub fn start_with_config(config: &str) -> Self {
+        let dir = Path::new(TIDB_DIR);
+        let bin = dir.join("bin/tidb-server");
+        let stamp = std::fs::read_to_string(dir.join("bin/tidb-server.hash")).unwrap_or_default();
+        let want = Command::new("sh")
+            .arg("-c")
+            .arg("cat go.mod go.sum | sha256sum | cut -d' ' -f1")
+            .current_dir(dir)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        assert!(
+            bin.exists() && stamp.trim() == want,
+            "no up-to-date TiDB build at {}: run `bash tests/tidb-server/build.sh` first \
+             (needs Go in /usr/local/go/bin; .ci/run does this before cargo test)",
+            bin.display()
+        );
+        let tmp = tempfile::Builder::new()
+            .prefix("geobench-tidb-")
+            .tempdir()
+            .unwrap();
+        let (port, status_port) = (free_port(), free_port());
+        let pid_file = tmp.path().join("tidb.pid");
+        let log = tmp.path().join("tidb.log");
+        let mut cmd = Command::new("bash");
+        cmd.arg(dir.join("serve.sh"))
+            .args(["--port", &port.to_string()])
+            .args(["--status-port", &status_port.to_string()])
+            .arg("--pid-file")
+            .arg(&pid_file)
+            .arg("--log")
+            .arg(&log);
+        if !config.is_empty() {
+            let cfg = tmp.path().join("tidb.toml");
+            std::fs::write(&cfg, config).unwrap();
+            cmd.arg("--config").arg(cfg);
+        }
+        let out = cmd.output().unwrap();
+        // Read the PID even when start-up failed, so that Drop stops whatever is running.
+        let pid = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let db = TiDb {
+            dir: tmp,
+            port,
+            status_port,
+            pid,
+        };
+        assert!(
+            out.status.success(),
+            "serve.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        db.sql(
+            "CREATE DATABASE ycsb; CREATE USER 'bench'@'%' IDENTIFIED BY 'bench-pw-42'; \
+             GRANT ALL ON ycsb.* TO 'bench'@'%';",
+        );
+        db
+    }
+
+    /// Runs SQL as root (no password) with the mariadb client.
+    pub fn try_sql(&self, sql: &str) -> Result<String, String> {
+        let o = Command::new("mariadb")
+            .args(["-h127.0.0.1", "-uroot", "-N", "-B", "--skip-ssl"])
+            .arg(format!("-P{}", self.port))
+            .args(["-e", sql])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if o.status.success() {
+            Ok(String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&o.stderr).trim().to_owned())
+        }
+    }
+
+    /// Runs SQL as root; panics on error.
+    pub fn sql(&self, sql: &str) -> String {
+        self.try_sql(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// `-p` arguments that point geobench at this server (user bench, database ycsb).
+    pub fn props(&self) -> Vec<String> {
+        strings(&[
+            "--db",
+            "mysql",
+            "-p",
+            &format!("mysql.port={}", self.port),
+            "-p",
+            "mysql.user=bench",
+            "-p",
+            &format!("mysql.password={}", MariaDb::PASSWORD),
+            "-p",
+            "mysql.db=ycsb",
+        ])
+    }
+
+    /// The server's log (for failure messages).
+    pub fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("tidb.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for TiDb {
+    fn drop(&mut self) {
+        let Some(pid) = self.pid.take() else { return };
+        // Not our child (serve.sh started it), so no wait(): alive means not yet a zombie.
+        let alive = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| !r.trim_start().starts_with('Z'))
+            })
+        };
+        // SAFETY: signalling the server this test started, by the PID serve.sh wrote.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline && alive() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if alive() {
+            // SAFETY: as above; it did not stop on SIGTERM.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+}
