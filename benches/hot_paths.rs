@@ -92,9 +92,13 @@ fn engine(c: &mut Criterion) {
     let Command::Run(a) = Cli::parse_from(argv.split_whitespace()).command else {
         unreachable!()
     };
-    let p = geobench::app::properties(&a.common, a.threads, a.target).unwrap();
-    let cfg = geobench::app::resolve(&a.common, Phase::Run, &p).unwrap();
-    let db = AnyDb::open(&cfg, &p).unwrap();
+    let cfg = a
+        .common
+        .sources(a.threads, a.target)
+        .resolve(Phase::Run)
+        .unwrap()
+        .run;
+    let db = AnyDb::open(&cfg);
     let topo = db.topology();
     geobench::app::preload(&db, &cfg, &topo, StatusMode::Off).unwrap();
     let mut g = c.benchmark_group("engine");

@@ -5,11 +5,9 @@ use crate::cli::{
     Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat,
     SweepArgs, WorkloadArgs,
 };
-use crate::config::LoadMode;
-use crate::config::properties::{ConfigError, Origin, Properties};
+use crate::config::properties::ConfigError;
 use crate::config::topology::Topology;
-use crate::config::{self, BackendConfig, ClientSettings, Phase, RunConfig, WorkloadConfig};
-use crate::db::memory::{Latency, Stall};
+use crate::config::{self, BackendConfig, Phase, RunConfig};
 use crate::db::{AnyDb, DbError};
 use crate::report;
 use crate::results::Results;
@@ -67,164 +65,10 @@ fn setup_message(e: &DbError) -> String {
     }
 }
 
-/// Merges workload files, `-p` overrides and the options that map onto properties.
-pub fn properties(
-    a: &WorkloadArgs,
-    threads: Option<usize>,
-    target: Option<f64>,
-) -> Result<Properties, ConfigError> {
-    let mut p = Properties::new();
-    for f in &a.workload_files {
-        p.load_file(f)?;
-    }
-    for o in &a.props {
-        p.set_override(o)?;
-    }
-    let mut opt = |key: &str, v: Option<String>, name: &'static str| {
-        if let Some(v) = v {
-            p.set(key, &v, Origin::Option(name));
-        }
-    };
-    opt("threadcount", threads.map(|t| t.to_string()), "--threads");
-    opt("target", target.map(|t| t.to_string()), "--target");
-    opt("maxexecutiontime", a.duration.clone(), "--duration");
-    opt("warmuptime", a.warmup.clone(), "--warmup");
-    opt(
-        "status.interval",
-        a.status_interval.clone(),
-        "--status-interval",
-    );
-    opt("seed", a.seed.map(|s| s.to_string()), "--seed");
-    opt("mysql.dsn", a.dsn.clone(), "--dsn");
-    // TiDB listens on 4000, not MySQL's 3306 (go-ycsb's `tidb` db does the same).
-    let tidb = a.db == Some(Backend::Tidb)
-        || (a.db.is_none() && p.get("db").is_some_and(|v| v.value.trim() == "tidb"));
-    if tidb && !p.contains("mysql.port") {
-        p.set(
-            "mysql.port",
-            &crate::db::tidb::DEFAULT_PORT.to_string(),
-            Origin::Option("--db tidb"),
-        );
-    }
-    Ok(p)
-}
-
-/// Resolves the phase's configuration.
-pub fn resolve(a: &WorkloadArgs, phase: Phase, p: &Properties) -> Result<RunConfig, ConfigError> {
-    let workload = WorkloadConfig::from_properties(p)?;
-    let client = ClientSettings::from_properties(p)?;
-    let backend = match (a.db, p.get("db")) {
-        // TiDB is the mysql backend; only its default port differs (set in `properties`).
-        (Some(Backend::Tidb), _) => Backend::Mysql,
-        (Some(b), _) => b,
-        (None, _) if a.dsn.is_some() => Backend::Mysql,
-        (None, None) => Backend::Memory,
-        (None, Some(v)) => match v.value.trim() {
-            "memory" | "site.ycsb.BasicDB" | "basic" => Backend::Memory,
-            "mysql" | "tidb" | "mariadb" | "site.ycsb.db.JdbcDBClient" => Backend::Mysql,
-            _ => return Err(p.invalid("db", "expected memory or mysql".into())),
-        },
-    };
-    if phase == Phase::Run && workload.record_count == 0 {
-        let uses_keys = workload.mix.read
-            + workload.mix.update
-            + workload.mix.scan
-            + workload.mix.read_modify_write
-            + workload.mix.delete
-            > 0.0;
-        if uses_keys {
-            return Err(p.invalid(
-                "recordcount",
-                "the run reads existing keys: set recordcount > 0".into(),
-            ));
-        }
-    }
-    if phase == Phase::Run && client.duration.is_none() && workload.operation_count == 0 {
-        return Err(p.invalid(
-            "operationcount",
-            "0 means unlimited: give operationcount > 0 or a time limit (--duration / maxexecutiontime)".into(),
-        ));
-    }
-    // Measured on MariaDB 10.11 (2 cores, 4 loaders, 100k rows): 1 row/statement 17.7k rows/s,
-    // 20 rows 38.9k, 100 rows 58k, 500 rows 38k. The in-process store gains nothing from batches.
-    let default_batch = if backend == Backend::Mysql { 100 } else { 1 };
-    let batch_size: usize = match p.get("batch.size") {
-        Some(_) => p.parse_or("batch.size", default_batch)?,
-        None => p.parse_or("db.batchsize", default_batch)?,
-    };
-    if batch_size == 0 || batch_size > 100_000 {
-        return Err(p.invalid("batch.size", "must be between 1 and 100000".into()));
-    }
-    let load_mode = match p.str_or("load.mode", "strict").trim() {
-        "strict" => LoadMode::Strict,
-        "ignore" => LoadMode::Ignore,
-        "replace" => LoadMode::Replace,
-        _ => return Err(p.invalid("load.mode", "expected strict, ignore or replace".into())),
-    };
-    let backend_config = match backend {
-        Backend::Memory => {
-            let latency = p.get("memory.latency").map(|v| v.value.clone());
-            let stall = p.get("memory.stall").map(|v| v.value.clone());
-            if let Some(l) = &latency {
-                Latency::parse(l).map_err(|e| p.invalid("memory.latency", e))?;
-            }
-            if let Some(s) = &stall {
-                Stall::parse(s).map_err(|e| p.invalid("memory.stall", e))?;
-            }
-            BackendConfig::Memory { latency, stall }
-        }
-        Backend::Mysql | Backend::Tidb => {
-            let o = crate::db::mysql::MysqlOptions::from_properties(p)?;
-            BackendConfig::Mysql {
-                endpoints: o.endpoints.clone(),
-                user: o.user.clone(),
-                database: o.database.clone(),
-            }
-        }
-    };
-    let cfg = RunConfig {
-        phase,
-        workload,
-        threads: client.threads,
-        target: client.target,
-        duration: client.duration,
-        // A load has no warm-up: every row counts.
-        warmup: if phase == Phase::Load {
-            std::time::Duration::ZERO
-        } else {
-            client.warmup
-        },
-        status_interval: client.status_interval,
-        seed: client.seed,
-        stream: 0,
-        retry: client.retry,
-        batch_size,
-        load_mode,
-        drop_table: a.drop,
-        client_threads: client.client_threads,
-        backend: backend_config,
-        topology: a
-            .topology
-            .as_deref()
-            .map(Topology::load)
-            .transpose()
-            .map_err(|e| ConfigError::Other(e.to_string()))?,
-        label: client.label,
-        properties: config::redacted(p),
-        events: a
-            .events
-            .iter()
-            .map(|e| crate::config::ScheduledEvent::parse(e))
-            .collect::<Result<_, _>>()
-            .map_err(ConfigError::Other)?,
-    };
-    Ok(cfg)
-}
-
 /// `geobench load` / `geobench run`.
 pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
-    let p = properties(&a.common, a.threads, a.target)?;
-    let cfg = resolve(&a.common, phase, &p)?;
+    let resolved = a.common.sources(a.threads, a.target).resolve(phase)?;
+    let (p, cfg) = (resolved.properties, resolved.run);
     config::warn_unknown(&p, &cfg.workload);
     let percentiles = match p.get("hdrhistogram.percentiles") {
         Some(v) => report::ycsb::parse_percentiles(&v.value)
@@ -233,7 +77,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     };
     runner::install_interrupt_handler();
     let status = StatusMode::auto(a.common.status, a.common.quiet);
-    let db = AnyDb::open(&cfg, &p).map_err(|e| AppError::Setup(setup_message(&e)))?;
+    let db = AnyDb::open(&cfg);
     let topology = cfg.topology.clone().unwrap_or_else(|| db.topology());
     if phase == Phase::Run && db.in_process() {
         // The store lives in this process: load the records first, unmeasured.
@@ -340,8 +184,12 @@ pub fn preload(
 
 /// `geobench sweep`.
 pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
-    let p = properties(&a.common, None, None)?;
-    let mut base = resolve(&a.common, Phase::Run, &p)?;
+    let resolved = a.common.sources(None, None).resolve(Phase::Run)?;
+    let (p, mut base) = (resolved.properties, resolved.run);
+    let mysql = match &base.backend {
+        BackendConfig::Mysql(m) => m.clone(),
+        BackendConfig::Memory(_) => config::MysqlConfig::from_properties(&p, 3306)?,
+    };
     config::warn_unknown(&p, &base.workload);
     if base.duration.is_none() {
         // A sweep compares steps of equal length: it needs a time limit per step.
@@ -395,7 +243,7 @@ pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
         dir: sweep::SweepDir::new(&a.out),
         manifest,
         base,
-        props: p,
+        mysql,
         skip_load: a.skip_load,
         resume: a.resume,
         load_threads: a.load_threads,

@@ -1,5 +1,6 @@
 //! Command-line structure (clap derive). No logic here: `app` turns these into a `RunConfig`.
 
+use crate::config::resolve::{BackendChoice, Sources};
 use crate::report::RunFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -98,6 +99,38 @@ pub struct WorkloadArgs {
     /// exit status are kept in the results.
     #[arg(long = "at", value_name = "TIME=COMMAND")]
     pub events: Vec<String>,
+}
+
+impl WorkloadArgs {
+    /// What these flags say, for `config` to resolve (`threads`/`target` where the command
+    /// has them).
+    pub fn sources(&self, threads: Option<usize>, target: Option<f64>) -> Sources {
+        let mut s = Sources {
+            workload_files: self.workload_files.clone(),
+            overrides: self.props.clone(),
+            backend: self.db.map(|b| match b {
+                Backend::Memory => BackendChoice::Memory,
+                Backend::Mysql => BackendChoice::Mysql,
+                Backend::Tidb => BackendChoice::Tidb,
+            }),
+            topology: self.topology.clone(),
+            events: self.events.clone(),
+            drop_table: self.drop,
+            ..Default::default()
+        };
+        s.option("threadcount", threads.map(|t| t.to_string()), "--threads");
+        s.option("target", target.map(|t| t.to_string()), "--target");
+        s.option("maxexecutiontime", self.duration.clone(), "--duration");
+        s.option("warmuptime", self.warmup.clone(), "--warmup");
+        s.option(
+            "status.interval",
+            self.status_interval.clone(),
+            "--status-interval",
+        );
+        s.option("seed", self.seed.map(|v| v.to_string()), "--seed");
+        s.option("mysql.dsn", self.dsn.clone(), "--dsn");
+        s
+    }
 }
 
 /// Options of `load` and `run`.

@@ -8,6 +8,7 @@
 //! ```
 //! The first deployment is the baseline of every comparison.
 
+use crate::config::backend::Latency;
 use crate::results::{Results, ResultsError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,9 @@ pub struct Deployment {
     /// The resolved topology (regions and endpoints), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topology: Option<crate::config::topology::Topology>,
+    /// The embedded store's injected service time (`memory:LATENCY`), when there is none.
+    #[serde(default)]
+    pub latency: Latency,
 }
 
 /// What a sweep was asked to do.
@@ -148,15 +152,6 @@ impl SweepDir {
     }
 }
 
-/// How a deployment is reached, from its `NAME=SPEC` argument.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Target {
-    /// The embedded store, optionally with an injected service time.
-    Memory { latency: Option<String> },
-    /// A MySQL-protocol cluster.
-    Mysql(crate::config::topology::Topology),
-}
-
 impl Deployment {
     /// Parses `NAME=SPEC` (see `geobench sweep --help`).
     pub fn parse(arg: &str) -> Result<Self, String> {
@@ -174,10 +169,10 @@ impl Deployment {
             ));
         }
         let spec = spec.trim();
+        let mut latency = Latency::None;
         let topology = if spec == "memory" || spec.starts_with("memory:") {
             if let Some(l) = spec.strip_prefix("memory:") {
-                crate::db::memory::Latency::parse(l)
-                    .map_err(|e| format!("--deployment {arg:?}: {e}"))?;
+                latency = Latency::parse(l).map_err(|e| format!("--deployment {arg:?}: {e}"))?;
             }
             None
         } else if spec.ends_with(".toml") || Path::new(spec).is_file() {
@@ -196,17 +191,8 @@ impl Deployment {
             name: name.to_owned(),
             source: spec.to_owned(),
             topology,
+            latency,
         })
-    }
-
-    /// What to connect to.
-    pub fn target(&self) -> Target {
-        match &self.topology {
-            Some(t) => Target::Mysql(t.clone()),
-            None => Target::Memory {
-                latency: self.source.strip_prefix("memory:").map(str::to_owned),
-            },
-        }
     }
 }
 
@@ -216,7 +202,9 @@ pub struct Plan {
     pub manifest: Manifest,
     /// The run configuration every step starts from (threads and backend are set per step).
     pub base: crate::config::RunConfig,
-    pub props: crate::config::properties::Properties,
+    /// Connection settings for the deployments that are servers (their endpoints come from
+    /// each deployment's topology).
+    pub mysql: crate::config::MysqlConfig,
     pub skip_load: bool,
     pub resume: bool,
     pub load_threads: usize,
@@ -257,27 +245,26 @@ impl Plan {
         phase: crate::config::Phase,
         threads: usize,
     ) -> crate::config::RunConfig {
-        use crate::config::{BackendConfig, Phase};
+        use crate::config::{BackendConfig, MemoryConfig, Phase};
         let mut cfg = self.base.clone();
         cfg.phase = phase;
         cfg.threads = threads;
         cfg.label = Some(d.name.clone());
-        match d.target() {
-            Target::Memory { latency } => {
+        match &d.topology {
+            None => {
                 let stall = match &cfg.backend {
-                    BackendConfig::Memory { stall, .. } => stall.clone(),
-                    BackendConfig::Mysql { .. } => None,
+                    BackendConfig::Memory(m) => m.stall,
+                    BackendConfig::Mysql(_) => None,
                 };
-                cfg.backend = BackendConfig::Memory { latency, stall };
+                cfg.backend = BackendConfig::Memory(MemoryConfig {
+                    latency: d.latency.clone(),
+                    stall,
+                });
                 cfg.topology = None;
             }
-            Target::Mysql(t) => {
-                cfg.backend = BackendConfig::Mysql {
-                    endpoints: t.regions.iter().flat_map(|r| r.endpoints.clone()).collect(),
-                    user: self.props.str_or("mysql.user", "root").to_owned(),
-                    database: self.props.str_or("mysql.db", "test").to_owned(),
-                };
-                cfg.topology = Some(t);
+            Some(t) => {
+                cfg.backend = BackendConfig::Mysql(self.mysql.clone());
+                cfg.topology = Some(t.clone());
             }
         }
         if phase == Phase::Load {
@@ -332,7 +319,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             deployment: d.name.clone(),
             message,
         };
-        let db = AnyDb::open(&cfg, &plan.props).map_err(|e| setup(e.to_string()))?;
+        let db = AnyDb::open(&cfg);
         let load_path = plan.dir.load_path(&d.name);
         // An in-process store starts empty in every process: it is always loaded.
         let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
@@ -454,19 +441,14 @@ mod tests {
     #[test]
     fn deployments_parse() {
         let d = Deployment::parse("single=memory").unwrap();
-        assert_eq!(d.target(), Target::Memory { latency: None });
-        let d = Deployment::parse("multi=memory:2ms").unwrap();
         assert_eq!(
-            d.target(),
-            Target::Memory {
-                latency: Some("2ms".into())
-            }
+            (d.latency.clone(), d.topology.is_none()),
+            (Latency::None, true)
         );
+        let d = Deployment::parse("multi=memory:2ms").unwrap();
+        assert_eq!(d.latency, Latency::parse("2ms").unwrap());
         let d = Deployment::parse("tidb=10.0.0.1:4000,10.0.0.2:4000").unwrap();
-        match d.target() {
-            Target::Mysql(t) => assert_eq!(t.regions[0].endpoints.len(), 2),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(d.topology.unwrap().regions[0].endpoints.len(), 2);
         assert!(Deployment::parse("noequals").is_err());
         assert!(Deployment::parse("bad/name=memory").is_err());
         assert!(Deployment::parse("x=memory:fast").is_err());

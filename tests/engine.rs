@@ -106,16 +106,21 @@ fn open_loop_counts_a_stall_against_every_operation_it_delayed() {
 #[test]
 fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     // The same range loaded twice into one store, through the runner directly.
+    use geobench::config::backend::Latency;
     use geobench::config::topology::Topology;
-    use geobench::db::memory::{Latency, MemoryDb, MemoryHandle};
+    use geobench::db::memory::{MemoryDb, MemoryHandle};
     use geobench::runner::{
         execute,
         progress::{Progress, StatusMode},
     };
     use std::sync::Arc;
     let a = args("load -P workloads/workloada -p recordcount=300 -t 3");
-    let p = app::properties(&a.common, a.threads, a.target).unwrap();
-    let mut cfg = app::resolve(&a.common, Phase::Load, &p).unwrap();
+    let mut cfg = a
+        .common
+        .sources(a.threads, a.target)
+        .resolve(Phase::Load)
+        .unwrap()
+        .run;
     let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
         10,
         Latency::None,
@@ -192,7 +197,7 @@ fn topology_places_workers_by_region_and_reports_each() {
     )
     .unwrap();
     let r = run(&format!(
-        "-P workloads/workloada -p recordcount=100 -p operationcount=0 -d 600ms --status-interval 200ms -t 8 --topology {}",
+        "-P workloads/workloada --db memory -p recordcount=100 -p operationcount=0 -d 600ms --status-interval 200ms -t 8 --topology {}",
         topo.display()
     ));
     let names: Vec<(&str, usize)> = r

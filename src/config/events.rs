@@ -17,8 +17,8 @@ impl ScheduledEvent {
         let (at, command) = s
             .split_once('=')
             .ok_or_else(|| format!("--at {s:?}: expected TIME=COMMAND"))?;
-        let at = super::properties::parse_duration_secs(at)
-            .map_err(|e| format!("--at {s:?}: {e}"))?;
+        let at =
+            super::properties::parse_duration_secs(at).map_err(|e| format!("--at {s:?}: {e}"))?;
         if command.trim().is_empty() {
             return Err(format!("--at {s:?}: empty command"));
         }
@@ -28,4 +28,3 @@ impl ScheduledEvent {
         })
     }
 }
-

@@ -2,12 +2,15 @@
 //! backend, validated once (errors name the key and `file:line` or flag) and serializable
 //! into the results so that every report says how it was made. Secrets are never kept here.
 
+pub mod backend;
 pub mod client;
 pub mod events;
 pub mod properties;
+pub mod resolve;
 pub mod topology;
 pub mod workload;
 
+pub use backend::{BackendConfig, MemoryConfig, MysqlConfig};
 pub use client::{ClientSettings, RetryPolicy};
 pub use events::ScheduledEvent;
 pub use workload::{
@@ -18,24 +21,6 @@ use properties::Properties;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// Which backend and its non-secret settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum BackendConfig {
-    Memory {
-        /// Injected service time spec (`memory.latency`), if any.
-        latency: Option<String>,
-        /// Injected stall spec (`memory.stall`), if any.
-        stall: Option<String>,
-    },
-    Mysql {
-        /// Endpoints by region (`host:port`), for the record.
-        endpoints: Vec<String>,
-        user: String,
-        database: String,
-    },
-}
 
 /// Load or run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 
 use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
 use crate::config::LoadMode;
+use crate::config::backend::{Latency, Stall};
 use crate::config::topology::Placement;
 use crate::generator::Rng;
 use parking_lot::RwLock;
@@ -26,78 +27,6 @@ struct ShardData {
 }
 
 type Shard = RwLock<ShardData>;
-
-/// Injected service time per operation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Latency {
-    None,
-    Fixed(Duration),
-    /// Uniform between the bounds.
-    Uniform(Duration, Duration),
-    /// Exponential with this mean.
-    Exponential(Duration),
-    /// A plain timer sleep (millisecond ticks, no CPU spent): for runs whose noise matters
-    /// more than the sleep's precision, such as many concurrent runs on a small machine.
-    Timer(Duration),
-}
-
-impl Latency {
-    /// Parses `500us`, `uniform:100us..2ms`, `exp:1ms`, `timer:20ms` (humantime durations).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let d = |t: &str| {
-            humantime::parse_duration(t.trim()).map_err(|e| format!("bad duration {t:?}: {e}"))
-        };
-        if let Some(rest) = s.strip_prefix("uniform:") {
-            let (a, b) = rest
-                .split_once("..")
-                .ok_or_else(|| format!("expected uniform:MIN..MAX, got {s:?}"))?;
-            let (a, b) = (d(a)?, d(b)?);
-            if a > b {
-                return Err(format!("uniform bounds reversed in {s:?}"));
-            }
-            Ok(Latency::Uniform(a, b))
-        } else if let Some(rest) = s.strip_prefix("exp:") {
-            Ok(Latency::Exponential(d(rest)?))
-        } else if let Some(rest) = s.strip_prefix("timer:") {
-            Ok(Latency::Timer(d(rest)?))
-        } else if s.trim() == "0" || s.trim().is_empty() {
-            Ok(Latency::None)
-        } else {
-            Ok(Latency::Fixed(d(s)?))
-        }
-    }
-
-    fn draw(&self, rng: &mut Rng) -> Duration {
-        match *self {
-            Latency::None => Duration::ZERO,
-            Latency::Fixed(d) | Latency::Timer(d) => d,
-            Latency::Uniform(a, b) => a + (b - a).mul_f64(rng.next_f64()),
-            Latency::Exponential(m) => m.mul_f64(-(1.0 - rng.next_f64()).ln()),
-        }
-    }
-}
-
-/// A window during which every operation waits (a simulated server stall).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Stall {
-    /// Offset from the store's creation.
-    pub at: Duration,
-    pub length: Duration,
-}
-
-impl Stall {
-    /// Parses `LENGTH@AT`, e.g. `1s@5s`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let (len, at) = s
-            .split_once('@')
-            .ok_or_else(|| format!("expected LENGTH@AT (e.g. 1s@5s), got {s:?}"))?;
-        let p = |t: &str| humantime::parse_duration(t.trim()).map_err(|e| format!("{t:?}: {e}"));
-        Ok(Stall {
-            at: p(at)?,
-            length: p(len)?,
-        })
-    }
-}
 
 /// The shared store.
 pub struct MemoryDb {

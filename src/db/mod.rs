@@ -6,7 +6,6 @@ pub mod memory;
 pub mod mysql;
 pub mod tidb;
 
-use crate::config::properties::Properties;
 use crate::config::{BackendConfig, LoadMode, RunConfig};
 use std::sync::Arc;
 
@@ -200,45 +199,27 @@ pub enum AnyDb {
 }
 
 impl AnyDb {
-    /// Opens the backend `cfg` describes (secrets such as the password come from `props` or
-    /// the environment, never from `cfg`).
-    pub fn open(cfg: &RunConfig, props: &Properties) -> Result<Self, DbError> {
-        let field_count = cfg.workload.field_count;
+    /// Opens the backend `cfg` describes: the one place a backend is chosen.
+    pub fn open(cfg: &RunConfig) -> Self {
         match &cfg.backend {
-            BackendConfig::Memory { latency, stall } => {
-                let latency = latency
-                    .as_deref()
-                    .map(memory::Latency::parse)
-                    .transpose()
-                    .map_err(DbError::fatal)?
-                    .unwrap_or(memory::Latency::None);
-                let stall = stall
-                    .as_deref()
-                    .map(memory::Stall::parse)
-                    .transpose()
-                    .map_err(DbError::fatal)?;
-                Ok(AnyDb::Memory(memory::MemoryHandle(Arc::new(
-                    memory::MemoryDb::new(field_count, latency, stall),
-                ))))
-            }
-            BackendConfig::Mysql { .. } => {
-                let mut opts = mysql::MysqlOptions::from_properties(props)
-                    .map_err(|e| DbError::fatal(e.to_string()))?;
-                if let Some(regions) = opts.presplit {
-                    let w = &cfg.workload;
-                    opts.presplit_plan = Some(tidb::PresplitPlan {
-                        regions,
-                        keys: w.keys.clone(),
-                        insert_start: w.insert_start,
-                        insert_count: w.insert_count,
-                    });
-                }
+            BackendConfig::Memory(m) => AnyDb::Memory(memory::MemoryHandle(Arc::new(
+                memory::MemoryDb::new(cfg.workload.field_count, m.latency.clone(), m.stall),
+            ))),
+            BackendConfig::Mysql(opts) => {
+                let w = &cfg.workload;
+                let split_plan = opts.presplit.map(|regions| tidb::PresplitPlan {
+                    regions,
+                    keys: w.keys.clone(),
+                    insert_start: w.insert_start,
+                    insert_count: w.insert_count,
+                });
                 let topology = cfg.topology.clone().unwrap_or_else(|| opts.topology());
-                Ok(AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
-                    opts,
-                    cfg.workload.schema(),
+                AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
+                    opts.clone(),
+                    split_plan,
+                    w.schema(),
                     topology,
-                ))))
+                )))
             }
         }
     }

@@ -7,214 +7,61 @@
 use super::errors::from_driver;
 use super::tidb;
 use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
-use crate::config::properties::{ConfigError, Properties};
+use crate::config::backend::{MysqlConfig, TlsMode};
 use crate::config::topology::{Placement, Topology, split_host_port};
 use crate::config::{LoadMode, Schema};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Row, SslOpts, Statement, Value};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// TLS modes (`mysql.tls`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    Off,
-    /// Encrypted, certificate not checked.
-    Required,
-    /// Certificate checked against the CA, host name not.
-    VerifyCa,
-    /// Certificate and host name checked.
-    VerifyIdentity,
-}
-
-/// Connection settings. `Debug` never shows the password.
-#[derive(Clone)]
-pub struct MysqlOptions {
-    pub user: String,
-    password: Option<String>,
-    pub database: String,
-    /// `host:port` of every endpoint when no topology is given.
-    pub endpoints: Vec<String>,
-    pub connect_timeout: Duration,
-    /// go-ycsb's `FORCE INDEX(PRIMARY)` on reads.
-    pub force_index: bool,
-    /// TiDB's clustered-index hint in CREATE TABLE.
-    pub cluster_index: bool,
-    pub tls: TlsMode,
-    pub tls_ca: Option<PathBuf>,
-    /// `tidb.*` properties as (variable, SQL literal), applied with SET SESSION on TiDB only.
-    pub tidb_session: Vec<(String, String)>,
-    /// `load.presplit`: TiDB regions to split the table into before loading.
-    pub presplit: Option<u32>,
-    /// The keys the load writes, for the split points (set by the backend's opener).
-    pub presplit_plan: Option<tidb::PresplitPlan>,
-}
-
-impl std::fmt::Debug for MysqlOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MysqlOptions")
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("database", &self.database)
-            .field("endpoints", &self.endpoints)
-            .field("tls", &self.tls)
-            .finish()
-    }
-}
-
-impl MysqlOptions {
-    /// go-ycsb's property names (`mysql.host`, `mysql.port`, `mysql.user`, `mysql.password`,
-    /// `mysql.db`), plus `mysql.endpoints`, `mysql.dsn`, `mysql.password.file`, the
-    /// `GEOBENCH_MYSQL_PASSWORD` environment variable, TLS and TiDB session properties.
-    pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
-        tidb::check_keys(p)?;
-        let host = p.str_or("mysql.host", "127.0.0.1").trim().to_owned();
-        let port: u16 = p.parse_or("mysql.port", 3306)?;
-        let endpoints = match p.get("mysql.endpoints") {
-            Some(v) => {
-                let eps: Vec<String> = v.value.split(',').map(|e| e.trim().to_owned()).collect();
-                if let Some(bad) = eps.iter().find(|e| split_host_port(e).is_none()) {
-                    return Err(p.invalid("mysql.endpoints", format!("{bad:?} is not host:port")));
-                }
-                eps
-            }
-            None => match tidb::instances(p)? {
-                Some(eps) => eps,
-                None => vec![format!("{host}:{port}")],
-            },
+/// The driver's options for one endpoint.
+fn driver_opts(c: &MysqlConfig, host: &str, port: u16) -> Opts {
+    let mut b = OptsBuilder::default()
+        .ip_or_hostname(host)
+        .tcp_port(port)
+        .user(Some(c.user.clone()))
+        .pass(c.password.expose())
+        .db_name(Some(c.database.clone()))
+        .prefer_socket(false)
+        // Statements are kept by this module, not by the driver's LRU.
+        .stmt_cache_size(0);
+    if c.tls != TlsMode::Off {
+        let mut ssl = SslOpts::default();
+        if let Some(ca) = &c.tls_ca {
+            ssl = ssl.with_root_certs(vec![ca.clone().into()]);
+        }
+        ssl = match c.tls {
+            TlsMode::Required => ssl
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+            TlsMode::VerifyCa => ssl.with_danger_skip_domain_validation(true),
+            _ => ssl,
         };
-        let password = match (p.get("mysql.password"), p.get("mysql.password.file")) {
-            (Some(v), _) => Some(v.value.clone()),
-            (None, Some(f)) => Some(
-                std::fs::read_to_string(f.value.trim())
-                    .map_err(|e| p.invalid("mysql.password.file", e.to_string()))?
-                    .trim_end_matches(['\n', '\r'])
-                    .to_owned(),
-            ),
-            (None, None) => std::env::var("GEOBENCH_MYSQL_PASSWORD").ok(),
-        };
-        let tls = match p.str_or("mysql.tls", "off").trim() {
-            "off" | "false" => TlsMode::Off,
-            "required" | "true" => TlsMode::Required,
-            "verify-ca" => TlsMode::VerifyCa,
-            "verify-identity" => TlsMode::VerifyIdentity,
-            _ => {
-                return Err(p.invalid(
-                    "mysql.tls",
-                    "expected off, required, verify-ca or verify-identity".into(),
-                ));
-            }
-        };
-        let tls_ca = p.get("mysql.tls.ca").map(|v| PathBuf::from(v.value.trim()));
-        if matches!(tls, TlsMode::VerifyCa | TlsMode::VerifyIdentity) && tls_ca.is_none() {
-            return Err(p.invalid("mysql.tls", "verification needs mysql.tls.ca=FILE".into()));
-        }
-        let mut o = MysqlOptions {
-            user: p.str_or("mysql.user", "root").trim().to_owned(),
-            password,
-            database: p.str_or("mysql.db", "test").trim().to_owned(),
-            endpoints,
-            connect_timeout: p.duration_secs_or("mysql.connect_timeout", Duration::from_secs(5))?,
-            force_index: p.bool_or("mysql.force_index", true)?,
-            cluster_index: p.bool_or("tidb.cluster_index", true)?,
-            tls,
-            tls_ca,
-            tidb_session: tidb::session_settings(p)?,
-            presplit: match p.get("load.presplit") {
-                None => None,
-                Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
-            },
-            presplit_plan: None,
-        };
-        if let Some(dsn) = p.get("mysql.dsn") {
-            o.apply_dsn(&dsn.value)
-                .map_err(|e| p.invalid("mysql.dsn", e))?;
-        }
-        Ok(o)
+        b = b.ssl_opts(Some(ssl));
     }
-
-    /// Applies `mysql://user[:password]@host:port[,host:port...]/db` (what `--dsn` takes).
-    pub fn apply_dsn(&mut self, dsn: &str) -> Result<(), String> {
-        let rest = dsn
-            .strip_prefix("mysql://")
-            .ok_or_else(|| "expected mysql://user@host:port/db".to_owned())?;
-        let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));
-        let (hosts, db) = rest.split_once('/').unwrap_or((rest, ""));
-        if !auth.is_empty() {
-            match auth.split_once(':') {
-                Some((u, pw)) => {
-                    self.user = u.to_owned();
-                    self.password = Some(pw.to_owned());
-                }
-                None => self.user = auth.to_owned(),
-            }
-        }
-        let eps: Vec<String> = hosts
-            .split(',')
-            .map(|h| {
-                if h.contains(':') {
-                    h.to_owned()
-                } else {
-                    format!("{h}:3306")
-                }
-            })
-            .collect();
-        if eps.iter().any(|e| split_host_port(e).is_none()) {
-            return Err("bad host:port in the DSN".into());
-        }
-        self.endpoints = eps;
-        if !db.is_empty() {
-            self.database = db.trim_end_matches('/').to_owned();
-        }
-        Ok(())
-    }
-
-    /// One region named `default` holding the endpoints.
-    pub fn topology(&self) -> Topology {
-        Topology::single_region(self.endpoints.clone())
-    }
-
-    fn opts(&self, host: &str, port: u16) -> Opts {
-        let mut b = OptsBuilder::default()
-            .ip_or_hostname(host)
-            .tcp_port(port)
-            .user(Some(self.user.clone()))
-            .pass(self.password.clone())
-            .db_name(Some(self.database.clone()))
-            .prefer_socket(false)
-            // Statements are kept by this module, not by the driver's LRU.
-            .stmt_cache_size(0);
-        if self.tls != TlsMode::Off {
-            let mut ssl = SslOpts::default();
-            if let Some(ca) = &self.tls_ca {
-                ssl = ssl.with_root_certs(vec![ca.clone().into()]);
-            }
-            ssl = match self.tls {
-                TlsMode::Required => ssl
-                    .with_danger_accept_invalid_certs(true)
-                    .with_danger_skip_domain_validation(true),
-                TlsMode::VerifyCa => ssl.with_danger_skip_domain_validation(true),
-                _ => ssl,
-            };
-            b = b.ssl_opts(Some(ssl));
-        }
-        b.into()
-    }
+    b.into()
 }
 
 /// The backend: options, table shape, and where each region's endpoints are.
 pub struct MysqlDb {
-    opts: Arc<MysqlOptions>,
+    opts: Arc<MysqlConfig>,
+    /// `load.presplit`: where to split the table (the keys the load writes).
+    split_plan: Option<Arc<tidb::PresplitPlan>>,
     schema: Arc<Schema>,
     topology: Topology,
 }
 
 impl MysqlDb {
-    pub fn new(opts: MysqlOptions, schema: Schema, topology: Topology) -> Self {
+    pub fn new(
+        opts: MysqlConfig,
+        split_plan: Option<tidb::PresplitPlan>,
+        schema: Schema,
+        topology: Topology,
+    ) -> Self {
         MysqlDb {
             opts: Arc::new(opts),
+            split_plan: split_plan.map(Arc::new),
             schema: Arc::new(schema),
             topology,
         }
@@ -243,6 +90,7 @@ impl Db for MysqlDb {
             conn: None,
             stmts: Stmts::default(),
             tidb: false,
+            split_plan: self.split_plan.clone(),
             presplit: None,
         };
         c.reconnect(true).await?;
@@ -266,13 +114,14 @@ struct Stmts {
 
 /// One worker's connection.
 pub struct MysqlConn {
-    opts: Arc<MysqlOptions>,
+    opts: Arc<MysqlConfig>,
     schema: Arc<Schema>,
     host: String,
     port: u16,
     conn: Option<mysql_async::Conn>,
     stmts: Stmts,
     tidb: bool,
+    split_plan: Option<Arc<tidb::PresplitPlan>>,
     /// How the keys spread over the regions after `load.presplit` (TiDB).
     presplit: Option<tidb::RegionSpread>,
 }
@@ -292,7 +141,7 @@ impl MysqlConn {
     async fn reconnect(&mut self, first: bool) -> Result<(), DbError> {
         self.conn = None;
         self.stmts = Stmts::default();
-        let opts = self.opts.opts(&self.host, self.port);
+        let opts = driver_opts(&self.opts, &self.host, self.port);
         let who = format!("{}@{}", self.opts.user, self.endpoint());
         let conn =
             match tokio::time::timeout(self.opts.connect_timeout, mysql_async::Conn::new(opts))
@@ -311,6 +160,19 @@ impl MysqlConn {
                             "cannot connect to {who}: timed out after {:?}",
                             self.opts.connect_timeout
                         ),
+                    ));
+                }
+                Ok(Err(mysql_async::Error::Io(io))) => {
+                    // Not "lost": there never was a connection (refused, unreachable, DNS).
+                    let class = if first {
+                        ErrorClass::Fatal
+                    } else {
+                        ErrorClass::Unavailable
+                    };
+                    return Err(DbError::new(
+                        class,
+                        Some(2003),
+                        format!("cannot connect to {who}: {io}"),
                     ));
                 }
                 Ok(Err(e)) => {
@@ -755,7 +617,7 @@ impl MysqlConn {
     /// `load.presplit`: splits the new table at the quantiles of the keys the load writes,
     /// then reads back the regions TiDB made and how the keys spread over them.
     async fn presplit_table(&mut self) -> Result<Option<tidb::RegionSpread>, DbError> {
-        let Some(plan) = self.opts.presplit_plan.clone() else {
+        let Some(plan) = self.split_plan.clone() else {
             return Ok(None);
         };
         let keys = plan.sorted_keys();
@@ -783,49 +645,6 @@ impl MysqlConn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn props(text: &str) -> Properties {
-        let mut p = Properties::new();
-        p.parse(text, Path::new("t")).unwrap();
-        p
-    }
-
-    #[test]
-    fn options_from_go_ycsb_properties_and_dsn() {
-        let o = MysqlOptions::from_properties(&props(
-            "mysql.host=db1\nmysql.port=4000\nmysql.user=u\nmysql.password=secret\nmysql.db=ycsb\n",
-        ))
-        .unwrap();
-        assert_eq!(o.endpoints, vec!["db1:4000"]);
-        assert_eq!((o.user.as_str(), o.database.as_str()), ("u", "ycsb"));
-        assert!(!format!("{o:?}").contains("secret"));
-        let mut o = o;
-        o.apply_dsn("mysql://bob:pw@h1:4000,h2/test2").unwrap();
-        assert_eq!(o.endpoints, vec!["h1:4000", "h2:3306"]);
-        assert_eq!(
-            (o.user.as_str(), o.password.as_deref(), o.database.as_str()),
-            ("bob", Some("pw"), "test2")
-        );
-        assert!(o.apply_dsn("postgres://x").is_err());
-        let e = MysqlOptions::from_properties(&props("mysql.tls=verify-ca\n"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("mysql.tls.ca"), "{e}");
-        let e = MysqlOptions::from_properties(&props("mysql.endpoints=a:1,b\n"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("t:1: mysql.endpoints"), "{e}");
-        let o =
-            MysqlOptions::from_properties(&props("tidb.replica_read=closest-replicas\n")).unwrap();
-        assert_eq!(
-            o.tidb_session,
-            vec![(
-                "tidb_replica_read".to_owned(),
-                "'closest-replicas'".to_owned()
-            )]
-        );
-    }
 
     #[test]
     fn rows_matched_from_update_info() {
@@ -839,19 +658,6 @@ mod tests {
             Some(0)
         );
         assert_eq!(rows_matched(""), None);
-    }
-
-    #[test]
-    fn presplit_and_instances_options() {
-        let o = MysqlOptions::from_properties(&props("load.presplit=64\n")).unwrap();
-        assert_eq!(o.presplit, Some(64));
-        assert!(MysqlOptions::from_properties(&props("load.presplit=x\n")).is_err());
-        let o = MysqlOptions::from_properties(&props("tidb.instances=h1:4000,h2:4001\n")).unwrap();
-        assert_eq!(o.endpoints, vec!["h1:4000", "h2:4001"]);
-        let e = MysqlOptions::from_properties(&props("tidb.txnmode=optimistic\n"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("did you mean tidb.txn_mode?"), "{e}");
     }
 
     #[test]

@@ -456,6 +456,7 @@ mod tests {
             name: n.into(),
             source: "memory".into(),
             topology: None,
+            latency: Default::default(),
         };
         Manifest {
             schema_version: 1,

@@ -84,6 +84,9 @@ pub fn render(r: &Results) -> String {
             e.started_s, e.command
         ));
     }
+    if let Some(e) = &r.ended_by {
+        out.push_str(&format!("ended by {e}\n"));
+    }
     if let Some(w) = r.unchanged_warning() {
         out.push_str(&format!("warning: {w}\n"));
     }

@@ -7,7 +7,6 @@ use crate::config::{Phase, RunConfig};
 use crate::db::{ErrorClass, ServerInfo};
 pub mod timeseries;
 
-use timeseries::Interval;
 use crate::measure::{Measurements, OpStats, new_histogram};
 use crate::workload::Operation;
 use base64::Engine;
@@ -16,6 +15,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer}
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
+use timeseries::Interval;
 
 /// Bumped whenever a field changes meaning.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -210,6 +210,39 @@ pub struct EventRecord {
     pub output: String,
 }
 
+/// What ended a phase.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum EndedBy {
+    /// The time limit (`--duration` / `maxexecutiontime`).
+    Duration {
+        #[serde(with = "crate::config::duration_text")]
+        limit: std::time::Duration,
+    },
+    /// `operationcount` operations were done.
+    OperationCount { operations: u64 },
+    /// Every row of the load's range was written.
+    LoadDone { rows: u64 },
+    /// Ctrl-C.
+    Interrupted,
+    /// A fatal error (see `stop_reason`).
+    Error,
+}
+
+impl std::fmt::Display for EndedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndedBy::Duration { limit } => {
+                write!(f, "duration {}", humantime::format_duration(*limit))
+            }
+            EndedBy::OperationCount { operations } => write!(f, "operationcount {operations}"),
+            EndedBy::LoadDone { rows } => write!(f, "all {rows} rows loaded"),
+            EndedBy::Interrupted => write!(f, "interrupted (Ctrl-C)"),
+            EndedBy::Error => write!(f, "a fatal error"),
+        }
+    }
+}
+
 /// Closed loop (each worker sends when the last reply came) or open loop (fixed schedule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
@@ -237,6 +270,9 @@ pub struct Results {
     /// Why the run stopped early, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// Which limit ended the phase (absent in results of older versions).
+    #[serde(default)]
+    pub ended_by: Option<EndedBy>,
     pub loop_mode: LoopMode,
     /// The random nonce in the tag of every value this run wrote (see `workload::tag`).
     #[serde(default)]

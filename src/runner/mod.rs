@@ -15,7 +15,9 @@ use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
 use crate::results::timeseries::{Interval, RegionInterval};
-use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
+use crate::results::{
+    self, ClientUsage, EndedBy, LoopMode, RegionSummary, Results, SCHEMA_VERSION,
+};
 use crate::workload::Workload;
 use progress::Progress;
 use rate::{Budget, Schedule};
@@ -270,6 +272,7 @@ pub fn execute<D: Db>(
     let mut measured_start = if cfg.warmup.is_zero() { Some(t0) } else { None };
     let mut end = t0;
     let mut stop_reason = None;
+    let mut ended_by = None;
     let mut abandoned = 0;
     let mut done_threads = 0;
     let mut events = events::Events::new(cfg.events.clone());
@@ -313,10 +316,12 @@ pub fn execute<D: Db>(
         }
         if !shared.stopping() {
             let measured = measured_start.map_or(Duration::ZERO, |s| now - s);
-            if cfg.duration.is_some_and(|d| measured >= d) {
+            if let Some(limit) = cfg.duration.filter(|d| measured >= *d) {
+                ended_by = Some(EndedBy::Duration { limit });
                 shared.stop.store(true, Ordering::Relaxed);
             } else if interrupted() {
                 stop_reason = Some("interrupted (Ctrl-C)".to_owned());
+                ended_by = Some(EndedBy::Interrupted);
                 shared.stop.store(true, Ordering::Relaxed);
             }
         }
@@ -335,7 +340,16 @@ pub fn execute<D: Db>(
         .take()
     {
         stop_reason = Some(fatal_reason(&e));
+        ended_by = Some(EndedBy::Error);
     }
+    let ended_by = ended_by.unwrap_or(match cfg.phase {
+        Phase::Load => EndedBy::LoadDone {
+            rows: cfg.workload.insert_count,
+        },
+        Phase::Run => EndedBy::OperationCount {
+            operations: cfg.workload.operation_count,
+        },
+    });
     let measured_start = measured_start.unwrap_or(end);
     coord.close_interval(end);
     for interval in coord.finished_intervals() {
@@ -358,6 +372,7 @@ pub fn execute<D: Db>(
     );
     results.client = ClientUsage::now().since(&usage_at_start);
     results.run_nonce = nonce;
+    results.ended_by = Some(ended_by);
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
         progress.note(&format!(
@@ -558,6 +573,7 @@ impl Coordinator {
             warmup_s: (measured_start - t0).as_secs_f64(),
             interrupted: stop_reason.is_some(),
             stop_reason,
+            ended_by: None,
             run_nonce: 0,
             loop_mode: match cfg.target {
                 Some(r) => LoopMode::Open {

@@ -1,0 +1,688 @@
+//! Which backend a run drives, with every setting typed: the embedded store's injected
+//! service time and stalls, and the MySQL-protocol connection settings (endpoints, account,
+//! TLS, TiDB session variables and table options). Resolved once from `mysql.*`, `tidb.*`,
+//! `memory.*` and `load.*` properties; `db::open` takes the result as it is. The password is
+//! kept here for the backend but never serialized, printed or compared.
+
+use super::properties::{ConfigError, Properties};
+use super::topology::{Topology, split_host_port};
+use crate::generator::Rng;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which backend and its settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum BackendConfig {
+    /// The embedded in-process store.
+    Memory(MemoryConfig),
+    /// A MySQL-protocol server (TiDB, MySQL, MariaDB/Galera).
+    Mysql(MysqlConfig),
+}
+
+/// The embedded store's test knobs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MemoryConfig {
+    /// Injected service time per operation (`memory.latency`).
+    #[serde(default)]
+    pub latency: Latency,
+    /// Injected stall (`memory.stall`).
+    #[serde(default)]
+    pub stall: Option<Stall>,
+}
+
+impl MemoryConfig {
+    pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
+        Ok(MemoryConfig {
+            latency: match p.get("memory.latency") {
+                Some(v) => Latency::parse(&v.value).map_err(|e| p.invalid("memory.latency", e))?,
+                None => Latency::None,
+            },
+            stall: p
+                .get("memory.stall")
+                .map(|v| Stall::parse(&v.value).map_err(|e| p.invalid("memory.stall", e)))
+                .transpose()?,
+        })
+    }
+}
+
+/// Injected service time per operation of the embedded store.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Option<String>", into = "Option<String>")]
+pub enum Latency {
+    #[default]
+    None,
+    Fixed(Duration),
+    /// Uniform between the bounds.
+    Uniform(Duration, Duration),
+    /// Exponential with this mean.
+    Exponential(Duration),
+    /// A plain timer sleep (millisecond ticks, no CPU spent): for runs whose noise matters
+    /// more than the sleep's precision, such as many concurrent runs on a small machine.
+    Timer(Duration),
+}
+
+fn parse_duration(t: &str) -> Result<Duration, String> {
+    humantime::parse_duration(t.trim()).map_err(|e| format!("bad duration {t:?}: {e}"))
+}
+
+fn fmt_duration(d: Duration) -> String {
+    humantime::format_duration(d).to_string().replace(' ', "")
+}
+
+impl Latency {
+    /// Parses `500us`, `uniform:100us..2ms`, `exp:1ms`, `timer:20ms` (humantime durations).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(rest) = s.strip_prefix("uniform:") {
+            let (a, b) = rest
+                .split_once("..")
+                .ok_or_else(|| format!("expected uniform:MIN..MAX, got {s:?}"))?;
+            let (a, b) = (parse_duration(a)?, parse_duration(b)?);
+            if a > b {
+                return Err(format!("uniform bounds reversed in {s:?}"));
+            }
+            Ok(Latency::Uniform(a, b))
+        } else if let Some(rest) = s.strip_prefix("exp:") {
+            Ok(Latency::Exponential(parse_duration(rest)?))
+        } else if let Some(rest) = s.strip_prefix("timer:") {
+            Ok(Latency::Timer(parse_duration(rest)?))
+        } else if s.trim() == "0" || s.trim().is_empty() {
+            Ok(Latency::None)
+        } else {
+            Ok(Latency::Fixed(parse_duration(s)?))
+        }
+    }
+
+    /// One service time.
+    pub fn draw(&self, rng: &mut Rng) -> Duration {
+        match *self {
+            Latency::None => Duration::ZERO,
+            Latency::Fixed(d) | Latency::Timer(d) => d,
+            Latency::Uniform(a, b) => a + (b - a).mul_f64(rng.next_f64()),
+            Latency::Exponential(m) => m.mul_f64(-(1.0 - rng.next_f64()).ln()),
+        }
+    }
+}
+
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Latency::None => write!(f, "0"),
+            Latency::Fixed(d) => write!(f, "{}", fmt_duration(d)),
+            Latency::Uniform(a, b) => write!(f, "uniform:{}..{}", fmt_duration(a), fmt_duration(b)),
+            Latency::Exponential(m) => write!(f, "exp:{}", fmt_duration(m)),
+            Latency::Timer(d) => write!(f, "timer:{}", fmt_duration(d)),
+        }
+    }
+}
+
+impl TryFrom<Option<String>> for Latency {
+    type Error = String;
+    fn try_from(s: Option<String>) -> Result<Self, String> {
+        s.map_or(Ok(Latency::None), |s| Latency::parse(&s))
+    }
+}
+
+impl From<Latency> for Option<String> {
+    fn from(l: Latency) -> Self {
+        (l != Latency::None).then(|| l.to_string())
+    }
+}
+
+/// A window during which every operation of the embedded store waits (a simulated stall).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Stall {
+    /// Offset from the store's creation.
+    pub at: Duration,
+    pub length: Duration,
+}
+
+impl Stall {
+    /// Parses `LENGTH@AT`, e.g. `1s@5s`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (len, at) = s
+            .split_once('@')
+            .ok_or_else(|| format!("expected LENGTH@AT (e.g. 1s@5s), got {s:?}"))?;
+        Ok(Stall {
+            at: parse_duration(at)?,
+            length: parse_duration(len)?,
+        })
+    }
+}
+
+impl TryFrom<String> for Stall {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Stall::parse(&s)
+    }
+}
+
+impl From<Stall> for String {
+    fn from(s: Stall) -> Self {
+        format!("{}@{}", fmt_duration(s.length), fmt_duration(s.at))
+    }
+}
+
+/// TLS modes (`mysql.tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    #[default]
+    Off,
+    /// Encrypted, certificate not checked.
+    Required,
+    /// Certificate checked against the CA, host name not.
+    VerifyCa,
+    /// Certificate and host name checked.
+    VerifyIdentity,
+}
+
+/// A password: kept for the connection, never serialized, printed or compared.
+#[derive(Clone, Default)]
+pub struct Secret(Option<String>);
+
+impl Secret {
+    pub fn expose(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "***" } else { "None" })
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, _: &Self) -> bool {
+        // Two runs that differ only in their password are the same run.
+        true
+    }
+}
+
+/// MySQL-protocol connection and table settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MysqlConfig {
+    pub user: String,
+    #[serde(skip)]
+    pub password: Secret,
+    pub database: String,
+    /// `host:port` of every endpoint when no topology is given.
+    pub endpoints: Vec<String>,
+    #[serde(with = "super::duration_text")]
+    pub connect_timeout: Duration,
+    /// go-ycsb's `FORCE INDEX(PRIMARY)` on reads.
+    pub force_index: bool,
+    /// TiDB's clustered primary key in CREATE TABLE (false: NONCLUSTERED).
+    pub cluster_index: bool,
+    pub tls: TlsMode,
+    pub tls_ca: Option<PathBuf>,
+    /// `tidb.*` properties as (variable, SQL literal), applied with SET SESSION on TiDB only.
+    pub tidb_session: Vec<(String, String)>,
+    /// `load.presplit`: TiDB regions to split the table into before loading.
+    pub presplit: Option<u32>,
+}
+
+impl Default for MysqlConfig {
+    fn default() -> Self {
+        MysqlConfig {
+            user: "root".into(),
+            password: Secret::default(),
+            database: "test".into(),
+            endpoints: vec!["127.0.0.1:3306".into()],
+            connect_timeout: Duration::from_secs(5),
+            force_index: true,
+            cluster_index: true,
+            tls: TlsMode::Off,
+            tls_ca: None,
+            tidb_session: Vec::new(),
+            presplit: None,
+        }
+    }
+}
+
+/// `mysql.*` properties geobench knows (go-ycsb's names plus its own).
+pub const MYSQL_KEYS: &[&str] = &[
+    "mysql.host",
+    "mysql.port",
+    "mysql.user",
+    "mysql.password",
+    "mysql.password.file",
+    "mysql.db",
+    "mysql.endpoints",
+    "mysql.dsn",
+    "mysql.tls",
+    "mysql.tls.ca",
+    "mysql.connect_timeout",
+    "mysql.force_index",
+];
+
+/// Properties that point at a MySQL-protocol server: given any of them, the backend is mysql.
+pub fn names_a_server(p: &Properties) -> Option<String> {
+    p.iter()
+        .map(|(k, _)| k)
+        .find(|k| k.starts_with("mysql.") || k.starts_with("tidb.") || *k == "load.presplit")
+        .cloned()
+}
+
+impl MysqlConfig {
+    /// go-ycsb's property names (`mysql.host`, `mysql.port`, `mysql.user`, `mysql.password`,
+    /// `mysql.db`, `tidb.instances`), plus `mysql.endpoints`, `mysql.dsn`,
+    /// `mysql.password.file`, the `GEOBENCH_MYSQL_PASSWORD` environment variable, TLS and TiDB
+    /// session properties. `default_port` is 3306, or TiDB's 4000 for `--db tidb`.
+    pub fn from_properties(p: &Properties, default_port: u16) -> Result<Self, ConfigError> {
+        check_namespace(p, "mysql.", MYSQL_KEYS.iter().copied())?;
+        check_namespace(p, "tidb.", tidb_keys())?;
+        let host = p.str_or("mysql.host", "127.0.0.1").trim().to_owned();
+        let port: u16 = p.parse_or("mysql.port", default_port)?;
+        if port == 0 {
+            return Err(p.invalid("mysql.port", "must be between 1 and 65535".into()));
+        }
+        let endpoints = match p.get("mysql.endpoints") {
+            Some(v) => {
+                let eps: Vec<String> = v.value.split(',').map(|e| e.trim().to_owned()).collect();
+                if let Some(bad) = eps.iter().find(|e| split_host_port(e).is_none()) {
+                    return Err(p.invalid("mysql.endpoints", format!("{bad:?} is not host:port")));
+                }
+                eps
+            }
+            None => match tidb_instances(p)? {
+                Some(eps) => eps,
+                None => vec![format!("{host}:{port}")],
+            },
+        };
+        let password = match (p.get("mysql.password"), p.get("mysql.password.file")) {
+            (Some(v), _) => Some(v.value.clone()),
+            (None, Some(f)) => Some(
+                std::fs::read_to_string(f.value.trim())
+                    .map_err(|e| p.invalid("mysql.password.file", e.to_string()))?
+                    .trim_end_matches(['\n', '\r'])
+                    .to_owned(),
+            ),
+            (None, None) => std::env::var("GEOBENCH_MYSQL_PASSWORD").ok(),
+        };
+        let tls = match p.str_or("mysql.tls", "off").trim() {
+            "off" | "false" => TlsMode::Off,
+            "required" | "true" => TlsMode::Required,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-identity" => TlsMode::VerifyIdentity,
+            _ => {
+                return Err(p.invalid(
+                    "mysql.tls",
+                    "expected off, required, verify-ca or verify-identity".into(),
+                ));
+            }
+        };
+        let tls_ca = p.get("mysql.tls.ca").map(|v| PathBuf::from(v.value.trim()));
+        if matches!(tls, TlsMode::VerifyCa | TlsMode::VerifyIdentity) && tls_ca.is_none() {
+            return Err(p.invalid("mysql.tls", "verification needs mysql.tls.ca=FILE".into()));
+        }
+        let mut c = MysqlConfig {
+            user: p.str_or("mysql.user", "root").trim().to_owned(),
+            password: Secret(password),
+            database: p.str_or("mysql.db", "test").trim().to_owned(),
+            endpoints,
+            connect_timeout: p.duration_secs_or("mysql.connect_timeout", Duration::from_secs(5))?,
+            force_index: p.bool_or("mysql.force_index", true)?,
+            cluster_index: p.bool_or("tidb.cluster_index", true)?,
+            tls,
+            tls_ca,
+            tidb_session: tidb_session_settings(p)?,
+            presplit: match p.get("load.presplit") {
+                None => None,
+                Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
+            },
+        };
+        if let Some(dsn) = p.get("mysql.dsn") {
+            c.apply_dsn(&dsn.value)
+                .map_err(|e| p.invalid("mysql.dsn", e))?;
+        }
+        Ok(c)
+    }
+
+    /// Applies `mysql://user[:password]@host:port[,host:port...]/db` (what `--dsn` takes).
+    pub fn apply_dsn(&mut self, dsn: &str) -> Result<(), String> {
+        let rest = dsn
+            .strip_prefix("mysql://")
+            .ok_or_else(|| "expected mysql://user@host:port/db".to_owned())?;
+        let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));
+        let (hosts, db) = rest.split_once('/').unwrap_or((rest, ""));
+        if !auth.is_empty() {
+            match auth.split_once(':') {
+                Some((u, pw)) => {
+                    self.user = u.to_owned();
+                    self.password = Secret(Some(pw.to_owned()));
+                }
+                None => self.user = auth.to_owned(),
+            }
+        }
+        let eps: Vec<String> = hosts
+            .split(',')
+            .map(|h| {
+                if h.contains(':') {
+                    h.to_owned()
+                } else {
+                    format!("{h}:3306")
+                }
+            })
+            .collect();
+        if eps.iter().any(|e| split_host_port(e).is_none()) {
+            return Err("bad host:port in the DSN".into());
+        }
+        self.endpoints = eps;
+        if !db.is_empty() {
+            self.database = db.trim_end_matches('/').to_owned();
+        }
+        Ok(())
+    }
+
+    /// One region named `default` holding the endpoints.
+    pub fn topology(&self) -> Topology {
+        Topology::single_region(self.endpoints.clone())
+    }
+}
+
+/// A `tidb.*` property that sets a session variable.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionVar {
+    pub property: &'static str,
+    pub variable: &'static str,
+    /// TiDB refuses the string 'true' for these (1231 "Variable 'x' can't be set to the
+    /// value of 'true'"): they take ON/OFF/1/0.
+    pub boolean: bool,
+}
+
+pub const SESSION_VARS: &[SessionVar] = &[
+    SessionVar {
+        property: "tidb.replica_read",
+        variable: "tidb_replica_read",
+        boolean: false,
+    },
+    SessionVar {
+        property: "tidb.txn_mode",
+        variable: "tidb_txn_mode",
+        boolean: false,
+    },
+    SessionVar {
+        property: "tidb.read_staleness",
+        variable: "tidb_read_staleness",
+        boolean: false,
+    },
+    SessionVar {
+        property: "tidb.isolation_read_engines",
+        variable: "tidb_isolation_read_engines",
+        boolean: false,
+    },
+    // TiDB retries a conflicting optimistic autocommit statement itself (10 times by
+    // default), which hides write conflicts from the client; 0 lets them through.
+    SessionVar {
+        property: "tidb.retry_limit",
+        variable: "tidb_retry_limit",
+        boolean: false,
+    },
+    SessionVar {
+        property: "tidb.enable_async_commit",
+        variable: "tidb_enable_async_commit",
+        boolean: true,
+    },
+    SessionVar {
+        property: "tidb.enable_1pc",
+        variable: "tidb_enable_1pc",
+        boolean: true,
+    },
+];
+
+/// `tidb.*` properties that are not session variables.
+pub const TIDB_OTHER_KEYS: &[&str] = &[
+    // Clustered primary key (default true); false emits NONCLUSTERED.
+    "tidb.cluster_index",
+    // go-ycsb's list of SQL endpoints, `host:port,host:port`.
+    "tidb.instances",
+];
+
+/// The default SQL port of a TiDB server (`--db tidb`).
+pub const TIDB_DEFAULT_PORT: u16 = 4000;
+
+fn tidb_keys() -> impl Iterator<Item = &'static str> + Clone {
+    SESSION_VARS
+        .iter()
+        .map(|v| v.property)
+        .chain(TIDB_OTHER_KEYS.iter().copied())
+}
+
+/// Rejects keys of a namespace geobench owns (`mysql.`, `tidb.`, ...) that it does not know:
+/// a typo would otherwise run silently with the defaults and measure something else.
+pub fn check_namespace(
+    p: &Properties,
+    prefix: &str,
+    known: impl Iterator<Item = &'static str> + Clone,
+) -> Result<(), ConfigError> {
+    for (key, _) in p.iter().filter(|(k, _)| k.starts_with(prefix)) {
+        if known.clone().any(|k| k == key) {
+            continue;
+        }
+        let nearest = known.clone().min_by_key(|k| edit_distance(k, key));
+        return Err(p.invalid(
+            key,
+            match nearest {
+                Some(n) => format!("unknown property; did you mean {n}?"),
+                None => "unknown property".into(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, for naming the nearest known key.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The session settings the `tidb.*` properties ask for, as (variable, SQL literal).
+fn tidb_session_settings(p: &Properties) -> Result<Vec<(String, String)>, ConfigError> {
+    let mut out = Vec::new();
+    for v in SESSION_VARS {
+        let Some(prop) = p.get(v.property) else {
+            continue;
+        };
+        let raw = prop.value.trim();
+        let literal = if v.boolean {
+            bool_literal(raw)
+                .ok_or_else(|| p.invalid(v.property, "expected ON/OFF, true/false or 1/0".into()))?
+                .to_owned()
+        } else if raw.parse::<f64>().is_ok() {
+            raw.to_owned()
+        } else {
+            format!("'{}'", raw.replace('\\', "\\\\").replace('\'', "''"))
+        };
+        out.push((v.variable.to_owned(), literal));
+    }
+    Ok(out)
+}
+
+/// ON/OFF for the spellings of a boolean people use (TiDB itself takes only ON/OFF/1/0).
+pub fn bool_literal(v: &str) -> Option<&'static str> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "on" | "1" => Some("ON"),
+        "false" | "off" | "0" => Some("OFF"),
+        _ => None,
+    }
+}
+
+/// `tidb.instances` (go-ycsb): the SQL endpoints, or `None` when not given.
+fn tidb_instances(p: &Properties) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(v) = p.get("tidb.instances") else {
+        return Ok(None);
+    };
+    let eps: Vec<String> = v
+        .value
+        .split(',')
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            // go-ycsb accepts a bare host and uses TiDB's port.
+            if e.contains(':') {
+                e.to_owned()
+            } else {
+                format!("{e}:{TIDB_DEFAULT_PORT}")
+            }
+        })
+        .collect();
+    if eps.is_empty() {
+        return Err(p.invalid("tidb.instances", "expected host:port,host:port".into()));
+    }
+    if let Some(bad) = eps.iter().find(|e| split_host_port(e).is_none()) {
+        return Err(p.invalid("tidb.instances", format!("{bad:?} is not host:port")));
+    }
+    Ok(Some(eps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn props(text: &str) -> Properties {
+        let mut p = Properties::new();
+        p.parse(text, Path::new("wl")).unwrap();
+        p
+    }
+
+    #[test]
+    fn latency_and_stall_round_trip_through_text() {
+        for s in ["500us", "uniform:100us..2ms", "exp:1ms", "timer:20ms"] {
+            let l = Latency::parse(s).unwrap();
+            assert_eq!(Latency::parse(&l.to_string()).unwrap(), l, "{s}");
+        }
+        assert!(Latency::parse("uniform:2ms..1ms").is_err());
+        let st = Stall::parse("1s@5s").unwrap();
+        assert_eq!(Stall::parse(&String::from(st)).unwrap(), st);
+        let m = MemoryConfig {
+            latency: Latency::parse("2ms").unwrap(),
+            stall: Some(st),
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<MemoryConfig>(&json).unwrap(), m);
+        // Results written before typed settings: latency and stall were plain text or null.
+        let old: MemoryConfig = serde_json::from_str(r#"{"latency":null,"stall":null}"#).unwrap();
+        assert_eq!(old, MemoryConfig::default());
+    }
+
+    #[test]
+    fn mysql_settings_from_go_ycsb_properties() {
+        let c = MysqlConfig::from_properties(
+            &props("mysql.host=db1\nmysql.port=4000\nmysql.user=bench\nmysql.db=ycsb\n"),
+            3306,
+        )
+        .unwrap();
+        assert_eq!(c.endpoints, vec!["db1:4000"]);
+        assert_eq!((c.user.as_str(), c.database.as_str()), ("bench", "ycsb"));
+        let e = MysqlConfig::from_properties(&props("mysql.tls=verify-ca\n"), 3306)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mysql.tls.ca"), "{e}");
+        let e = MysqlConfig::from_properties(&props("mysql.endpoints=a:1,b\n"), 3306)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"b\" is not host:port"), "{e}");
+        assert_eq!(
+            MysqlConfig::from_properties(&Properties::new(), TIDB_DEFAULT_PORT)
+                .unwrap()
+                .endpoints,
+            vec!["127.0.0.1:4000"]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_of_known_namespaces_name_the_nearest() {
+        let e = MysqlConfig::from_properties(&props("mysql.usr=x\n"), 3306)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("mysql.usr") && e.contains("did you mean mysql.user"),
+            "{e}"
+        );
+        let e = MysqlConfig::from_properties(&props("tidb.txnmode=optimistic\n"), 3306)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean tidb.txn_mode"), "{e}");
+    }
+
+    #[test]
+    fn tidb_booleans_and_instances() {
+        let c = MysqlConfig::from_properties(
+            &props("tidb.enable_async_commit=true\ntidb.instances=a:4000,b\n"),
+            3306,
+        )
+        .unwrap();
+        assert_eq!(
+            c.tidb_session,
+            vec![("tidb_enable_async_commit".to_owned(), "ON".to_owned())]
+        );
+        assert_eq!(c.endpoints, vec!["a:4000", "b:4000"]);
+    }
+
+    #[test]
+    fn tidb_session_literals() {
+        let s = tidb_session_settings(&props(
+            "tidb.enable_async_commit=true\ntidb.enable_1pc=Off\ntidb.txn_mode=optimistic\n",
+        ))
+        .unwrap();
+        assert!(s.contains(&("tidb_enable_async_commit".into(), "ON".into())));
+        assert!(s.contains(&("tidb_enable_1pc".into(), "OFF".into())));
+        assert!(s.contains(&("tidb_txn_mode".into(), "'optimistic'".into())));
+        for (v, want) in [("1", "ON"), ("0", "OFF"), ("TRUE", "ON"), ("on", "ON")] {
+            assert_eq!(bool_literal(v), Some(want));
+        }
+        let e = tidb_session_settings(&props("tidb.enable_1pc=yes\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("wl:1: tidb.enable_1pc"), "{e}");
+        let p = props("tidb.instances=10.0.0.1:4000, h2:4001,h3\n");
+        assert_eq!(
+            tidb_instances(&p).unwrap().unwrap(),
+            vec!["10.0.0.1:4000", "h2:4001", "h3:4000"]
+        );
+        assert!(tidb_instances(&props("tidb.instances=h:x\n")).is_err());
+        assert!(tidb_instances(&props("tidb.instances=,\n")).is_err());
+        assert_eq!(tidb_instances(&props("")).unwrap(), None);
+    }
+
+    #[test]
+    fn dsn_sets_account_endpoints_and_database() {
+        let mut o = MysqlConfig::default();
+        o.apply_dsn("mysql://bob:pw@h1:4000,h2/test2").unwrap();
+        assert_eq!(o.endpoints, vec!["h1:4000", "h2:3306"]);
+        assert_eq!(
+            (o.user.as_str(), o.password.expose(), o.database.as_str()),
+            ("bob", Some("pw"), "test2")
+        );
+        assert!(o.apply_dsn("postgres://x").is_err());
+    }
+
+    #[test]
+    fn password_is_never_serialized_or_shown() {
+        let c =
+            MysqlConfig::from_properties(&props("mysql.password=hunter2-marker\n"), 3306).unwrap();
+        assert_eq!(c.password.expose(), Some("hunter2-marker"));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("hunter2-marker"), "{json}");
+        assert!(!format!("{c:?}").contains("hunter2-marker"));
+        let mut d = MysqlConfig::default();
+        d.apply_dsn("mysql://u:dsn-marker@h:1/db").unwrap();
+        assert!(!serde_json::to_string(&d).unwrap().contains("dsn-marker"));
+    }
+}
