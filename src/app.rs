@@ -2,14 +2,14 @@
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
 use crate::cli::{
-    Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, ReportFormat,
-    SweepArgs, WorkloadArgs,
+    Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, SweepArgs,
+    WorkloadArgs,
 };
 use crate::config::properties::ConfigError;
 use crate::config::topology::Topology;
 use crate::config::{self, BackendConfig, Phase, RunConfig};
 use crate::db::{AnyDb, DbError};
-use crate::report;
+use crate::report::{self, ReportFormat};
 use crate::results::Results;
 use crate::runner::{
     self, RunError,
@@ -183,7 +183,11 @@ pub fn preload(
 }
 
 /// `geobench sweep`.
-pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
+/// `geobench sweep`: runs the steps, then writes the report (every format) into the sweep
+/// directory.
+pub fn sweep_command(
+    a: &SweepArgs,
+) -> Result<(Vec<sweep::StepLine>, crate::analysis::sweep::SweepReport), AppError> {
     let resolved = a.common.sources(None, None).resolve(Phase::Run)?;
     let (p, mut base) = (resolved.properties, resolved.run);
     let mysql = match &base.backend {
@@ -246,20 +250,23 @@ pub fn sweep_command(a: &SweepArgs) -> Result<Vec<sweep::StepLine>, AppError> {
         mysql,
         skip_load: a.skip_load,
         resume: a.resume,
+        overwrite: a.overwrite,
         load_threads: a.load_threads,
         status: StatusMode::auto(a.common.status, a.common.quiet),
     };
-    sweep::run(&plan).map_err(|e| match e {
+    let lines = sweep::run(&plan).map_err(|e| match e {
         sweep::SweepRunError::Interrupted(_) => {
             eprintln!("error: {e}");
             AppError::Interrupted
         }
         sweep::SweepRunError::Setup { .. } => AppError::Setup(e.to_string()),
-        sweep::SweepRunError::Mismatch { .. } => {
+        sweep::SweepRunError::Mismatch { .. } | sweep::SweepRunError::Exists(_) => {
             AppError::Config(ConfigError::Other(e.to_string()))
         }
         other => AppError::Failed(other.to_string()),
-    })
+    })?;
+    let report = write_report(&a.out, &ReportFormat::ALL, None, a.slo.as_deref(), None)?;
+    Ok((lines, report))
 }
 
 fn bad(msg: &str) -> AppError {
@@ -289,56 +296,78 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
 }
 
 /// `geobench report DIR`: writes the chosen formats and returns the report.
-pub fn report_command(a: &ReportArgs) -> Result<report::sweep::SweepReport, AppError> {
-    let dir = sweep::SweepDir::new(&a.dir);
-    if !sweep::SweepDir::is_sweep(&a.dir) {
+pub fn report_command(a: &ReportArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
+    write_report(
+        &a.dir,
+        &a.format,
+        a.out_dir.as_deref(),
+        a.slo.as_deref(),
+        a.spectrum_at,
+    )
+}
+
+/// Analyses the sweep in `dir` and writes `formats` into `out_dir` (default: `dir`), naming
+/// every file written on stderr.
+pub fn write_report(
+    dir: &std::path::Path,
+    formats: &[ReportFormat],
+    out_dir: Option<&std::path::Path>,
+    slo: Option<&str>,
+    spectrum_at: Option<usize>,
+) -> Result<crate::analysis::sweep::SweepReport, AppError> {
+    if !sweep::SweepDir::is_sweep(dir) {
         return Err(bad(&format!(
             "{}: not a sweep directory (no {})",
-            a.dir.display(),
+            dir.display(),
             sweep::MANIFEST
         )));
     }
-    let (manifest, steps) = dir.steps().map_err(|e| bad(&e.to_string()))?;
+    let (manifest, steps) = sweep::SweepDir::new(dir)
+        .steps()
+        .map_err(|e| bad(&e.to_string()))?;
     if steps.is_empty() {
         return Err(bad(&format!(
             "{}: the sweep has no finished step yet",
-            a.dir.display()
+            dir.display()
         )));
     }
-    let slo = a
-        .slo
-        .as_deref()
-        .map(crate::capacity::Slo::parse)
+    if let Some(n) = spectrum_at
+        && !steps.iter().any(|s| s.concurrency == n)
+    {
+        let mut ran: Vec<usize> = steps.iter().map(|s| s.concurrency).collect();
+        ran.sort_unstable();
+        ran.dedup();
+        let ran: Vec<String> = ran.iter().map(|c| c.to_string()).collect();
+        return Err(bad(&format!(
+            "--spectrum-at {n}: no step ran at {n} clients (the sweep ran {})",
+            ran.join(", ")
+        )));
+    }
+    let slo = slo
+        .map(crate::analysis::capacity::Slo::parse)
         .transpose()
-        .map_err(|e| bad(&e))?;
-    let r = report::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
-    let out = a.out_dir.clone().unwrap_or_else(|| a.dir.clone());
-    std::fs::create_dir_all(&out).map_err(|source| AppError::Io {
+        .map_err(|e| bad(&format!("--slo: {e}")))?;
+    let r =
+        crate::analysis::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
+    let out = out_dir.unwrap_or(dir);
+    std::fs::create_dir_all(out).map_err(|source| AppError::Io {
         context: format!("creating {}", out.display()),
         source,
     })?;
-    for f in &a.format {
-        let (name, body) = match f {
-            ReportFormat::Text => ("report.txt", report::markup::text(&r)),
-            ReportFormat::Md => ("report.md", report::markup::markdown(&r)),
-            ReportFormat::Html => ("report.html", report::html::render(&r, a.at)),
-            ReportFormat::Json => (
-                "report.json",
-                serde_json::to_string_pretty(&r).unwrap_or_default(),
-            ),
-            ReportFormat::Csv => ("report.csv", report::markup::csv(&r)),
-        };
-        let path = out.join(name);
-        std::fs::write(&path, body).map_err(|source| AppError::Io {
+    for f in formats {
+        let renderer = f.renderer(spectrum_at);
+        let path = out.join(renderer.file_name());
+        std::fs::write(&path, renderer.render(&r)).map_err(|source| AppError::Io {
             context: format!("writing {}", path.display()),
             source,
         })?;
+        eprintln!("report: wrote {}", path.display());
     }
     Ok(r)
 }
 
 /// `geobench demo`: the single- vs multi-region comparison on the local lab, end to end.
-pub fn demo_command(a: &DemoArgs) -> Result<report::sweep::SweepReport, AppError> {
+pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     use crate::lab::{self, Lab, UpArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
     lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
@@ -399,22 +428,11 @@ pub fn demo_command(a: &DemoArgs) -> Result<report::sweep::SweepReport, AppError
         out: a.out.clone(),
         skip_load: false,
         resume: false,
+        overwrite: true,
         load_threads: 8,
-    };
-    sweep_command(&sweep)?;
-    let r = report_command(&ReportArgs {
-        dir: a.out.clone(),
-        format: vec![
-            ReportFormat::Text,
-            ReportFormat::Md,
-            ReportFormat::Html,
-            ReportFormat::Json,
-            ReportFormat::Csv,
-        ],
-        out_dir: None,
         slo: Some(a.slo.clone()),
-        at: None,
-    })?;
+    };
+    let (_, r) = sweep_command(&sweep)?;
     drop(labs);
     eprintln!(
         "demo: report written to {}/report.html and report.md",
@@ -425,7 +443,8 @@ pub fn demo_command(a: &DemoArgs) -> Result<report::sweep::SweepReport, AppError
 
 /// `geobench compare`: returns the comparison (its `exit_code` is the command's).
 pub fn compare_command(a: &CompareArgs) -> Result<crate::compare::Comparison, AppError> {
-    use crate::compare::{self, render};
+    use crate::compare;
+    use crate::report::compare as render;
     let mut th = compare::Thresholds {
         throughput_drop_pct: compare::parse_pct(&a.max_throughput_drop)
             .map_err(|e| bad(&format!("--max-throughput-drop {e}")))?,
@@ -437,7 +456,7 @@ pub fn compare_command(a: &CompareArgs) -> Result<crate::compare::Comparison, Ap
         .map_err(|e| bad(&format!("--max-latency-increase {e}")))?;
     let base = compare::read_side(&a.baseline).map_err(|e| bad(&e.to_string()))?;
     let cand = compare::read_side(&a.candidate).map_err(|e| bad(&e.to_string()))?;
-    let c = compare::compare(&base, &cand, &th);
+    let c = compare::compare(&base, &cand, &th, a.allow_unmatched);
     let outputs = [
         (CompareFormat::Table, "compare.txt", render::text(&c)),
         (CompareFormat::Md, "compare.md", render::markdown(&c)),

@@ -1,7 +1,7 @@
 //! Command-line structure (clap derive). No logic here: `app` turns these into a `RunConfig`.
 
 use crate::config::resolve::{BackendChoice, Sources};
-use crate::report::RunFormat;
+use crate::report::{ReportFormat, RunFormat};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -179,11 +179,17 @@ pub struct SweepArgs {
     #[arg(long)]
     pub skip_load: bool,
     /// Continue an interrupted sweep in `--out`, skipping the steps it finished.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "overwrite")]
     pub resume: bool,
+    /// Replace a sweep already in `--out` (its steps and report are deleted).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Loader workers for each deployment's load phase.
     #[arg(long, default_value_t = 16)]
     pub load_threads: usize,
+    /// Latency objective for the report's "best throughput under the SLO", e.g. `p99<100ms`.
+    #[arg(long)]
+    pub slo: Option<String>,
 }
 
 /// Options of `demo`.
@@ -246,16 +252,10 @@ pub struct CompareArgs {
     /// Also write compare.{txt,md,xml,json} here.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-}
-
-/// A sweep report format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Md,
-    Html,
-    Json,
-    Csv,
+    /// Judge the steps both sides have and ignore the others (without it, a step on one side
+    /// only makes the comparison incomparable, exit 3).
+    #[arg(long)]
+    pub allow_unmatched: bool,
 }
 
 /// Options of `report`.
@@ -273,8 +273,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub slo: Option<String>,
     /// Concurrency of the latency-spectrum chart (default: the highest every deployment ran).
-    #[arg(long)]
-    pub at: Option<usize>,
+    #[arg(long, value_name = "CLIENTS")]
+    pub spectrum_at: Option<usize>,
 }
 
 /// Options of `merge`.

@@ -10,8 +10,10 @@
 //! crosses the threshold *and* that interval excludes no change; otherwise it is unchanged, and
 //! the output says whether it was within the noise.
 
-use crate::generator::Rng;
+use crate::analysis::intervals;
+use crate::analysis::stats::bootstrap_change;
 use crate::results::Results;
+use crate::results::timeseries::Interval;
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -121,14 +123,35 @@ pub struct Comparison {
     pub metrics: Vec<MetricResult>,
     /// Steps present on one side only.
     pub unmatched: Vec<String>,
+    /// `--allow-unmatched`: steps on one side only do not make the comparison incomparable
+    /// (as long as some step matched).
+    #[serde(default)]
+    pub allow_unmatched: bool,
     /// Settings that differ between matched steps (then nothing is judged).
     pub incomparable: Vec<String>,
 }
 
 impl Comparison {
+    /// Why nothing or not everything could be judged, if so: settings that differ, steps
+    /// on one side only (unless allowed), or no step in common at all.
+    pub fn incomparable_reason(&self) -> Option<String> {
+        if !self.incomparable.is_empty() {
+            Some(self.incomparable.join("; "))
+        } else if self.metrics.is_empty() {
+            Some(format!("no step in common ({})", self.unmatched.join(", ")))
+        } else if !self.unmatched.is_empty() && !self.allow_unmatched {
+            Some(format!(
+                "steps on one side only: {} (--allow-unmatched compares the rest)",
+                self.unmatched.join(", ")
+            ))
+        } else {
+            None
+        }
+    }
+
     /// 0 no regression, 1 regression, 3 incomparable (2, bad input, never gets this far).
     pub fn exit_code(&self) -> i32 {
-        if !self.incomparable.is_empty() {
+        if self.incomparable_reason().is_some() {
             3
         } else if self.metrics.iter().any(|m| m.verdict == Verdict::Regressed) {
             1
@@ -233,58 +256,11 @@ fn differences(a: &Results, b: &Results) -> Vec<String> {
     d
 }
 
-/// Per-interval samples of a metric over every repeat (warm-up and short tails left out).
-fn samples(
-    rs: &[Results],
-    f: &dyn Fn(&crate::results::timeseries::Interval) -> Option<f64>,
-) -> Vec<f64> {
+/// Per-interval samples of a metric over every repeat (measured intervals only).
+fn samples(rs: &[Results], f: &dyn Fn(&Interval) -> Option<f64>) -> Vec<f64> {
     rs.iter()
-        .flat_map(|r| {
-            let longest = r
-                .intervals
-                .iter()
-                .map(|i| i.end_s - i.start_s)
-                .fold(0.0, f64::max);
-            r.intervals
-                .iter()
-                .filter(move |i| !i.warmup && i.end_s - i.start_s >= longest / 2.0)
-                .filter_map(f)
-        })
+        .flat_map(|r| intervals::measured(&r.intervals).filter_map(f))
         .collect()
-}
-
-/// 95% moving-block bootstrap interval of (mean(c) / mean(b) - 1) x 100.
-pub fn bootstrap_change(b: &[f64], c: &[f64], seed: u64) -> Option<(f64, f64)> {
-    if b.len() < 2 || c.len() < 2 {
-        return None;
-    }
-    let mut rng = Rng::new(seed, 0);
-    let resample_mean = |x: &[f64], rng: &mut Rng| {
-        let n = x.len();
-        let block = ((n as f64).cbrt().round() as usize).max(1);
-        let mut sum = 0.0;
-        let mut taken = 0;
-        while taken < n {
-            let start = rng.below(n as u64) as usize;
-            for k in 0..block.min(n - taken) {
-                sum += x[(start + k) % n];
-                taken += 1;
-            }
-        }
-        sum / n as f64
-    };
-    let mut diffs: Vec<f64> = (0..2000)
-        .map(|_| {
-            let (mb, mc) = (resample_mean(b, &mut rng), resample_mean(c, &mut rng));
-            if mb > 0.0 {
-                (mc / mb - 1.0) * 100.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    diffs.sort_by(f64::total_cmp);
-    Some((diffs[50], diffs[1949]))
 }
 
 /// The values a metric is judged on: the means of the per-interval samples (the statistic the
@@ -366,11 +342,12 @@ fn judge(
 }
 
 /// Compares the candidate to the baseline.
-pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
+pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool) -> Comparison {
     let mut out = Comparison {
         thresholds: th.clone(),
         metrics: Vec::new(),
         unmatched: Vec::new(),
+        allow_unmatched,
         incomparable: Vec::new(),
     };
     for k in base.keys().filter(|k| !cand.contains_key(*k)) {
@@ -419,7 +396,7 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
                     continue;
                 };
                 let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
-                let per = |i: &crate::results::timeseries::Interval| {
+                let per = |i: &Interval| {
                     i.ops.get(op).filter(|o| o.ok > 0).map(|o| match pct {
                         "p50" => o.p50_us,
                         "p95" => o.p95_us,
@@ -471,148 +448,9 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds) -> Comparison {
     out
 }
 
-/// Renderers of a comparison.
-pub mod render {
-    use super::*;
-    use crate::report::markup::Table;
-
-    fn table(c: &Comparison) -> Table {
-        let fmt = |v: f64, m: &str| {
-            if m == "throughput" {
-                format!("{v:.1}")
-            } else if m == "error rate" {
-                format!("{v:.2}%")
-            } else {
-                crate::report::human_us(v)
-            }
-        };
-        Table {
-            title: "geobench compare".into(),
-            headers: [
-                "step",
-                "metric",
-                "baseline",
-                "candidate",
-                "change",
-                "95% interval",
-                "limit",
-                "verdict",
-                "note",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: c
-                .metrics
-                .iter()
-                .map(|m| {
-                    vec![
-                        m.step.clone(),
-                        m.metric.clone(),
-                        fmt(m.baseline, &m.metric),
-                        fmt(m.candidate, &m.metric),
-                        format!("{:+.1}%", m.change),
-                        m.interval
-                            .map_or("-".into(), |(lo, hi)| format!("[{lo:+.1}%, {hi:+.1}%]")),
-                        format!("{}%", m.threshold),
-                        format!("{:?}", m.verdict).to_lowercase(),
-                        m.note.clone(),
-                    ]
-                })
-                .collect(),
-        }
-    }
-
-    fn headline(c: &Comparison) -> String {
-        let regressed = c
-            .metrics
-            .iter()
-            .filter(|m| m.verdict == Verdict::Regressed)
-            .count();
-        let improved = c
-            .metrics
-            .iter()
-            .filter(|m| m.verdict == Verdict::Improved)
-            .count();
-        let mut s = match c.exit_code() {
-            3 => format!("INCOMPARABLE: {}", c.incomparable.join("; ")),
-            1 => format!(
-                "REGRESSION: {regressed} of {} metrics regressed",
-                c.metrics.len()
-            ),
-            _ => format!(
-                "no regression ({} metrics, {improved} improved)",
-                c.metrics.len()
-            ),
-        };
-        if !c.unmatched.is_empty() {
-            s.push_str(&format!("; unmatched steps: {}", c.unmatched.join(", ")));
-        }
-        s
-    }
-
-    pub fn text(c: &Comparison) -> String {
-        format!("{}{}\n", table(c).terminal(), headline(c))
-    }
-
-    pub fn markdown(c: &Comparison) -> String {
-        format!("**{}**\n\n{}", headline(c), table(c).markdown())
-    }
-
-    /// JUnit XML: one test case per step and metric; regressions are failures.
-    pub fn junit(c: &Comparison) -> String {
-        let esc = crate::report::html::escape;
-        let failures = c
-            .metrics
-            .iter()
-            .filter(|m| m.verdict == Verdict::Regressed)
-            .count()
-            + c.incomparable.len();
-        let mut s = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"geobench compare\" tests=\"{}\" failures=\"{failures}\">\n",
-            c.metrics.len() + c.incomparable.len()
-        );
-        for m in &c.metrics {
-            s.push_str(&format!(
-                "<testcase classname=\"{}\" name=\"{}\">",
-                esc(&m.step),
-                esc(&m.metric)
-            ));
-            if m.verdict == Verdict::Regressed {
-                s.push_str(&format!(
-                    "<failure message=\"{}\">baseline {} candidate {} change {:+.2}%</failure>",
-                    esc(&m.note),
-                    m.baseline,
-                    m.candidate,
-                    m.change
-                ));
-            }
-            s.push_str("</testcase>\n");
-        }
-        for d in &c.incomparable {
-            s.push_str(&format!("<testcase classname=\"comparability\" name=\"{}\"><failure message=\"incomparable\"/></testcase>\n", esc(d)));
-        }
-        s.push_str("</testsuite></testsuites>\n");
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bootstrap_covers_the_true_difference() {
-        let mut rng = Rng::new(3, 0);
-        let b: Vec<f64> = (0..40).map(|_| 100.0 + rng.next_f64() * 10.0).collect();
-        let c: Vec<f64> = (0..40).map(|_| 120.0 + rng.next_f64() * 10.0).collect();
-        let (lo, hi) = bootstrap_change(&b, &c, 1).unwrap();
-        // True change: 125/105 - 1 = 19.0%.
-        assert!(lo < 19.0 && hi > 19.0 && lo > 10.0, "[{lo}, {hi}]");
-        let same: Vec<f64> = (0..40).map(|_| 100.0 + rng.next_f64() * 10.0).collect();
-        let (lo, hi) = bootstrap_change(&b, &same, 1).unwrap();
-        assert!(lo < 0.0 && hi > 0.0, "[{lo}, {hi}]");
-        assert!(bootstrap_change(&[1.0], &[1.0, 2.0], 1).is_none());
-    }
 
     #[test]
     fn verdicts_respect_threshold_and_noise() {

@@ -1,7 +1,7 @@
 //! geobench: a YCSB-compatible benchmark for MySQL-protocol databases, single- vs multi-region.
 
+pub mod analysis;
 pub mod app;
-pub mod capacity;
 pub mod cli;
 pub mod compare;
 pub mod config;

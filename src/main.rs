@@ -18,17 +18,17 @@ fn main() {
             }
         },
         Command::Demo(a) => app::demo_command(&a).map(|r| {
-            print!("{}", geobench::report::markup::text(&r));
+            print!("{}", geobench::report::text::text(&r));
         }),
         Command::Compare(a) => match app::compare_command(&a) {
             Ok(c) => std::process::exit(c.exit_code()),
             Err(e) => Err(e),
         },
         Command::Report(a) => app::report_command(&a).map(|r| {
-            print!("{}", geobench::report::markup::text(&r));
+            print!("{}", geobench::report::text::text(&r));
         }),
         Command::Merge(a) => app::merge_command(&a).map(|_| ()),
-        Command::Sweep(a) => app::sweep_command(&a).map(|lines| {
+        Command::Sweep(a) => app::sweep_command(&a).map(|(lines, report)| {
             for l in lines {
                 println!(
                     "{}\tc={}\tr={}\t{:.1} ops/s\tp99 {}{}",
@@ -39,6 +39,10 @@ fn main() {
                     l.p99_us.map_or("-".into(), geobench::report::human_us),
                     if l.resumed { "\t(resumed)" } else { "" }
                 );
+            }
+            println!("Summary: {}", report.summary);
+            for w in &report.warnings {
+                println!("warning: {w}");
             }
         }),
     };

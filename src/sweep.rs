@@ -95,6 +95,28 @@ impl SweepDir {
         self.root.join("load").join(format!("{deployment}.json"))
     }
 
+    /// Deletes what a sweep wrote here (manifest, loads, steps, reports), nothing else.
+    pub fn clear(&self) -> Result<(), SweepError> {
+        let io = |path: &Path, source| SweepError::Io {
+            context: format!("deleting {}", path.display()),
+            source,
+        };
+        for sub in ["steps", "load"] {
+            let d = self.root.join(sub);
+            if d.is_dir() {
+                std::fs::remove_dir_all(&d).map_err(|e| io(&d, e))?;
+            }
+        }
+        let entries = std::fs::read_dir(&self.root).map_err(|e| io(&self.root, e))?;
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == MANIFEST || name.starts_with("report.") {
+                std::fs::remove_file(e.path()).map_err(|err| io(&e.path(), err))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether `path` looks like a sweep directory.
     pub fn is_sweep(path: &Path) -> bool {
         path.join(MANIFEST).is_file()
@@ -207,6 +229,8 @@ pub struct Plan {
     pub mysql: crate::config::MysqlConfig,
     pub skip_load: bool,
     pub resume: bool,
+    /// Replace a sweep already in the directory.
+    pub overwrite: bool,
     pub load_threads: usize,
     pub status: crate::runner::progress::StatusMode,
 }
@@ -235,6 +259,11 @@ pub enum SweepRunError {
     Interrupted(PathBuf),
     #[error("--resume: {path} was made by a different sweep ({what} differs); use another --out")]
     Mismatch { path: PathBuf, what: String },
+    #[error(
+        "{0} holds a sweep already: --resume continues it, --overwrite replaces it (its steps and \
+         report are deleted), or choose another --out"
+    )]
+    Exists(PathBuf),
 }
 
 impl Plan {
@@ -307,8 +336,14 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
     use crate::db::AnyDb;
     use crate::runner::{self, progress::Progress};
 
-    if plan.resume && plan.dir.manifest_path().is_file() {
-        plan.check_resumable()?;
+    if plan.dir.manifest_path().is_file() {
+        if plan.resume {
+            plan.check_resumable()?;
+        } else if plan.overwrite {
+            plan.dir.clear()?;
+        } else {
+            return Err(SweepRunError::Exists(plan.dir.root.clone()));
+        }
     }
     plan.dir.write_manifest(&plan.manifest)?;
     let m = &plan.manifest;

@@ -3,7 +3,7 @@
 //! and each step's throughput over time; then the report's tables. All text is escaped.
 
 use super::markup;
-use super::sweep::SweepReport;
+use crate::analysis::sweep::SweepReport;
 use std::fmt::Write;
 
 const COLORS: [&str; 6] = [
@@ -160,10 +160,25 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Sc
     svg
 }
 
+/// The self-contained HTML page; the spectrum chart is drawn at `spectrum_at` clients.
+pub struct Html {
+    pub spectrum_at: Option<usize>,
+}
+
+impl super::SweepRenderer for Html {
+    fn file_name(&self) -> &'static str {
+        "report.html"
+    }
+
+    fn render(&self, r: &SweepReport) -> String {
+        render(r, self.spectrum_at)
+    }
+}
+
 /// Renders the HTML report; the spectrum chart is drawn at `at` clients (or the highest
 /// concurrency every deployment ran).
 pub fn render(r: &SweepReport, at: Option<usize>) -> String {
-    let per = |f: &dyn Fn(&super::sweep::StepSummary) -> f64| -> Vec<Series> {
+    let per = |f: &dyn Fn(&crate::analysis::sweep::StepSummary) -> f64| -> Vec<Series> {
         r.deployments
             .iter()
             .map(|d| Series {
@@ -284,4 +299,34 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         charts.join(""),
         tables
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::sweep::analyse;
+    use crate::analysis::sweep::fixtures::*;
+
+    #[test]
+    fn charts_and_summary() {
+        let html = render(&two_deployments(), None);
+        assert_eq!(html.matches("<svg").count(), 5);
+        assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn html_escapes_user_text() {
+        let mut m = manifest();
+        m.deployments[1].name = "<script>x</script>".into();
+        let steps = vec![
+            step("single", 10, 1, 10, 100),
+            step("<script>x</script>", 10, 1, 10, 200),
+        ];
+        let mut m2 = m.clone();
+        m2.repeats = 1;
+        let report = analyse(&m2, &steps, None).unwrap();
+        let html = render(&report, None);
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+    }
 }

@@ -2,7 +2,7 @@
 //! Markdown, CSV), so that every table-shaped format shows the same rows.
 
 use super::human_us;
-use super::sweep::SweepReport;
+use crate::analysis::sweep::{StepSummary, SweepReport};
 
 /// Headers and rows of text cells.
 pub struct Table {
@@ -46,15 +46,34 @@ impl Table {
     }
 }
 
-fn signed(p: f64) -> String {
+/// A change in percent; beyond +200% as a ratio (`60.0x`), which reads better than +5900%.
+pub fn change(p: f64) -> String {
     if p.is_nan() {
         "-".into()
+    } else if p > 200.0 {
+        format!("{:.1}x", 1.0 + p / 100.0)
     } else {
         format!("{p:+.1}%")
     }
 }
 
-/// The report's tables: steps, degradation, capacity.
+/// The 95% interval over repeats, or why there is none.
+fn ci(s: &StepSummary) -> String {
+    match s.throughput_ci95 {
+        Some((lo, hi)) => format!("{lo:.0}-{hi:.0}"),
+        None => "n/a (1 repeat)".into(),
+    }
+}
+
+fn steady(s: &StepSummary) -> String {
+    match s.drift {
+        Some(d) if !d.steady() => format!("NO ({:+.0}%)", d.change_pct),
+        Some(d) => format!("yes ({:+.0}%)", d.change_pct),
+        None => "-".into(),
+    }
+}
+
+/// The report's tables: steps, per region, errors, degradation, capacity.
 pub fn tables(r: &SweepReport) -> Vec<Table> {
     let mut steps = Table {
         title: "Throughput and latency per deployment and concurrency".into(),
@@ -63,6 +82,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "clients",
             "ops/s",
             "95% CI",
+            "steady",
             "operation",
             "p50",
             "p95",
@@ -78,12 +98,12 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     };
     for s in &r.steps {
         for (op, p) in &s.ops {
-            let unchanged = s.unchanged.get(op).copied().unwrap_or(0);
             steps.rows.push(vec![
                 s.deployment.clone(),
                 s.concurrency.to_string(),
                 format!("{:.1}", s.throughput),
-                format!("{:.0}-{:.0}", s.throughput_ci95.0, s.throughput_ci95.1),
+                ci(s),
+                steady(s),
                 op.label().to_owned(),
                 human_us(p.p50),
                 human_us(p.p95),
@@ -91,7 +111,69 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 human_us(p.p999),
                 human_us(p.max),
                 format!("{:.2}%", s.error_rate * 100.0),
-                unchanged.to_string(),
+                s.unchanged.get(op).copied().unwrap_or(0).to_string(),
+            ]);
+        }
+    }
+    let mut regions = Table {
+        title: "Per region (each region's clients talk to their own region's endpoints)".into(),
+        headers: [
+            "deployment",
+            "clients",
+            "region",
+            "workers",
+            "ops/s",
+            "share",
+            "operation",
+            "p50",
+            "p99",
+            "failed",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for s in &r.steps {
+        for g in &s.regions {
+            for (op, p) in &g.ops {
+                regions.rows.push(vec![
+                    s.deployment.clone(),
+                    s.concurrency.to_string(),
+                    g.name.clone(),
+                    g.workers.to_string(),
+                    format!("{:.1}", g.throughput),
+                    format!("{:.0}%", g.share_pct),
+                    op.label().to_owned(),
+                    human_us(p.p50),
+                    human_us(p.p99),
+                    g.failed.to_string(),
+                ]);
+            }
+        }
+    }
+    let mut errors = Table {
+        title: "Failed attempts by class and code (retried ones included)".into(),
+        headers: [
+            "deployment",
+            "clients",
+            "operation",
+            "class",
+            "code",
+            "count",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for s in &r.steps {
+        for e in &s.errors {
+            errors.rows.push(vec![
+                s.deployment.clone(),
+                s.concurrency.to_string(),
+                e.operation.label().to_owned(),
+                e.class.clone(),
+                e.code.map_or("-".into(), |c| c.to_string()),
+                e.count.to_string(),
             ]);
         }
     }
@@ -114,11 +196,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     };
     for g in &r.degradation {
         for (op, l) in &g.latency_pct {
-            let get = |k: &str| l.get(k).copied().map_or("-".into(), signed);
+            let get = |k: &str| l.get(k).copied().map_or("-".into(), change);
             deg.rows.push(vec![
                 g.deployment.clone(),
                 g.concurrency.to_string(),
-                signed(g.throughput_pct),
+                change(g.throughput_pct),
                 op.label().to_owned(),
                 get("p50"),
                 get("p95"),
@@ -155,16 +237,23 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         rows: Vec::new(),
     };
     for c in &r.capacity {
-        let u = c.usl;
-        cap.rows.push(vec![
-            c.deployment.clone(),
-            u.map_or("-".into(), |u| format!("{:.4}", u.sigma)),
-            u.map_or("-".into(), |u| format!("{:.2e}", u.kappa)),
-            u.map_or("-".into(), |u| format!("{:.1}", u.lambda)),
-            u.map_or("-".into(), |u| format!("{:.3}", u.r_squared)),
-            c.peak_concurrency.map_or("-".into(), |n| format!("{n:.0}")),
-            c.predicted_max_throughput
-                .map_or("-".into(), |x| format!("{x:.0}")),
+        let mut row = vec![c.deployment.clone()];
+        match (c.usl, &c.usl_note) {
+            (Some(u), _) => row.extend([
+                format!("{:.4}", u.sigma),
+                format!("{:.2e}", u.kappa),
+                format!("{:.1}", u.lambda),
+                format!("{:.3}", u.r_squared),
+                c.peak_concurrency.map_or("-".into(), |n| format!("{n:.0}")),
+                c.predicted_max_throughput
+                    .map_or("-".into(), |x| format!("{x:.0}")),
+            ]),
+            (None, note) => {
+                row.push(note.clone().unwrap_or_else(|| "no fit".into()));
+                row.extend(std::iter::repeat_n(String::new(), 5));
+            }
+        }
+        row.extend([
             c.knee.map_or("-".into(), |k| format!("{k:.0}")),
             c.best_under_slo
                 .map_or("-".into(), |(n, x)| format!("{x:.0} ops/s at {n}")),
@@ -174,84 +263,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 format!("{:?}", c.little_flags)
             },
         ]);
+        cap.rows.push(row);
     }
-    vec![steps, deg, cap]
-}
-
-/// The text report.
-pub fn text(r: &SweepReport) -> String {
-    let mut out = format!(
-        "geobench sweep: {}\n{} s steps, {} repeat(s); baseline {}\n\n",
-        r.workload, r.duration_s, r.repeats, r.baseline
-    );
-    for t in tables(r) {
-        out.push_str(&t.terminal());
-        out.push('\n');
-    }
-    out.push_str(&format!("Summary: {}\n", r.summary));
-    for w in &r.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    out
-}
-
-/// The Markdown report (PR comments, `$GITHUB_STEP_SUMMARY`).
-pub fn markdown(r: &SweepReport) -> String {
-    let mut out = format!(
-        "## geobench sweep\n\n**{}**\n\nWorkload: `{}`; {} s steps, {} repeat(s); baseline `{}`.\n\n",
-        r.summary, r.workload, r.duration_s, r.repeats, r.baseline
-    );
-    for w in &r.warnings {
-        out.push_str(&format!("> **Warning:** {w}\n\n"));
-    }
-    for t in tables(r) {
-        out.push_str(&t.markdown());
-    }
-    out
-}
-
-/// CSV: one row per deployment, concurrency and operation.
-pub fn csv(r: &SweepReport) -> String {
-    let mut out = String::from(
-        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct\n",
-    );
-    for s in &r.steps {
-        let g = r
-            .degradation
-            .iter()
-            .find(|g| g.deployment == s.deployment && g.concurrency == s.concurrency);
-        for (op, p) in &s.ops {
-            let tput = g.map_or(String::new(), |g| format!("{:.3}", g.throughput_pct));
-            let p99 = g
-                .and_then(|g| g.latency_pct.get(op))
-                .and_then(|l| l.get("p99"))
-                .map_or(String::new(), |v| format!("{v:.3}"));
-            out.push_str(&format!(
-                "{},{},{},{:.3},{:.3},{:.3},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99}\n",
-                csv_field(&s.deployment),
-                s.concurrency,
-                s.repeats,
-                s.throughput,
-                s.throughput_ci95.0,
-                s.throughput_ci95.1,
-                s.error_rate,
-                op.label(),
-                p.p50,
-                p.p95,
-                p.p99,
-                p.p999,
-                p.max,
-                s.unchanged.get(op).copied().unwrap_or(0)
-            ));
-        }
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    [steps, regions, errors, deg, cap]
+        .into_iter()
+        .filter(|t| !t.rows.is_empty())
+        .collect()
 }

@@ -1,13 +1,57 @@
-//! Renderers: pure functions from stored results to text. No I/O beyond returning the output;
-//! every figure comes from `Results` (or a sweep's set of them).
+//! Renderers: pure functions from stored results (a run's `Results`) or from the analysis
+//! models (a sweep's `SweepReport`, a `Comparison`) to text. No statistics and no I/O here:
+//! every figure is read, not computed. Sweep report formats are one file each behind
+//! `SweepRenderer`.
 
+pub mod compare;
+pub mod csv;
 pub mod html;
+pub mod json;
+pub mod markdown;
 pub mod markup;
-pub mod sweep;
 pub mod table;
+pub mod text;
 pub mod ycsb;
 
+use crate::analysis::sweep::SweepReport;
 use crate::results::Results;
+
+/// A sweep report format: the file it is written to, and a pure function of the report.
+pub trait SweepRenderer {
+    fn file_name(&self) -> &'static str;
+    fn render(&self, r: &SweepReport) -> String;
+}
+
+/// A sweep report format, as `--format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Md,
+    Html,
+    Json,
+    Csv,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 5] = [
+        ReportFormat::Text,
+        ReportFormat::Md,
+        ReportFormat::Html,
+        ReportFormat::Json,
+        ReportFormat::Csv,
+    ];
+
+    /// The renderer; the HTML's spectrum chart is drawn at `spectrum_at` clients.
+    pub fn renderer(self, spectrum_at: Option<usize>) -> Box<dyn SweepRenderer> {
+        match self {
+            ReportFormat::Text => Box::new(text::Text),
+            ReportFormat::Md => Box::new(markdown::Markdown),
+            ReportFormat::Html => Box::new(html::Html { spectrum_at }),
+            ReportFormat::Json => Box::new(json::Json),
+            ReportFormat::Csv => Box::new(csv::Csv),
+        }
+    }
+}
 
 /// One run's output formats on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,82 +87,62 @@ pub fn human_us(us: f64) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod fixtures {
-    //! A small `Results` with known values for renderer tests.
-    use crate::config::*;
-    use crate::db::ServerInfo;
-    use crate::measure::Measurements;
-    use crate::results::*;
+mod tests {
+    use super::*;
+    use crate::analysis::sweep::analyse;
+    use crate::analysis::sweep::fixtures::*;
+    use crate::report::{csv::csv, markdown::markdown, text::text};
+    use crate::results::fixtures;
     use crate::workload::Operation;
-    use std::time::Duration;
 
-    pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results {
-        let mut m = Measurements::default();
-        for &v in reads_us {
-            m.record_ok(Operation::Read, v * 1000, None);
+    #[test]
+    fn every_format_renders_through_the_trait() {
+        let report = two_deployments();
+        for f in ReportFormat::ALL {
+            let r = f.renderer(None);
+            let out = r.render(&report);
+            assert!(r.file_name().starts_with("report."));
+            assert!(out.contains("multi"), "{}", r.file_name());
         }
-        for &v in updates_us {
-            m.record_ok(Operation::Update, v * 1000, None);
-        }
-        let mut p = crate::config::properties::Properties::new();
-        p.set(
-            "recordcount",
-            "1000",
-            crate::config::properties::Origin::Flag,
+    }
+
+    #[test]
+    fn every_table_format_shows_the_same_figures() {
+        let report = two_deployments();
+        let md = markdown(&report);
+        assert!(md.contains("| multi | 10 | -40.0% | READ |"), "{md}");
+        let csv = csv(&report);
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("multi,20,2,1300.000,") && l.contains(",-35.000,")),
+            "{csv}"
         );
-        let workload = WorkloadConfig::from_properties(&p).unwrap();
-        let ok = (reads_us.len() + updates_us.len()) as u64;
-        Results {
-            schema_version: SCHEMA_VERSION,
-            tool: "geobench test".into(),
-            phase: Phase::Run,
-            config: RunConfig {
-                phase: Phase::Run,
-                workload,
-                threads: 4,
-                target: None,
-                duration: Some(Duration::from_secs(10)),
-                warmup: Duration::ZERO,
-                status_interval: Duration::from_secs(10),
-                seed: 1,
-                stream: 0,
-                retry: RetryPolicy {
-                    max: 3,
-                    backoff: Duration::from_millis(10),
-                },
-                batch_size: 1,
-                load_mode: LoadMode::Strict,
-                drop_table: false,
-                client_threads: 1,
-                backend: BackendConfig::Memory(MemoryConfig::default()),
-                topology: None,
-                label: None,
-                properties: Default::default(),
-                events: vec![],
-            },
-            server: ServerInfo {
-                kind: "memory".into(),
-                version: "0".into(),
-                ..Default::default()
-            },
-            started_at: "2026-11-24T00:00:00.000Z".into(),
-            duration_s,
-            warmup_s: 0.0,
-            interrupted: false,
-            stop_reason: None,
-            ended_by: None,
-            loop_mode: LoopMode::Closed,
-            run_nonce: 0,
-            workers: 4,
-            operations: ok,
-            throughput: ok as f64 / duration_s,
-            abandoned: 0,
-            ops: op_summaries(&m),
-            errors: error_summaries(&m),
-            intervals: vec![],
-            regions: vec![],
-            client: Default::default(),
-            events: vec![],
-        }
+        assert!(text(&report).contains("35-40% lower"));
+    }
+
+    #[test]
+    fn unchanged_updates_are_shown_and_warned_about() {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = vec![10];
+        let mut noop = step("multi", 10, 1, 10, 100);
+        noop.results = fixtures::results(&[100; 10], &[200; 1000], 1.0);
+        noop.results
+            .ops
+            .get_mut(&Operation::Update)
+            .unwrap()
+            .unchanged = 400;
+        let report = analyse(&m, &[step("single", 10, 1, 10, 100), noop], None).unwrap();
+        let t = text(&report);
+        assert!(t.contains("warning: multi c=10 r=1: 400 of 1000"), "{t}");
+        assert!(markdown(&report).contains("**Warning:** multi c=10"));
+        assert!(crate::report::html::render(&report, None).contains("class=\"warn\""));
+        let csv = csv(&report);
+        assert!(
+            csv.lines().any(|l| l.starts_with("multi,10,1,")
+                && l.contains(",UPDATE,")
+                && l.contains(",400,")),
+            "{csv}"
+        );
     }
 }

@@ -99,7 +99,7 @@ pub fn render(r: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures;
+    use crate::results::fixtures;
 
     #[test]
     fn table_shows_each_operation() {

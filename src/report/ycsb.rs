@@ -151,7 +151,7 @@ pub fn parse_percentiles(s: &str) -> Result<Vec<f64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures;
+    use crate::results::fixtures;
 
     #[test]
     fn ycsb_lines_parse_like_ycsb() {

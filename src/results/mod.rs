@@ -5,6 +5,8 @@
 
 use crate::config::{Phase, RunConfig};
 use crate::db::{ErrorClass, ServerInfo};
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod timeseries;
 
 use crate::measure::{Measurements, OpStats, new_histogram};
@@ -690,7 +692,7 @@ fn merge_ops<'a>(
 #[cfg(test)]
 mod merge_tests {
     use super::*;
-    use crate::report::fixtures;
+    use crate::results::fixtures;
 
     #[test]
     fn merging_adds_histograms_exactly() {

@@ -4,7 +4,8 @@
 //! change against the baseline deployment, capacity (USL fit, knee, best throughput under an
 //! SLO, Little's law), and one summary sentence. Every sweep renderer reads only this value.
 
-use crate::capacity::{self, Little, Slo, Usl};
+use super::capacity::{self, Little, Slo, Usl};
+use super::intervals::{self, Drift};
 use crate::measure::new_histogram;
 use crate::results::{ResultsError, decode_histogram};
 use crate::sweep::{Manifest, Step};
@@ -44,11 +45,13 @@ pub struct StepSummary {
     pub concurrency: usize,
     pub repeats: usize,
     pub throughput: f64,
-    pub throughput_ci95: (f64, f64),
+    /// 95% interval of the throughput over repeats; `None` with one repeat (one sample has
+    /// no interval).
+    pub throughput_ci95: Option<(f64, f64)>,
     /// Failed operations / completed.
     pub error_rate: f64,
-    /// Failed attempts by class (every repeat).
-    pub errors_by_class: BTreeMap<String, u64>,
+    /// Failed attempts by operation, class and code (every repeat).
+    pub errors: Vec<ErrorCount>,
     pub ops: BTreeMap<Operation, Percentiles>,
     /// Per operation (every repeat): successful updates that changed nothing, which the
     /// server skipped (no row change, no replication, no commit wait).
@@ -57,10 +60,45 @@ pub struct StepSummary {
     /// Every operation together.
     pub overall: Percentiles,
     pub little: Little,
-    /// Throughput per interval of the first repeat: (seconds since start, ops/s).
+    /// Throughput per measured interval of the first repeat: (seconds since start, ops/s).
     pub timeseries: Vec<(f64, f64)>,
+    /// The first repeat's warm-up, seconds (where its time series starts to count).
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// The repeat whose throughput drifted most between the first and last third of its
+    /// measured intervals (a step that is not steady measures a transition).
+    #[serde(default)]
+    pub drift: Option<Drift>,
+    /// Per region, with more than one region.
+    #[serde(default)]
+    pub regions: Vec<RegionStep>,
     /// Latency at 50..99.99th percentiles of all operations: (percentile, us).
     pub spectrum: Vec<(f64, f64)>,
+}
+
+/// Failed attempts of one (operation, class, code).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorCount {
+    pub operation: Operation,
+    pub class: String,
+    pub code: Option<u32>,
+    pub count: u64,
+}
+
+/// One region's clients at one step (over every repeat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionStep {
+    pub name: String,
+    pub workers: usize,
+    /// Mean over repeats.
+    pub throughput: f64,
+    /// This region's share of the step's successful operations, percent.
+    pub share_pct: f64,
+    pub ops: BTreeMap<Operation, Percentiles>,
+    /// Failed operations.
+    pub failed: u64,
+    /// Throughput per measured interval of the first repeat.
+    pub timeseries: Vec<(f64, f64)>,
 }
 
 /// A deployment against the baseline at one concurrency, in percent.
@@ -85,6 +123,9 @@ pub struct Capacity {
     pub best_under_slo: Option<(usize, f64)>,
     /// Steps whose Little's-law gap is over 5%.
     pub little_flags: Vec<usize>,
+    /// Why there is no USL fit, when there is none.
+    #[serde(default)]
+    pub usl_note: Option<String>,
 }
 
 /// The whole report.
@@ -142,72 +183,7 @@ pub fn analyse(
             if reps.is_empty() {
                 continue;
             }
-            let tputs: Vec<f64> = reps.iter().map(|s| s.results.throughput).collect();
-            let (mean, lo, hi) = capacity::mean_ci95(&tputs);
-            let mut per_op: BTreeMap<Operation, hdrhistogram::Histogram<u64>> = BTreeMap::new();
-            let mut all = new_histogram();
-            let (mut failed, mut completed) = (0u64, 0u64);
-            let mut errors_by_class = BTreeMap::new();
-            let mut unchanged = BTreeMap::new();
-            for s in &reps {
-                if let Some(w) = s.results.unchanged_warning() {
-                    warnings.push(format!("{} c={} r={}: {w}", d.name, c, s.repeat));
-                }
-                for (op, o) in &s.results.ops {
-                    if o.unchanged > 0 {
-                        *unchanged.entry(*op).or_insert(0) += o.unchanged;
-                    }
-                    let h =
-                        decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
-                    per_op
-                        .entry(*op)
-                        .or_insert_with(new_histogram)
-                        .add(&h)
-                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
-                    failed += o.failed;
-                }
-                completed += s.results.operations;
-                for e in &s.results.errors {
-                    *errors_by_class
-                        .entry(e.class.as_str().to_owned())
-                        .or_insert(0) += e.count;
-                }
-            }
-            // Parts of a read-modify-write are in READ and UPDATE already.
-            for (op, h) in &per_op {
-                if *op != Operation::ReadModifyWrite {
-                    all.add(h)
-                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
-                }
-            }
-            let overall = percentiles(&all);
-            let first = &reps[0].results;
-            summaries.push(StepSummary {
-                deployment: d.name.clone(),
-                concurrency: c,
-                repeats: reps.len(),
-                throughput: mean,
-                throughput_ci95: (lo, hi),
-                error_rate: if completed == 0 {
-                    0.0
-                } else {
-                    failed as f64 / completed as f64
-                },
-                errors_by_class,
-                ops: per_op.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
-                unchanged,
-                overall,
-                little: capacity::little(c as f64, mean, overall.mean / 1e6),
-                timeseries: timeseries(&first.intervals),
-                spectrum: if all.is_empty() {
-                    Vec::new()
-                } else {
-                    SPECTRUM
-                        .iter()
-                        .map(|&p| (p, all.value_at_percentile(p) as f64 / 1000.0))
-                        .collect()
-                },
-            });
+            summaries.push(step_summary(&d.name, c, &reps, &mut warnings)?);
         }
     }
     let find = |d: &str, c: usize| {
@@ -267,7 +243,8 @@ pub fn analyse(
                 .iter()
                 .map(|s| (s.concurrency as f64, s.throughput))
                 .collect();
-            let usl = capacity::fit_usl(&points);
+            let fit = capacity::checked_usl(&points);
+            let usl = fit.as_ref().ok().copied();
             let best_under_slo = slo.as_ref().and_then(|slo| {
                 mine.iter()
                     .filter(|s| {
@@ -296,6 +273,7 @@ pub fn analyse(
                     .filter(|s| s.little.flagged)
                     .map(|s| s.concurrency)
                     .collect(),
+                usl_note: fit.err(),
             }
         })
         .collect();
@@ -324,16 +302,165 @@ pub fn analyse(
     })
 }
 
-/// Throughput per measured interval; the short tail after the stop (in-flight operations
-/// finishing) is left out, its rate says nothing.
+/// Throughput per measured interval: (seconds since the phase started, ops/s).
 fn timeseries(intervals: &[crate::results::timeseries::Interval]) -> Vec<(f64, f64)> {
-    let lengths: Vec<f64> = intervals.iter().map(|i| i.end_s - i.start_s).collect();
-    let longest = lengths.iter().cloned().fold(0.0, f64::max);
-    intervals
-        .iter()
-        .filter(|i| !i.warmup && i.end_s - i.start_s >= longest / 2.0)
+    intervals::measured(intervals)
         .map(|i| (i.end_s, i.throughput))
         .collect()
+}
+
+/// One region's throughput per measured interval.
+fn region_timeseries(
+    intervals: &[crate::results::timeseries::Interval],
+    region: &str,
+) -> Vec<(f64, f64)> {
+    intervals::measured(intervals)
+        .filter_map(|i| {
+            let g = i.regions.iter().find(|g| g.name == region)?;
+            Some((i.end_s, g.throughput))
+        })
+        .collect()
+}
+
+/// Merges the histograms of `ops` maps (one per repeat) per operation.
+fn merged_ops<'a>(
+    parts: impl Iterator<Item = &'a BTreeMap<Operation, crate::results::OpSummary>>,
+) -> Result<BTreeMap<Operation, hdrhistogram::Histogram<u64>>, ResultsError> {
+    let mut per_op: BTreeMap<Operation, hdrhistogram::Histogram<u64>> = BTreeMap::new();
+    for ops in parts {
+        for (op, o) in ops {
+            let h = decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
+            per_op
+                .entry(*op)
+                .or_insert_with(new_histogram)
+                .add(&h)
+                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+        }
+    }
+    Ok(per_op)
+}
+
+/// One deployment at one concurrency, over its repeats.
+fn step_summary(
+    deployment: &str,
+    c: usize,
+    reps: &[&Step],
+    warnings: &mut Vec<String>,
+) -> Result<StepSummary, ResultsError> {
+    let tputs: Vec<f64> = reps.iter().map(|s| s.results.throughput).collect();
+    let (mean, lo, hi) = super::stats::mean_ci95(&tputs);
+    let per_op = merged_ops(reps.iter().map(|s| &s.results.ops))?;
+    let mut all = new_histogram();
+    // Parts of a read-modify-write are in READ and UPDATE already.
+    for (op, h) in &per_op {
+        if *op != Operation::ReadModifyWrite {
+            all.add(h)
+                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+        }
+    }
+    let (mut failed, mut completed) = (0u64, 0u64);
+    let mut errors: BTreeMap<(Operation, String, Option<u32>), u64> = BTreeMap::new();
+    let mut unchanged = BTreeMap::new();
+    let mut drift: Option<Drift> = None;
+    for s in reps {
+        let r = &s.results;
+        if let Some(w) = r.unchanged_warning() {
+            warnings.push(format!("{deployment} c={c} r={}: {w}", s.repeat));
+        }
+        if let Some(d) = intervals::drift(&r.intervals) {
+            if !d.steady() {
+                warnings.push(format!(
+                    "{deployment} c={c} r={}: throughput drifted {:+.0}% from the first to the \
+                     last third of the step ({:.0} -> {:.0} ops/s): not a steady state; use a \
+                     longer --warmup or --duration",
+                    s.repeat, d.change_pct, d.first_third, d.last_third
+                ));
+            }
+            if drift.is_none_or(|w| d.change_pct.abs() > w.change_pct.abs()) {
+                drift = Some(d);
+            }
+        }
+        for (op, o) in &r.ops {
+            failed += o.failed;
+            if o.unchanged > 0 {
+                *unchanged.entry(*op).or_insert(0) += o.unchanged;
+            }
+        }
+        completed += r.operations;
+        for e in &r.errors {
+            *errors
+                .entry((e.operation, e.class.as_str().to_owned(), e.code))
+                .or_insert(0) += e.count;
+        }
+    }
+    let first = &reps[0].results;
+    let ok_total: u64 = reps.iter().map(|s| s.results.ok_operations()).sum();
+    let mut regions = Vec::new();
+    if first.regions.len() > 1 {
+        for g in &first.regions {
+            let mine: Vec<&crate::results::RegionSummary> = reps
+                .iter()
+                .filter_map(|s| s.results.regions.iter().find(|x| x.name == g.name))
+                .collect();
+            let ops = merged_ops(mine.iter().map(|x| &x.ops))?;
+            let ok: u64 = mine.iter().flat_map(|x| x.ops.values()).map(|o| o.ok).sum();
+            regions.push(RegionStep {
+                name: g.name.clone(),
+                workers: g.workers,
+                throughput: mine.iter().map(|x| x.throughput).sum::<f64>() / mine.len() as f64,
+                share_pct: if ok_total > 0 {
+                    ok as f64 * 100.0 / ok_total as f64
+                } else {
+                    0.0
+                },
+                ops: ops.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
+                failed: mine
+                    .iter()
+                    .flat_map(|x| x.ops.values())
+                    .map(|o| o.failed)
+                    .sum(),
+                timeseries: region_timeseries(&first.intervals, &g.name),
+            });
+        }
+    }
+    let overall = percentiles(&all);
+    Ok(StepSummary {
+        deployment: deployment.to_owned(),
+        concurrency: c,
+        repeats: reps.len(),
+        throughput: mean,
+        throughput_ci95: (reps.len() > 1).then_some((lo, hi)),
+        error_rate: if completed == 0 {
+            0.0
+        } else {
+            failed as f64 / completed as f64
+        },
+        errors: errors
+            .into_iter()
+            .map(|((operation, class, code), count)| ErrorCount {
+                operation,
+                class,
+                code,
+                count,
+            })
+            .collect(),
+        ops: per_op.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
+        unchanged,
+        overall,
+        little: capacity::little(c as f64, mean, overall.mean / 1e6),
+        timeseries: timeseries(&first.intervals),
+        warmup_s: first.warmup_s,
+        drift,
+        regions,
+        spectrum: if all.is_empty() {
+            Vec::new()
+        } else {
+            SPECTRUM
+                .iter()
+                .map(|&p| (p, all.value_at_percentile(p) as f64 / 1000.0))
+                .collect()
+        },
+    })
 }
 
 fn describe_workload(m: &Manifest) -> String {
@@ -429,12 +556,13 @@ fn summary_sentence(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
+    //! Sweeps with known values, for tests of the analysis and its renderers.
     use super::*;
-    use crate::report::fixtures;
+    use crate::results::fixtures;
     use crate::sweep::Deployment;
 
-    fn step(
+    pub fn step(
         deployment: &str,
         concurrency: usize,
         repeat: usize,
@@ -451,7 +579,7 @@ mod tests {
         }
     }
 
-    fn manifest() -> Manifest {
+    pub fn manifest() -> Manifest {
         let d = |n: &str| Deployment {
             name: n.into(),
             source: "memory".into(),
@@ -471,6 +599,29 @@ mod tests {
             warmup_s: 0.0,
         }
     }
+
+    /// single: 1000 and 2000 ops/s at 100 us; multi: 600 and 1300 ops/s at 300 us; two
+    /// identical repeats of each step.
+    pub fn two_deployments() -> SweepReport {
+        let steps: Vec<Step> = (1..=2)
+            .flat_map(|r| {
+                [
+                    step("single", 10, r, 1000, 100),
+                    step("single", 20, r, 2000, 100),
+                    step("multi", 10, r, 600, 300),
+                    step("multi", 20, r, 1300, 300),
+                ]
+            })
+            .collect();
+        analyse(&manifest(), &steps, Some(Slo::parse("p99<200us").unwrap())).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+    use crate::results::fixtures;
 
     #[test]
     fn degradation_and_summary_from_known_values() {
@@ -506,7 +657,7 @@ mod tests {
         let single = &report.steps[0];
         assert_eq!(
             (single.repeats, single.throughput, single.throughput_ci95),
-            (2, 1000.0, (1000.0, 1000.0))
+            (2, 1000.0, Some((1000.0, 1000.0)))
         );
         // Little: 10 clients at 1000 ops/s x 100 us = 0.1 client: flagged (the fixture's
         // workers are not really busy).
@@ -514,18 +665,6 @@ mod tests {
         let cap_single = &report.capacity[0];
         assert_eq!(cap_single.best_under_slo, Some((20, 2000.0)));
         assert_eq!(report.capacity[1].best_under_slo, None);
-        // Renderers show the same figures.
-        let md = crate::report::markup::markdown(&report);
-        assert!(md.contains("| multi | 10 | -40.0% | READ |"), "{md}");
-        let csv = crate::report::markup::csv(&report);
-        assert!(
-            csv.lines()
-                .any(|l| l.starts_with("multi,20,2,1300.000,") && l.contains(",-35.000,")),
-            "{csv}"
-        );
-        let html = crate::report::html::render(&report, None);
-        assert_eq!(html.matches("<svg").count(), 5);
-        assert!(html.contains("35-40% lower"));
     }
 
     #[test]
@@ -544,35 +683,5 @@ mod tests {
         assert_eq!(report.steps[1].unchanged[&Operation::Update], 400);
         assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
         assert!(report.warnings[0].starts_with("multi c=10 r=1: 400 of 1000 UPDATEs (40.0%)"));
-        let text = crate::report::markup::text(&report);
-        assert!(
-            text.contains("warning: multi c=10 r=1: 400 of 1000"),
-            "{text}"
-        );
-        assert!(crate::report::markup::markdown(&report).contains("**Warning:** multi c=10"));
-        assert!(crate::report::html::render(&report, None).contains("class=\"warn\""));
-        let csv = crate::report::markup::csv(&report);
-        assert!(
-            csv.lines().any(|l| l.starts_with("multi,10,1,")
-                && l.contains(",UPDATE,")
-                && l.contains(",400,")),
-            "{csv}"
-        );
-    }
-
-    #[test]
-    fn html_escapes_user_text() {
-        let mut m = manifest();
-        m.deployments[1].name = "<script>x</script>".into();
-        let steps = vec![
-            step("single", 10, 1, 10, 100),
-            step("<script>x</script>", 10, 1, 10, 200),
-        ];
-        let mut m2 = m.clone();
-        m2.repeats = 1;
-        let report = analyse(&m2, &steps, None).unwrap();
-        let html = crate::report::html::render(&report, None);
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;"));
     }
 }

@@ -106,6 +106,32 @@ pub fn fit_usl(points: &[(f64, f64)]) -> Option<Usl> {
     })
 }
 
+/// A USL fit worth showing, or why there is none: too few points, a fitted peak at or before
+/// the first measured concurrency (the data show no scaling to fit), or a parameter pinned at
+/// the bound of the search (the model does not describe the data).
+pub fn checked_usl(points: &[(f64, f64)]) -> Result<Usl, String> {
+    let u = fit_usl(points).ok_or_else(|| {
+        format!(
+            "no fit: needs throughput at 4 or more concurrencies ({} measured)",
+            points.len()
+        )
+    })?;
+    if u.sigma >= 1.0 - 1e-9 || u.kappa >= 1.0 - 1e-9 {
+        return Err(format!(
+            "no fit: a parameter hit its bound (sigma {:.3}, kappa {:.3})",
+            u.sigma, u.kappa
+        ));
+    }
+    let first = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    if let Some(peak) = u.peak_concurrency().filter(|&n| n <= first) {
+        return Err(format!(
+            "no fit: the fitted peak ({peak:.0} clients) is at or before the first point \
+             ({first:.0}); throughput only falls as clients are added"
+        ));
+    }
+    Ok(u)
+}
+
 /// The knee: the last measured concurrency before which adding clients still paid, i.e. the
 /// highest N whose throughput gain over the previous point is at least half of what linear
 /// scaling from that point would give.
@@ -162,28 +188,6 @@ impl Slo {
             limit_us: limit.as_secs_f64() * 1e6,
         })
     }
-}
-
-/// Mean and 95% confidence interval (Student t) of a sample.
-pub fn mean_ci95(xs: &[f64]) -> (f64, f64, f64) {
-    let n = xs.len();
-    if n == 0 {
-        return (f64::NAN, f64::NAN, f64::NAN);
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n == 1 {
-        return (mean, mean, mean);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    // Two-sided 95% t quantiles for 1..=30 degrees of freedom, then the normal's.
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-        2.052, 2.048, 2.045, 2.042,
-    ];
-    let t = T.get(n - 2).copied().unwrap_or(1.96);
-    let half = t * (var / n as f64).sqrt();
-    (mean, mean - half, mean + half)
 }
 
 /// Little's law in a closed loop: clients = throughput x mean latency. A gap means time spent
@@ -274,6 +278,29 @@ mod tests {
     }
 
     #[test]
+    fn fits_that_say_nothing_are_refused_with_a_reason() {
+        let e = checked_usl(&[(1.0, 10.0), (2.0, 20.0)]).unwrap_err();
+        assert!(e.contains("4 or more") && e.contains("2 measured"), "{e}");
+        // Falling from the first point on: a peak at 1 client.
+        let falling = [
+            (20.0, 9000.0),
+            (40.0, 6000.0),
+            (80.0, 4000.0),
+            (160.0, 2000.0),
+        ];
+        let e = checked_usl(&falling).unwrap_err();
+        assert!(e.starts_with("no fit:"), "{e}");
+        let u = Usl {
+            lambda: 100.0,
+            sigma: 0.05,
+            kappa: 0.0001,
+            r_squared: 1.0,
+        };
+        let good = synthetic(&u, &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], 0.0);
+        assert!(checked_usl(&good).is_ok());
+    }
+
+    #[test]
     fn knee_slo_ci_and_little() {
         let pts = [
             (20.0, 1000.0),
@@ -295,12 +322,6 @@ mod tests {
         );
         assert!(Slo::parse("p42<1ms").is_err());
         assert!(Slo::parse("p99").is_err());
-        let (m, lo, hi) = mean_ci95(&[10.0, 12.0, 14.0]);
-        assert_eq!(m, 12.0);
-        assert!(
-            (hi - m - 4.303 * (4.0f64 / 3.0).sqrt()).abs() < 1e-9
-                && (m - lo - (hi - m)).abs() < 1e-9
-        );
         let l = little(100.0, 2000.0, 0.05);
         assert!(!l.flagged && l.gap_pct.abs() < 1e-9);
         assert!(little(100.0, 2000.0, 0.04).flagged);

@@ -1,0 +1,8 @@
+//! Analysis: pure functions from stored results to the models reports render. Statistics
+//! live here and nowhere else: intervals over repeats, degradation, per-region breakdown,
+//! steady-state checks, USL/knee/SLO/Little, the bootstrap the compare gate uses.
+
+pub mod capacity;
+pub mod intervals;
+pub mod stats;
+pub mod sweep;

@@ -1,0 +1,64 @@
+//! The sweep report as CSV: one row per deployment, concurrency and operation.
+
+use crate::analysis::sweep::SweepReport;
+
+/// CSV: one row per deployment, concurrency and operation.
+pub fn csv(r: &SweepReport) -> String {
+    let mut out = String::from(
+        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct\n",
+    );
+    for s in &r.steps {
+        let g = r
+            .degradation
+            .iter()
+            .find(|g| g.deployment == s.deployment && g.concurrency == s.concurrency);
+        for (op, p) in &s.ops {
+            let tput = g.map_or(String::new(), |g| format!("{:.3}", g.throughput_pct));
+            let p99 = g
+                .and_then(|g| g.latency_pct.get(op))
+                .and_then(|l| l.get("p99"))
+                .map_or(String::new(), |v| format!("{v:.3}"));
+            out.push_str(&format!(
+                "{},{},{},{:.3},{},{},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99}\n",
+                csv_field(&s.deployment),
+                s.concurrency,
+                s.repeats,
+                s.throughput,
+                s.throughput_ci95
+                    .map_or(String::new(), |c| format!("{:.3}", c.0)),
+                s.throughput_ci95
+                    .map_or(String::new(), |c| format!("{:.3}", c.1)),
+                s.error_rate,
+                op.label(),
+                p.p50,
+                p.p95,
+                p.p99,
+                p.p999,
+                p.max,
+                s.unchanged.get(op).copied().unwrap_or(0)
+            ));
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// CSV.
+pub struct Csv;
+
+impl super::SweepRenderer for Csv {
+    fn file_name(&self) -> &'static str {
+        "report.csv"
+    }
+
+    fn render(&self, r: &SweepReport) -> String {
+        csv(r)
+    }
+}

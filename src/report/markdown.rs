@@ -1,0 +1,32 @@
+//! The sweep report as Markdown (PR comments, `$GITHUB_STEP_SUMMARY`).
+
+use super::markup::tables;
+use crate::analysis::sweep::SweepReport;
+
+/// The Markdown report (PR comments, `$GITHUB_STEP_SUMMARY`).
+pub fn markdown(r: &SweepReport) -> String {
+    let mut out = format!(
+        "## geobench sweep\n\n**{}**\n\nWorkload: `{}`; {} s steps, {} repeat(s); baseline `{}`.\n\n",
+        r.summary, r.workload, r.duration_s, r.repeats, r.baseline
+    );
+    for w in &r.warnings {
+        out.push_str(&format!("> **Warning:** {w}\n\n"));
+    }
+    for t in tables(r) {
+        out.push_str(&t.markdown());
+    }
+    out
+}
+
+/// Markdown.
+pub struct Markdown;
+
+impl super::SweepRenderer for Markdown {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+
+    fn render(&self, r: &SweepReport) -> String {
+        markdown(r)
+    }
+}
