@@ -87,6 +87,10 @@ fn load_and_run_record_tidb_and_its_store() {
     assert_eq!(r.server.version, "v8.5.6");
     assert_eq!(r.server.details["tidb_store"], "unistore");
     assert_eq!(r.server.details["tidb_edition"], "Community");
+    assert_eq!(
+        r.server.details["tidb_git_hash"],
+        "ae18096e023780bb56bfce33698abec0d4640d0a"
+    );
     assert_eq!(r.server.details["tidb_enable_async_commit"], "1");
 }
 
