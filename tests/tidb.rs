@@ -209,6 +209,33 @@ fn nonclustered_when_asked() {
     ok(&o, &db);
     let create = db.sql("SHOW CREATE TABLE ycsb.usertable");
     assert!(create.contains("NONCLUSTERED"), "{create}");
+    // Presplitting a NONCLUSTERED table splits its primary index and says so.
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=1000",
+            "-p",
+            "tidb.cluster_index=false",
+            "-p",
+            "load.presplit=4",
+            "--drop",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    let err = ok(&o, &db);
+    assert!(
+        err.contains(
+            "presplit: 5 regions, largest holds 25.0% of the keys \
+             (primary index only: NONCLUSTERED rows are not split)"
+        ),
+        "{err}"
+    );
     let o = geobench(&with(
         &db,
         &[

@@ -765,7 +765,9 @@ impl MysqlConn {
             .filter_map(|r| r.get_opt::<String, _>("START_KEY").and_then(|v| v.ok()))
             .filter_map(|k| tidb::region_start_key(&k))
             .collect();
-        Ok(Some(tidb::spread(&keys, &starts, rows.len())))
+        let mut spread = tidb::spread(&keys, &starts, rows.len());
+        spread.index_only = !self.opts.cluster_index;
+        Ok(Some(spread))
     }
 }
 
