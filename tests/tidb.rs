@@ -87,6 +87,10 @@ fn load_and_run_record_tidb_and_its_store() {
     assert_eq!(r.server.version, "v8.5.6");
     assert_eq!(r.server.details["tidb_store"], "unistore");
     assert_eq!(r.server.details["tidb_edition"], "Community");
+    assert_eq!(
+        r.server.details["tidb_git_hash"],
+        "ae18096e023780bb56bfce33698abec0d4640d0a"
+    );
     assert_eq!(r.server.details["tidb_enable_async_commit"], "1");
 }
 
@@ -205,6 +209,33 @@ fn nonclustered_when_asked() {
     ok(&o, &db);
     let create = db.sql("SHOW CREATE TABLE ycsb.usertable");
     assert!(create.contains("NONCLUSTERED"), "{create}");
+    // Presplitting a NONCLUSTERED table splits its primary index and says so.
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=1000",
+            "-p",
+            "tidb.cluster_index=false",
+            "-p",
+            "load.presplit=4",
+            "--drop",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    let err = ok(&o, &db);
+    assert!(
+        err.contains(
+            "presplit: 5 regions, largest holds 25.0% of the keys \
+             (primary index only: NONCLUSTERED rows are not split)"
+        ),
+        "{err}"
+    );
     let o = geobench(&with(
         &db,
         &[

@@ -186,7 +186,7 @@ impl MysqlConn {
                 Ok(Ok(c)) => c,
             };
         self.conn = Some(conn);
-        let info = self.identify().await?;
+        let info = self.identify(false).await?;
         for (var, value) in self.opts.tidb_session.clone() {
             if !self.tidb {
                 return Err(DbError::fatal(format!(
@@ -205,14 +205,15 @@ impl MysqlConn {
     }
 
     /// What the server is: VERSION(), and when that does not say TiDB (its `server-version`
-    /// setting can hide it), `tidb_version()`, which only TiDB has.
-    async fn identify(&mut self) -> Result<ServerInfo, DbError> {
+    /// setting can hide it), `tidb_version()`, which only TiDB has; with `details`, also on
+    /// a TiDB, for its release, edition and store.
+    async fn identify(&mut self, details: bool) -> Result<ServerInfo, DbError> {
         let version: String = self
             .query_one("SELECT VERSION()")
             .await?
             .unwrap_or_default();
         let mut info = tidb::parse_version(&version);
-        if info.kind != "mariadb" {
+        if info.kind == "mysql" || (details && info.kind == "tidb") {
             let c = self.live()?;
             // An error here (MySQL: no such function) only means "not TiDB".
             if let Ok(Some(Some(text))) = c
@@ -581,7 +582,7 @@ impl Conn for MysqlConn {
 
     async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
         self.ensure().await?;
-        let mut info = self.identify().await?;
+        let mut info = self.identify(true).await?;
         if (info.kind == "mariadb" || info.kind == "mysql")
             && let Ok(Some(on)) = self.query_one("SELECT @@wsrep_on").await
             && (on == "1" || on.eq_ignore_ascii_case("on"))
@@ -638,7 +639,9 @@ impl MysqlConn {
             .filter_map(|r| r.get_opt::<String, _>("START_KEY").and_then(|v| v.ok()))
             .filter_map(|k| tidb::region_start_key(&k))
             .collect();
-        Ok(Some(tidb::spread(&keys, &starts, rows.len())))
+        let mut spread = tidb::spread(&keys, &starts, rows.len());
+        spread.index_only = !self.opts.cluster_index;
+        Ok(Some(spread))
     }
 }
 

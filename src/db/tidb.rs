@@ -69,6 +69,9 @@ pub struct RegionSpread {
     pub regions: usize,
     /// The largest fraction of the keys that falls into one region.
     pub largest_share: f64,
+    /// NONCLUSTERED: only the primary index was split; the rows are keyed by _tidb_rowid
+    /// and stay together (seen on v8.5.6: 4 index regions and one for every row).
+    pub index_only: bool,
 }
 
 impl std::fmt::Display for RegionSpread {
@@ -78,7 +81,11 @@ impl std::fmt::Display for RegionSpread {
             "{} regions, largest holds {:.1}% of the keys",
             self.regions,
             self.largest_share * 100.0
-        )
+        )?;
+        if self.index_only {
+            write!(f, " (primary index only: NONCLUSTERED rows are not split)")?;
+        }
+        Ok(())
     }
 }
 
@@ -100,6 +107,7 @@ pub fn spread(sorted: &[String], starts: &[Vec<u8>], regions: usize) -> RegionSp
     }
     RegionSpread {
         regions,
+        index_only: false,
         largest_share: if sorted.is_empty() {
             0.0
         } else {

@@ -233,20 +233,16 @@ impl TiDb {
     /// As `start`, with a TiDB config file of this TOML text.
     pub fn start_with_config(config: &str) -> Self {
         let dir = Path::new(TIDB_DIR);
-        let bin = dir.join("bin/tidb-server");
-        let stamp = std::fs::read_to_string(dir.join("bin/tidb-server.hash")).unwrap_or_default();
-        let want = Command::new("sh")
-            .arg("-c")
-            .arg("cat go.mod go.sum | sha256sum | cut -d' ' -f1")
-            .current_dir(dir)
+        let check = Command::new("bash")
+            .arg(dir.join("build.sh"))
+            .arg("--check")
             .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-            .unwrap_or_default();
+            .unwrap();
         assert!(
-            bin.exists() && stamp.trim() == want,
-            "no up-to-date TiDB build at {}: run `bash tests/tidb-server/build.sh` first \
+            check.status.success(),
+            "no up-to-date TiDB build ({}): run `bash tests/tidb-server/build.sh` first \
              (needs Go in /usr/local/go/bin; .ci/run does this before cargo test)",
-            bin.display()
+            String::from_utf8_lossy(&check.stderr).trim()
         );
         let tmp = tempfile::Builder::new()
             .prefix("geobench-tidb-")

@@ -50,6 +50,7 @@ while :; do
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "serve.sh: tidb-server (pid $pid) exited during start-up; log tail:" >&2
     tail -n 30 "$log" "$log.stdout" >&2 2>/dev/null || true
+    rm -f "$pidfile"  # its PID may be reused: nobody should signal it later
     exit 1
   fi
   # /status answers once the server is up; the SQL port is open from that point on.
@@ -61,6 +62,7 @@ while :; do
     echo "serve.sh: tidb-server did not accept connections on 127.0.0.1:$port within ${timeout}s; stopping pid $pid; log tail:" >&2
     tail -n 30 "$log" "$log.stdout" >&2 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
     exit 1
   fi
   sleep 0.2
