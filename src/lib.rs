@@ -14,4 +14,5 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sweep;
+pub mod units;
 pub mod workload;

@@ -36,7 +36,7 @@ fn main() {
                     l.concurrency,
                     l.repeat,
                     l.throughput,
-                    l.p99_us.map_or("-".into(), geobench::report::human_us),
+                    l.p99_us.map_or("-".into(), geobench::units::human_us),
                     if l.resumed { "\t(resumed)" } else { "" }
                 );
             }

@@ -415,7 +415,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     eprintln!(
                         "sweep {label}: {:.1} ops/s, p99 {}",
                         line.throughput,
-                        line.p99_us.map_or("-".into(), crate::report::human_us)
+                        line.p99_us.map_or("-".into(), crate::units::human_us)
                     );
                 }
                 lines.push(line);

@@ -4,6 +4,10 @@
 use super::properties::{ConfigError, Properties};
 use serde::{Deserialize, Serialize};
 
+/// Bytes of the write tag at the start of every value written (see `workload::tag`): values
+/// shorter than this cannot be unique to their write.
+pub const TAG_LEN: usize = 16;
+
 /// How request keys are chosen (`requestdistribution`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,13 +83,11 @@ impl WorkloadConfig {
             _ => self.min_field_length,
         };
         let mut w = Vec::new();
-        if shortest < crate::workload::tag::TAG_LEN
-            && self.mix.update + self.mix.read_modify_write > 0.0
-        {
+        if shortest < TAG_LEN && self.mix.update + self.mix.read_modify_write > 0.0 {
             w.push(format!(
                 "values of {shortest} bytes cannot hold the whole {}-byte write tag: an UPDATE \
                  may write the value already stored, which servers skip (counted as unchanged)",
-                crate::workload::tag::TAG_LEN
+                TAG_LEN
             ));
         }
         w
@@ -294,12 +296,12 @@ impl WorkloadConfig {
                 "needs fieldlengthdistribution=constant (values are checked byte for byte)".into(),
             ));
         }
-        if data_integrity && field_length <= crate::workload::tag::TAG_LEN {
+        if data_integrity && field_length <= TAG_LEN {
             return Err(p.invalid(
                 "dataintegrity",
                 format!(
                     "needs fieldlength > {} (each value starts with a {0}-byte write tag)",
-                    crate::workload::tag::TAG_LEN
+                    TAG_LEN
                 ),
             ));
         }

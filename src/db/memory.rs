@@ -3,11 +3,12 @@
 //! time (`memory.latency`) or a stall (`memory.stall`) it is the reference for measurement
 //! accuracy tests: the truth is known.
 
-use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
+use super::{Conn, Db, DbError, ErrorClass, InsertBatch, ServerInfo, Updated};
 use crate::config::LoadMode;
 use crate::config::backend::{Latency, Stall};
 use crate::config::topology::Placement;
 use crate::generator::Rng;
+use crate::workload::{FieldSet, Record};
 use parking_lot::RwLock;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};

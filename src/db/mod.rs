@@ -7,6 +7,7 @@ pub mod mysql;
 pub mod tidb;
 
 use crate::config::{BackendConfig, LoadMode, RunConfig};
+use crate::workload::{FieldSet, Record};
 use std::sync::Arc;
 
 use crate::config::topology::Placement;
@@ -63,27 +64,6 @@ impl DbError {
 
     pub fn fatal(message: impl Into<String>) -> Self {
         Self::new(ErrorClass::Fatal, None, message)
-    }
-}
-
-/// Which fields a read or scan returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldSet {
-    All,
-    One(usize),
-}
-
-/// A reusable buffer a read fills: one byte vector per field (unrequested fields are left empty).
-#[derive(Debug, Clone, Default)]
-pub struct Record {
-    pub fields: Vec<Vec<u8>>,
-}
-
-impl Record {
-    pub fn with_fields(n: usize) -> Self {
-        Record {
-            fields: vec![Vec::new(); n],
-        }
     }
 }
 

@@ -6,10 +6,11 @@
 
 use super::errors::from_driver;
 use super::tidb;
-use super::{Conn, Db, DbError, ErrorClass, FieldSet, InsertBatch, Record, ServerInfo, Updated};
+use super::{Conn, Db, DbError, ErrorClass, InsertBatch, ServerInfo, Updated};
 use crate::config::backend::{MysqlConfig, TlsMode};
 use crate::config::topology::{Placement, Topology, split_host_port};
 use crate::config::{LoadMode, Schema};
+use crate::workload::{FieldSet, Record};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Row, SslOpts, Statement, Value};
 use std::collections::HashMap;

@@ -1,8 +1,8 @@
 //! Renderers of a comparison (`geobench compare`): terminal table, Markdown, JUnit XML.
 
-use super::human_us;
 use super::markup::Table;
 use crate::compare::{Comparison, Verdict};
+use crate::units::human_us;
 
 fn table(c: &Comparison) -> Table {
     let fmt = |v: f64, m: &str| {

@@ -1,6 +1,7 @@
 //! One self-contained HTML file (no external scripts, styles or fonts) with inline SVG
-//! charts: throughput and p99 against concurrency, the latency spectrum at one concurrency,
-//! and each step's throughput over time; then the report's tables. All text is escaped.
+//! charts: throughput against concurrency, p99 per operation on a log axis, the latency
+//! spectrum at one concurrency, each step's throughput over time (warm-up shaded) and, for
+//! multi-region deployments, each region's; then the report's tables. All text is escaped.
 
 use super::markup;
 use crate::analysis::sweep::SweepReport;
@@ -23,8 +24,8 @@ struct Series {
     points: Vec<(f64, f64)>,
 }
 
-/// How the x axis maps values.
-#[derive(Clone, Copy)]
+/// How an axis maps values.
+#[derive(Clone, Copy, PartialEq)]
 enum Scale {
     Linear,
     Log,
@@ -40,47 +41,144 @@ fn tx(scale: Scale, x: f64) -> f64 {
     }
 }
 
+/// Tick labels: integers without decimals, large values in k/M.
 fn fmt_tick(v: f64) -> String {
     if v.abs() >= 1e6 {
         format!("{:.1}M", v / 1e6)
     } else if v.abs() >= 1e4 {
         format!("{:.0}k", v / 1e3)
-    } else if v.abs() >= 100.0 || v == 0.0 {
+    } else if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.1}")
     } else {
-        format!("{v:.2}")
+        format!("{v}")
     }
 }
 
-fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Scale) -> String {
+/// A "nice" step (1, 2 or 5 times a power of ten) giving about `n` ticks up to `max`.
+fn nice_step(max: f64, n: f64) -> f64 {
+    let raw = (max / n).max(1e-12);
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    mag * if f < 1.5 {
+        1.0
+    } else if f < 3.0 {
+        2.0
+    } else if f < 7.0 {
+        5.0
+    } else {
+        10.0
+    }
+}
+
+/// Tick values of an axis over [lo, hi] in data units.
+fn ticks(scale: Scale, lo: f64, hi: f64, data: &[f64]) -> Vec<f64> {
+    match scale {
+        Scale::Linear => {
+            let step = nice_step(hi - lo.min(0.0), 4.0);
+            let mut v = (lo / step).ceil() * step;
+            let mut out = Vec::new();
+            while v <= hi + step * 1e-9 {
+                out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
+                v += step;
+            }
+            out
+        }
+        Scale::Log => {
+            // Decades, with 2 and 5 between them when the range is short.
+            let (a, b) = (
+                lo.max(1e-9).log10().floor() as i32,
+                hi.log10().ceil() as i32,
+            );
+            let mults: &[f64] = if b - a <= 2 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+            (a..=b)
+                .flat_map(|e| mults.iter().map(move |m| m * 10f64.powi(e)))
+                .filter(|v| *v >= lo * 0.999 && *v <= hi * 1.001)
+                .collect()
+        }
+        Scale::Nines => {
+            let mut d: Vec<f64> = data.to_vec();
+            d.sort_by(f64::total_cmp);
+            d.dedup();
+            d
+        }
+    }
+}
+
+/// One chart: its axes' labels and scales, its series, and optionally a shaded x range (the
+/// warm-up) with a label.
+struct Chart<'a> {
+    title: String,
+    x_label: &'a str,
+    y_label: &'a str,
+    x: Scale,
+    y: Scale,
+    series: Vec<Series>,
+    shade: Option<(f64, f64, &'a str)>,
+}
+
+fn chart(c: &Chart) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 70.0, 150.0, 40.0, 50.0);
-    let pts: Vec<(f64, f64)> = series
+    let pts: Vec<(f64, f64)> = c
+        .series
         .iter()
         .flat_map(|s| s.points.iter().copied())
-        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .filter(|p| p.0.is_finite() && p.1.is_finite() && (c.y != Scale::Log || p.1 > 0.0))
         .collect();
     let mut svg = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"><title>{}</title><rect width="{w}" height="{h}" fill="#fff"/><text x="{}" y="22" font-size="15" text-anchor="middle" font-family="sans-serif">{}</text>"##,
-        escape(title),
+        escape(&c.title),
         w / 2.0,
-        escape(title)
+        escape(&c.title)
     );
     if pts.is_empty() {
         svg.push_str(r#"<text x="320" y="180" text-anchor="middle" font-family="sans-serif">no data</text></svg>"#);
         return svg;
     }
-    let xs: Vec<f64> = pts.iter().map(|p| tx(scale, p.0)).collect();
+    let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
     let (mut x0, mut x1) = (
         xs.iter().cloned().fold(f64::INFINITY, f64::min),
         xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
     );
-    if x1 - x0 < 1e-9 {
+    if let Some((a, _, _)) = c.shade {
+        x0 = x0.min(a);
+    }
+    if tx(c.x, x1) - tx(c.x, x0) < 1e-9 {
         x0 -= 1.0;
         x1 += 1.0;
     }
-    let y1 = pts.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.08;
-    let px = |x: f64| l + (tx(scale, x) - x0) / (x1 - x0) * (w - l - r);
-    let py = |y: f64| t + (1.0 - y / y1) * (h - t - b);
+    let ymax = pts.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+    let (y0, y1) = match c.y {
+        Scale::Log => {
+            let ymin = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            (
+                10f64.powf(ymin.log10().floor()),
+                10f64.powf(ymax.log10().ceil()),
+            )
+        }
+        _ => {
+            let step = nice_step(ymax, 4.0);
+            (0.0, (ymax / step).ceil() * step)
+        }
+    };
+    let px = |x: f64| l + (tx(c.x, x) - tx(c.x, x0)) / (tx(c.x, x1) - tx(c.x, x0)) * (w - l - r);
+    let py = |y: f64| {
+        let f = (tx(c.y, y) - tx(c.y, y0)) / (tx(c.y, y1) - tx(c.y, y0)).max(1e-12);
+        t + (1.0 - f) * (h - t - b)
+    };
+    if let Some((a, z, label)) = c.shade {
+        let _ = write!(
+            svg,
+            r##"<rect x="{:.1}" y="{t}" width="{:.1}" height="{}" fill="#eee"/><text x="{:.1}" y="{}" font-size="11" font-family="sans-serif" fill="#777">{}</text>"##,
+            px(a),
+            (px(z) - px(a)).max(0.0),
+            h - t - b,
+            px(a) + 4.0,
+            t + 14.0,
+            escape(label)
+        );
+    }
     let _ = write!(
         svg,
         r##"<g stroke="#999" stroke-width="1"><line x1="{l}" y1="{}" x2="{}" y2="{}"/><line x1="{l}" y1="{t}" x2="{l}" y2="{}"/></g>"##,
@@ -89,8 +187,7 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Sc
         h - b,
         h - b
     );
-    for i in 0..=4 {
-        let y = y1 * i as f64 / 4.0;
+    for y in ticks(c.y, y0, y1, &[]) {
         let _ = write!(
             svg,
             r##"<line x1="{l}" y1="{py}" x2="{}" y2="{py}" stroke="#eee"/><text x="{}" y="{}" font-size="11" text-anchor="end" font-family="sans-serif">{}</text>"##,
@@ -101,11 +198,13 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Sc
             py = py(y)
         );
     }
-    let mut ticks: Vec<f64> = pts.iter().map(|p| p.0).collect();
-    ticks.sort_by(f64::total_cmp);
-    ticks.dedup();
-    let step = ticks.len().div_ceil(8).max(1);
-    for x in ticks.iter().step_by(step) {
+    let x_ticks = match c.x {
+        // The measured concurrencies (integers) or percentiles themselves.
+        Scale::Log | Scale::Nines => ticks(Scale::Nines, x0, x1, &xs),
+        Scale::Linear => ticks(Scale::Linear, x0, x1, &xs),
+    };
+    let every = x_ticks.len().div_ceil(10).max(1);
+    for x in x_ticks.iter().step_by(every) {
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" font-family="sans-serif">{}</text>"#,
@@ -119,28 +218,32 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Sc
         r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" font-family="sans-serif">{}</text><text x="16" y="{}" font-size="12" text-anchor="middle" font-family="sans-serif" transform="rotate(-90 16 {})">{}</text>"#,
         l + (w - l - r) / 2.0,
         h - 12.0,
-        escape(x_label),
+        escape(c.x_label),
         t + (h - t - b) / 2.0,
         t + (h - t - b) / 2.0,
-        escape(y_label)
+        escape(c.y_label)
     );
-    for (i, s) in series.iter().enumerate() {
-        let c = COLORS[i % COLORS.len()];
-        let path: Vec<String> = s
+    for (i, s) in c.series.iter().enumerate() {
+        let col = COLORS[i % COLORS.len()];
+        let shown: Vec<(f64, f64)> = s
             .points
             .iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite() && (c.y != Scale::Log || p.1 > 0.0))
+            .collect();
+        let path: Vec<String> = shown
+            .iter()
             .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
             .collect();
         let _ = write!(
             svg,
-            r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
+            r#"<polyline fill="none" stroke="{col}" stroke-width="2" points="{}"/>"#,
             path.join(" ")
         );
-        for &(x, y) in &s.points {
+        for &(x, y) in &shown {
             let _ = write!(
                 svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{c}"/>"#,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{col}"/>"#,
                 px(x),
                 py(y)
             );
@@ -148,7 +251,7 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series], scale: Sc
         let ly = t + 10.0 + i as f64 * 18.0;
         let _ = write!(
             svg,
-            r#"<rect x="{}" y="{}" width="12" height="12" fill="{c}"/><text x="{}" y="{}" font-size="12" font-family="sans-serif">{}</text>"#,
+            r#"<rect x="{}" y="{}" width="12" height="12" fill="{col}"/><text x="{}" y="{}" font-size="12" font-family="sans-serif">{}</text>"#,
             w - r + 12.0,
             ly - 10.0,
             w - r + 30.0,
@@ -205,22 +308,32 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         })
         .max();
     let at = at.or(common);
-    let mut charts = vec![
-        chart(
-            "Throughput vs clients",
-            "clients",
-            "ops/s",
-            &per(&|s| s.throughput),
-            Scale::Log,
-        ),
-        chart(
-            "p99 latency vs clients (all operations)",
-            "clients",
-            "p99 (ms)",
-            &per(&|s| s.overall.p99 / 1000.0),
-            Scale::Log,
-        ),
-    ];
+    let mut charts = vec![chart(&Chart {
+        title: "Throughput vs clients".into(),
+        x_label: "clients",
+        y_label: "ops/s",
+        x: Scale::Log,
+        y: Scale::Linear,
+        series: per(&|s| s.throughput),
+        shade: None,
+    })];
+    // One chart per operation, latency on a log axis: a 60x gap between deployments stays
+    // readable next to a 1.1x one.
+    let mut ops: Vec<crate::workload::Operation> =
+        r.steps.iter().flat_map(|s| s.ops.keys().copied()).collect();
+    ops.sort();
+    ops.dedup();
+    for op in ops {
+        charts.push(chart(&Chart {
+            title: format!("{} p99 latency vs clients", op.label()),
+            x_label: "clients",
+            y_label: "p99 (ms, log)",
+            x: Scale::Log,
+            y: Scale::Log,
+            series: per(&|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
+            shade: None,
+        }));
+    }
     if let Some(at) = at {
         let spectra: Vec<Series> = r
             .steps
@@ -231,31 +344,57 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
                 points: s.spectrum.iter().map(|&(p, us)| (p, us / 1000.0)).collect(),
             })
             .collect();
-        charts.push(chart(
-            &format!("Latency spectrum at {at} clients"),
-            "percentile",
-            "latency (ms)",
-            &spectra,
-            Scale::Nines,
-        ));
+        charts.push(chart(&Chart {
+            title: format!("Latency spectrum at {at} clients"),
+            x_label: "percentile",
+            y_label: "latency (ms, log)",
+            x: Scale::Nines,
+            y: Scale::Log,
+            series: spectra,
+            shade: None,
+        }));
     }
     for d in &r.deployments {
-        let ts: Vec<Series> = r
-            .steps
-            .iter()
-            .filter(|s| &s.deployment == d)
-            .map(|s| Series {
-                name: format!("{} clients", s.concurrency),
-                points: s.timeseries.clone(),
-            })
-            .collect();
-        charts.push(chart(
-            &format!("{d}: throughput over time (first repeat)"),
-            "seconds",
-            "ops/s",
-            &ts,
-            Scale::Linear,
-        ));
+        let mine: Vec<&crate::analysis::sweep::StepSummary> =
+            r.steps.iter().filter(|s| &s.deployment == d).collect();
+        let warmup = mine.first().map_or(0.0, |s| s.warmup_s);
+        charts.push(chart(&Chart {
+            title: format!("{d}: throughput over time (first repeat)"),
+            x_label: "seconds since the step started",
+            y_label: "ops/s",
+            x: Scale::Linear,
+            y: Scale::Linear,
+            series: mine
+                .iter()
+                .map(|s| Series {
+                    name: format!("{} clients", s.concurrency),
+                    points: s.timeseries.clone(),
+                })
+                .collect(),
+            shade: (warmup > 0.0).then_some((0.0, warmup, "warm-up")),
+        }));
+        // Each region's clients at the highest concurrency: who did the work.
+        if let Some(top) = mine.iter().rev().find(|s| !s.regions.is_empty()) {
+            charts.push(chart(&Chart {
+                title: format!(
+                    "{d}: throughput per region over time at {} clients",
+                    top.concurrency
+                ),
+                x_label: "seconds since the step started",
+                y_label: "ops/s",
+                x: Scale::Linear,
+                y: Scale::Linear,
+                series: top
+                    .regions
+                    .iter()
+                    .map(|g| Series {
+                        name: format!("region {}", g.name),
+                        points: g.timeseries.clone(),
+                    })
+                    .collect(),
+                shade: (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up")),
+            }));
+        }
     }
     let mut tables = String::new();
     for t in markup::tables(r) {
@@ -310,8 +449,25 @@ mod tests {
     #[test]
     fn charts_and_summary() {
         let html = render(&two_deployments(), None);
+        // Throughput, READ p99, spectrum, two time series.
         assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn ticks_are_nice_and_integers_plain() {
+        assert_eq!(
+            ticks(Scale::Linear, 0.0, 8560.0, &[]),
+            vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0]
+        );
+        assert_eq!(fmt_tick(20.0), "20");
+        assert_eq!(fmt_tick(0.5), "0.5");
+        assert_eq!(
+            ticks(Scale::Log, 0.1, 1000.0, &[]),
+            vec![0.1, 1.0, 10.0, 100.0, 1000.0]
+        );
+        assert_eq!(nice_step(7.0, 4.0), 2.0);
+        assert_eq!(nice_step(100.0, 4.0), 20.0);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Table-shaped views of a sweep report and the three ways to print a table (terminal,
 //! Markdown, CSV), so that every table-shaped format shows the same rows.
 
-use super::human_us;
 use crate::analysis::sweep::{StepSummary, SweepReport};
+use crate::units::human_us;
 
 /// Headers and rows of text cells.
 pub struct Table {

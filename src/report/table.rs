@@ -1,7 +1,7 @@
 //! A terminal table of one run: per operation counts, throughput and latency percentiles.
 
-use super::human_us;
 use crate::results::{LoopMode, Results};
+use crate::units::human_us;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 

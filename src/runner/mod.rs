@@ -836,12 +836,12 @@ fn check_with<D: Db>(
                 let k = w.insert_start + wl.rng().below(w.insert_count);
                 wl.set_key(k);
                 let found = c
-                    .read(&wl.key, crate::db::FieldSet::All, &mut wl.record)
+                    .read(&wl.key, crate::workload::FieldSet::All, &mut wl.record)
                     .await
                     .map_err(RunError::Setup)?;
                 if !found {
                     missing += 1;
-                } else if !wl.verify_read(crate::db::FieldSet::All) {
+                } else if !wl.verify_read(crate::workload::FieldSet::All) {
                     wrong += 1;
                 }
             }

@@ -7,7 +7,6 @@ pub mod tag;
 pub mod values;
 
 use crate::config::{KeyDistribution, LengthDistribution, WorkloadConfig};
-use crate::db::{FieldSet, Record};
 use crate::generator::{
     AcknowledgedCounter, Discrete, Exponential, Hotspot, Rng, ScrambledZipfian, Sequential,
     SkewedLatest, Uniform, ZIPFIAN_CONSTANT, Zipfian,
@@ -15,6 +14,27 @@ use crate::generator::{
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tag::{TAG_LEN, WriteTag};
+
+/// Which fields a read or scan returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSet {
+    All,
+    One(usize),
+}
+
+/// A reusable buffer a read fills: one byte vector per field (unrequested fields are left empty).
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub fields: Vec<Vec<u8>>,
+}
+
+impl Record {
+    pub fn with_fields(n: usize) -> Self {
+        Record {
+            fields: vec![Vec::new(); n],
+        }
+    }
+}
 
 /// A measured operation kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

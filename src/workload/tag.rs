@@ -5,7 +5,7 @@
 //! wait); and a value read back can be traced to the write that produced it.
 
 /// Bytes of a full tag: 96 bits as 16 base64url characters (printable, like YCSB's values).
-pub const TAG_LEN: usize = 16;
+pub use crate::config::workload::TAG_LEN;
 
 const WORKER_BITS: u32 = 24;
 const SEQ_BITS: u32 = 40;

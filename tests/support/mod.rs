@@ -77,10 +77,11 @@ impl MariaDb {
             .unwrap();
         assert!(
             out.status.success(),
-            "mariadb-install-db failed in {}: {}{}",
+            "mariadb-install-db failed in {}: {}{}\nerror.log:\n{}",
             d.display(),
             String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(d.join("error.log")).unwrap_or_default()
         );
         let mut db = MariaDb {
             dir,

@@ -1,0 +1,114 @@
+//! The module graph: data flows one way (CLI -> config -> workload -> runner -> db/measure ->
+//! results -> analysis -> report), so a module may use only modules listed before it in
+//! `LAYERS`. Read from the sources (`use crate::...` and `crate::...` paths), tests included.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Each module with the layer it sits in; a module may use modules of its own or an earlier
+/// layer only. Leaves first.
+const LAYERS: &[&[&str]] = &[
+    &["generator", "netns", "units"],
+    &["config"],
+    &["workload"],
+    &["db"],
+    &["measure"],
+    &["results"],
+    &["runner"],
+    &["sweep"],
+    &["lab"],
+    &["analysis"],
+    &["compare"],
+    &["report"],
+    &["cli"],
+    &["app"],
+];
+
+fn layer(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// The top-level module a source file belongs to.
+fn module_of(path: &Path, src: &Path) -> String {
+    let rel = path.strip_prefix(src).unwrap();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every top-level module `text` refers to with a `crate::` path.
+fn uses(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in text.match_indices("crate::") {
+        // `$crate::` in macros and `geobench::` in doc examples are not uses.
+        if i > 0 && text.as_bytes()[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let rest = &text[i + "crate::".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            out.insert(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn modules_use_only_earlier_layers() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut violations = Vec::new();
+    for f in files {
+        let m = module_of(&f, &src);
+        if m == "lib" || m == "main" {
+            continue;
+        }
+        let Some(mine) = layer(&m) else {
+            violations.push(format!("{m} ({}) is in no layer", f.display()));
+            continue;
+        };
+        let text = std::fs::read_to_string(&f).unwrap();
+        for used in uses(&text) {
+            if used == m {
+                continue;
+            }
+            match layer(&used) {
+                Some(l) if l <= mine => {}
+                Some(_) => violations.push(format!(
+                    "{} uses {used}, a later layer than {m}",
+                    f.strip_prefix(&src).unwrap().display()
+                )),
+                None => violations.push(format!("{} uses unknown module {used}", f.display())),
+            }
+        }
+    }
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_a_violation() {
+    assert_eq!(
+        uses("use crate::report::markup::Table;\nlet x = crate::db::open(&c);"),
+        ["db", "report"].iter().map(|s| s.to_string()).collect()
+    );
+    assert!(layer("report") > layer("config"));
+}
