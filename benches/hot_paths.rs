@@ -92,12 +92,7 @@ fn engine(c: &mut Criterion) {
     let Command::Run(a) = Cli::parse_from(argv.split_whitespace()).command else {
         unreachable!()
     };
-    let cfg = a
-        .common
-        .sources(a.threads, a.target)
-        .resolve(Phase::Run)
-        .unwrap()
-        .run;
+    let cfg = a.sources().resolve(Phase::Run).unwrap().run;
     let db = AnyDb::open(&cfg);
     let topo = db.topology();
     geobench::app::preload(&db, &cfg, &topo, StatusMode::Off).unwrap();

@@ -2,8 +2,8 @@
 //! phase, write and print the results. `main` only parses and maps `AppError` to exit codes.
 
 use crate::cli::{
-    Backend, CompareArgs, CompareFormat, DemoArgs, MergeArgs, PhaseArgs, ReportArgs, SweepArgs,
-    WorkloadArgs,
+    Backend, CompareArgs, CompareFormat, DemoArgs, LoadArgs, MergeArgs, OutputArgs, ReportArgs,
+    RunArgs, SweepArgs, TimingArgs, WorkloadArgs,
 };
 use crate::config::properties::ConfigError;
 use crate::config::topology::Topology;
@@ -65,9 +65,24 @@ fn setup_message(e: &DbError) -> String {
     }
 }
 
-/// `geobench load` / `geobench run`.
-pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
-    let resolved = a.common.sources(a.threads, a.target).resolve(phase)?;
+/// `geobench load`.
+pub fn load_command(a: &LoadArgs) -> Result<Results, AppError> {
+    phase_command(&a.sources(), Phase::Load, &a.common, &a.output, a.verify)
+}
+
+/// `geobench run`.
+pub fn run_command(a: &RunArgs) -> Result<Results, AppError> {
+    phase_command(&a.sources(), Phase::Run, &a.common, &a.output, false)
+}
+
+fn phase_command(
+    sources: &crate::config::resolve::Sources,
+    phase: Phase,
+    common: &WorkloadArgs,
+    output: &OutputArgs,
+    verify: bool,
+) -> Result<Results, AppError> {
+    let resolved = sources.resolve(phase)?;
     let (p, cfg) = (resolved.properties, resolved.run);
     config::warn_unknown(&p, &cfg.workload);
     let percentiles = match p.get("hdrhistogram.percentiles") {
@@ -76,7 +91,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
         None => report::ycsb::DEFAULT_PERCENTILES.to_vec(),
     };
     runner::install_interrupt_handler();
-    let status = StatusMode::auto(a.common.status, a.common.quiet);
+    let status = StatusMode::auto(common.status, common.quiet);
     let db = AnyDb::open(&cfg);
     let topology = cfg.topology.clone().unwrap_or_else(|| db.topology());
     if phase == Phase::Run && db.in_process() {
@@ -84,7 +99,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
         preload(&db, &cfg, &topology, status)?;
     }
     let results = run_phase(&db, &cfg, &topology, status)?;
-    if let Some(path) = &a.out {
+    if let Some(path) = &output.out {
         results.write(path).map_err(|source| AppError::Io {
             context: format!("writing {}", path.display()),
             source,
@@ -97,7 +112,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
             source,
         })?;
     }
-    for f in &a.format {
+    for f in &output.format {
         print!("{}", report::render_run(&results, *f, &percentiles));
     }
     if let Some(w) = results.unchanged_warning() {
@@ -106,7 +121,7 @@ pub fn phase_command(a: &PhaseArgs, phase: Phase) -> Result<Results, AppError> {
     if let Some(s) = results.server.details.get("presplit") {
         eprintln!("presplit: {s}");
     }
-    if a.verify && phase == Phase::Load {
+    if verify && phase == Phase::Load {
         verify_load(&db, &cfg, &topology)?;
     }
     finish(results)
@@ -188,7 +203,7 @@ pub fn preload(
 pub fn sweep_command(
     a: &SweepArgs,
 ) -> Result<(Vec<sweep::StepLine>, crate::analysis::sweep::SweepReport), AppError> {
-    let resolved = a.common.sources(None, None).resolve(Phase::Run)?;
+    let resolved = a.sources().resolve(Phase::Run)?;
     let (p, mut base) = (resolved.properties, resolved.run);
     let mysql = match &base.backend {
         BackendConfig::Mysql(m) => m.clone(),
@@ -410,15 +425,17 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
             db: Some(Backend::Mysql),
             dsn: None,
             topology: None,
-            duration: Some(a.duration.clone()),
-            warmup: Some(a.warmup.clone()),
             status: true,
             status_interval: Some("5s".into()),
             quiet: false,
             seed: None,
-            drop: true,
+        },
+        timing: TimingArgs {
+            duration: Some(a.duration.clone()),
+            warmup: Some(a.warmup.clone()),
             events: vec![],
         },
+        drop: true,
         concurrency: a.concurrency.clone(),
         deployments: vec![
             format!("single={}", labs.0[0].topology_path().display()),

@@ -17,9 +17,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load records into the table (YCSB load phase).
-    Load(PhaseArgs),
+    #[command(after_help = "Examples:
+  geobench load -P workloads/workloada -p recordcount=100000 -t 16
+  geobench load -P workloads/workloada --db mysql -p mysql.host=10.0.0.5 -p mysql.db=ycsb --drop --verify
+  geobench load -P workloads/workloada --topology /tmp/geobench-lab/three-region/topology.toml -p mysql.user=geobench -p mysql.password=geobench -p mysql.db=ycsb")]
+    Load(LoadArgs),
     /// Run the workload's operation mix (YCSB run phase).
-    Run(PhaseArgs),
+    #[command(after_help = "Examples:
+  geobench run -P workloads/workloada -d 30s -w 5s -t 32
+  geobench run -P workloads/workloada --dsn mysql://bench@127.0.0.1:4000/ycsb --target 2000 -o results.json
+  geobench run -P workloads/geo-5050 --topology lab/topology.toml -d 60s --at '20s=geobench lab fail B'")]
+    Run(RunArgs),
     /// The local multi-region lab (root): MariaDB/Galera in network namespaces over an
     /// emulated WAN.
     #[command(subcommand)]
@@ -30,15 +38,24 @@ pub enum Command {
     Demo(DemoArgs),
     /// The regression gate: compare a candidate to a baseline (results files or sweep
     /// directories). Exit 0 no regression, 1 regression, 2 bad input, 3 incomparable.
+    #[command(after_help = "Examples:
+  geobench compare baseline.json candidate.json
+  geobench compare reports/base reports/cand --max-latency-increase p99=15% --format md --out-dir gate")]
     Compare(CompareArgs),
     /// Render a sweep's degradation report (text, Markdown, HTML, JSON, CSV) from its stored
     /// results.
+    #[command(after_help = "Examples:
+  geobench report reports/demo
+  geobench report reports/demo --slo 'p99<100ms' --format md,html --out-dir /tmp/r")]
     Report(ReportArgs),
     /// Merge the results files of several clients that ran the same workload at the same time
     /// (histograms are added exactly).
     Merge(MergeArgs),
     /// Load once, then run at several concurrencies against each deployment, storing every
-    /// step's results as it ends.
+    /// step's results as it ends, then write the report.
+    #[command(after_help = "Examples:
+  geobench sweep -P workloads/geo-5050 -c 20,40,80 --deployment single=memory:1ms --deployment multi=memory:5ms -d 10s -o reports/try
+  geobench sweep -P workloads/geo-5050 -c 20,40,80,160,320,640 --deployment single=lab-single.toml --deployment multi=lab-three.toml -p mysql.user=geobench -p mysql.password=geobench -p mysql.db=ycsb -d 60s -w 10s --repeat 3 -o reports/geo")]
     Sweep(SweepArgs),
 }
 
@@ -73,12 +90,6 @@ pub struct WorkloadArgs {
     /// run in its network namespace (if it names one) and talk to its own endpoints.
     #[arg(long, value_name = "FILE")]
     pub topology: Option<PathBuf>,
-    /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`).
-    #[arg(short = 'd', long, value_name = "DURATION")]
-    pub duration: Option<String>,
-    /// Warm-up excluded from the results, e.g. `10s` (property `warmuptime`).
-    #[arg(short = 'w', long, value_name = "DURATION")]
-    pub warmup: Option<String>,
     /// Print a status line per interval (YCSB `-s`) instead of a progress bar.
     #[arg(short = 's', long)]
     pub status: bool,
@@ -91,20 +102,20 @@ pub struct WorkloadArgs {
     /// Seed of the workers' random generators (property `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Load: drop and recreate the table first.
-    #[arg(long)]
-    pub drop: bool,
-    /// Run a shell command at a time after the measured start, `TIME=COMMAND`, repeatable:
-    /// e.g. `--at '30s=geobench lab fail B' --at '60s=geobench lab heal B'`. Start, end and
-    /// exit status are kept in the results.
-    #[arg(long = "at", value_name = "TIME=COMMAND")]
-    pub events: Vec<String>,
+}
+
+impl SweepArgs {
+    pub fn sources(&self) -> Sources {
+        let mut s = self.common.sources();
+        self.timing.apply(&mut s);
+        s.drop_table = self.drop;
+        s
+    }
 }
 
 impl WorkloadArgs {
-    /// What these flags say, for `config` to resolve (`threads`/`target` where the command
-    /// has them).
-    pub fn sources(&self, threads: Option<usize>, target: Option<f64>) -> Sources {
+    /// What the shared flags say, for `config` to resolve.
+    pub fn sources(&self) -> Sources {
         let mut s = Sources {
             workload_files: self.workload_files.clone(),
             overrides: self.props.clone(),
@@ -114,14 +125,8 @@ impl WorkloadArgs {
                 Backend::Tidb => BackendChoice::Tidb,
             }),
             topology: self.topology.clone(),
-            events: self.events.clone(),
-            drop_table: self.drop,
             ..Default::default()
         };
-        s.option("threadcount", threads.map(|t| t.to_string()), "--threads");
-        s.option("target", target.map(|t| t.to_string()), "--target");
-        s.option("maxexecutiontime", self.duration.clone(), "--duration");
-        s.option("warmuptime", self.warmup.clone(), "--warmup");
         s.option(
             "status.interval",
             self.status_interval.clone(),
@@ -133,27 +138,103 @@ impl WorkloadArgs {
     }
 }
 
-/// Options of `load` and `run`.
+/// Time limits and scheduled events of a measured run (`run`, `sweep`).
 #[derive(Debug, Args, Clone)]
-pub struct PhaseArgs {
-    #[command(flatten)]
-    pub common: WorkloadArgs,
-    /// Client workers (property `threadcount`).
-    #[arg(short = 't', long)]
-    pub threads: Option<usize>,
-    /// Open loop at this many operations per second over all workers (property `target`);
-    /// latency is then also measured from each operation's intended start.
-    #[arg(long)]
-    pub target: Option<f64>,
+pub struct TimingArgs {
+    /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`); on the
+    /// command line it wins over a workload file's `operationcount`.
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Warm-up excluded from the results, e.g. `10s` (property `warmuptime`).
+    #[arg(short = 'w', long, value_name = "DURATION")]
+    pub warmup: Option<String>,
+    /// Run a shell command at a time after the measured start, `TIME=COMMAND`, repeatable:
+    /// e.g. `--at '30s=geobench lab fail B' --at '60s=geobench lab heal B'`. Start, end and
+    /// exit status are kept in the results.
+    #[arg(long = "at", value_name = "TIME=COMMAND")]
+    pub events: Vec<String>,
+}
+
+impl TimingArgs {
+    fn apply(&self, s: &mut Sources) {
+        s.option("maxexecutiontime", self.duration.clone(), "--duration");
+        s.option("warmuptime", self.warmup.clone(), "--warmup");
+        s.events = self.events.clone();
+    }
+}
+
+/// Where a phase's results go.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
     /// Write the results JSON here.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// What to print on stdout, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "ycsb,table")]
     pub format: Vec<RunFormat>,
-    /// Load: afterwards, check that every row of the range was written or present.
+}
+
+/// Options of `load`.
+#[derive(Debug, Args, Clone)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub common: WorkloadArgs,
+    /// Loader workers (property `threadcount`).
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// Drop and recreate the table first.
+    #[arg(long)]
+    pub drop: bool,
+    /// Afterwards, check that every row of the range was written or present.
     #[arg(long)]
     pub verify: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl LoadArgs {
+    pub fn sources(&self) -> Sources {
+        let mut s = self.common.sources();
+        s.option(
+            "threadcount",
+            self.threads.map(|t| t.to_string()),
+            "--threads",
+        );
+        s.drop_table = self.drop;
+        s
+    }
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: WorkloadArgs,
+    /// Client workers, one connection each (property `threadcount`).
+    #[arg(short = 't', long)]
+    pub threads: Option<usize>,
+    /// Open loop at this many operations per second over all workers (property `target`);
+    /// latency is then also measured from each operation's intended start.
+    #[arg(long)]
+    pub target: Option<f64>,
+    #[command(flatten)]
+    pub timing: TimingArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl RunArgs {
+    pub fn sources(&self) -> Sources {
+        let mut s = self.common.sources();
+        s.option(
+            "threadcount",
+            self.threads.map(|t| t.to_string()),
+            "--threads",
+        );
+        s.option("target", self.target.map(|t| t.to_string()), "--target");
+        self.timing.apply(&mut s);
+        s
+    }
 }
 
 /// Options of `sweep`.
@@ -161,6 +242,11 @@ pub struct PhaseArgs {
 pub struct SweepArgs {
     #[command(flatten)]
     pub common: WorkloadArgs,
+    #[command(flatten)]
+    pub timing: TimingArgs,
+    /// Drop and recreate each deployment's table before loading it.
+    #[arg(long)]
+    pub drop: bool,
     /// Client concurrencies to run, comma-separated.
     #[arg(short = 'c', long, value_delimiter = ',', required = true)]
     pub concurrency: Vec<usize>,

@@ -3,13 +3,12 @@
 use clap::Parser;
 use geobench::app::{self, AppError};
 use geobench::cli::{Cli, Command, ycsb_compatible_args};
-use geobench::config::Phase;
 
 fn main() {
     let cli = Cli::parse_from(ycsb_compatible_args(std::env::args()));
     let result: Result<(), AppError> = match cli.command {
-        Command::Load(a) => app::phase_command(&a, Phase::Load).map(|_| ()),
-        Command::Run(a) => app::phase_command(&a, Phase::Run).map(|_| ()),
+        Command::Load(a) => app::load_command(&a).map(|_| ()),
+        Command::Run(a) => app::run_command(&a).map(|_| ()),
         Command::Lab(cmd) => match geobench::lab::run(cmd) {
             Ok(code) => std::process::exit(code),
             Err(e) => {

@@ -3,22 +3,32 @@
 
 use clap::Parser;
 use geobench::app;
-use geobench::cli::{Cli, Command, PhaseArgs};
+use geobench::cli::{Cli, Command, LoadArgs, RunArgs};
 use geobench::config::Phase;
 use geobench::results::{Results, decode_histogram};
 use geobench::workload::Operation;
 
-fn args(line: &str) -> PhaseArgs {
+fn command(line: &str) -> Command {
     let argv = std::iter::once("geobench").chain(line.split_whitespace());
-    match Cli::try_parse_from(argv).unwrap().command {
-        Command::Run(a) | Command::Load(a) => a,
-        _ => unreachable!("not a load or run"),
+    Cli::try_parse_from(argv).unwrap().command
+}
+
+fn run_args(line: &str) -> RunArgs {
+    match command(line) {
+        Command::Run(a) => a,
+        _ => unreachable!("not a run"),
+    }
+}
+
+fn load_args(line: &str) -> LoadArgs {
+    match command(line) {
+        Command::Load(a) => a,
+        _ => unreachable!("not a load"),
     }
 }
 
 fn run(line: &str) -> Results {
-    let a = args(&format!("run -q --format json {line}"));
-    app::phase_command(&a, Phase::Run).unwrap()
+    app::run_command(&run_args(&format!("run -q --format json {line}"))).unwrap()
 }
 
 #[test]
@@ -114,13 +124,8 @@ fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
         progress::{Progress, StatusMode},
     };
     use std::sync::Arc;
-    let a = args("load -P workloads/workloada -p recordcount=300 -t 3");
-    let mut cfg = a
-        .common
-        .sources(a.threads, a.target)
-        .resolve(Phase::Load)
-        .unwrap()
-        .run;
+    let a = load_args("load -P workloads/workloada -p recordcount=300 -t 3");
+    let mut cfg = a.sources().resolve(Phase::Load).unwrap().run;
     let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
         10,
         Latency::None,
@@ -221,11 +226,11 @@ fn topology_places_workers_by_region_and_reports_each() {
 
 #[test]
 fn scheduled_events_run_during_the_measured_phase() {
-    let mut a = args(
+    let mut a = run_args(
         "run -q --format json -P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 800ms -w 200ms --status-interval 200ms --at 5s=true",
     );
-    a.common.events.insert(0, "300ms=echo hello".into());
-    let r = app::phase_command(&a, Phase::Run).unwrap();
+    a.timing.events.insert(0, "300ms=echo hello".into());
+    let r = app::run_command(&a).unwrap();
     assert_eq!(r.events.len(), 2);
     let e = &r.events[0];
     assert_eq!(
