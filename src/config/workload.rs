@@ -128,7 +128,7 @@ pub struct KeyFormat {
 }
 
 /// What a load does with keys that already exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadMode {
     /// A duplicate key is an error.

@@ -99,19 +99,22 @@ impl Db for MysqlDb {
     }
 }
 
-/// Prepared statements of one connection, prepared on first use.
-#[derive(Default)]
-struct Stmts {
-    read_all: Option<Statement>,
-    read_one: HashMap<usize, Statement>,
-    update_one: HashMap<usize, Statement>,
-    update_all: Option<Statement>,
-    insert: Option<Statement>,
-    scan: Option<Statement>,
-    delete: Option<Statement>,
-    /// Multi-row inserts by (rows, mode).
-    batch: HashMap<(usize, u8), Statement>,
+/// The statements a connection prepares, each on first use (so 640 workers stay under
+/// `max_prepared_stmt_count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Stmt {
+    ReadAll,
+    ReadOne(usize),
+    UpdateOne(usize),
+    UpdateAll,
+    Insert,
+    Scan,
+    Delete,
+    /// A multi-row insert of this many rows.
+    Batch(usize, LoadMode),
 }
+
+type Stmts = HashMap<Stmt, Statement, foldhash::fast::FixedState>;
 
 /// One worker's connection.
 pub struct MysqlConn {
@@ -141,7 +144,7 @@ impl MysqlConn {
     /// message naming endpoint and user; later, failing to reconnect means "unavailable".
     async fn reconnect(&mut self, first: bool) -> Result<(), DbError> {
         self.conn = None;
-        self.stmts = Stmts::default();
+        self.stmts.clear();
         let opts = driver_opts(&self.opts, &self.host, self.port);
         let who = format!("{}@{}", self.opts.user, self.endpoint());
         let conn =
@@ -282,38 +285,66 @@ impl MysqlConn {
         ident(&self.schema.table)
     }
 
-    async fn stmt_read(&mut self, fields: FieldSet) -> Result<Statement, DbError> {
+    /// YCSB's JDBC statements (and go-ycsb's `FORCE INDEX` hint on reads).
+    fn sql(&self, stmt: Stmt) -> String {
+        let table = self.table();
         let hint = if self.opts.force_index {
             " FORCE INDEX(PRIMARY)"
         } else {
             ""
         };
-        match fields {
-            FieldSet::All => {
-                if self.stmts.read_all.is_none() {
-                    let s = self
-                        .prepare(format!(
-                            "SELECT * FROM {}{hint} WHERE YCSB_KEY = ?",
-                            self.table()
-                        ))
-                        .await?;
-                    self.stmts.read_all = Some(s);
-                }
-                Ok(self.stmts.read_all.clone().expect("prepared"))
+        let cols = || -> Vec<String> { self.schema.fields.iter().map(|f| ident(f)).collect() };
+        match stmt {
+            Stmt::ReadAll => format!("SELECT * FROM {table}{hint} WHERE YCSB_KEY = ?"),
+            Stmt::ReadOne(i) => format!(
+                "SELECT {} FROM {table}{hint} WHERE YCSB_KEY = ?",
+                ident(&self.schema.fields[i])
+            ),
+            Stmt::UpdateOne(i) => format!(
+                "UPDATE {table} SET {} = ? WHERE YCSB_KEY = ?",
+                ident(&self.schema.fields[i])
+            ),
+            Stmt::UpdateAll => {
+                let sets: Vec<String> = cols().iter().map(|c| format!("{c} = ?")).collect();
+                format!("UPDATE {table} SET {} WHERE YCSB_KEY = ?", sets.join(", "))
             }
-            FieldSet::One(i) => {
-                if !self.stmts.read_one.contains_key(&i) {
-                    let sql = format!(
-                        "SELECT {} FROM {}{hint} WHERE YCSB_KEY = ?",
-                        ident(&self.schema.fields[i]),
-                        self.table()
-                    );
-                    let s = self.prepare(sql).await?;
-                    self.stmts.read_one.insert(i, s);
-                }
-                Ok(self.stmts.read_one[&i].clone())
+            Stmt::Insert => {
+                let cols = cols();
+                let marks = vec!["?"; cols.len() + 1].join(", ");
+                format!(
+                    "INSERT INTO {table} (YCSB_KEY, {}) VALUES ({marks})",
+                    cols.join(", ")
+                )
+            }
+            Stmt::Scan => {
+                format!("SELECT * FROM {table} WHERE YCSB_KEY >= ? ORDER BY YCSB_KEY LIMIT ?")
+            }
+            Stmt::Delete => format!("DELETE FROM {table} WHERE YCSB_KEY = ?"),
+            Stmt::Batch(rows, mode) => {
+                let cols = cols();
+                let one = format!("({})", vec!["?"; cols.len() + 1].join(","));
+                let verb = match mode {
+                    LoadMode::Strict => "INSERT",
+                    LoadMode::Ignore => "INSERT IGNORE",
+                    LoadMode::Replace => "REPLACE",
+                };
+                format!(
+                    "{verb} INTO {table} (YCSB_KEY, {}) VALUES {}",
+                    cols.join(", "),
+                    vec![one; rows].join(",")
+                )
             }
         }
+    }
+
+    /// The prepared statement, prepared now if this connection has not yet.
+    async fn statement(&mut self, stmt: Stmt) -> Result<Statement, DbError> {
+        if let Some(s) = self.stmts.get(&stmt) {
+            return Ok(s.clone());
+        }
+        let s = self.prepare(self.sql(stmt)).await?;
+        self.stmts.insert(stmt, s.clone());
+        Ok(s)
     }
 
     async fn exec_write(&mut self, stmt: &Statement, params: Params) -> Result<u64, DbError> {
@@ -343,7 +374,12 @@ impl Conn for MysqlConn {
         out: &mut Record,
     ) -> Result<bool, DbError> {
         self.ensure().await?;
-        let stmt = self.stmt_read(fields).await?;
+        let stmt = self
+            .statement(match fields {
+                FieldSet::All => Stmt::ReadAll,
+                FieldSet::One(i) => Stmt::ReadOne(i),
+            })
+            .await?;
         let c = self.live()?;
         let row: Option<Row> = match c
             .exec_first(&stmt, Params::Positional(vec![bytes(key.as_bytes())]))
@@ -380,38 +416,13 @@ impl Conn for MysqlConn {
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
         self.ensure().await?;
-        let stmt = if fields.len() == 1 {
-            let i = fields[0];
-            if !self.stmts.update_one.contains_key(&i) {
-                let sql = format!(
-                    "UPDATE {} SET {} = ? WHERE YCSB_KEY = ?",
-                    self.table(),
-                    ident(&self.schema.fields[i])
-                );
-                let s = self.prepare(sql).await?;
-                self.stmts.update_one.insert(i, s);
-            }
-            self.stmts.update_one[&i].clone()
-        } else {
-            // Only "one field" or "all fields" (writeallfields) are generated.
-            if self.stmts.update_all.is_none() {
-                let sets: Vec<String> = self
-                    .schema
-                    .fields
-                    .iter()
-                    .map(|f| format!("{} = ?", ident(f)))
-                    .collect();
-                let s = self
-                    .prepare(format!(
-                        "UPDATE {} SET {} WHERE YCSB_KEY = ?",
-                        self.table(),
-                        sets.join(", ")
-                    ))
-                    .await?;
-                self.stmts.update_all = Some(s);
-            }
-            self.stmts.update_all.clone().expect("prepared")
-        };
+        // Only "one field" or "all fields" (writeallfields) are generated.
+        let stmt = self
+            .statement(match fields {
+                [i] => Stmt::UpdateOne(*i),
+                _ => Stmt::UpdateAll,
+            })
+            .await?;
         let mut params: Vec<Value> = values.iter().map(|v| bytes(v)).collect();
         params.push(bytes(key.as_bytes()));
         // Without CLIENT_FOUND_ROWS the affected rows are the rows *changed*; only when that
@@ -429,19 +440,7 @@ impl Conn for MysqlConn {
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
         self.ensure().await?;
-        if self.stmts.insert.is_none() {
-            let cols: Vec<String> = self.schema.fields.iter().map(|f| ident(f)).collect();
-            let marks = vec!["?"; cols.len() + 1].join(", ");
-            let s = self
-                .prepare(format!(
-                    "INSERT INTO {} (YCSB_KEY, {}) VALUES ({marks})",
-                    self.table(),
-                    cols.join(", ")
-                ))
-                .await?;
-            self.stmts.insert = Some(s);
-        }
-        let stmt = self.stmts.insert.clone().expect("prepared");
+        let stmt = self.statement(Stmt::Insert).await?;
         let mut params = vec![bytes(key.as_bytes())];
         params.extend(values.iter().map(|v| bytes(v)));
         self.exec_write(&stmt, Params::Positional(params))
@@ -456,16 +455,7 @@ impl Conn for MysqlConn {
         _fields: FieldSet,
     ) -> Result<usize, DbError> {
         self.ensure().await?;
-        if self.stmts.scan.is_none() {
-            let s = self
-                .prepare(format!(
-                    "SELECT * FROM {} WHERE YCSB_KEY >= ? ORDER BY YCSB_KEY LIMIT ?",
-                    self.table()
-                ))
-                .await?;
-            self.stmts.scan = Some(s);
-        }
-        let stmt = self.stmts.scan.clone().expect("prepared");
+        let stmt = self.statement(Stmt::Scan).await?;
         let c = self.live()?;
         match c
             .exec::<Row, _, _>(
@@ -481,13 +471,7 @@ impl Conn for MysqlConn {
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
         self.ensure().await?;
-        if self.stmts.delete.is_none() {
-            let s = self
-                .prepare(format!("DELETE FROM {} WHERE YCSB_KEY = ?", self.table()))
-                .await?;
-            self.stmts.delete = Some(s);
-        }
-        let stmt = self.stmts.delete.clone().expect("prepared");
+        let stmt = self.statement(Stmt::Delete).await?;
         self.exec_write(&stmt, Params::Positional(vec![bytes(key.as_bytes())]))
             .await
             .map(|n| n > 0)
@@ -496,25 +480,7 @@ impl Conn for MysqlConn {
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
         self.ensure().await?;
         let rows = batch.len();
-        let slot = (rows, mode as u8);
-        if !self.stmts.batch.contains_key(&slot) {
-            let cols: Vec<String> = self.schema.fields.iter().map(|f| ident(f)).collect();
-            let one = format!("({})", vec!["?"; cols.len() + 1].join(","));
-            let verb = match mode {
-                LoadMode::Strict => "INSERT",
-                LoadMode::Ignore => "INSERT IGNORE",
-                LoadMode::Replace => "REPLACE",
-            };
-            let sql = format!(
-                "{verb} INTO {} (YCSB_KEY, {}) VALUES {}",
-                self.table(),
-                cols.join(", "),
-                vec![one; rows].join(",")
-            );
-            let s = self.prepare(sql).await?;
-            self.stmts.batch.insert(slot, s);
-        }
-        let stmt = self.stmts.batch[&slot].clone();
+        let stmt = self.statement(Stmt::Batch(rows, mode)).await?;
         let mut params = Vec::with_capacity(rows * (self.schema.fields.len() + 1));
         for i in 0..rows {
             let (key, values) = batch.row(i);

@@ -1,0 +1,184 @@
+//! One client thread: enters its region's namespace, opens its workers' connections, waits for
+//! the start, runs the workers (tokio local tasks) and a flusher that hands over each
+//! interval's measurements to the coordinator.
+
+use super::worker::WorkerCtx;
+use super::{DRAIN_TIMEOUT, Go, Msg, Shared};
+use crate::config::Phase;
+use crate::config::RunConfig;
+use crate::config::topology::Placement;
+use crate::db::{Conn, Db, DbError, ErrorClass, ServerInfo};
+use crate::measure::Measurements;
+use crate::workload::Workload;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+pub(super) struct ThreadArgs<D: Db> {
+    pub(super) index: usize,
+    pub(super) db: Arc<D>,
+    pub(super) cfg: RunConfig,
+    pub(super) workload: Arc<Workload>,
+    pub(super) nonce: u32,
+    pub(super) shared_slot: Arc<Mutex<Option<Arc<Shared>>>>,
+    pub(super) server_info: Arc<Mutex<Option<ServerInfo>>>,
+    pub(super) tx: mpsc::Sender<Msg>,
+    pub(super) go: watch::Receiver<Go>,
+    pub(super) epoch: watch::Receiver<u64>,
+    pub(super) netns: Option<String>,
+    pub(super) workers: Vec<(u64, Placement, std::ops::Range<u64>)>,
+}
+
+/// One client thread: enters its namespace, opens its workers' connections, waits for the
+/// start, runs the workers and a flusher task that hands over each interval's measurements.
+pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
+    let setup_failed = |tx: &mpsc::Sender<Msg>, msg: String, class| {
+        let _ = tx.send(Msg::SetupFailed(DbError::new(class, None, msg)));
+    };
+    if let Some(ns) = &a.netns
+        && let Err(e) = crate::netns::enter(ns)
+    {
+        setup_failed(&a.tx, e.to_string(), ErrorClass::Fatal);
+        return;
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            setup_failed(&a.tx, format!("tokio runtime: {e}"), ErrorClass::Fatal);
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let mut conns = Vec::with_capacity(a.workers.len());
+        for (i, &(_, placement, _)) in a.workers.iter().enumerate() {
+            match a.db.connect(placement).await {
+                Ok(mut c) => {
+                    if a.index == 0
+                        && i == 0
+                        && let Err(e) = prepare(&mut c, &a).await
+                    {
+                        let _ = a.tx.send(Msg::SetupFailed(e));
+                        return;
+                    }
+                    conns.push(c);
+                }
+                Err(e) => {
+                    let _ = a.tx.send(Msg::SetupFailed(e));
+                    return;
+                }
+            }
+        }
+        let _ = a.tx.send(Msg::Ready);
+        if !matches!(
+            a.go.wait_for(|g| *g != Go::Wait).await.map(|g| *g),
+            Ok(Go::Start)
+        ) {
+            return;
+        }
+        let Some(shared) = a
+            .shared_slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        else {
+            return;
+        };
+        if a.cfg.phase == Phase::Load {
+            // The table was just created through another connection, maybe on another node
+            // of a cluster that applies DDL asynchronously (Galera): wait until it is visible
+            // here too.
+            if let Some(c) = conns.first_mut() {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while c.check_schema().await.is_err() && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        let meas = Rc::new(RefCell::new([
+            Measurements::default(),
+            Measurements::default(),
+        ]));
+        let ctx = Rc::new(WorkerCtx {
+            shared: shared.clone(),
+            meas: meas.clone(),
+            retry: a.cfg.retry,
+        });
+        let mut tasks = Vec::new();
+        for (conn, (id, _, range)) in conns.into_iter().zip(a.workers.iter().cloned()) {
+            let ctx = ctx.clone();
+            let wl = a.workload.worker(a.cfg.worker_seed(), a.nonce, id);
+            let cfg = &a.cfg;
+            let (phase, batch, mode) = (cfg.phase, cfg.batch_size, cfg.load_mode);
+            tasks.push(tokio::task::spawn_local(async move {
+                match phase {
+                    Phase::Run => ctx.run(conn, wl).await,
+                    Phase::Load => ctx.load(conn, wl, range, batch, mode).await,
+                }
+            }));
+        }
+        // Hands over what was recorded during each closed interval.
+        let flusher = {
+            let (meas, tx, mut epoch, thread) =
+                (meas.clone(), a.tx.clone(), a.epoch.clone(), a.index);
+            tokio::task::spawn_local(async move {
+                let mut last = *epoch.borrow();
+                while epoch.changed().await.is_ok() {
+                    let now = *epoch.borrow_and_update();
+                    if now == u64::MAX {
+                        break;
+                    }
+                    let m = std::mem::take(&mut *meas.borrow_mut());
+                    let _ = tx.send(Msg::Snapshot {
+                        thread,
+                        epoch: now - 1,
+                        meas: m,
+                    });
+                    last = now;
+                }
+                last
+            })
+        };
+        let total = tasks.len();
+        let mut finished = 0;
+        let drain = async {
+            while !shared.stopping() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(DRAIN_TIMEOUT).await;
+        };
+        tokio::pin!(drain);
+        let mut tasks = tasks.into_iter();
+        let mut current = tasks.next();
+        while let Some(t) = current.as_mut() {
+            tokio::select! {
+                _ = t => { finished += 1; current = tasks.next(); }
+                _ = &mut drain => break,
+            }
+        }
+        flusher.abort();
+        let m = std::mem::take(&mut *meas.borrow_mut());
+        let _ = a.tx.send(Msg::Done {
+            thread: a.index,
+            meas: m,
+            abandoned: (total - finished) as u64,
+        });
+    });
+}
+
+/// First connection of the phase: for a load, creates the table; records the server
+/// (afterwards, so that what the table's creation found, e.g. TiDB's regions, is in it).
+async fn prepare<D: Db>(c: &mut D::Conn, a: &ThreadArgs<D>) -> Result<(), DbError> {
+    match a.cfg.phase {
+        Phase::Load => c.create_schema(a.cfg.drop_table).await?,
+        Phase::Run => c.check_schema().await?,
+    }
+    let info = c.server_info().await?;
+    *a.server_info.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
+    Ok(())
+}

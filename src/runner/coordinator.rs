@@ -1,0 +1,213 @@
+//! The coordinator's bookkeeping: client threads' interval snapshots merged into intervals
+//! (per region too) and totals, warm-up kept apart, and the final `Results`.
+
+use super::plan::ThreadPlan;
+use crate::config::topology::Topology;
+use crate::config::{Phase, RunConfig};
+use crate::db::ServerInfo;
+use crate::measure::Measurements;
+use crate::results::timeseries::{Interval, RegionInterval};
+use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime};
+
+/// Merges snapshots into intervals and totals.
+pub(super) struct Coordinator {
+    t0: Instant,
+    warmup: bool,
+    /// The interval being recorded now.
+    pub(super) epoch: u64,
+    /// Start time (since t0) of each interval, and the end of closed ones.
+    boundaries: Vec<f64>,
+    /// The warm-up interval has been finalized (later warm-up data counts nowhere).
+    warmup_reported: bool,
+    /// Open interval accumulators by epoch.
+    pending: BTreeMap<u64, Measurements>,
+    /// The same, per region (only kept with more than one region).
+    pending_regions: BTreeMap<u64, Vec<Measurements>>,
+    region_names: Vec<String>,
+    /// Per thread: epochs below this have been reported.
+    reported_below: Vec<u64>,
+    pub(super) done: Vec<bool>,
+    thread_region: Vec<usize>,
+    total: Measurements,
+    regions: Vec<Measurements>,
+    region_workers: Vec<usize>,
+    intervals: Vec<Interval>,
+    rows: u64,
+}
+
+impl Coordinator {
+    pub(super) fn new(
+        cfg: &RunConfig,
+        topology: &Topology,
+        plans: &[ThreadPlan],
+        t0: Instant,
+    ) -> Self {
+        let mut region_workers = vec![0; topology.regions.len()];
+        for p in plans {
+            region_workers[p.region] += p.workers.len();
+        }
+        Coordinator {
+            t0,
+            warmup: !cfg.warmup.is_zero(),
+            epoch: 0,
+            boundaries: vec![0.0],
+            warmup_reported: false,
+            pending: BTreeMap::new(),
+            pending_regions: BTreeMap::new(),
+            region_names: topology.regions.iter().map(|r| r.name.clone()).collect(),
+            reported_below: vec![0; plans.len()],
+            done: vec![false; plans.len()],
+            thread_region: plans.iter().map(|p| p.region).collect(),
+            total: Measurements::default(),
+            regions: (0..topology.regions.len())
+                .map(|_| Measurements::default())
+                .collect(),
+            region_workers,
+            intervals: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    fn is_warmup(&self, epoch: u64) -> bool {
+        self.warmup && epoch == 0
+    }
+
+    /// Adds a thread's snapshot. Operations that started during warm-up go to the warm-up
+    /// interval; the others count, and go to the interval they were reported for (or the
+    /// first measured one, if they started just before the warm-up interval was closed).
+    pub(super) fn add(&mut self, thread: usize, epoch: u64, [measured, warm]: [Measurements; 2]) {
+        self.reported_below[thread] = self.reported_below[thread].max(epoch + 1);
+        self.total.merge(&measured);
+        self.regions[self.thread_region[thread]].merge(&measured);
+        self.rows += measured.ops.iter().map(|s| s.rows).sum::<u64>();
+        let measured_epoch = if self.is_warmup(epoch) { 1 } else { epoch };
+        self.pending_entry(measured_epoch).merge(&measured);
+        if self.region_names.len() > 1 {
+            let n = self.region_names.len();
+            let region = self.thread_region[thread];
+            self.pending_regions
+                .entry(measured_epoch)
+                .or_insert_with(|| (0..n).map(|_| Measurements::default()).collect())[region]
+                .merge(&measured);
+        }
+        // Warm-up operations that finish after the warm-up interval was reported count
+        // nowhere (they never count in the totals).
+        if self.warmup && !self.warmup_reported {
+            self.pending_entry(0).merge(&warm);
+        }
+    }
+
+    fn pending_entry(&mut self, epoch: u64) -> &mut Measurements {
+        self.pending.entry(epoch).or_default()
+    }
+
+    pub(super) fn close_interval(&mut self, now: Instant) {
+        self.boundaries.push((now - self.t0).as_secs_f64());
+        self.epoch += 1;
+    }
+
+    pub(super) fn rows_so_far(&self) -> u64 {
+        self.rows
+    }
+
+    /// Closed intervals every live thread has reported for.
+    pub(super) fn finished_intervals(&mut self) -> Vec<Interval> {
+        let mut out = Vec::new();
+        while let Some((&e, _)) = self.pending.iter().next() {
+            if e >= self.epoch {
+                break;
+            }
+            let complete = (0..self.done.len()).all(|t| self.done[t] || self.reported_below[t] > e);
+            if !complete {
+                break;
+            }
+            let m = self.pending.remove(&e).expect("present");
+            self.warmup_reported |= e == 0;
+            let (start, end) = (self.boundaries[e as usize], self.boundaries[e as usize + 1]);
+            let mut iv = Interval::from_measurements(&m, start, end, self.is_warmup(e));
+            if let Some(per_region) = self.pending_regions.remove(&e) {
+                iv.regions = per_region
+                    .iter()
+                    .zip(&self.region_names)
+                    .map(|(m, name)| RegionInterval::from_measurements(name, m, end - start))
+                    .collect();
+            }
+            self.intervals.push(iv.clone());
+            out.push(iv);
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn into_results(
+        self,
+        cfg: &RunConfig,
+        server: ServerInfo,
+        started_wall: SystemTime,
+        t0: Instant,
+        measured_start: Instant,
+        end: Instant,
+        stop_reason: Option<String>,
+        abandoned: u64,
+    ) -> Results {
+        let duration_s = (end - measured_start).as_secs_f64().max(1e-9);
+        let ok = self.total.operations_ok;
+        let throughput = if cfg.phase == Phase::Load {
+            self.total.ops.iter().map(|s| s.rows).sum::<u64>() as f64 / duration_s
+        } else {
+            ok as f64 / duration_s
+        };
+        let regions = self
+            .regions
+            .iter()
+            .zip(
+                cfg.topology
+                    .as_ref()
+                    .map(|t| t.regions.clone())
+                    .unwrap_or_default(),
+            )
+            .zip(&self.region_workers)
+            .filter(|(_, w)| **w > 0)
+            .map(|((m, r), &workers)| RegionSummary {
+                name: r.name,
+                workers,
+                operations: m.completed(),
+                throughput: m.operations_ok as f64 / duration_s,
+                ops: results::op_summaries(m),
+            })
+            .collect();
+        let measured_wall = started_wall + (measured_start - t0);
+        Results {
+            schema_version: SCHEMA_VERSION,
+            tool: format!("geobench {}", env!("CARGO_PKG_VERSION")),
+            phase: cfg.phase,
+            config: cfg.clone(),
+            server,
+            started_at: humantime::format_rfc3339_millis(measured_wall).to_string(),
+            duration_s,
+            warmup_s: (measured_start - t0).as_secs_f64(),
+            interrupted: stop_reason.is_some(),
+            stop_reason,
+            ended_by: None,
+            run_nonce: 0,
+            loop_mode: match cfg.target {
+                Some(r) => LoopMode::Open {
+                    target_ops_per_s: r,
+                },
+                None => LoopMode::Closed,
+            },
+            workers: cfg.threads,
+            operations: self.total.completed(),
+            throughput,
+            abandoned,
+            ops: results::op_summaries(&self.total),
+            errors: results::error_summaries(&self.total),
+            intervals: self.intervals,
+            regions,
+            client: ClientUsage::default(),
+            events: Vec::new(),
+        }
+    }
+}
