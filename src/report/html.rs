@@ -49,10 +49,9 @@ fn fmt_tick(v: f64) -> String {
         format!("{:.0}k", v / 1e3)
     } else if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
     } else {
-        format!("{v}")
+        // Shortest form to 3 decimals: 99.95 and 99.99 must not both read "100.0".
+        format!("{}", (v * 1000.0).round() / 1000.0)
     }
 }
 
@@ -462,6 +461,7 @@ mod tests {
         );
         assert_eq!(fmt_tick(20.0), "20");
         assert_eq!(fmt_tick(0.5), "0.5");
+        assert_eq!((fmt_tick(99.95), fmt_tick(99.99)), ("99.95".into(), "99.99".into()));
         assert_eq!(
             ticks(Scale::Log, 0.1, 1000.0, &[]),
             vec![0.1, 1.0, 10.0, 100.0, 1000.0]
