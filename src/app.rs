@@ -32,6 +32,10 @@ pub enum AppError {
     /// Ctrl-C (exit 130); results for what ran were written.
     #[error("interrupted")]
     Interrupted,
+    /// The run finished but a consistency check found violations (exit 4); results were
+    /// written.
+    #[error("{0}")]
+    Violations(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -45,6 +49,7 @@ impl AppError {
             AppError::Config(_) | AppError::Setup(_) => 2,
             AppError::Failed(_) | AppError::Io { .. } => 1,
             AppError::Interrupted => 130,
+            AppError::Violations(_) => 4,
         }
     }
 }
@@ -123,6 +128,17 @@ fn phase_command(
     }
     if verify && phase == Phase::Load {
         verify_load(&db, &cfg, &topology)?;
+    }
+    if let Some(c) = &results.checks {
+        if !output.format.contains(&report::RunFormat::Table) {
+            eprint!("{}", report::table::checks(c));
+        }
+        let n = c.violations();
+        if n > 0 && results.stop_reason.is_none() {
+            return Err(AppError::Violations(format!(
+                "the lost-write check found {n} violation(s) (lost writes, corruption, divergence)"
+            )));
+        }
     }
     finish(results)
 }

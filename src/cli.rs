@@ -219,8 +219,23 @@ pub struct RunArgs {
     pub target: Option<f64>,
     #[command(flatten)]
     pub timing: TimingArgs,
+    /// Consistency checks, comma-separated: `lost-writes` (read every key written back from
+    /// every region after the run; exit 4 on a lost write, corruption or divergence),
+    /// `stale-reads` (reads that missed a write acknowledged before they started).
+    #[arg(long, value_delimiter = ',', value_name = "CHECK")]
+    pub check: Vec<CheckName>,
+    /// Wait this long after the run before reading back (lets a healed region rejoin).
+    #[arg(long, value_name = "DURATION")]
+    pub settle: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// A consistency check (`--check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckName {
+    LostWrites,
+    StaleReads,
 }
 
 impl RunArgs {
@@ -233,6 +248,20 @@ impl RunArgs {
         );
         s.option("target", self.target.map(|t| t.to_string()), "--target");
         self.timing.apply(&mut s);
+        let checks: Vec<&str> = self
+            .check
+            .iter()
+            .map(|c| match c {
+                CheckName::LostWrites => "lost-writes",
+                CheckName::StaleReads => "stale-reads",
+            })
+            .collect();
+        s.option(
+            "check",
+            (!checks.is_empty()).then(|| checks.join(",")),
+            "--check",
+        );
+        s.option("check.settle", self.settle.clone(), "--settle");
         s
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod config;

@@ -281,13 +281,14 @@ impl Plan {
         cfg.label = Some(d.name.clone());
         match &d.topology {
             None => {
-                let stall = match &cfg.backend {
-                    BackendConfig::Memory(m) => m.stall,
-                    BackendConfig::Mysql(_) => None,
+                // The deployment's service time on top of the base store's other knobs.
+                let base = match &cfg.backend {
+                    BackendConfig::Memory(m) => m.clone(),
+                    BackendConfig::Mysql(_) => MemoryConfig::default(),
                 };
                 cfg.backend = BackendConfig::Memory(MemoryConfig {
                     latency: d.latency.clone(),
-                    stall,
+                    ..base
                 });
                 cfg.topology = None;
             }

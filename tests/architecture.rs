@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["workload"],
     &["db"],
     &["measure"],
+    &["check"],
     &["results"],
     &["runner"],
     &["sweep"],

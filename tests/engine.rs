@@ -117,7 +117,7 @@ fn open_loop_counts_a_stall_against_every_operation_it_delayed() {
 #[test]
 fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     // The same range loaded twice into one store, through the runner directly.
-    use geobench::config::backend::Latency;
+    use geobench::config::backend::MemoryConfig;
     use geobench::config::topology::Topology;
     use geobench::db::memory::{MemoryDb, MemoryHandle};
     use geobench::runner::{
@@ -129,8 +129,7 @@ fn strict_load_stops_on_existing_keys_and_says_how_to_resume() {
     let mut cfg = a.sources().resolve(Phase::Load).unwrap().run;
     let db = Arc::new(MemoryHandle(Arc::new(MemoryDb::new(
         10,
-        Latency::None,
-        None,
+        &MemoryConfig::default(),
     ))));
     let topo = Topology::single_region(vec!["memory:0".into()]);
     let mut quiet = Progress::new(StatusMode::Off, "t");

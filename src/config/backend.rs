@@ -30,6 +30,62 @@ pub struct MemoryConfig {
     /// Injected stall (`memory.stall`).
     #[serde(default)]
     pub stall: Option<Stall>,
+    /// Injected misbehaviour (`memory.fault`), so the consistency checkers can be tested
+    /// against a known truth.
+    #[serde(default)]
+    pub fault: Option<Fault>,
+}
+
+/// A fault the embedded store injects.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Fault {
+    /// Acknowledges this share of writes and drops them (`lose-writes:0.01`).
+    LoseWrites(f64),
+    /// A read returns the row as it was up to this long ago (`stale-reads:50ms`).
+    StaleReads(Duration),
+    /// Stores this share of writes with a garbled value (`corrupt:0.001`).
+    Corrupt(f64),
+}
+
+impl Fault {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (kind, arg) = s.split_once(':').ok_or_else(|| {
+            format!("expected lose-writes:P, stale-reads:DURATION or corrupt:P, got {s:?}")
+        })?;
+        let share = |a: &str| -> Result<f64, String> {
+            a.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| (0.0..=1.0).contains(p))
+                .ok_or_else(|| format!("{a:?} is not a share between 0 and 1"))
+        };
+        match kind.trim() {
+            "lose-writes" => Ok(Fault::LoseWrites(share(arg)?)),
+            "corrupt" => Ok(Fault::Corrupt(share(arg)?)),
+            "stale-reads" => Ok(Fault::StaleReads(parse_duration(arg)?)),
+            other => Err(format!(
+                "{other:?}: expected lose-writes:P, stale-reads:DURATION or corrupt:P"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for Fault {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Fault::parse(&s)
+    }
+}
+
+impl From<Fault> for String {
+    fn from(f: Fault) -> Self {
+        match f {
+            Fault::LoseWrites(p) => format!("lose-writes:{p}"),
+            Fault::StaleReads(d) => format!("stale-reads:{}", fmt_duration(d)),
+            Fault::Corrupt(p) => format!("corrupt:{p}"),
+        }
+    }
 }
 
 impl MemoryConfig {
@@ -42,6 +98,10 @@ impl MemoryConfig {
             stall: p
                 .get("memory.stall")
                 .map(|v| Stall::parse(&v.value).map_err(|e| p.invalid("memory.stall", e)))
+                .transpose()?,
+            fault: p
+                .get("memory.fault")
+                .map(|v| Fault::parse(&v.value).map_err(|e| p.invalid("memory.fault", e)))
                 .transpose()?,
         })
     }
@@ -573,7 +633,13 @@ mod tests {
         let m = MemoryConfig {
             latency: Latency::parse("2ms").unwrap(),
             stall: Some(st),
+            fault: Some(Fault::parse("stale-reads:50ms").unwrap()),
         };
+        for f in ["lose-writes:0.01", "corrupt:0.001", "stale-reads:50ms"] {
+            assert_eq!(String::from(Fault::parse(f).unwrap()), f);
+        }
+        assert!(Fault::parse("lose-writes:2").is_err());
+        assert!(Fault::parse("explode:1").is_err());
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<MemoryConfig>(&json).unwrap(), m);
         // Results written before typed settings: latency and stall were plain text or null.

@@ -34,6 +34,45 @@ pub struct ClientSettings {
     pub retry: RetryPolicy,
     pub client_threads: usize,
     pub label: Option<String>,
+    pub checks: Checks,
+}
+
+/// Consistency checks asked for (`--check lost-writes,stale-reads`, property `check`), and the
+/// wait before reading back (`--settle`, property `check.settle`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Checks {
+    pub lost_writes: bool,
+    pub stale_reads: bool,
+    #[serde(with = "duration_text")]
+    pub settle: Duration,
+}
+
+impl Checks {
+    pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
+        let mut c = Checks {
+            settle: p.duration_secs_or("check.settle", Duration::ZERO)?,
+            ..Default::default()
+        };
+        if let Some(v) = p.get("check") {
+            for name in v.value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                match name {
+                    "lost-writes" => c.lost_writes = true,
+                    "stale-reads" => c.stale_reads = true,
+                    _ => {
+                        return Err(p.invalid(
+                            "check",
+                            format!("{name:?}: expected lost-writes and/or stale-reads"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn any(&self) -> bool {
+        self.lost_writes || self.stale_reads
+    }
 }
 
 impl ClientSettings {
@@ -77,6 +116,7 @@ impl ClientSettings {
             return Err(p.invalid("client.threads", "must be at least 1".into()));
         }
         Ok(ClientSettings {
+            checks: Checks::from_properties(p)?,
             threads,
             target: (target > 0.0).then_some(target),
             duration: (!max_time.is_zero()).then_some(max_time),

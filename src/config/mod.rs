@@ -11,7 +11,7 @@ pub mod topology;
 pub mod workload;
 
 pub use backend::{BackendConfig, MemoryConfig, MysqlConfig};
-pub use client::{ClientSettings, RetryPolicy};
+pub use client::{Checks, ClientSettings, RetryPolicy};
 pub use events::ScheduledEvent;
 pub use workload::{
     Compat, KeyDistribution, KeyFormat, LengthDistribution, LoadMode, OpMix, Schema, WorkloadConfig,
@@ -68,6 +68,9 @@ pub struct RunConfig {
     pub label: Option<String>,
     /// Every property as given, secrets redacted.
     pub properties: BTreeMap<String, String>,
+    /// Consistency checks (`--check`).
+    #[serde(default)]
+    pub checks: Checks,
     /// Commands to run at given times during the run (`--at`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<ScheduledEvent>,
@@ -137,6 +140,11 @@ pub const KNOWN_KEYS: &[&str] = &[
     "batch.size",
     "db.batchsize",
     "client.threads",
+    "check",
+    "check.settle",
+    "failover",
+    "failover.after",
+    "failover.order",
 ];
 
 /// Families of properties owned by a backend or a subsystem.

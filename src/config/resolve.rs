@@ -122,7 +122,7 @@ impl Sources {
                 backend::check_namespace(
                     &p,
                     "memory.",
-                    ["memory.latency", "memory.stall"].into_iter(),
+                    ["memory.latency", "memory.stall", "memory.fault"].into_iter(),
                 )?;
                 BackendConfig::Memory(MemoryConfig::from_properties(&p)?)
             }
@@ -180,6 +180,12 @@ fn run_config(
                 .into(),
         ));
     }
+    if client.checks.lost_writes && workload.mix.delete > 0.0 {
+        return Err(p.invalid(
+            "deleteproportion",
+            "--check lost-writes cannot judge deleted keys: use a workload without deletes".into(),
+        ));
+    }
     let mysql = matches!(backend, BackendConfig::Mysql(_));
     // Measured on MariaDB 10.11 (2 cores, 4 loaders, 100k rows): 1 row/statement 17.7k rows/s,
     // 20 rows 38.9k, 100 rows 58k, 500 rows 38k. The in-process store gains nothing from batches.
@@ -226,6 +232,11 @@ fn run_config(
         backend,
         topology,
         label: client.label,
+        checks: if phase == Phase::Run {
+            client.checks
+        } else {
+            super::Checks::default()
+        },
         properties: super::redacted(p),
         events: src
             .events

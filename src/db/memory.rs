@@ -5,13 +5,13 @@
 
 use super::{Conn, Db, DbError, ErrorClass, InsertBatch, ServerInfo, Updated};
 use crate::config::LoadMode;
-use crate::config::backend::{Latency, Stall};
+use crate::config::backend::{Fault, Latency, MemoryConfig, Stall};
 use crate::config::topology::Placement;
 use crate::generator::Rng;
 use crate::workload::{FieldSet, Record};
 use parking_lot::RwLock;
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,9 +25,14 @@ const SHARDS: usize = 64;
 struct ShardData {
     rows: HashMap<Box<str>, Vec<Vec<u8>>, foldhash::fast::FixedState>,
     order: BTreeSet<Box<str>>,
+    /// With `stale-reads`: each row's earlier versions, (replaced at, values), oldest first.
+    history: HashMap<Box<str>, Versions, foldhash::fast::FixedState>,
 }
 
 type Shard = RwLock<ShardData>;
+
+/// A row's earlier versions: when each was replaced, and its values.
+type Versions = VecDeque<(Instant, Vec<Vec<u8>>)>;
 
 /// The shared store.
 pub struct MemoryDb {
@@ -35,19 +40,21 @@ pub struct MemoryDb {
     field_count: usize,
     latency: Latency,
     stall: Option<Stall>,
+    fault: Option<Fault>,
     created: Instant,
     conn_seq: AtomicU64,
 }
 
 impl MemoryDb {
-    pub fn new(field_count: usize, latency: Latency, stall: Option<Stall>) -> Self {
+    pub fn new(field_count: usize, cfg: &MemoryConfig) -> Self {
         MemoryDb {
             shards: (0..SHARDS)
                 .map(|_| RwLock::new(ShardData::default()))
                 .collect(),
             field_count,
-            latency,
-            stall,
+            latency: cfg.latency.clone(),
+            stall: cfg.stall,
+            fault: cfg.fault,
             created: Instant::now(),
             conn_seq: AtomicU64::new(0),
         }
@@ -139,6 +146,46 @@ impl MemoryConn {
     }
 }
 
+/// What an injected fault does to one write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    Dropped,
+    Garbled,
+}
+
+impl MemoryConn {
+    /// Draws whether this write is dropped or garbled (`memory.fault`).
+    fn fault(&mut self) -> Option<Applied> {
+        match self.db.fault {
+            Some(Fault::LoseWrites(p)) if self.rng.next_f64() < p => Some(Applied::Dropped),
+            Some(Fault::Corrupt(p)) if self.rng.next_f64() < p => Some(Applied::Garbled),
+            _ => None,
+        }
+    }
+}
+
+/// A value no write produced: its tag replaced by bytes outside the tag alphabet.
+fn garble(v: &mut [u8]) {
+    let n = v.len().min(crate::workload::tag::TAG_LEN);
+    v[..n].fill(b'!');
+}
+
+/// Keeps the row's current version (for `stale-reads`), forgetting versions replaced longer
+/// than `lag` ago.
+fn keep_version(
+    history: &mut HashMap<Box<str>, Versions, foldhash::fast::FixedState>,
+    key: &str,
+    rec: &[Vec<u8>],
+    lag: Duration,
+) {
+    let now = Instant::now();
+    let h = history.entry(key.into()).or_default();
+    while h.front().is_some_and(|(t, _)| now.duration_since(*t) > lag) {
+        h.pop_front();
+    }
+    h.push_back((now, rec.to_vec()));
+}
+
 /// Sleeps `d` with microsecond precision: tokio's timer has millisecond ticks, so the last
 /// millisecond is spent yielding to other tasks until the deadline.
 pub async fn precise_sleep(d: Duration) {
@@ -160,9 +207,21 @@ impl Conn for MemoryConn {
     ) -> Result<bool, DbError> {
         self.service().await;
         let shard = self.db.shard(key).read();
-        let Some(rec) = shard.rows.get(key) else {
+        let Some(mut rec) = shard.rows.get(key) else {
             return Ok(false);
         };
+        if let Some(Fault::StaleReads(lag)) = self.db.fault {
+            // The row as it was at a random moment of the last `lag`: the earliest version
+            // replaced after that moment.
+            let then = Instant::now() - lag.mul_f64(self.rng.next_f64());
+            if let Some(old) = shard
+                .history
+                .get(key)
+                .and_then(|h| h.iter().find(|(replaced, _)| *replaced > then))
+            {
+                rec = &old.1;
+            }
+        }
         match fields {
             FieldSet::All => copy_fields(&mut out.fields, rec),
             FieldSet::One(i) => {
@@ -180,10 +239,18 @@ impl Conn for MemoryConn {
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
         self.service().await;
-        let mut shard = self.db.shard(key).write();
+        let fault = self.fault();
+        let mut guard = self.db.shard(key).write();
+        let shard = &mut *guard;
         let Some(rec) = shard.rows.get_mut(key) else {
             return Ok(Updated::NotFound);
         };
+        if fault == Some(Applied::Dropped) {
+            return Ok(Updated::Changed);
+        }
+        if let Some(Fault::StaleReads(lag)) = self.db.fault {
+            keep_version(&mut shard.history, key, rec, lag);
+        }
         // As a SQL server does: writing the bytes already stored changes nothing.
         let mut changed = false;
         for (&f, v) in fields.iter().zip(values) {
@@ -191,6 +258,9 @@ impl Conn for MemoryConn {
                 changed = true;
                 rec[f].clear();
                 rec[f].extend_from_slice(v);
+                if fault == Some(Applied::Garbled) {
+                    garble(&mut rec[f]);
+                }
             }
         }
         Ok(if changed {
@@ -202,7 +272,15 @@ impl Conn for MemoryConn {
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
         self.service().await;
-        self.db.put(key, values, LoadMode::Strict).map(|_| ())
+        match self.fault() {
+            Some(Applied::Dropped) => Ok(()),
+            Some(Applied::Garbled) => {
+                let mut v = values.to_vec();
+                v.iter_mut().for_each(|f| garble(f));
+                self.db.put(key, &v, LoadMode::Strict).map(|_| ())
+            }
+            None => self.db.put(key, values, LoadMode::Strict).map(|_| ()),
+        }
     }
 
     async fn scan(
@@ -321,7 +399,7 @@ mod tests {
 
     #[test]
     fn crud_and_scan_in_key_order() {
-        let db = MemoryHandle(Arc::new(MemoryDb::new(2, Latency::None, None)));
+        let db = MemoryHandle(Arc::new(MemoryDb::new(2, &MemoryConfig::default())));
         let mut c = conn(&db);
         futures_lite(async {
             for k in ["user3", "user1", "user2", "user5"] {
@@ -358,7 +436,7 @@ mod tests {
 
     #[test]
     fn batch_modes() {
-        let db = MemoryHandle(Arc::new(MemoryDb::new(2, Latency::None, None)));
+        let db = MemoryHandle(Arc::new(MemoryDb::new(2, &MemoryConfig::default())));
         let mut c = conn(&db);
         let batch = InsertBatch {
             keys: vec!["a".into(), "b".into()],
@@ -402,8 +480,10 @@ mod tests {
     fn injected_latency_is_precise() {
         let db = MemoryHandle(Arc::new(MemoryDb::new(
             2,
-            Latency::Fixed(Duration::from_micros(3_300)),
-            None,
+            &MemoryConfig {
+                latency: Latency::Fixed(Duration::from_micros(3_300)),
+                ..Default::default()
+            },
         )));
         let mut c = conn(&db);
         let took = futures_lite(async {

@@ -183,7 +183,7 @@ impl AnyDb {
     pub fn open(cfg: &RunConfig) -> Self {
         match &cfg.backend {
             BackendConfig::Memory(m) => AnyDb::Memory(memory::MemoryHandle(Arc::new(
-                memory::MemoryDb::new(cfg.workload.field_count, m.latency.clone(), m.stall),
+                memory::MemoryDb::new(cfg.workload.field_count, m),
             ))),
             BackendConfig::Mysql(opts) => {
                 let w = &cfg.workload;

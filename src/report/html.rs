@@ -461,7 +461,10 @@ mod tests {
         );
         assert_eq!(fmt_tick(20.0), "20");
         assert_eq!(fmt_tick(0.5), "0.5");
-        assert_eq!((fmt_tick(99.95), fmt_tick(99.99)), ("99.95".into(), "99.99".into()));
+        assert_eq!(
+            (fmt_tick(99.95), fmt_tick(99.99)),
+            ("99.95".into(), "99.99".into())
+        );
         assert_eq!(
             ticks(Scale::Log, 0.1, 1000.0, &[]),
             vec![0.1, 1.0, 10.0, 100.0, 1000.0]

@@ -84,6 +84,9 @@ pub fn render(r: &Results) -> String {
             e.started_s, e.command
         ));
     }
+    if let Some(c) = &r.checks {
+        out.push_str(&checks(c));
+    }
     if let Some(e) = &r.ended_by {
         out.push_str(&format!("ended by {e}\n"));
     }
@@ -92,6 +95,47 @@ pub fn render(r: &Results) -> String {
     }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
+    }
+    out
+}
+
+/// The consistency checkers' verdicts, a few lines.
+pub fn checks(c: &crate::check::CheckReport) -> String {
+    let mut out = String::new();
+    if let Some(l) = &c.lost_writes {
+        out.push_str(&format!(
+            "check lost-writes: {} cells read back from {}: {} lost writes, {} corrupted, {} \
+             diverging ({} with an unknown-outcome write)\n",
+            l.cells_checked,
+            if l.regions.is_empty() {
+                "no region".to_owned()
+            } else {
+                l.regions.join(", ")
+            },
+            l.lost_writes,
+            l.corruption,
+            l.divergence,
+            l.unknown_outcome_cells
+        ));
+        for v in l.examples.iter().take(5) {
+            out.push_str(&format!(
+                "  {:?} {} field{} in {}: expected {}, found {}\n",
+                v.kind, v.key, v.field, v.region, v.expected, v.found
+            ));
+        }
+    }
+    for s in &c.stale_reads {
+        out.push_str(&format!(
+            "check stale-reads: region {}: {} of {} reads stale ({:.2}%), staleness p50 {} p99 {} \
+             max {}\n",
+            s.region,
+            s.stale,
+            s.reads_checked,
+            s.rate * 100.0,
+            human_us(s.staleness_p50_us),
+            human_us(s.staleness_p99_us),
+            human_us(s.staleness_max_us)
+        ));
     }
     out
 }

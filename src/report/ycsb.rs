@@ -53,6 +53,20 @@ pub fn render(r: &Results, percentiles: &[f64]) -> String {
             }
         }
     }
+    if let Some(c) = r.checks.as_ref().and_then(|c| c.lost_writes.as_ref()) {
+        let _ = writeln!(s, "[CHECK], CellsReadBack, {}", c.cells_checked);
+        let _ = writeln!(s, "[CHECK], LostWrites, {}", c.lost_writes);
+        let _ = writeln!(s, "[CHECK], Corruption, {}", c.corruption);
+        let _ = writeln!(s, "[CHECK], Divergence, {}", c.divergence);
+    }
+    for st in r.checks.iter().flat_map(|c| &c.stale_reads) {
+        let _ = writeln!(s, "[CHECK-{}], StaleReads, {}", st.region, st.stale);
+        let _ = writeln!(
+            s,
+            "[CHECK-{}], ReadsChecked, {}",
+            st.region, st.reads_checked
+        );
+    }
     for e in &r.errors {
         let code = e.code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
         let _ = writeln!(

@@ -48,6 +48,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
             topology: None,
             label: None,
             properties: Default::default(),
+            checks: Default::default(),
             events: vec![],
         },
         server: ServerInfo {
@@ -72,6 +73,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         intervals: vec![],
         regions: vec![],
         client: Default::default(),
+        checks: None,
         events: vec![],
     }
 }

@@ -293,6 +293,9 @@ pub struct Results {
     /// The client's own CPU time during the phase (connections open to end) and peak RSS.
     #[serde(default)]
     pub client: ClientUsage,
+    /// The consistency checkers' verdicts (`--check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<crate::check::CheckReport>,
     /// Commands run during the phase (`--at`), with their times and exit status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventRecord>,

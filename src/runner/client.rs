@@ -2,8 +2,10 @@
 //! the start, runs the workers (tokio local tasks) and a flusher that hands over each
 //! interval's measurements to the coordinator.
 
-use super::worker::WorkerCtx;
+use super::worker::{CheckState, WorkerCtx};
 use super::{DRAIN_TIMEOUT, Go, Msg, Shared};
+use crate::check::StaleTally;
+use crate::check::stale::WriteClock;
 use crate::config::Phase;
 use crate::config::RunConfig;
 use crate::config::topology::Placement;
@@ -22,6 +24,8 @@ pub(super) struct ThreadArgs<D: Db> {
     pub(super) cfg: RunConfig,
     pub(super) workload: Arc<Workload>,
     pub(super) nonce: u32,
+    /// The stale-read check's clock, shared by every client thread.
+    pub(super) clock: Option<Arc<WriteClock>>,
     pub(super) shared_slot: Arc<Mutex<Option<Arc<Shared>>>>,
     pub(super) server_info: Arc<Mutex<Option<ServerInfo>>>,
     pub(super) tx: mpsc::Sender<Msg>,
@@ -104,10 +108,18 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
             Measurements::default(),
             Measurements::default(),
         ]));
+        let checks = a.cfg.checks;
         let ctx = Rc::new(WorkerCtx {
             shared: shared.clone(),
             meas: meas.clone(),
             retry: a.cfg.retry,
+            check: checks.any().then(|| CheckState {
+                lost_writes: checks.lost_writes,
+                clock: a.clock.clone(),
+                nonce: a.nonce,
+                logs: RefCell::new(Vec::new()),
+                stale: RefCell::new(StaleTally::default()),
+            }),
         });
         let mut tasks = Vec::new();
         for (conn, (id, _, range)) in conns.into_iter().zip(a.workers.iter().cloned()) {
@@ -163,10 +175,16 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         }
         flusher.abort();
         let m = std::mem::take(&mut *meas.borrow_mut());
+        let (logs, stale) = match &ctx.check {
+            Some(c) => (c.logs.take(), c.stale.take()),
+            None => (Vec::new(), StaleTally::default()),
+        };
         let _ = a.tx.send(Msg::Done {
             thread: a.index,
             meas: m,
             abandoned: (total - finished) as u64,
+            logs,
+            stale,
         });
     });
 }

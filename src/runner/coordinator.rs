@@ -207,6 +207,7 @@ impl Coordinator {
             intervals: self.intervals,
             regions,
             client: ClientUsage::default(),
+            checks: None,
             events: Vec::new(),
         }
     }

@@ -5,6 +5,7 @@
 //! `Results`. Measurements flow one way: worker -> its thread's `Measurements` -> snapshot
 //! message -> coordinator.
 
+mod checks;
 mod client;
 mod coordinator;
 pub mod events;
@@ -18,6 +19,8 @@ mod worker;
 pub use signal::{install_interrupt_handler, interrupted};
 pub use verify::{TableCheck, check_table};
 
+use crate::check::StaleTally;
+use crate::check::lost::WriteLog;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Db, DbError, ServerInfo};
@@ -49,6 +52,8 @@ pub enum RunError {
 
 /// State every worker of the phase sees.
 pub struct Shared {
+    /// When the phase started: the checkers' clock.
+    t0: Instant,
     stop: AtomicBool,
     /// Warm-up in progress: operations do not count against the budget.
     warming: AtomicBool,
@@ -88,6 +93,10 @@ enum Msg {
         thread: usize,
         meas: [Measurements; 2],
         abandoned: u64,
+        /// The checkers' data: per worker (id, last write sequence, write log), and the
+        /// thread's stale-read tally.
+        logs: Vec<(u32, u64, WriteLog)>,
+        stale: StaleTally,
     },
 }
 
@@ -121,6 +130,10 @@ pub fn execute<D: Db>(
 ) -> Result<Results, RunError> {
     let workload = Arc::new(Workload::new(cfg.workload.clone()));
     let nonce = crate::workload::tag::new_run_nonce();
+    let clock = cfg
+        .checks
+        .stale_reads
+        .then(|| Arc::new(crate::check::stale::WriteClock::default()));
     let plans = plan_threads(cfg, topology);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (go_tx, go_rx) = watch::channel(Go::Wait);
@@ -136,6 +149,7 @@ pub fn execute<D: Db>(
             cfg: cfg.clone(),
             workload: workload.clone(),
             nonce,
+            clock: clock.clone(),
             shared_slot: shared_slot.clone(),
             server_info: server_info.clone(),
             tx: tx.clone(),
@@ -177,6 +191,7 @@ pub fn execute<D: Db>(
     let started_wall = SystemTime::now();
     let usage_at_start = ClientUsage::now();
     let shared = Arc::new(Shared {
+        t0,
         stop: AtomicBool::new(false),
         warming: AtomicBool::new(!cfg.warmup.is_zero()),
         budget: Budget::new(
@@ -207,6 +222,7 @@ pub fn execute<D: Db>(
     let mut abandoned = 0;
     let mut done_threads = 0;
     let mut events = events::Events::new(cfg.events.clone());
+    let mut collected = checks::Collected::new(topology.regions.len());
     while done_threads < plans.len() {
         events.poll(t0, measured_start);
         let now = Instant::now();
@@ -223,9 +239,12 @@ pub fn execute<D: Db>(
                 thread,
                 meas,
                 abandoned: a,
+                logs,
+                stale,
             }) => {
                 let epoch = coord.epoch;
                 coord.add(thread, epoch, meas);
+                collected.add(plans[thread].region, logs, &stale);
                 coord.done[thread] = true;
                 done_threads += 1;
                 abandoned += a;
@@ -310,6 +329,11 @@ pub fn execute<D: Db>(
             "event at {:.1} s: {} -> {:?}",
             e.started_s, e.command, e.exit_code
         ));
+    }
+    if cfg.checks.any() {
+        results.checks = Some(checks::finish(
+            &db, cfg, topology, collected, nonce, progress,
+        )?);
     }
     Ok(results)
 }

@@ -4,10 +4,14 @@
 
 use super::Shared;
 use super::rate::LocalBudget;
+use crate::check::StaleTally;
+use crate::check::lost::{Write, WriteLog};
+use crate::check::stale::{ALL_FIELDS, Acked, Snapshot, WriteClock, stale};
 use crate::config::LoadMode;
 use crate::config::RetryPolicy;
 use crate::db::{Conn, DbError, ErrorClass, InsertBatch, Updated};
 use crate::measure::Measurements;
+use crate::workload::tag::WriteTag;
 use crate::workload::{FieldSet, Operation, WorkerWorkload};
 use std::cell::{RefCell, RefMut};
 use std::ops::Range;
@@ -22,6 +26,27 @@ pub struct WorkerCtx {
     /// The thread's measurements: `[measured, warm-up]`, by when an operation started.
     pub meas: Rc<RefCell<[Measurements; 2]>>,
     pub retry: RetryPolicy,
+    /// The consistency checks' state, when any is on.
+    pub check: Option<CheckState>,
+}
+
+/// The consistency checks' per-thread state (same thread as its workers: no lock, except the
+/// stale-read clock shared by the whole process).
+pub struct CheckState {
+    pub lost_writes: bool,
+    /// Every acknowledged write, for the stale-read check.
+    pub clock: Option<Arc<WriteClock>>,
+    /// The run's nonce: values with another one predate the run.
+    pub nonce: u32,
+    /// Handed over by each worker when it ends: its write log and last write sequence.
+    pub logs: RefCell<Vec<(u32, u64, WriteLog)>>,
+    /// This thread's reads (all in one region).
+    pub stale: RefCell<StaleTally>,
+}
+
+/// Nanoseconds since the phase started.
+fn since(t0: Instant, t: Instant) -> u64 {
+    t.saturating_duration_since(t0).as_nanos() as u64
 }
 
 /// Operations between forced yields to the thread's other tasks.
@@ -152,11 +177,104 @@ impl WorkerCtx {
         }
     }
 
+    /// Checks: a write that finished (acknowledged or of unknown outcome) goes into the
+    /// worker's log and, acknowledged, into the stale-read clock.
+    fn note_write(
+        &self,
+        log: &mut Option<WriteLog>,
+        wl: &WorkerWorkload,
+        start: Instant,
+        r: &Result<Done, DbError>,
+    ) {
+        let Some(check) = &self.check else { return };
+        let acked = match r {
+            Ok(Done::Ok { .. } | Done::Unchanged) => true,
+            Err(e) if e.class == ErrorClass::UnknownOutcome => false,
+            // Refused or not found: nothing was written.
+            _ => return,
+        };
+        let t0 = self.shared.t0;
+        let tag = wl.last_tag();
+        let w = Write {
+            worker: tag.worker,
+            seq: tag.seq,
+            start_ns: since(t0, start),
+            end_ns: since(t0, Instant::now()),
+            acked,
+        };
+        if let Some(log) = log {
+            for &f in &wl.fields {
+                log.record((wl.keynum, f as u16), w);
+            }
+        }
+        if let (Some(clock), true) = (&check.clock, acked) {
+            clock.acked(
+                wl.keynum,
+                Acked {
+                    worker: w.worker,
+                    seq: w.seq,
+                    field: if wl.fields.len() == 1 {
+                        wl.fields[0] as u16
+                    } else {
+                        ALL_FIELDS
+                    },
+                    start_ns: w.start_ns,
+                    end_ns: w.end_ns,
+                },
+            );
+        }
+    }
+
+    /// Checks: what the key's recent writes were when a read starts.
+    fn read_snapshot(&self, wl: &WorkerWorkload) -> Option<Snapshot> {
+        let clock = self.check.as_ref()?.clock.as_ref()?;
+        Some(clock.snapshot(wl.keynum))
+    }
+
+    /// Checks: whether a read returned a value older than a write acknowledged before it.
+    fn note_read(
+        &self,
+        snapshot: Option<Snapshot>,
+        wl: &WorkerWorkload,
+        fields: FieldSet,
+        start: Instant,
+        r: &Result<Done, DbError>,
+    ) {
+        let (Some(check), Some(snap)) = (&self.check, snapshot) else {
+            return;
+        };
+        if snap.is_empty() || !matches!(r, Ok(Done::Ok { .. })) {
+            return;
+        }
+        let read_start = since(self.shared.t0, start);
+        let read = match fields {
+            FieldSet::All => 0..wl.record.fields.len(),
+            FieldSet::One(i) => i..i + 1,
+        };
+        let worst = read
+            .filter_map(|f| {
+                let found = WriteTag::decode(&wl.record.fields[f]);
+                stale(&snap, f as u16, read_start, check.nonce, found)
+            })
+            .max();
+        let mut t = check.stale.borrow_mut();
+        t.checked += 1;
+        if let Some(ns) = worst {
+            t.stale += 1;
+            let _ = t.staleness.record(ns.max(1));
+        }
+    }
+
     /// Run phase: operations until the budget is spent or the run is stopped.
     pub async fn run<C: Conn>(&self, mut conn: C, mut wl: WorkerWorkload) {
         let shared = &*self.shared;
         let mut budget = LocalBudget::new(&shared.budget);
         let mut since_yield = 0u32;
+        let mut log = self
+            .check
+            .as_ref()
+            .filter(|c| c.lost_writes)
+            .map(|_| WriteLog::default());
         loop {
             let warm = shared.warming.load(Ordering::Relaxed);
             if shared.stopping() || !budget.take(warm) {
@@ -186,6 +304,7 @@ impl WorkerCtx {
                     let r = self
                         .with_retries(op, &mut conn, &mut wl, FieldSet::All, 0, warm)
                         .await;
+                    self.note_write(&mut log, &wl, start, &r);
                     // As YCSB: acknowledged even when it failed, so readers do not wait forever.
                     wl.acknowledge_insert(keynum);
                     self.record(op, start, intended, &r, true, warm);
@@ -198,10 +317,12 @@ impl WorkerCtx {
                         continue;
                     }
                     let fields = wl.read_fields();
+                    let snapshot = self.read_snapshot(&wl);
                     let r = self
                         .with_retries(Operation::Read, &mut conn, &mut wl, fields, 0, warm)
                         .await;
                     self.check_integrity(&mut wl, fields, &r, warm);
+                    self.note_read(snapshot, &wl, fields, start, &r);
                     self.record(Operation::Read, start, intended, &r, false, warm);
                     let r = match r {
                         Ok(Done::Ok { .. } | Done::Unchanged) => {
@@ -210,6 +331,7 @@ impl WorkerCtx {
                             let u = self
                                 .with_retries(op, &mut conn, &mut wl, fields, 0, warm)
                                 .await;
+                            self.note_write(&mut log, &wl, t, &u);
                             self.record(Operation::Update, t, None, &u, false, warm);
                             u
                         }
@@ -233,15 +355,28 @@ impl WorkerCtx {
                         }
                         _ => (FieldSet::All, 0),
                     };
+                    let snapshot = match op {
+                        Operation::Read => self.read_snapshot(&wl),
+                        _ => None,
+                    };
                     let r = self
                         .with_retries(op, &mut conn, &mut wl, fields, scan_len, warm)
                         .await;
-                    if op == Operation::Read {
-                        self.check_integrity(&mut wl, fields, &r, warm);
+                    match op {
+                        Operation::Read => {
+                            self.check_integrity(&mut wl, fields, &r, warm);
+                            self.note_read(snapshot, &wl, fields, start, &r);
+                        }
+                        Operation::Update => self.note_write(&mut log, &wl, start, &r),
+                        _ => {}
                     }
                     self.record(op, start, intended, &r, true, warm);
                 }
             }
+        }
+        if let (Some(check), Some(log)) = (&self.check, log) {
+            let tag = wl.last_tag();
+            check.logs.borrow_mut().push((tag.worker, tag.seq, log));
         }
     }
 

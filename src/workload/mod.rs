@@ -208,6 +208,7 @@ impl Workload {
             config: self.config.clone(),
             field_names: self.field_names.clone(),
             key: String::with_capacity(32),
+            keynum: 0,
             values: vec![Vec::with_capacity(self.config.field_length); n],
             fields: Vec::with_capacity(n),
             record: Record::with_fields(n),
@@ -229,8 +230,9 @@ pub struct WorkerWorkload {
     inserts: Arc<AcknowledgedCounter>,
     config: WorkloadConfig,
     field_names: Vec<String>,
-    /// The current key.
+    /// The current key, and its key number.
     pub key: String,
+    pub keynum: u64,
     /// Values to write: `values[i]` goes to field `fields[i]`.
     pub values: Vec<Vec<u8>>,
     pub fields: Vec<usize>,
@@ -276,6 +278,7 @@ impl WorkerWorkload {
             }
         };
         self.config.keys.format_into(keynum, &mut self.key);
+        self.keynum = keynum;
         true
     }
 
@@ -283,6 +286,7 @@ impl WorkerWorkload {
     pub fn next_insert_key(&mut self) -> u64 {
         let n = self.inserts.next_value();
         self.config.keys.format_into(n, &mut self.key);
+        self.keynum = n;
         n
     }
 
@@ -293,6 +297,7 @@ impl WorkerWorkload {
     /// Formats the key of `keynum` (load phase) into `self.key`.
     pub fn set_key(&mut self, keynum: u64) {
         self.config.keys.format_into(keynum, &mut self.key);
+        self.keynum = keynum;
     }
 
     /// Which fields a read returns.

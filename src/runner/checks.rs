@@ -1,0 +1,169 @@
+//! After a run with `--check`: the client threads' write logs and stale-read tallies
+//! gathered, the wait for the cluster to settle, every key written read back from every
+//! region's endpoints, and the checkers' verdicts.
+
+use super::RunError;
+use super::progress::Progress;
+use crate::check::lost::{Cell, Observed, WriteLog, judge};
+use crate::check::{CheckReport, StaleRegion, StaleTally};
+use crate::config::RunConfig;
+use crate::config::topology::{Placement, Topology};
+use crate::db::{Conn, Db};
+use crate::workload::tag::WriteTag;
+use crate::workload::{FieldSet, Record};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// What the client threads handed over.
+pub(super) struct Collected {
+    log: WriteLog,
+    last_seq: HashMap<u32, u64>,
+    stale: Vec<StaleTally>,
+}
+
+impl Collected {
+    pub(super) fn new(regions: usize) -> Self {
+        Collected {
+            log: WriteLog::default(),
+            last_seq: HashMap::new(),
+            stale: (0..regions).map(|_| StaleTally::default()).collect(),
+        }
+    }
+
+    pub(super) fn add(
+        &mut self,
+        region: usize,
+        logs: Vec<(u32, u64, WriteLog)>,
+        stale: &StaleTally,
+    ) {
+        for (worker, seq, log) in logs {
+            self.last_seq.insert(worker, seq);
+            self.log.merge(log);
+        }
+        self.stale[region].merge(stale);
+    }
+}
+
+/// The checkers' verdicts (reading back is done through `db`, from every region).
+pub(super) fn finish<D: Db>(
+    db: &Arc<D>,
+    cfg: &RunConfig,
+    topology: &Topology,
+    collected: Collected,
+    nonce: u32,
+    progress: &mut Progress,
+) -> Result<CheckReport, RunError> {
+    let mut report = CheckReport::default();
+    if cfg.checks.stale_reads {
+        report.stale_reads = topology
+            .regions
+            .iter()
+            .zip(&collected.stale)
+            .map(|(r, t)| StaleRegion::from_tally(&r.name, t))
+            .collect();
+    }
+    if cfg.checks.lost_writes {
+        if !cfg.checks.settle.is_zero() {
+            progress.note(&format!(
+                "settling {} before reading back",
+                humantime::format_duration(cfg.checks.settle)
+            ));
+            std::thread::sleep(cfg.checks.settle);
+        }
+        let candidates = collected.log.candidates();
+        let mut fields_of: BTreeMap<u64, Vec<u16>> = BTreeMap::new();
+        for &(key, field) in candidates.keys() {
+            fields_of.entry(key).or_default().push(field);
+        }
+        progress.note(&format!(
+            "reading back {} keys from {} region(s)",
+            fields_of.len(),
+            topology.regions.len()
+        ));
+        let observed = read_back(db, cfg, topology, &fields_of)?;
+        let keys = cfg.workload.keys.clone();
+        report.lost_writes = Some(judge(
+            &candidates,
+            &observed,
+            nonce,
+            &collected.last_seq,
+            &|k| keys.key(k),
+        ));
+    }
+    Ok(report)
+}
+
+/// Reads every key back through every endpoint of every region (each region from a thread in
+/// its own namespace, as its clients ran), noting the tag of each field that was written.
+fn read_back<D: Db>(
+    db: &Arc<D>,
+    cfg: &RunConfig,
+    topology: &Topology,
+    fields_of: &BTreeMap<u64, Vec<u16>>,
+) -> Result<Vec<Observed>, RunError> {
+    let field_count = cfg.workload.field_count;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = topology
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(ri, region)| {
+                let db = db.clone();
+                let keys = cfg.workload.keys.clone();
+                s.spawn(move || -> Result<Vec<Observed>, RunError> {
+                    if let Some(ns) = &region.netns {
+                        crate::netns::enter(ns).map_err(|e| RunError::Thread(e.to_string()))?;
+                    }
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| RunError::Thread(e.to_string()))?;
+                    rt.block_on(async {
+                        let mut out = Vec::new();
+                        for ei in 0..region.endpoints.len().max(1) {
+                            let label = if region.endpoints.len() > 1 {
+                                format!("{}#{}", region.name, ei)
+                            } else {
+                                region.name.clone()
+                            };
+                            let mut c = db
+                                .connect(Placement {
+                                    region: ri,
+                                    endpoint: ei,
+                                })
+                                .await
+                                .map_err(RunError::Setup)?;
+                            let mut rec = Record::with_fields(field_count);
+                            let mut key = String::new();
+                            for (&k, fields) in fields_of {
+                                keys.format_into(k, &mut key);
+                                let found = c
+                                    .read(&key, FieldSet::All, &mut rec)
+                                    .await
+                                    .map_err(RunError::Setup)?;
+                                for &f in fields {
+                                    let tag =
+                                        found.then(|| WriteTag::decode(&rec.fields[f as usize]));
+                                    out.push(Observed {
+                                        region: label.clone(),
+                                        cell: (k, f) as Cell,
+                                        tag,
+                                    });
+                                }
+                            }
+                        }
+                        Ok(out)
+                    })
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(
+                h.join()
+                    .map_err(|_| RunError::Thread("read-back thread panicked".into()))??,
+            );
+        }
+        Ok(all)
+    })
+}
