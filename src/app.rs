@@ -103,7 +103,8 @@ fn phase_command(
         // The store lives in this process: load the records first, unmeasured.
         preload(&db, &cfg, &topology, status)?;
     }
-    let results = run_phase(&db, &cfg, &topology, status)?;
+    let mut results = run_phase(&db, &cfg, &topology, status)?;
+    results.availability = crate::analysis::availability::timeline(&results);
     if let Some(path) = &output.out {
         results.write(path).map_err(|source| AppError::Io {
             context: format!("writing {}", path.display()),

@@ -68,6 +68,7 @@ mod tests {
             operations: 0,
             throughput: tput,
             errors: 0,
+            error_codes: Default::default(),
             ops: Default::default(),
             regions: vec![],
         }

@@ -2,6 +2,7 @@
 //! live here and nowhere else: intervals over repeats, degradation, per-region breakdown,
 //! steady-state checks, USL/knee/SLO/Little, the bootstrap the compare gate uses.
 
+pub mod availability;
 pub mod capacity;
 pub mod intervals;
 pub mod stats;

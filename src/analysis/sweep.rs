@@ -72,6 +72,12 @@ pub struct StepSummary {
     /// Per region, with more than one region.
     #[serde(default)]
     pub regions: Vec<RegionStep>,
+    /// The first repeat's scheduled events (seconds since the step started, command), and
+    /// its availability around the first one.
+    #[serde(default)]
+    pub events: Vec<(f64, String)>,
+    #[serde(default)]
+    pub availability: Option<crate::results::availability::Availability>,
     /// Latency at 50..99.99th percentiles of all operations: (percentile, us).
     pub spectrum: Vec<(f64, f64)>,
 }
@@ -99,6 +105,9 @@ pub struct RegionStep {
     pub failed: u64,
     /// Throughput per measured interval of the first repeat.
     pub timeseries: Vec<(f64, f64)>,
+    /// Failed attempts per second per measured interval of the first repeat.
+    #[serde(default)]
+    pub error_timeseries: Vec<(f64, f64)>,
 }
 
 /// A deployment against the baseline at one concurrency, in percent.
@@ -309,15 +318,19 @@ fn timeseries(intervals: &[crate::results::timeseries::Interval]) -> Vec<(f64, f
         .collect()
 }
 
-/// One region's throughput per measured interval.
-fn region_timeseries(
+/// One region's figure per measured interval.
+fn region_series(
     intervals: &[crate::results::timeseries::Interval],
     region: &str,
+    f: fn(
+        &crate::results::timeseries::Interval,
+        &crate::results::timeseries::RegionInterval,
+    ) -> f64,
 ) -> Vec<(f64, f64)> {
     intervals::measured(intervals)
         .filter_map(|i| {
             let g = i.regions.iter().find(|g| g.name == region)?;
-            Some((i.end_s, g.throughput))
+            Some((i.end_s, f(i, g)))
         })
         .collect()
 }
@@ -419,7 +432,10 @@ fn step_summary(
                     .flat_map(|x| x.ops.values())
                     .map(|o| o.failed)
                     .sum(),
-                timeseries: region_timeseries(&first.intervals, &g.name),
+                timeseries: region_series(&first.intervals, &g.name, |_, r| r.throughput),
+                error_timeseries: region_series(&first.intervals, &g.name, |i, r| {
+                    r.errors as f64 / (i.end_s - i.start_s).max(1e-9)
+                }),
             });
         }
     }
@@ -450,6 +466,12 @@ fn step_summary(
         little: capacity::little(c as f64, mean, overall.mean / 1e6),
         timeseries: timeseries(&first.intervals),
         warmup_s: first.warmup_s,
+        events: first
+            .events
+            .iter()
+            .map(|e| (e.started_s, e.command.clone()))
+            .collect(),
+        availability: super::availability::timeline(first).filter(|_| !first.events.is_empty()),
         drift,
         regions,
         spectrum: if all.is_empty() {

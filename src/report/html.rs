@@ -115,6 +115,8 @@ struct Chart<'a> {
     y: Scale,
     series: Vec<Series>,
     shade: Option<(f64, f64, &'a str)>,
+    /// Vertical markers (x, label): scheduled events such as a region's failure and heal.
+    markers: Vec<(f64, String)>,
 }
 
 fn chart(c: &Chart) -> String {
@@ -176,6 +178,17 @@ fn chart(c: &Chart) -> String {
             px(a) + 4.0,
             t + 14.0,
             escape(label)
+        );
+    }
+    for (k, (x, label)) in c.markers.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r##"<line x1="{px:.1}" y1="{t}" x2="{px:.1}" y2="{}" stroke="#b00" stroke-dasharray="4 3"/><text x="{:.1}" y="{}" font-size="10" font-family="sans-serif" fill="#b00">{}</text>"##,
+            h - b,
+            px(*x) + 3.0,
+            t + 26.0 + 12.0 * k as f64,
+            escape(label),
+            px = px(*x)
         );
     }
     let _ = write!(
@@ -262,6 +275,24 @@ fn chart(c: &Chart) -> String {
     svg
 }
 
+/// A step's scheduled events as chart markers (the command's last words: `fail C`).
+fn markers(s: &crate::analysis::sweep::StepSummary) -> Vec<(f64, String)> {
+    s.events
+        .iter()
+        .map(|(t, cmd)| {
+            let words: Vec<&str> = cmd.split_whitespace().collect();
+            let verb = words
+                .iter()
+                .position(|w| ["fail", "heal", "stop", "start", "kill"].contains(w));
+            let short = match verb {
+                Some(i) => words[i..(i + 2).min(words.len())].join(" "),
+                None => words[words.len().saturating_sub(2)..].join(" "),
+            };
+            (*t, short)
+        })
+        .collect()
+}
+
 /// The self-contained HTML page; the spectrum chart is drawn at `spectrum_at` clients.
 pub struct Html {
     pub spectrum_at: Option<usize>,
@@ -315,6 +346,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         y: Scale::Linear,
         series: per(&|s| s.throughput),
         shade: None,
+        markers: Vec::new(),
     })];
     // One chart per operation, latency on a log axis: a 60x gap between deployments stays
     // readable next to a 1.1x one.
@@ -331,6 +363,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             y: Scale::Log,
             series: per(&|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
             shade: None,
+            markers: Vec::new(),
         }));
     }
     if let Some(at) = at {
@@ -351,6 +384,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             y: Scale::Log,
             series: spectra,
             shade: None,
+            markers: Vec::new(),
         }));
     }
     for d in &r.deployments {
@@ -371,9 +405,16 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
                 })
                 .collect(),
             shade: (warmup > 0.0).then_some((0.0, warmup, "warm-up")),
+            markers: mine.first().map_or(Vec::new(), |s| markers(s)),
         }));
-        // Each region's clients at the highest concurrency: who did the work.
-        if let Some(top) = mine.iter().rev().find(|s| !s.regions.is_empty()) {
+        // Each region's clients at the highest concurrency (or the step with events): who did
+        // the work, and who failed when.
+        let top = mine
+            .iter()
+            .rev()
+            .find(|s| !s.regions.is_empty() && !s.events.is_empty())
+            .or_else(|| mine.iter().rev().find(|s| !s.regions.is_empty()));
+        if let Some(top) = top {
             charts.push(chart(&Chart {
                 title: format!(
                     "{d}: throughput per region over time at {} clients",
@@ -392,7 +433,34 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
                     })
                     .collect(),
                 shade: (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up")),
+                markers: markers(top),
             }));
+            if top
+                .regions
+                .iter()
+                .any(|g| g.error_timeseries.iter().any(|p| p.1 > 0.0))
+            {
+                charts.push(chart(&Chart {
+                    title: format!(
+                        "{d}: failed attempts per second per region at {} clients",
+                        top.concurrency
+                    ),
+                    x_label: "seconds since the step started",
+                    y_label: "errors/s",
+                    x: Scale::Linear,
+                    y: Scale::Linear,
+                    series: top
+                        .regions
+                        .iter()
+                        .map(|g| Series {
+                            name: format!("region {}", g.name),
+                            points: g.error_timeseries.clone(),
+                        })
+                        .collect(),
+                    shade: (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up")),
+                    markers: markers(top),
+                }));
+            }
         }
     }
     let mut tables = String::new();
@@ -451,6 +519,18 @@ mod tests {
         // Throughput, READ p99, spectrum, two time series.
         assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn events_are_marked_on_time_charts() {
+        let mut r = two_deployments();
+        r.steps[0].events = vec![(1.0, "geobench lab fail C --name demo".into())];
+        r.steps[0].timeseries = vec![(1.0, 10.0), (2.0, 12.0)];
+        let html = render(&r, None);
+        assert!(
+            html.contains("stroke-dasharray") && html.contains(">fail C<"),
+            "markers"
+        );
     }
 
     #[test]

@@ -177,6 +177,47 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
+    let mut avail = Table {
+        title: "Availability around the first scheduled event (first repeat)".into(),
+        headers: [
+            "deployment",
+            "clients",
+            "event",
+            "region",
+            "ops/s before",
+            "first hit",
+            "unavailable",
+            "recovered after",
+            "dip",
+            "errors",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for s in &r.steps {
+        let Some(a) = &s.availability else { continue };
+        for g in std::iter::once(&a.overall).chain(&a.regions) {
+            avail.rows.push(vec![
+                s.deployment.clone(),
+                s.concurrency.to_string(),
+                format!("{} at {:.1} s", a.fault, a.fault_s),
+                g.region.clone(),
+                format!("{:.0}", g.before_ops_s),
+                g.first_impact_s
+                    .map_or("never".into(), |v| format!("{v:.1} s")),
+                format!("{:.1} s", g.unavailable_s),
+                g.recovered_after_s
+                    .map_or("not by the end".into(), |v| format!("{v:.1} s")),
+                format!("{:.0}%", g.dip_pct),
+                g.errors
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]);
+        }
+    }
     let mut deg = Table {
         title: format!("Change against {}", r.baseline),
         headers: [
@@ -265,7 +306,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         ]);
         cap.rows.push(row);
     }
-    [steps, regions, errors, deg, cap]
+    [steps, regions, errors, avail, deg, cap]
         .into_iter()
         .filter(|t| !t.rows.is_empty())
         .collect()

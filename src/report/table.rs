@@ -84,6 +84,9 @@ pub fn render(r: &Results) -> String {
             e.started_s, e.command
         ));
     }
+    if let Some(a) = &r.availability {
+        out.push_str(&availability(a));
+    }
     if let Some(c) = &r.checks {
         out.push_str(&checks(c));
     }
@@ -95,6 +98,44 @@ pub fn render(r: &Results) -> String {
     }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
+    }
+    out
+}
+
+/// The availability timeline, a line per region.
+pub fn availability(a: &crate::results::availability::Availability) -> String {
+    let mut out = format!(
+        "availability after {:?} at {:.1} s{} ({:.1} s intervals):\n",
+        a.fault,
+        a.fault_s,
+        a.heal_s
+            .map_or(String::new(), |h| format!(", healed at {h:.1} s")),
+        a.resolution_s
+    );
+    for g in std::iter::once(&a.overall).chain(&a.regions) {
+        let errors: Vec<String> = g.errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        out.push_str(&format!(
+            "  {}: {:.0} ops/s before; first hit {}; unavailable {:.1} s; recovered {}; dip {:.0}%; \
+             errors {}{}\n",
+            g.region,
+            g.before_ops_s,
+            g.first_impact_s
+                .map_or("never".into(), |s| format!("after {s:.1} s")),
+            g.unavailable_s,
+            g.recovered_after_s
+                .map_or("not by the end".into(), |s| format!("after {s:.1} s")),
+            g.dip_pct,
+            if errors.is_empty() {
+                "none".into()
+            } else {
+                errors.join(", ")
+            },
+            if g.unknown_outcome > 0 {
+                format!(" ({} writes of unknown outcome)", g.unknown_outcome)
+            } else {
+                String::new()
+            }
+        ));
     }
     out
 }

@@ -53,6 +53,19 @@ pub fn render(r: &Results, percentiles: &[f64]) -> String {
             }
         }
     }
+    if let Some(a) = &r.availability {
+        for g in std::iter::once(&a.overall).chain(&a.regions) {
+            let label = format!("AVAILABILITY-{}", g.region);
+            let _ = writeln!(s, "[{label}], UnavailableSec, {:.3}", g.unavailable_s);
+            let _ = writeln!(
+                s,
+                "[{label}], RecoveredAfterSec, {}",
+                g.recovered_after_s
+                    .map_or("-".into(), |v| format!("{v:.3}"))
+            );
+            let _ = writeln!(s, "[{label}], DipPercent, {:.1}", g.dip_pct);
+        }
+    }
     if let Some(c) = r.checks.as_ref().and_then(|c| c.lost_writes.as_ref()) {
         let _ = writeln!(s, "[CHECK], CellsReadBack, {}", c.cells_checked);
         let _ = writeln!(s, "[CHECK], LostWrites, {}", c.lost_writes);

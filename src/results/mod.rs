@@ -5,6 +5,7 @@
 
 use crate::config::{Phase, RunConfig};
 use crate::db::{ErrorClass, ServerInfo};
+pub mod availability;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod timeseries;
@@ -293,6 +294,9 @@ pub struct Results {
     /// The client's own CPU time during the phase (connections open to end) and peak RSS.
     #[serde(default)]
     pub client: ClientUsage,
+    /// Availability around a fault (scheduled event or first errors), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<availability::Availability>,
     /// The consistency checkers' verdicts (`--check`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<crate::check::CheckReport>,

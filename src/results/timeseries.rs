@@ -21,6 +21,9 @@ pub struct Interval {
     pub throughput: f64,
     /// Failed attempts (every error, including retried ones).
     pub errors: u64,
+    /// Failed attempts by `class code` (e.g. `unavailable 1047`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_codes: BTreeMap<String, u64>,
     pub ops: BTreeMap<Operation, IntervalOp>,
     /// Per region (topology order), when the run had more than one: what that region's
     /// clients completed in this interval. A region that lost its quorum shows up here.
@@ -36,6 +39,23 @@ pub struct RegionInterval {
     pub throughput: f64,
     /// Failed attempts.
     pub errors: u64,
+    /// Failed attempts by `class code`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_codes: BTreeMap<String, u64>,
+}
+
+/// Failed attempts by `class code` (`-` for no code).
+fn error_codes(m: &Measurements) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (&(_, class, code), c) in &m.errors {
+        let key = format!(
+            "{} {}",
+            class.as_str(),
+            code.map_or("-".to_owned(), |c| c.to_string())
+        );
+        *out.entry(key).or_insert(0) += c.count;
+    }
+    out
 }
 
 impl RegionInterval {
@@ -44,6 +64,7 @@ impl RegionInterval {
             name: name.to_owned(),
             throughput: m.operations_ok as f64 / secs.max(1e-9),
             errors: m.errors.values().map(|c| c.count).sum(),
+            error_codes: error_codes(m),
         }
     }
 }
@@ -63,6 +84,7 @@ impl Interval {
             operations: m.completed(),
             throughput: m.operations_ok as f64 / secs,
             errors: m.errors.values().map(|c| c.count).sum(),
+            error_codes: error_codes(m),
             ops,
             regions: Vec::new(),
         }

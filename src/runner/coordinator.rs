@@ -207,6 +207,7 @@ impl Coordinator {
             intervals: self.intervals,
             regions,
             client: ClientUsage::default(),
+            availability: None,
             checks: None,
             events: Vec::new(),
         }
