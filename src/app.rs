@@ -403,6 +403,9 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
     use crate::lab::{self, Lab, UpArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
     lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
+    if let Some(crate::cli::OtherDemo::Failover(f)) = &a.other {
+        return failover_demo(f);
+    }
     runner::install_interrupt_handler();
     let up = |shape: Shape, name: &str| UpArgs {
         topology: shape,
@@ -472,6 +475,135 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         "demo: report written to {}/report.html and report.md",
         a.out.display()
     );
+    Ok(r)
+}
+
+/// `geobench demo failover`: the three-region lab, region C's node stopped and started
+/// during a 50/50 run, checks on, client failover off then on; both runs are stored as the two
+/// "deployments" of a one-step sweep so that the report shows them side by side.
+///
+/// C's *node* is stopped rather than C cut off the WAN: a cut isolates C's clients too, and no
+/// client-side failover can reach another region from an isolated one; a dead database with
+/// live application servers is what a geo load balancer's failover is for.
+fn failover_demo(
+    f: &crate::cli::FailoverDemoArgs,
+) -> Result<crate::analysis::sweep::SweepReport, AppError> {
+    use crate::lab::{self, Lab, UpArgs, spec::Shape};
+    runner::install_interrupt_handler();
+    eprintln!("demo failover: bringing up the three-region Galera lab (this takes a minute)");
+    let lab = Lab::up(&UpArgs {
+        topology: Shape::ThreeRegion,
+        rtt: None,
+        jitter: None,
+        loss: 0.0,
+        name: Some("demo-failover".into()),
+        dir: None,
+        install: false,
+        exe: None,
+    })
+    .map_err(|e| AppError::Setup(e.to_string()))?;
+    /// Tears the lab down however the demo ends.
+    struct Down(Option<Lab>);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            if let Some(lab) = self.0.take() {
+                eprintln!("demo: tearing down lab {}", lab.name);
+                lab.down(false);
+            }
+        }
+    }
+    let down = Down(Some(lab));
+    let lab = down.0.as_ref().expect("just set");
+    let exe = std::env::current_exe()
+        .map_err(|e| AppError::Setup(format!("finding this program: {e}")))?;
+    let lab_cmd = |what: &str| format!("{} lab {what} --dir {}", exe.display(), lab.dir.display());
+    let common = WorkloadArgs {
+        workload_files: vec!["workloads/geo-5050".into()],
+        props: vec![
+            format!("recordcount={}", f.records),
+            format!("mysql.user={}", lab::spec::BENCH_USER),
+            format!("mysql.password={}", lab::spec::BENCH_PASSWORD),
+            format!("mysql.db={}", lab::spec::BENCH_DB),
+        ],
+        db: Some(Backend::Mysql),
+        dsn: None,
+        topology: Some(lab.topology_path()),
+        status: true,
+        status_interval: Some("1s".into()),
+        quiet: false,
+        seed: None,
+    };
+    let load = LoadArgs {
+        common: common.clone(),
+        threads: Some(8),
+        drop: true,
+        verify: false,
+        output: OutputArgs {
+            out: None,
+            format: vec![],
+        },
+    };
+    load_command(&load)?;
+    let dir = sweep::SweepDir::new(&f.out);
+    dir.clear().map_err(|e| bad(&e.to_string()))?;
+    let mut deployments = Vec::new();
+    for (name, failover) in [("no-failover", false), ("failover", true)] {
+        eprintln!(
+            "demo failover: run with client failover {}",
+            if failover { "on" } else { "off" }
+        );
+        let mut c = common.clone();
+        if failover {
+            c.props.push("failover=region".into());
+            c.props.push(format!("failover.after={}", f.failover_after));
+        }
+        c.props.push(format!("label={name}"));
+        let path = dir.step_path(name, f.clients, 1);
+        let run = RunArgs {
+            common: c,
+            threads: Some(f.clients),
+            target: None,
+            timing: TimingArgs {
+                duration: Some(f.duration.clone()),
+                warmup: Some("5s".into()),
+                events: vec![
+                    format!("{}={}", f.fail_at, lab_cmd("stop n3")),
+                    format!("{}={}", f.heal_at, lab_cmd("start n3")),
+                ],
+            },
+            check: vec![
+                crate::cli::CheckName::LostWrites,
+                crate::cli::CheckName::StaleReads,
+            ],
+            settle: Some("20s".into()),
+            output: OutputArgs {
+                out: Some(path),
+                format: vec![report::RunFormat::Table],
+            },
+        };
+        run_command(&run)?;
+        deployments.push(sweep::Deployment {
+            name: name.into(),
+            source: lab.topology_path().display().to_string(),
+            topology: Some(lab.topology()),
+            latency: Default::default(),
+        });
+    }
+    dir.write_manifest(&sweep::Manifest {
+        schema_version: crate::results::SCHEMA_VERSION,
+        tool: format!("geobench {}", env!("CARGO_PKG_VERSION")),
+        created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        workload_files: vec!["workloads/geo-5050".into()],
+        overrides: vec![format!("recordcount={}", f.records)],
+        deployments,
+        concurrencies: vec![f.clients],
+        repeats: 1,
+        duration_s: humantime::parse_duration(&f.duration).map_or(0.0, |d| d.as_secs_f64()),
+        warmup_s: 5.0,
+    })
+    .map_err(|e| bad(&e.to_string()))?;
+    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None)?;
+    drop(down);
     Ok(r)
 }
 

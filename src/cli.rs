@@ -310,6 +310,9 @@ pub struct SweepArgs {
 /// Options of `demo`.
 #[derive(Debug, Args, Clone)]
 pub struct DemoArgs {
+    /// Another demo instead of the single- vs multi-region sweep.
+    #[command(subcommand)]
+    pub other: Option<OtherDemo>,
     /// Records to load (the full-size job uses 50000000).
     #[arg(long, default_value_t = 100_000)]
     pub records: u64,
@@ -334,6 +337,40 @@ pub struct DemoArgs {
     /// Latency objective for the capacity table.
     #[arg(long, default_value = "p99<100ms")]
     pub slo: String,
+}
+
+/// The other demos.
+#[derive(Debug, Subcommand, Clone)]
+pub enum OtherDemo {
+    /// Region failure on the three-region lab: a 50/50 run with region C's database node
+    /// stopped and started again, lost-write and stale-read checks on, client failover off
+    /// then on; prints the availability table and the checkers' verdicts, writes a report.
+    Failover(FailoverDemoArgs),
+}
+
+/// Options of `demo failover`.
+#[derive(Debug, Args, Clone)]
+pub struct FailoverDemoArgs {
+    /// Records to load.
+    #[arg(long, default_value_t = 20_000)]
+    pub records: u64,
+    /// Clients.
+    #[arg(long, default_value_t = 40)]
+    pub clients: usize,
+    /// Measured time of each run.
+    #[arg(long, default_value = "120s")]
+    pub duration: String,
+    /// When region C's node is stopped, and started again.
+    #[arg(long, default_value = "40s")]
+    pub fail_at: String,
+    #[arg(long, default_value = "80s")]
+    pub heal_at: String,
+    /// How long a region must fail before its clients move (failover=region).
+    #[arg(long, default_value = "5s")]
+    pub failover_after: String,
+    /// Where the runs and their report go.
+    #[arg(long, default_value = "reports/demo-failover")]
+    pub out: PathBuf,
 }
 
 /// A comparison output format.

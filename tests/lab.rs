@@ -323,3 +323,254 @@ fn two_regions_survive_losing_the_minority_and_heal() {
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// A failure experiment on the three-region lab: region C cut off for 15 s during a 50/50 run,
+/// then healed (A and B keep serving after a bounded pause, C's clients see 1047 until the
+/// heal, no acknowledged write is lost, C rejoins); Galera's cross-region reads with and
+/// without `wsrep_sync_wait`; a node stopped and started mid-run.
+#[test]
+fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::ThreeRegion, "f")));
+    let lab = g.0.as_ref().unwrap();
+    let topo = lab.dir.join("topology.toml");
+    let exe = env!("CARGO_BIN_EXE_geobench");
+    let lab_cmd = |what: &str| format!("{exe} lab {what} --dir {}", lab.dir.display());
+    let run = |args: &[String]| -> (Option<i32>, String, geobench::results::Results) {
+        let out = tempfile::NamedTempFile::new().unwrap();
+        let mut v = args.to_vec();
+        v.extend(support::strings(&[
+            "--topology",
+            topo.to_str().unwrap(),
+            "-p",
+            "mysql.user=geobench",
+            "-p",
+            "mysql.password=geobench",
+            "-p",
+            "mysql.db=ycsb",
+            "-q",
+            "--format",
+            "table",
+            "-o",
+            out.path().to_str().unwrap(),
+        ]));
+        let o = support::geobench(&v);
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        let r =
+            geobench::results::Results::read(out.path()).unwrap_or_else(|e| panic!("{e}: {text}"));
+        (o.status.code(), text, r)
+    };
+    let load = support::geobench(&support::strings(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=2000",
+        "-t",
+        "3",
+        "--topology",
+        topo.to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-q",
+    ]));
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+
+    // 1. Cut C off at 5 s, heal it at 20 s; read every written key back from every region
+    //    after C has had 15 s to rejoin.
+    let (code, text, r) = run(&support::strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=2000",
+        "-p",
+        "requestdistribution=uniform",
+        "-p",
+        "operationcount=0",
+        "-d",
+        "30s",
+        "--status-interval",
+        "500ms",
+        "-t",
+        "6",
+        "--check",
+        "lost-writes",
+        "--settle",
+        "15s",
+        "--at",
+        &format!("5s={}", lab_cmd("fail C")),
+        "--at",
+        &format!("20s={}", lab_cmd("heal C")),
+    ]));
+    eprintln!("fail/heal C:\n{text}");
+    assert_eq!(code, Some(0), "{text}");
+    let lost = r.checks.as_ref().unwrap().lost_writes.as_ref().unwrap();
+    assert!(lost.cells_checked > 100, "{lost:?}");
+    assert_eq!(lost.regions, ["A", "B", "C"]);
+    assert_eq!(lost.violations(), 0, "{lost:?}");
+    let a = r.availability.as_ref().expect("a timeline");
+    let region = |n: &str| a.regions.iter().find(|g| g.region == n).unwrap();
+    for n in ["A", "B"] {
+        let g = region(n);
+        // The majority pauses until Galera evicts C (evs.suspect_timeout, about 5 s), then
+        // serves again.
+        assert!(g.unavailable_s < 12.0, "{g:?}");
+        assert!(g.recovered_after_s.is_some(), "{g:?}");
+    }
+    let c = region("C");
+    assert!(c.errors.keys().any(|k| k.ends_with(" 1047")), "{c:?}");
+    assert!(c.unavailable_s >= 8.0, "{c:?}");
+    // C serves again after the heal.
+    let last = r
+        .intervals
+        .iter()
+        .rev()
+        .find(|i| !i.regions.is_empty() && i.end_s - i.start_s > 0.4)
+        .unwrap();
+    assert!(last.regions[2].throughput > 0.0, "{last:?}");
+
+    // 2. Cross-region reads of a small hot set: without wsrep_sync_wait a read in one region
+    //    can miss a write just acknowledged in another; with it, never.
+    let stale = |sync_wait: u32| -> (u64, u64) {
+        for i in 0..3 {
+            lab.sql(i, &format!("SET GLOBAL wsrep_sync_wait = {sync_wait}"))
+                .unwrap();
+        }
+        let (code, text, r) = run(&support::strings(&[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=20",
+            "-p",
+            "requestdistribution=uniform",
+            "-p",
+            "operationcount=0",
+            "-d",
+            "8s",
+            "-t",
+            "12",
+            "--check",
+            "stale-reads",
+        ]));
+        assert_eq!(code, Some(0), "{text}");
+        let s = &r.checks.unwrap().stale_reads;
+        eprintln!("wsrep_sync_wait={sync_wait}: {s:?}");
+        (
+            s.iter().map(|g| g.stale).sum(),
+            s.iter().map(|g| g.reads_checked).sum(),
+        )
+    };
+    let (stale0, checked0) = stale(0);
+    let (stale1, checked1) = stale(1);
+    assert!(checked0 > 100 && checked1 > 100, "{checked0} {checked1}");
+    assert!(
+        stale0 > 0,
+        "no stale read without wsrep_sync_wait ({checked0} checked)"
+    );
+    assert_eq!(stale1, 0, "stale reads with wsrep_sync_wait=1");
+
+    // 3. Region C's node stopped mid-run and started again: its clients fail, then reconnect
+    //    once it has rejoined (a restarted Galera node syncs first: allow it the rest of the
+    //    run). With client failover they move to another region after 3 s instead: the
+    //    unavailability window shrinks (a geo load balancer's health check).
+    let node_restart = |failover: bool| -> geobench::results::Results {
+        let mut args = support::strings(&[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=2000",
+            "-p",
+            "operationcount=0",
+            "-d",
+            "40s",
+            "--status-interval",
+            "500ms",
+            "-t",
+            "6",
+            "-p",
+            "retry.max=2",
+            "--check",
+            "lost-writes",
+            "--at",
+            &format!("3s={}", lab_cmd("stop n3")),
+            "--at",
+            &format!("15s={}", lab_cmd("start n3")),
+        ]);
+        if failover {
+            args.extend(support::strings(&[
+                "-p",
+                "failover=region",
+                "-p",
+                "failover.after=3s",
+            ]));
+        }
+        let (code, text, r) = run(&args);
+        eprintln!("node restart, failover {failover}:\n{text}");
+        assert_eq!(code, Some(0), "{text}");
+        let back = r
+            .intervals
+            .iter()
+            .filter(|i| !i.warmup && i.start_s > r.warmup_s + 15.0)
+            .filter_map(|i| i.regions.get(2).map(|g| g.throughput))
+            .any(|t| t > 0.0);
+        assert!(back, "C's clients never served again: {text}");
+        r
+    };
+    // Every node back in the cluster before each restart experiment.
+    let synced = || {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if (0..3).all(|i| lab.node_status(i).cluster_size == Some(3))
+                && lab.sql(2, "SELECT 1").is_ok()
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                let log =
+                    std::fs::read_to_string(lab.nodes[2].dir.join("error.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                panic!(
+                    "n3 not back: {:?}\n{}",
+                    lab.node_status(2),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    };
+    synced();
+    let without = node_restart(false);
+    synced();
+    let with = node_restart(true);
+    let c = |r: &geobench::results::Results| r.availability.as_ref().unwrap().regions[2].clone();
+    let (c0, c1) = (c(&without), c(&with));
+    assert!(c0.errors.keys().any(|k| k.contains("2003")), "{c0:?}");
+    assert_eq!(c0.moved_away, 0);
+    assert!(
+        c1.moved_away > 0 && with.failover_moves.iter().any(|m| m.from == "C"),
+        "{c1:?}"
+    );
+    assert!(
+        c1.unavailable_s < c0.unavailable_s,
+        "failover shortens C's outage: {c1:?} vs {c0:?}"
+    );
+    eprintln!(
+        "C unavailable {:.1} s without failover, {:.1} s with ({} moves)",
+        c0.unavailable_s, c1.unavailable_s, c1.moved_away
+    );
+}

@@ -68,7 +68,16 @@ pub fn timeline(r: &Results) -> Option<Availability> {
                     })
                 })
                 .collect();
-            series(name, &pts, fault_s)
+            let mut g = series(name, &pts, fault_s);
+            let moves: Vec<f64> = r
+                .failover_moves
+                .iter()
+                .filter(|m| &m.from == name && m.at_s >= fault_s)
+                .map(|m| m.at_s - fault_s)
+                .collect();
+            g.moved_away = moves.len() as u64;
+            g.first_move_s = moves.iter().copied().reduce(f64::min);
+            g
         })
         .collect();
     Some(Availability {
@@ -144,6 +153,8 @@ fn series(name: &str, pts: &[Point], fault_s: f64) -> RegionAvailability {
         },
         errors,
         unknown_outcome,
+        moved_away: 0,
+        first_move_s: None,
     }
 }
 

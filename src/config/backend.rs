@@ -284,6 +284,48 @@ pub struct MysqlConfig {
     pub tidb_session: Vec<(String, String)>,
     /// `load.presplit`: TiDB regions to split the table into before loading.
     pub presplit: Option<u32>,
+    /// Client failover between regions (`failover=region`), when on.
+    pub failover: Option<FailoverConfig>,
+}
+
+/// When a worker's own region's endpoints fail for `after`, it moves to the next region of
+/// `order` (a geo load balancer's health check), and back once its region serves again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverConfig {
+    #[serde(with = "super::duration_text")]
+    pub after: Duration,
+    /// Regions to move to, in order; empty: the topology's other regions in order.
+    pub order: Vec<String>,
+}
+
+impl FailoverConfig {
+    fn from_properties(p: &Properties) -> Result<Option<Self>, ConfigError> {
+        match p.str_or("failover", "none").trim() {
+            "none" => {
+                for key in ["failover.after", "failover.order"] {
+                    if p.get(key).is_some() {
+                        return Err(p.invalid(key, "needs failover=region".into()));
+                    }
+                }
+                Ok(None)
+            }
+            "region" => {
+                let after = p.duration_secs_or("failover.after", Duration::from_secs(5))?;
+                let order = p
+                    .get("failover.order")
+                    .map(|v| {
+                        v.value
+                            .split(',')
+                            .map(|r| r.trim().to_owned())
+                            .filter(|r| !r.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(Some(FailoverConfig { after, order }))
+            }
+            _ => Err(p.invalid("failover", "expected none or region".into())),
+        }
+    }
 }
 
 impl Default for MysqlConfig {
@@ -300,6 +342,7 @@ impl Default for MysqlConfig {
             tls_ca: None,
             tidb_session: Vec::new(),
             presplit: None,
+            failover: None,
         }
     }
 }
@@ -395,6 +438,7 @@ impl MysqlConfig {
                 None => None,
                 Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
             },
+            failover: FailoverConfig::from_properties(p)?,
         };
         if let Some(dsn) = p.get("mysql.dsn") {
             c.apply_dsn(&dsn.value)

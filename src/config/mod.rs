@@ -10,7 +10,7 @@ pub mod resolve;
 pub mod topology;
 pub mod workload;
 
-pub use backend::{BackendConfig, MemoryConfig, MysqlConfig};
+pub use backend::{BackendConfig, FailoverConfig, MemoryConfig, MysqlConfig};
 pub use client::{Checks, ClientSettings, RetryPolicy};
 pub use events::ScheduledEvent;
 pub use workload::{

@@ -209,6 +209,33 @@ fn run_config(
         .map(Topology::load)
         .transpose()
         .map_err(|e| ConfigError::Other(e.to_string()))?;
+    if let BackendConfig::Mysql(m) = &backend
+        && let Some(f) = &m.failover
+    {
+        let regions: Vec<&str> = topology
+            .as_ref()
+            .map(|t| t.regions.iter().map(|r| r.name.as_str()).collect())
+            .unwrap_or_default();
+        if regions.len() < 2 {
+            return Err(p.invalid(
+                "failover",
+                "needs a --topology with two or more regions".into(),
+            ));
+        }
+        if let Some(bad) = f
+            .order
+            .iter()
+            .find(|o| !regions.iter().any(|r| r.eq_ignore_ascii_case(o)))
+        {
+            return Err(p.invalid(
+                "failover.order",
+                format!(
+                    "{bad:?} is not a region of the topology ({})",
+                    regions.join(", ")
+                ),
+            ));
+        }
+    }
     Ok(RunConfig {
         phase,
         workload,

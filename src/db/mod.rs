@@ -115,9 +115,21 @@ pub enum Updated {
     NotFound,
 }
 
+/// A worker's move between regions (client failover).
+#[derive(Debug, Clone)]
+pub struct FailoverMove {
+    pub at: std::time::Instant,
+    pub from: String,
+    pub to: String,
+}
+
 /// A backend: shared by all client threads; hands out per-worker connections.
 pub trait Db: Send + Sync + 'static {
     type Conn: Conn + 'static;
+    /// The failover moves its connections made (none for backends without failover).
+    fn failover_moves(&self) -> Vec<FailoverMove> {
+        Vec::new()
+    }
     /// Opens the connection a worker at `placement` uses for its whole life.
     fn connect(&self, placement: Placement) -> impl Future<Output = Result<Self::Conn, DbError>>;
 }

@@ -6,15 +6,17 @@
 
 use super::errors::from_driver;
 use super::tidb;
-use super::{Conn, Db, DbError, ErrorClass, InsertBatch, ServerInfo, Updated};
+use super::{Conn, Db, DbError, ErrorClass, FailoverMove, InsertBatch, ServerInfo, Updated};
 use crate::config::backend::{MysqlConfig, TlsMode};
 use crate::config::topology::{Placement, Topology, split_host_port};
 use crate::config::{LoadMode, Schema};
 use crate::workload::{FieldSet, Record};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Opts, OptsBuilder, Params, Row, SslOpts, Statement, Value};
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The driver's options for one endpoint.
 fn driver_opts(c: &MysqlConfig, host: &str, port: u16) -> Opts {
@@ -47,10 +49,21 @@ fn driver_opts(c: &MysqlConfig, host: &str, port: u16) -> Opts {
 /// The backend: options, table shape, and where each region's endpoints are.
 pub struct MysqlDb {
     opts: Arc<MysqlConfig>,
+    /// Where each home region's workers fail over to, in order, and after how long.
+    failover: Option<Arc<FailoverPlan>>,
+    /// Every failover move made so far (rare; read after the phase).
+    moves: Arc<Mutex<Vec<FailoverMove>>>,
     /// `load.presplit`: where to split the table (the keys the load writes).
     split_plan: Option<Arc<tidb::PresplitPlan>>,
     schema: Arc<Schema>,
-    topology: Topology,
+    topology: Arc<Topology>,
+}
+
+/// Failover resolved against the topology: per home region, the regions to move to.
+#[derive(Debug)]
+struct FailoverPlan {
+    after: Duration,
+    order: Vec<Vec<usize>>,
 }
 
 impl MysqlDb {
@@ -60,11 +73,39 @@ impl MysqlDb {
         schema: Schema,
         topology: Topology,
     ) -> Self {
+        let failover = opts.failover.as_ref().map(|f| {
+            let named: Vec<usize> = f
+                .order
+                .iter()
+                .filter_map(|o| {
+                    topology
+                        .regions
+                        .iter()
+                        .position(|r| r.name.eq_ignore_ascii_case(o))
+                })
+                .collect();
+            let order = (0..topology.regions.len())
+                .map(|home| {
+                    let all: Vec<usize> = if named.is_empty() {
+                        (0..topology.regions.len()).collect()
+                    } else {
+                        named.clone()
+                    };
+                    all.into_iter().filter(|&r| r != home).collect()
+                })
+                .collect();
+            Arc::new(FailoverPlan {
+                after: f.after,
+                order,
+            })
+        });
         MysqlDb {
             opts: Arc::new(opts),
+            failover,
+            moves: Arc::default(),
             split_plan: split_plan.map(Arc::new),
             schema: Arc::new(schema),
-            topology,
+            topology: Arc::new(topology),
         }
     }
 }
@@ -78,6 +119,10 @@ impl MysqlDb {
 
 impl Db for MysqlDb {
     type Conn = MysqlConn;
+
+    fn failover_moves(&self) -> Vec<FailoverMove> {
+        self.moves.lock().clone()
+    }
 
     async fn connect(&self, placement: Placement) -> Result<MysqlConn, DbError> {
         let endpoint = &self.topology.regions[placement.region].endpoints[placement.endpoint];
@@ -93,6 +138,13 @@ impl Db for MysqlDb {
             tidb: false,
             split_plan: self.split_plan.clone(),
             presplit: None,
+            home: placement,
+            region: placement.region,
+            topology: self.topology.clone(),
+            failover: self.failover.clone(),
+            moves: self.moves.clone(),
+            failing_since: None,
+            away_since: None,
         };
         c.reconnect(true).await?;
         Ok(c)
@@ -128,6 +180,16 @@ pub struct MysqlConn {
     split_plan: Option<Arc<tidb::PresplitPlan>>,
     /// How the keys spread over the regions after `load.presplit` (TiDB).
     presplit: Option<tidb::RegionSpread>,
+    /// Where the worker belongs, and the region it talks to now (failover).
+    home: Placement,
+    region: usize,
+    topology: Arc<Topology>,
+    failover: Option<Arc<FailoverPlan>>,
+    moves: Arc<Mutex<Vec<FailoverMove>>>,
+    /// Since when this region's endpoint has failed without a success in between.
+    failing_since: Option<Instant>,
+    /// Since when the worker has been away from home (or last tried to go back).
+    away_since: Option<Instant>,
 }
 
 /// Quotes an identifier for MySQL.
@@ -238,12 +300,86 @@ impl MysqlConn {
             .ok_or_else(|| DbError::new(ErrorClass::Unavailable, Some(2006), "not connected"))
     }
 
-    /// Reconnects if the last operation lost the connection.
+    /// Reconnects if the last operation lost the connection; away from home (failover),
+    /// tries to go back once every `failover.after`.
     async fn ensure(&mut self) -> Result<(), DbError> {
+        if let (Some(plan), Some(since)) = (self.failover.clone(), self.away_since)
+            && since.elapsed() >= plan.after
+        {
+            let away = self.region;
+            self.point_at(self.home.region, self.home.endpoint);
+            if self.reconnect(false).await.is_ok() {
+                self.note_move(away, self.home.region);
+                self.away_since = None;
+                self.failing_since = None;
+                return Ok(());
+            }
+            self.point_at(away, 0);
+            self.away_since = Some(Instant::now());
+        }
         if self.conn.is_none() {
             self.reconnect(false).await?;
         }
         Ok(())
+    }
+
+    /// Targets `region`'s endpoint (connecting on the next operation).
+    fn point_at(&mut self, region: usize, endpoint: usize) {
+        let eps = &self.topology.regions[region].endpoints;
+        if let Some((host, port)) = eps
+            .get(endpoint)
+            .or(eps.first())
+            .and_then(|e| split_host_port(e))
+        {
+            self.host = host;
+            self.port = port;
+        }
+        self.region = region;
+        self.conn = None;
+        self.stmts.clear();
+    }
+
+    fn note_move(&self, from: usize, to: usize) {
+        self.moves.lock().push(FailoverMove {
+            at: Instant::now(),
+            from: self.topology.regions[from].name.clone(),
+            to: self.topology.regions[to].name.clone(),
+        });
+    }
+
+    /// Failover: a region whose endpoint has answered nothing but "unavailable" for
+    /// `failover.after` is left for the next region of the order.
+    fn track<T>(&mut self, r: Result<T, DbError>) -> Result<T, DbError> {
+        let Some(plan) = self.failover.clone() else {
+            return r;
+        };
+        match &r {
+            Ok(_) => self.failing_since = None,
+            Err(e)
+                if matches!(
+                    e.class,
+                    ErrorClass::Unavailable | ErrorClass::UnknownOutcome
+                ) =>
+            {
+                let since = *self.failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= plan.after {
+                    let order = &plan.order[self.home.region];
+                    let next = match order.iter().position(|&g| g == self.region) {
+                        Some(i) => order.get(i + 1).or(order.first()),
+                        None => order.first(),
+                    };
+                    if let Some(&next) = next.filter(|&&n| n != self.region) {
+                        let from = self.region;
+                        self.point_at(next, 0);
+                        self.note_move(from, next);
+                        self.failing_since = None;
+                        self.away_since = Some(Instant::now());
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+        r
     }
 
     /// Maps a driver error; a broken connection is dropped so the next op reconnects.
@@ -366,8 +502,8 @@ fn bytes(v: &[u8]) -> Value {
     Value::Bytes(v.to_vec())
 }
 
-impl Conn for MysqlConn {
-    async fn read(
+impl MysqlConn {
+    async fn read_op(
         &mut self,
         key: &str,
         fields: FieldSet,
@@ -409,7 +545,7 @@ impl Conn for MysqlConn {
         Ok(true)
     }
 
-    async fn update(
+    async fn update_op(
         &mut self,
         key: &str,
         fields: &[usize],
@@ -438,7 +574,7 @@ impl Conn for MysqlConn {
         })
     }
 
-    async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+    async fn insert_op(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
         self.ensure().await?;
         let stmt = self.statement(Stmt::Insert).await?;
         let mut params = vec![bytes(key.as_bytes())];
@@ -448,7 +584,7 @@ impl Conn for MysqlConn {
             .map(|_| ())
     }
 
-    async fn scan(
+    async fn scan_op(
         &mut self,
         start: &str,
         count: usize,
@@ -469,12 +605,54 @@ impl Conn for MysqlConn {
         }
     }
 
-    async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+    async fn delete_op(&mut self, key: &str) -> Result<bool, DbError> {
         self.ensure().await?;
         let stmt = self.statement(Stmt::Delete).await?;
         self.exec_write(&stmt, Params::Positional(vec![bytes(key.as_bytes())]))
             .await
             .map(|n| n > 0)
+    }
+}
+
+impl Conn for MysqlConn {
+    async fn read(
+        &mut self,
+        key: &str,
+        fields: FieldSet,
+        out: &mut Record,
+    ) -> Result<bool, DbError> {
+        let r = self.read_op(key, fields, out).await;
+        self.track(r)
+    }
+
+    async fn update(
+        &mut self,
+        key: &str,
+        fields: &[usize],
+        values: &[Vec<u8>],
+    ) -> Result<Updated, DbError> {
+        let r = self.update_op(key, fields, values).await;
+        self.track(r)
+    }
+
+    async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        let r = self.insert_op(key, values).await;
+        self.track(r)
+    }
+
+    async fn scan(
+        &mut self,
+        start: &str,
+        count: usize,
+        fields: FieldSet,
+    ) -> Result<usize, DbError> {
+        let r = self.scan_op(start, count, fields).await;
+        self.track(r)
+    }
+
+    async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        let r = self.delete_op(key).await;
+        self.track(r)
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {

@@ -189,6 +189,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "unavailable",
             "recovered after",
             "dip",
+            "failed over",
             "errors",
         ]
         .map(String::from)
@@ -210,6 +211,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 g.recovered_after_s
                     .map_or("not by the end".into(), |v| format!("{v:.1} s")),
                 format!("{:.0}%", g.dip_pct),
+                match g.first_move_s {
+                    Some(t) => format!("{} (first after {t:.1} s)", g.moved_away),
+                    None => "-".into(),
+                },
                 g.errors
                     .iter()
                     .map(|(k, n)| format!("{k}: {n}"))

@@ -136,6 +136,14 @@ pub fn availability(a: &crate::results::availability::Availability) -> String {
                 String::new()
             }
         ));
+        if g.moved_away > 0 {
+            out.push_str(&format!(
+                "    {} workers failed over away from {} (first after {:.1} s)\n",
+                g.moved_away,
+                g.region,
+                g.first_move_s.unwrap_or(0.0)
+            ));
+        }
     }
     out
 }

@@ -23,6 +23,14 @@ pub struct Availability {
     pub regions: Vec<RegionAvailability>,
 }
 
+/// A worker's move between regions (client failover), seconds since the phase started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Move {
+    pub at_s: f64,
+    pub from: String,
+    pub to: String,
+}
+
 /// One region's clients (or all of them) around the fault.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegionAvailability {
@@ -42,4 +50,10 @@ pub struct RegionAvailability {
     pub errors: BTreeMap<String, u64>,
     /// Of those, writes whose outcome is unknown.
     pub unknown_outcome: u64,
+    /// Client failover: moves away from this region, and when the first one happened
+    /// (seconds after the fault).
+    #[serde(default)]
+    pub moved_away: u64,
+    #[serde(default)]
+    pub first_move_s: Option<f64>,
 }

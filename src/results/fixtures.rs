@@ -73,6 +73,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         intervals: vec![],
         regions: vec![],
         client: Default::default(),
+        failover_moves: vec![],
         availability: None,
         checks: None,
         events: vec![],

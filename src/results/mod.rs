@@ -294,6 +294,9 @@ pub struct Results {
     /// The client's own CPU time during the phase (connections open to end) and peak RSS.
     #[serde(default)]
     pub client: ClientUsage,
+    /// Client failover moves between regions (`failover=region`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failover_moves: Vec<availability::Move>,
     /// Availability around a fault (scheduled event or first errors), when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<availability::Availability>,

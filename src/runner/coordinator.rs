@@ -207,6 +207,7 @@ impl Coordinator {
             intervals: self.intervals,
             regions,
             client: ClientUsage::default(),
+            failover_moves: Vec::new(),
             availability: None,
             checks: None,
             events: Vec::new(),

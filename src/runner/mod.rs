@@ -322,6 +322,15 @@ pub fn execute<D: Db>(
     );
     results.client = ClientUsage::now().since(&usage_at_start);
     results.run_nonce = nonce;
+    results.failover_moves = db
+        .failover_moves()
+        .into_iter()
+        .map(|m| crate::results::availability::Move {
+            at_s: m.at.saturating_duration_since(t0).as_secs_f64(),
+            from: m.from,
+            to: m.to,
+        })
+        .collect();
     results.ended_by = Some(ended_by);
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
