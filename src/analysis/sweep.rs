@@ -330,11 +330,7 @@ fn merged_ops<'a>(
     for ops in parts {
         for (op, o) in ops {
             let h = decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
-            per_op
-                .entry(*op)
-                .or_insert_with(new_histogram)
-                .add(&h)
-                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+            crate::results::add_histogram(per_op.entry(*op).or_insert_with(new_histogram), &h)?;
         }
     }
     Ok(per_op)
