@@ -319,6 +319,15 @@ impl MysqlConfig {
             }
         };
         let tls_ca = p.get("mysql.tls.ca").map(|v| PathBuf::from(v.value.trim()));
+        // Checked here: the TLS library's own error for a missing file names no file.
+        if let Some(ca) = &tls_ca
+            && !ca.is_file()
+        {
+            return Err(p.invalid(
+                "mysql.tls.ca",
+                "no such file: expected the CA certificate (PEM) that signed the server's".into(),
+            ));
+        }
         if matches!(tls, TlsMode::VerifyCa | TlsMode::VerifyIdentity) && tls_ca.is_none() {
             return Err(p.invalid("mysql.tls", "verification needs mysql.tls.ca=FILE".into()));
         }
