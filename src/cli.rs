@@ -94,7 +94,7 @@ pub struct WorkloadArgs {
     #[arg(short = 's', long)]
     pub status: bool,
     /// Status interval, e.g. `10s` (property `status.interval`).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub status_interval: Option<String>,
     /// No live status at all.
     #[arg(short = 'q', long)]
@@ -143,10 +143,12 @@ impl WorkloadArgs {
 pub struct TimingArgs {
     /// Run time limit, measured after warm-up, e.g. `60s` (property `maxexecutiontime`); on the
     /// command line it wins over a workload file's `operationcount`.
-    #[arg(short = 'd', long, value_name = "DURATION")]
+    // Hyphen values are taken so that `-d -5s` reaches config, which says why it is refused
+    // (clap would say "unexpected argument '-5'").
+    #[arg(short = 'd', long, value_name = "DURATION", allow_hyphen_values = true)]
     pub duration: Option<String>,
     /// Warm-up excluded from the results, e.g. `10s` (property `warmuptime`).
-    #[arg(short = 'w', long, value_name = "DURATION")]
+    #[arg(short = 'w', long, value_name = "DURATION", allow_hyphen_values = true)]
     pub warmup: Option<String>,
     /// Run a shell command at a time after the measured start, `TIME=COMMAND`, repeatable:
     /// e.g. `--at '30s=geobench lab fail B' --at '60s=geobench lab heal B'`. Start, end and
@@ -180,7 +182,7 @@ pub struct LoadArgs {
     #[command(flatten)]
     pub common: WorkloadArgs,
     /// Loader workers (property `threadcount`).
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, allow_hyphen_values = true, value_parser = worker_count)]
     pub threads: Option<usize>,
     /// Drop and recreate the table first.
     #[arg(long)]
@@ -211,11 +213,12 @@ pub struct RunArgs {
     #[command(flatten)]
     pub common: WorkloadArgs,
     /// Client workers, one connection each (property `threadcount`).
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, allow_hyphen_values = true, value_parser = worker_count)]
     pub threads: Option<usize>,
     /// Open loop at this many operations per second over all workers (property `target`);
     /// latency is then also measured from each operation's intended start.
-    #[arg(long)]
+    // A negative rate reaches config, which says what is valid.
+    #[arg(long, allow_negative_numbers = true)]
     pub target: Option<f64>,
     #[command(flatten)]
     pub timing: TimingArgs,
@@ -441,6 +444,15 @@ pub struct MergeArgs {
     /// What to print on stdout, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "table")]
     pub format: Vec<RunFormat>,
+}
+
+/// `--threads`: a count of at least 1, with a message that says so (clap's own for `-1` is
+/// "unexpected argument '-1'" or "invalid digit found in string").
+fn worker_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a whole number of workers, at least 1 (e.g. 16)".into()),
+    }
 }
 
 /// Rewrites YCSB's single-dash long options (`-threads 8`, `-target 100`, `-load`) into

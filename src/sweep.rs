@@ -128,10 +128,7 @@ impl SweepDir {
             context: format!("reading {}", path.display()),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|e| SweepError::Layout {
-            path,
-            message: format!("not a sweep manifest: {e}"),
-        })
+        Manifest::from_json(&text, &path)
     }
 
     pub fn write_manifest(&self, m: &Manifest) -> Result<(), SweepError> {
@@ -174,6 +171,52 @@ impl SweepDir {
     }
 }
 
+/// Most repeats a manifest may ask for: `steps` walks every (deployment, concurrency,
+/// repeat), so a hostile `"repeats": 1e18` must not become an endless loop.
+pub const MAX_REPEATS: usize = 1000;
+
+impl Manifest {
+    /// Parses and checks a manifest read from `path` (named in errors).
+    pub fn from_json(text: &str, path: &Path) -> Result<Self, SweepError> {
+        let layout = |message: String| SweepError::Layout {
+            path: path.to_owned(),
+            message,
+        };
+        let m: Manifest = serde_json::from_str(text).map_err(|e| {
+            layout(format!(
+                "not a sweep manifest ({e}); `geobench sweep --out DIR` writes DIR/{MANIFEST}"
+            ))
+        })?;
+        // Names become file names under steps/ and load/: nothing that could leave DIR.
+        if let Some(d) = m.deployments.iter().find(|d| !valid_name(&d.name)) {
+            return Err(layout(format!(
+                "deployment name {:?}: expected letters, digits, - or _",
+                d.name
+            )));
+        }
+        if m.repeats == 0 || m.repeats > MAX_REPEATS {
+            return Err(layout(format!(
+                "repeats = {}: expected 1 to {MAX_REPEATS}",
+                m.repeats
+            )));
+        }
+        if m.concurrencies.is_empty() || m.concurrencies.contains(&0) {
+            return Err(layout(
+                "concurrencies: expected a non-empty list of client counts > 0".into(),
+            ));
+        }
+        Ok(m)
+    }
+}
+
+/// A deployment name: it names files, so letters, digits, `-` and `_` only.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 impl Deployment {
     /// Parses `NAME=SPEC` (see `geobench sweep --help`).
     pub fn parse(arg: &str) -> Result<Self, String> {
@@ -181,11 +224,7 @@ impl Deployment {
             .split_once('=')
             .ok_or_else(|| format!("--deployment {arg:?}: expected NAME=SPEC"))?;
         let name = name.trim();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !valid_name(name) {
             return Err(format!(
                 "--deployment {arg:?}: the name must be letters, digits, - or _ (it names files)"
             ));

@@ -362,43 +362,250 @@ fn bad_credentials_and_hosts_fail_fast_with_exit_2_and_no_password() {
     assert!(err.contains("1146"), "{err}");
 }
 
+/// Every file under `dir`, as text (lossy), with its path.
+fn all_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            all_files(&p, out);
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            out.push((p.display().to_string(), text));
+        }
+    }
+}
+
+/// The password, given each way geobench takes one (`mysql.password`, the environment, a
+/// password file, a DSN), each a unique marker: in runs that succeed (load, run with status
+/// lines, a sweep and its report in every format) and runs that fail (wrong password,
+/// closed port), the marker appears in no output, results file, sweep file or report.
 #[test]
 fn password_never_reaches_output_or_results() {
     let Some(db) = MariaDb::start() else { return };
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut args = with(
-        &db,
-        &[
-            "load",
-            "-P",
-            "workloads/workloada",
-            "-p",
-            "recordcount=500",
-            "-s",
-            "--format",
-            "ycsb,table,json",
-            "-o",
-            out.path().to_str().unwrap(),
-        ],
-    );
-    args.extend(strings(&[
-        "--dsn",
-        &format!(
-            "mysql://bench:{}@127.0.0.1:{}/ycsb",
-            MariaDb::PASSWORD,
-            db.port
-        ),
-    ]));
-    let o = geobench(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let all = [
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-        std::fs::read_to_string(out.path()).unwrap(),
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let closed = support::free_port();
+    // How each source gives `pw`, for a server on `port`: extra arguments and environment.
+    type Source = fn(&str, u16, &std::path::Path) -> (Vec<String>, Vec<(String, String)>);
+    let sources: [(&str, Source); 4] = [
+        ("prop", |pw, port, _| {
+            (
+                strings(&[
+                    "-p",
+                    &format!("mysql.port={port}"),
+                    "-p",
+                    &format!("mysql.password={pw}"),
+                ]),
+                vec![],
+            )
+        }),
+        ("env", |pw, port, _| {
+            (
+                strings(&["-p", &format!("mysql.port={port}")]),
+                vec![("GEOBENCH_MYSQL_PASSWORD".to_owned(), pw.to_owned())],
+            )
+        }),
+        ("file", |pw, port, dir| {
+            let f = dir.join(format!("pw-{port}"));
+            std::fs::write(&f, format!("{pw}\n")).unwrap();
+            (
+                strings(&[
+                    "-p",
+                    &format!("mysql.port={port}"),
+                    "-p",
+                    &format!("mysql.password.file={}", f.display()),
+                ]),
+                vec![],
+            )
+        }),
+        ("dsn", |pw, port, _| {
+            (
+                strings(&[
+                    "--dsn",
+                    &format!("mysql://bench:{pw}@127.0.0.1:{port}/ycsb"),
+                ]),
+                vec![],
+            )
+        }),
     ];
-    for text in all {
-        assert!(!text.contains(MariaDb::PASSWORD), "password leaked: {text}");
+    let run = |args: Vec<String>, env: &[(String, String)]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_geobench"));
+        c.args(&args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        c.env_remove("GEOBENCH_MYSQL_PASSWORD");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    for (name, source) in sources {
+        let marker = format!("MARKER-{name}-7f3a9c");
+        let wrong = format!("WRONG-{name}-51be2d");
+        db.sql(&format!(
+            "ALTER USER 'bench'@'127.0.0.1' IDENTIFIED BY '{marker}'"
+        ));
+        let out = w.join(name);
+        std::fs::create_dir_all(&out).unwrap();
+        let base = |cmd: &[&str]| {
+            let mut a = strings(cmd);
+            a.extend(strings(&[
+                "--db",
+                "mysql",
+                "-p",
+                "mysql.user=bench",
+                "-p",
+                "mysql.db=ycsb",
+            ]));
+            a
+        };
+        let o = |f: &str| out.join(f).display().to_string();
+        // (what, arguments, password, port, must succeed)
+        let runs: Vec<(&str, Vec<String>, &str, u16, bool)> = vec![
+            (
+                "load",
+                base(&[
+                    "load",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "recordcount=200",
+                    "--drop",
+                    "-s",
+                    "--format",
+                    "ycsb,table,json",
+                    "-o",
+                    &o("load.json"),
+                ]),
+                &marker,
+                db.port,
+                true,
+            ),
+            (
+                "run",
+                base(&[
+                    "run",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "recordcount=200",
+                    "-d",
+                    "1s",
+                    "-s",
+                    "--status-interval",
+                    "0.3s",
+                    "--format",
+                    "ycsb,table,json",
+                    "-o",
+                    &o("run.json"),
+                ]),
+                &marker,
+                db.port,
+                true,
+            ),
+            (
+                "sweep",
+                base(&[
+                    "sweep",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "recordcount=200",
+                    "-c",
+                    "1,2",
+                    "--drop",
+                    "--deployment",
+                    &format!("db=127.0.0.1:{}", db.port),
+                    "-d",
+                    "0.4s",
+                    "-s",
+                    "--status-interval",
+                    "0.2s",
+                    "-o",
+                    &o("sweep"),
+                ]),
+                &marker,
+                db.port,
+                true,
+            ),
+            (
+                "wrong password",
+                base(&[
+                    "run",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "recordcount=200",
+                    "-d",
+                    "1s",
+                    "-o",
+                    &o("wrong.json"),
+                ]),
+                &wrong,
+                db.port,
+                false,
+            ),
+            (
+                "closed port",
+                base(&[
+                    "run",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "recordcount=200",
+                    "-d",
+                    "1s",
+                    "-o",
+                    &o("closed.json"),
+                ]),
+                &marker,
+                closed,
+                false,
+            ),
+        ];
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for (what, mut args, pw, port, ok) in runs {
+            let (extra, env) = source(pw, port, w);
+            args.extend(extra);
+            let r = run(args, &env);
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&r.stdout).into_owned(),
+                String::from_utf8_lossy(&r.stderr).into_owned(),
+            );
+            assert_eq!(r.status.success(), ok, "{name} {what}: {stderr}");
+            if !ok {
+                assert_eq!(r.status.code(), Some(2), "{name} {what}: {stderr}");
+            }
+            assert!(!stderr.contains("panicked"), "{name} {what}: {stderr}");
+            texts.push((format!("{name} {what} stdout"), stdout));
+            texts.push((format!("{name} {what} stderr"), stderr));
+        }
+        // The sweep's report again, in every format, from its stored steps.
+        let r = run(
+            strings(&["report", &o("sweep"), "--format", "text,md,html,json,csv"]),
+            &[],
+        );
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        texts.push((
+            format!("{name} report stdout"),
+            String::from_utf8_lossy(&r.stdout).into_owned(),
+        ));
+        all_files(&out, &mut texts);
+        assert!(
+            texts.iter().any(|(p, _)| p.ends_with("report.html")),
+            "{name}: no report written"
+        );
+        for (what, text) in &texts {
+            for m in [&marker, &wrong] {
+                assert!(
+                    !text.contains(m.as_str()),
+                    "{name}: the password leaked into {what}:\n{text}"
+                );
+            }
+        }
     }
+    db.sql(&format!(
+        "ALTER USER 'bench'@'127.0.0.1' IDENTIFIED BY '{}'",
+        MariaDb::PASSWORD
+    ));
 }
 
 /// A CA and a server certificate (for 127.0.0.1) made with the openssl CLI in `dir`.
@@ -556,5 +763,64 @@ fn tls_against_a_server_with_a_test_certificate() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("certificate verify failed")
+            && err.contains(&format!("127.0.0.1:{}", db.port)),
+        "a wrong CA says the certificate was refused, and where: {err}"
+    );
+    // The certificate is for 127.0.0.1, not for `localhost` (which resolves to it): with the
+    // right CA, verify-ca accepts that name and verify-identity refuses it.
+    let by_name = |mode: &str| {
+        let mut a = strings(&[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=50",
+            "-p",
+            "load.mode=ignore",
+            "-p",
+            &format!("mysql.tls={mode}"),
+            "-p",
+            &ca,
+            "-q",
+            "--format",
+            "ycsb",
+        ]);
+        a.extend(db.props());
+        a.extend(strings(&["-p", "mysql.host=localhost"]));
+        geobench(&a)
+    };
+    let o = by_name("verify-ca");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = by_name("verify-identity");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("localhost") && err.contains("hostname mismatch"),
+        "a name the certificate does not hold is named: {err}"
+    );
+    // A CA file that does not exist is named.
+    let o = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "mysql.tls=verify-ca",
+            "-p",
+            "mysql.tls.ca=/nonexistent/ca.pem",
+            "-q",
+        ],
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("mysql.tls.ca=\"/nonexistent/ca.pem\"") && err.contains("no such file"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
     assert_eq!(db.sql("SELECT COUNT(*) FROM ycsb.usertable"), "50");
 }

@@ -180,8 +180,8 @@ impl Slo {
                 "--slo {s:?}: unknown percentile {pct:?} (p50, p95, p99, p99.9, max, mean)"
             ));
         }
-        let limit =
-            humantime::parse_duration(rhs.trim()).map_err(|e| format!("--slo {s:?}: {e}"))?;
+        let limit = humantime::parse_duration(rhs.trim())
+            .map_err(|e| format!("--slo {s:?}: {e} (expected e.g. p99<100ms)"))?;
         Ok(Slo {
             operation: op,
             percentile: pct,

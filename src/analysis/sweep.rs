@@ -183,6 +183,32 @@ pub fn analyse(
         .unwrap_or_default();
     let mut summaries = Vec::new();
     let mut warnings = Vec::new();
+    // A step the manifest asks for but the directory lacks is named, so that a report of an
+    // unfinished (or damaged) sweep does not pass for a complete one.
+    let missing: Vec<String> = m
+        .deployments
+        .iter()
+        .flat_map(|d| {
+            m.concurrencies.iter().flat_map(move |&c| {
+                (1..=m.repeats).filter_map(move |r| {
+                    let have = steps
+                        .iter()
+                        .any(|s| s.deployment == d.name && s.concurrency == c && s.repeat == r);
+                    (!have).then(|| format!("steps/{}/c{c}-r{r}.json", d.name))
+                })
+            })
+        })
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+        warnings.push(format!(
+            "{} of the sweep's steps are missing ({}{}): not run yet or deleted; `geobench \
+             sweep --resume` runs them",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > 5 { ", ..." } else { "" }
+        ));
+    }
     for d in &m.deployments {
         for &c in &m.concurrencies {
             let reps: Vec<&Step> = steps
@@ -343,11 +369,7 @@ fn merged_ops<'a>(
     for ops in parts {
         for (op, o) in ops {
             let h = decode_histogram(o.intended_histogram.as_deref().unwrap_or(&o.histogram))?;
-            per_op
-                .entry(*op)
-                .or_insert_with(new_histogram)
-                .add(&h)
-                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+            crate::results::add_histogram(per_op.entry(*op).or_insert_with(new_histogram), &h)?;
         }
     }
     Ok(per_op)

@@ -8,7 +8,7 @@ use super::properties::{ConfigError, Properties};
 use super::topology::{Topology, split_host_port};
 use crate::generator::Rng;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Which backend and its settings.
@@ -124,7 +124,11 @@ pub enum Latency {
 }
 
 fn parse_duration(t: &str) -> Result<Duration, String> {
-    humantime::parse_duration(t.trim()).map_err(|e| format!("bad duration {t:?}: {e}"))
+    let d = humantime::parse_duration(t.trim())
+        .map_err(|e| format!("bad duration {t:?} (expected e.g. 500us, 2ms, 1s): {e}"))?;
+    // A drawn service time is a multiple of this (exponential: up to ~37x): keep it far from
+    // Duration's overflow.
+    super::properties::check_duration_limit(d).map_err(|e| format!("{t:?}: {e}"))
 }
 
 fn fmt_duration(d: Duration) -> String {
@@ -400,10 +404,8 @@ impl MysqlConfig {
         let password = match (p.get("mysql.password"), p.get("mysql.password.file")) {
             (Some(v), _) => Some(v.value.clone()),
             (None, Some(f)) => Some(
-                std::fs::read_to_string(f.value.trim())
-                    .map_err(|e| p.invalid("mysql.password.file", e.to_string()))?
-                    .trim_end_matches(['\n', '\r'])
-                    .to_owned(),
+                read_password_file(Path::new(f.value.trim()))
+                    .map_err(|e| p.invalid("mysql.password.file", e))?,
             ),
             (None, None) => std::env::var("GEOBENCH_MYSQL_PASSWORD").ok(),
         };
@@ -420,6 +422,15 @@ impl MysqlConfig {
             }
         };
         let tls_ca = p.get("mysql.tls.ca").map(|v| PathBuf::from(v.value.trim()));
+        // Checked here: the TLS library's own error for a missing file names no file.
+        if let Some(ca) = &tls_ca
+            && !ca.is_file()
+        {
+            return Err(p.invalid(
+                "mysql.tls.ca",
+                "no such file: expected the CA certificate (PEM) that signed the server's".into(),
+            ));
+        }
         if matches!(tls, TlsMode::VerifyCa | TlsMode::VerifyIdentity) && tls_ca.is_none() {
             return Err(p.invalid("mysql.tls", "verification needs mysql.tls.ca=FILE".into()));
         }
@@ -448,21 +459,15 @@ impl MysqlConfig {
     }
 
     /// Applies `mysql://user[:password]@host:port[,host:port...]/db` (what `--dsn` takes).
+    /// Nothing is changed unless the whole DSN is valid.
     pub fn apply_dsn(&mut self, dsn: &str) -> Result<(), String> {
         let rest = dsn
             .strip_prefix("mysql://")
             .ok_or_else(|| "expected mysql://user@host:port/db".to_owned())?;
+        // The last `@` ends the account: a password may itself contain `@`.
+        let had_auth = rest.contains('@');
         let (auth, rest) = rest.rsplit_once('@').unwrap_or(("", rest));
         let (hosts, db) = rest.split_once('/').unwrap_or((rest, ""));
-        if !auth.is_empty() {
-            match auth.split_once(':') {
-                Some((u, pw)) => {
-                    self.user = u.to_owned();
-                    self.password = Secret(Some(pw.to_owned()));
-                }
-                None => self.user = auth.to_owned(),
-            }
-        }
         let eps: Vec<String> = hosts
             .split(',')
             .map(|h| {
@@ -473,8 +478,26 @@ impl MysqlConfig {
                 }
             })
             .collect();
-        if eps.iter().any(|e| split_host_port(e).is_none()) {
-            return Err("bad host:port in the DSN".into());
+        if let Some(bad) = eps.iter().find(|e| split_host_port(e).is_none()) {
+            // After an `@` the host part never holds the password; without one, `user:pw`
+            // may have been mistaken for a host, so it is not echoed.
+            let bad = if had_auth {
+                format!("{bad:?}")
+            } else {
+                "the host part".into()
+            };
+            return Err(format!(
+                "{bad} is not host:port (expected mysql://user[:password]@host:port/db)"
+            ));
+        }
+        if !auth.is_empty() {
+            match auth.split_once(':') {
+                Some((u, pw)) => {
+                    self.user = u.to_owned();
+                    self.password = Secret(Some(pw.to_owned()));
+                }
+                None => self.user = auth.to_owned(),
+            }
         }
         self.endpoints = eps;
         if !db.is_empty() {
@@ -487,6 +510,25 @@ impl MysqlConfig {
     pub fn topology(&self) -> Topology {
         Topology::single_region(self.endpoints.clone())
     }
+}
+
+/// A password file's text without its final newline, read with a bound: `/dev/zero` or a multi-gigabyte file by
+/// mistake must be an error, not a hang.
+fn read_password_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    const MAX: u64 = 64 * 1024;
+    if path.is_dir() {
+        return Err("is a directory; expected a file holding the password".into());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if bytes.len() as u64 > MAX {
+        return Err("over 64 KiB; expected a file holding the password".into());
+    }
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 /// A `tidb.*` property that sets a session variable.
@@ -569,13 +611,18 @@ pub fn check_namespace(
             continue;
         }
         let nearest = known.clone().min_by_key(|k| edit_distance(k, key));
-        return Err(p.invalid(
-            key,
+        let origin = p.get(key).map(|v| v.origin.to_string()).unwrap_or_default();
+        // The value is not echoed: a mistyped key may hold a password (`mysql.pasword=...`).
+        return Err(ConfigError::Other(format!(
+            "{origin}: unknown property {key}{}",
             match nearest {
-                Some(n) => format!("unknown property; did you mean {n}?"),
-                None => "unknown property".into(),
-            },
-        ));
+                Some(n) => format!(
+                    "; did you mean {n}? (known: {})",
+                    known.collect::<Vec<_>>().join(", ")
+                ),
+                None => String::new(),
+            }
+        )));
     }
     Ok(())
 }

@@ -14,9 +14,9 @@ pub struct ScheduledEvent {
 impl ScheduledEvent {
     /// Parses `TIME=COMMAND`, e.g. `30s=geobench lab fail B`.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let (at, command) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--at {s:?}: expected TIME=COMMAND"))?;
+        let (at, command) = s.split_once('=').ok_or_else(|| {
+            format!("--at {s:?}: expected TIME=COMMAND, e.g. '30s=geobench lab fail B'")
+        })?;
         let at =
             super::properties::parse_duration_secs(at).map_err(|e| format!("--at {s:?}: {e}"))?;
         if command.trim().is_empty() {

@@ -153,7 +153,9 @@ pub const KNOWN_PREFIXES: &[&str] = &["mysql.", "tidb.", "memory.", "load.", "re
 /// Property keys whose values are secrets: never stored, printed or logged.
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.contains("password") || k.contains("secret") || k.contains("dsn")
+    // `mysql.password.file` names where the password is, not the password: errors about a
+    // missing file must be able to say which.
+    (k.contains("password") && !k.ends_with(".file")) || k.contains("secret") || k.contains("dsn")
 }
 
 /// The properties as given, secrets replaced by `***`.

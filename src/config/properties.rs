@@ -44,7 +44,7 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
-    #[error("-p {arg:?}: expected key=value")]
+    #[error("-p {arg:?}: expected key=value, e.g. -p recordcount=1000")]
     BadOverride { arg: String },
     #[error("{origin}: {key}={value:?}: {reason}")]
     Invalid {
@@ -77,11 +77,22 @@ impl Properties {
 
     /// Reads a workload file; its values override earlier ones.
     pub fn load_file(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        if path.is_dir() {
+            return Err(ConfigError::Other(format!(
+                "-P {}: is a directory; expected a workload file (key=value lines)",
+                path.display()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
             path: path.to_owned(),
             source,
         })?;
-        self.parse(&text, path)
+        let text = workload_text(&bytes).map_err(|(line, what)| ConfigError::Syntax {
+            path: path.to_owned(),
+            line,
+            message: format!("{what}: a workload file is text of key=value lines"),
+        })?;
+        self.parse(text, path)
     }
 
     /// Parses properties text as read from `path`.
@@ -138,6 +149,9 @@ impl Properties {
                 self.set(k.trim(), v.trim(), Origin::Flag);
                 Ok(())
             }
+            // `-p mysql.password` alone may be followed by the password as the next word:
+            // never echo an argument that names a secret.
+            _ if super::is_secret(arg) => Err(ConfigError::BadOverride { arg: "***".into() }),
             _ => Err(ConfigError::BadOverride { arg: arg.into() }),
         }
     }
@@ -181,7 +195,7 @@ impl Properties {
                 .value
                 .trim()
                 .parse::<T>()
-                .map_err(|e| self.invalid(key, e.to_string())),
+                .map_err(|e| self.invalid(key, expected_number::<T>(&p.value, e.to_string()))),
         }
     }
 
@@ -210,12 +224,26 @@ impl Properties {
         match self.map.get(key) {
             Some(p) => ConfigError::Invalid {
                 key: key.into(),
-                value: p.value.clone(),
+                // A password or DSN is never echoed, not even in an error.
+                value: if super::is_secret(key) {
+                    "***".into()
+                } else {
+                    p.value.clone()
+                },
                 origin: p.origin.clone(),
                 reason,
             },
             None => ConfigError::Other(format!("{key}: {reason}")),
         }
+    }
+
+    /// The set as properties text (one `format_entry` line per key, in key order), which
+    /// `parse` reads back as the same keys and values.
+    pub fn to_text(&self) -> String {
+        self.map
+            .iter()
+            .map(|(k, p)| format_entry(k, &p.value) + "\n")
+            .collect()
     }
 
     /// Keys that are set but not in `known` (nor under a known prefix such as `mysql.`), with
@@ -231,17 +259,108 @@ impl Properties {
     }
 }
 
+/// One `key=value` line that `Properties::parse` reads back as exactly `key` and `value`
+/// (Java's escapes: separators and a leading `#`/`!` in keys, leading blanks in values,
+/// backslashes and line breaks anywhere).
+pub fn format_entry(key: &str, value: &str) -> String {
+    let mut out = String::with_capacity(key.len() + value.len() + 1);
+    for (i, c) in key.chars().enumerate() {
+        match c {
+            '=' | ':' | ' ' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => push_escaped(&mut out, c, i == 0),
+        }
+    }
+    out.push('=');
+    for (i, c) in value.chars().enumerate() {
+        push_escaped(&mut out, c, i == 0);
+    }
+    out
+}
+
+/// Pushes `c` escaped; `leading`: it starts a key or value, where white space is skipped
+/// unless a backslash keeps it.
+fn push_escaped(out: &mut String, c: char, leading: bool) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\x0c' => out.push_str("\\f"),
+        c if leading && c.is_whitespace() => {
+            out.push('\\');
+            out.push(c);
+        }
+        c => out.push(c),
+    }
+}
+
+/// The file's text, or the line and kind of the first byte that makes it not a text file.
+fn workload_text(bytes: &[u8]) -> Result<&str, (usize, &'static str)> {
+    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let text = std::str::from_utf8(bytes).map_err(|e| (line_of(e.valid_up_to()), "not UTF-8"))?;
+    match bytes.iter().position(|&b| b == 0) {
+        Some(at) => Err((line_of(at), "binary data (a NUL byte)")),
+        None => Ok(text),
+    }
+}
+
+/// What a number-typed property must look like, for `parse_or`'s message: the standard
+/// library's "invalid digit found in string" alone does not say that `-5` is the problem.
+fn expected_number<T>(value: &str, error: String) -> String {
+    let name = std::any::type_name::<T>();
+    let (what, max) = match name {
+        "u8" => ("a non-negative integer", u8::MAX.to_string()),
+        "u16" => ("a non-negative integer", u16::MAX.to_string()),
+        "u32" => ("a non-negative integer", u32::MAX.to_string()),
+        "u64" => ("a non-negative integer", u64::MAX.to_string()),
+        "usize" => ("a non-negative integer", usize::MAX.to_string()),
+        "f64" | "f32" => return format!("must be a number, e.g. 0.5 ({error})"),
+        _ => return error,
+    };
+    let v = value.trim();
+    if v.starts_with('-') {
+        format!("must be {what} (0 to {max}), not negative")
+    } else if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        format!("too large: must be {what}, at most {max}")
+    } else {
+        format!("must be {what} (0 to {max}), e.g. 1000")
+    }
+}
+
+/// The longest duration any setting accepts. Nothing runs this long, and anything longer
+/// overflows clock arithmetic (`Instant + Duration`, backoff doubling) later on.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// Refuses durations over `MAX_DURATION`.
+pub fn check_duration_limit(d: Duration) -> Result<Duration, String> {
+    if d > MAX_DURATION {
+        Err("too long: at most 10 years (3650 days)".into())
+    } else {
+        Ok(d)
+    }
+}
+
 /// Parses `60` (seconds) or a humantime duration.
 pub fn parse_duration_secs(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-        return Err("expected a non-negative number of seconds".into());
+    if s.starts_with('-') {
+        return Err("must not be negative: expected seconds (60) or a duration like 90s".into());
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("expected seconds or a duration like 90s: {e}"))
+    if let Ok(secs) = s.parse::<f64>() {
+        if !(secs.is_finite() && secs >= 0.0) {
+            return Err("expected a non-negative number of seconds".into());
+        }
+        // try_from: `1e300` would panic in from_secs_f64.
+        let d = Duration::try_from_secs_f64(secs)
+            .map_err(|_| "too long: at most 10 years (3650 days)".to_owned())?;
+        return check_duration_limit(d);
+    }
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("expected seconds (60) or a duration like 90s, 2m, 500ms: {e}"))?;
+    check_duration_limit(d)
 }
 
 fn ends_with_continuation(s: &str) -> bool {

@@ -71,11 +71,19 @@ impl Topology {
             path: path.to_owned(),
             source,
         })?;
-        let topo: Topology = toml::from_str(&text).map_err(|e| TopologyError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates topology TOML text read from `origin` (named in errors).
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, TopologyError> {
+        let topo: Topology = toml::from_str(text).map_err(|e| TopologyError::Parse {
+            path: origin.to_owned(),
+            message: format!(
+                "{} (expected name = \"...\" and [[region]] tables with name and endpoints)",
+                e.to_string().trim_end()
+            ),
         })?;
-        topo.validate(&path.display().to_string())?;
+        topo.validate(&origin.display().to_string())?;
         Ok(topo)
     }
 
@@ -131,9 +139,19 @@ impl Topology {
         let exact: Vec<f64> = self
             .regions
             .iter()
-            .map(|r| workers as f64 * r.clients / total)
+            // The share first: `workers * clients` overflows to infinity for huge weights.
+            .map(|r| workers as f64 * (r.clients / total))
             .collect();
-        let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+        let mut counts: Vec<usize> = exact
+            .iter()
+            .map(|x| (x.floor() as usize).min(workers))
+            .collect();
+        // Rounding can never hand out more than there are (shares add up to at most 1).
+        while counts.iter().sum::<usize>() > workers {
+            if let Some(c) = counts.iter_mut().find(|c| **c > 0) {
+                *c -= 1;
+            }
+        }
         let mut rest = workers - counts.iter().sum::<usize>();
         let mut order: Vec<usize> = (0..exact.len()).collect();
         order.sort_by(|&a, &b| {

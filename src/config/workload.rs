@@ -210,7 +210,11 @@ impl WorkloadConfig {
             Some(_) => p.parse_or("insertcount", 0)?,
             None => record_count.saturating_sub(insert_start),
         };
-        if insert_start + insert_count > record_count {
+        // Checked: both come from the user, and their sum can overflow u64.
+        if insert_start
+            .checked_add(insert_count)
+            .is_none_or(|end| end > record_count)
+        {
             let key = if p.contains("insertcount") {
                 "insertcount"
             } else {
@@ -220,7 +224,7 @@ impl WorkloadConfig {
                 key,
                 format!(
                     "insertstart + insertcount = {} exceeds recordcount = {record_count}",
-                    insert_start + insert_count
+                    u128::from(insert_start) + u128::from(insert_count)
                 ),
             ));
         }

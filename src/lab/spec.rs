@@ -52,7 +52,12 @@ pub fn parse_rtts(s: &str) -> Result<BTreeMap<(String, String), Duration>, Strin
         let (a, b) = pair
             .split_once('-')
             .ok_or_else(|| format!("--rtt {part:?}: expected X-Y=DURATION"))?;
-        let d = humantime::parse_duration(d.trim()).map_err(|e| format!("--rtt {part:?}: {e}"))?;
+        let d = humantime::parse_duration(d.trim())
+            .map_err(|e| format!("--rtt {part:?}: {e} (expected a duration like 25ms)"))
+            .and_then(|d| {
+                crate::config::properties::check_duration_limit(d)
+                    .map_err(|e| format!("--rtt {part:?}: {e}"))
+            })?;
         let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
         let key = if a <= b { (a, b) } else { (b, a) };
         out.insert(key, d);

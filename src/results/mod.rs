@@ -338,30 +338,51 @@ impl Results {
             path: path.to_owned(),
             source,
         })?;
+        Self::from_json(&text, path)
+    }
+
+    /// Parses results JSON read from `origin` (named in errors).
+    pub fn from_json(text: &str, origin: &Path) -> Result<Self, ResultsError> {
+        let parse = |message: String| ResultsError::Parse {
+            path: origin.to_owned(),
+            message,
+        };
+        if text.trim().is_empty() {
+            return Err(parse("the file is empty (truncated?)".into()));
+        }
         let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ResultsError::Parse {
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?;
+            serde_json::from_str(text).map_err(|e| parse(format!("{e} (truncated?)")))?;
+        if !v.is_object() {
+            return Err(parse(
+                "expected a JSON object as `geobench run --out` writes".into(),
+            ));
+        }
         match v.get("schema_version").and_then(|s| s.as_u64()) {
-            Some(n) if n as u32 == SCHEMA_VERSION => {}
+            Some(n) if n == u64::from(SCHEMA_VERSION) => {}
             Some(n) => {
                 return Err(ResultsError::Version {
-                    path: path.to_owned(),
-                    found: n as u32,
+                    path: origin.to_owned(),
+                    // Saturates: 2^32 + 1 must not pass for version 1.
+                    found: u32::try_from(n).unwrap_or(u32::MAX),
                 });
             }
             None => {
-                return Err(ResultsError::Parse {
-                    path: path.to_owned(),
-                    message: "no schema_version".into(),
-                });
+                return Err(parse(
+                    "no schema_version (made by another tool? geobench reads what `geobench \
+                     run --out` writes)"
+                        .into(),
+                ));
             }
         }
-        serde_json::from_value(v).map_err(|e| ResultsError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+        let r: Results = serde_json::from_value(v).map_err(|e| parse(e.to_string()))?;
+        // Every embedded histogram must decode: reports and merges rely on it.
+        let region_ops = r.regions.iter().flat_map(|g| &g.ops);
+        for (op, s) in r.ops.iter().chain(region_ops) {
+            for h in std::iter::once(&s.histogram).chain(s.intended_histogram.as_ref()) {
+                decode_histogram(h).map_err(|e| parse(format!("operation {}: {e}", op.label())))?;
+            }
+        }
+        Ok(r)
     }
 
     /// Writes pretty JSON atomically (temp file + rename), so a crash never leaves half a file.
@@ -390,9 +411,7 @@ impl Results {
         for s in self.ops.values() {
             let enc = s.intended_histogram.as_ref().unwrap_or(&s.histogram);
             let h = decode_histogram(enc)?;
-            total
-                .add(&h)
-                .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+            add_histogram(&mut total, &h)?;
         }
         Ok(LatencySummary::from_histogram(&total))
     }
@@ -495,8 +514,27 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, ResultsError> {
     let mut h: Histogram<u64> = Deserializer::new()
         .deserialize(&mut &bytes[..])
         .map_err(|e| ResultsError::Histogram(format!("{e:?}")))?;
+    check_total(&h)?;
     h.auto(true);
     Ok(h)
+}
+
+/// Refuses a histogram whose total count saturated (a crafted file, or merged parts that
+/// add up past u64): hdrhistogram's quantile scan would overflow on it.
+fn check_total(h: &Histogram<u64>) -> Result<(), ResultsError> {
+    if h.len() == u64::MAX {
+        return Err(ResultsError::Histogram(
+            "counts add up past 2^64 - 1 (not a histogram a run could record)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `a += b`, refusing a sum whose total count saturates.
+pub fn add_histogram(a: &mut Histogram<u64>, b: &Histogram<u64>) -> Result<(), ResultsError> {
+    a.add(b)
+        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+    check_total(a)
 }
 
 #[cfg(test)]
@@ -674,12 +712,9 @@ fn merge_ops<'a>(
                     m.integrity_failures += s.integrity_failures;
                     m.rows += s.rows;
                     m.rows_skipped += s.rows_skipped;
-                    mh.add(&h)
-                        .map_err(|e| ResultsError::Histogram(e.to_string()))?;
+                    add_histogram(mh, &h)?;
                     match (mih.as_mut(), ih) {
-                        (Some(a), Some(b)) => a
-                            .add(&b)
-                            .map_err(|e| ResultsError::Histogram(e.to_string()))?,
+                        (Some(a), Some(b)) => add_histogram(a, &b)?,
                         (None, Some(b)) => *mih = Some(b),
                         _ => {}
                     }
