@@ -116,6 +116,10 @@ pub struct LostWriteReport {
     pub unknown_outcome_cells: u64,
     /// The first 20 violations.
     pub examples: Vec<Violation>,
+    /// Endpoints that could not be read back (down, rejoining): the check is incomplete
+    /// without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 impl LostWriteReport {

@@ -166,6 +166,9 @@ pub fn checks(c: &crate::check::CheckReport) -> String {
             l.divergence,
             l.unknown_outcome_cells
         ));
+        for u in &l.unreadable {
+            out.push_str(&format!("  incomplete: could not read back from {u}\n"));
+        }
         for v in l.examples.iter().take(5) {
             out.push_str(&format!(
                 "  {:?} {} field{} in {}: expected {}, found {}\n",

@@ -80,27 +80,30 @@ pub(super) fn finish<D: Db>(
             fields_of.len(),
             topology.regions.len()
         ));
-        let observed = read_back(db, cfg, topology, &fields_of)?;
+        let (observed, unreadable) = read_back(db, cfg, topology, &fields_of)?;
         let keys = cfg.workload.keys.clone();
-        report.lost_writes = Some(judge(
-            &candidates,
-            &observed,
-            nonce,
-            &collected.last_seq,
-            &|k| keys.key(k),
-        ));
+        let mut verdict = judge(&candidates, &observed, nonce, &collected.last_seq, &|k| {
+            keys.key(k)
+        });
+        for u in &unreadable {
+            progress.note(&format!("lost-write check incomplete: {u}"));
+        }
+        verdict.unreadable = unreadable;
+        report.lost_writes = Some(verdict);
     }
     Ok(report)
 }
 
 /// Reads every key back through every endpoint of every region (each region from a thread in
-/// its own namespace, as its clients ran), noting the tag of each field that was written.
+/// its own namespace, as its clients ran), noting the tag of each field that was written. An
+/// endpoint that cannot be read (still down, still rejoining) is named in the second list; the
+/// others are judged.
 fn read_back<D: Db>(
     db: &Arc<D>,
     cfg: &RunConfig,
     topology: &Topology,
     fields_of: &BTreeMap<u64, Vec<u16>>,
-) -> Result<Vec<Observed>, RunError> {
+) -> Result<(Vec<Observed>, Vec<String>), RunError> {
     let field_count = cfg.workload.field_count;
     std::thread::scope(|s| {
         let handles: Vec<_> = topology
@@ -110,7 +113,7 @@ fn read_back<D: Db>(
             .map(|(ri, region)| {
                 let db = db.clone();
                 let keys = cfg.workload.keys.clone();
-                s.spawn(move || -> Result<Vec<Observed>, RunError> {
+                s.spawn(move || -> Result<(Vec<Observed>, Vec<String>), RunError> {
                     if let Some(ns) = &region.netns {
                         crate::netns::enter(ns).map_err(|e| RunError::Thread(e.to_string()))?;
                     }
@@ -119,51 +122,61 @@ fn read_back<D: Db>(
                         .build()
                         .map_err(|e| RunError::Thread(e.to_string()))?;
                     rt.block_on(async {
-                        let mut out = Vec::new();
-                        for ei in 0..region.endpoints.len().max(1) {
+                        let (mut out, mut unreadable) = (Vec::new(), Vec::new());
+                        'endpoints: for ei in 0..region.endpoints.len().max(1) {
                             let label = if region.endpoints.len() > 1 {
                                 format!("{}#{}", region.name, ei)
                             } else {
                                 region.name.clone()
                             };
-                            let mut c = db
-                                .connect(Placement {
-                                    region: ri,
-                                    endpoint: ei,
-                                })
-                                .await
-                                .map_err(RunError::Setup)?;
+                            let placement = Placement {
+                                region: ri,
+                                endpoint: ei,
+                            };
+                            let mut c = match db.connect(placement).await {
+                                Ok(c) => c,
+                                Err(e) => {
+                                    unreadable.push(format!("{label}: {}", e.message));
+                                    continue;
+                                }
+                            };
                             let mut rec = Record::with_fields(field_count);
                             let mut key = String::new();
+                            let mut seen = Vec::new();
                             for (&k, fields) in fields_of {
                                 keys.format_into(k, &mut key);
-                                let found = c
-                                    .read(&key, FieldSet::All, &mut rec)
-                                    .await
-                                    .map_err(RunError::Setup)?;
+                                let found = match c.read(&key, FieldSet::All, &mut rec).await {
+                                    Ok(f) => f,
+                                    Err(e) => {
+                                        unreadable.push(format!("{label}: {}", e.message));
+                                        continue 'endpoints;
+                                    }
+                                };
                                 for &f in fields {
                                     let tag =
                                         found.then(|| WriteTag::decode(&rec.fields[f as usize]));
-                                    out.push(Observed {
+                                    seen.push(Observed {
                                         region: label.clone(),
                                         cell: (k, f) as Cell,
                                         tag,
                                     });
                                 }
                             }
+                            out.extend(seen);
                         }
-                        Ok(out)
+                        Ok((out, unreadable))
                     })
                 })
             })
             .collect();
-        let mut all = Vec::new();
+        let (mut all, mut unreadable) = (Vec::new(), Vec::new());
         for h in handles {
-            all.extend(
-                h.join()
-                    .map_err(|_| RunError::Thread("read-back thread panicked".into()))??,
-            );
+            let (o, u) = h
+                .join()
+                .map_err(|_| RunError::Thread("read-back thread panicked".into()))??;
+            all.extend(o);
+            unreadable.extend(u);
         }
-        Ok(all)
+        Ok((all, unreadable))
     })
 }
