@@ -4,5 +4,6 @@
 
 pub mod capacity;
 pub mod intervals;
+pub mod placement;
 pub mod stats;
 pub mod sweep;
