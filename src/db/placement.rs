@@ -219,7 +219,34 @@ pub fn placement_options(text: &str) -> Vec<(String, String)> {
 pub fn expectations(text: &str) -> (Vec<String>, BTreeMap<String, u32>) {
     let mut leaders = Vec::new();
     let mut replicas = BTreeMap::new();
-    for (k, v) in placement_options(text) {
+    let options = placement_options(text);
+    let get = |key: &str| {
+        options
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    // MAJORITY_IN_PRIMARY over two regions: a majority of the voters in the primary, the
+    // rest in the other (FOLLOWERS is printed only when it is not the default 2).
+    if let (Some("MAJORITY_IN_PRIMARY"), Some(primary), Some(regions)) =
+        (get("SCHEDULE"), get("PRIMARY_REGION"), get("REGIONS"))
+    {
+        let others: Vec<&str> = regions
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty() && *r != primary)
+            .collect();
+        let voters = get("FOLLOWERS")
+            .and_then(|f| f.parse::<u32>().ok())
+            .unwrap_or(2)
+            + 1;
+        if let [other] = others[..] {
+            let majority = voters / 2 + 1;
+            replicas.insert(primary.to_owned(), majority);
+            replicas.insert(other.to_owned(), voters - majority);
+        }
+    }
+    for (k, v) in options.iter().cloned() {
         match k.as_str() {
             "PRIMARY_REGION" if !v.is_empty() => leaders.push(v),
             "LEADER_CONSTRAINTS" => {
@@ -435,7 +462,11 @@ async fn peer_rows(
         }));
     }
     let stores: Vec<(u64, Option<String>)> = c
-        .query("SELECT STORE_ID, LABEL FROM information_schema.TIKV_STORE_STATUS")
+        // Tombstones are stores removed from the cluster: they hold nothing and count as none.
+        .query(
+            "SELECT STORE_ID, LABEL FROM information_schema.TIKV_STORE_STATUS \
+             WHERE STORE_STATE_NAME <> 'Tombstone'",
+        )
         .await?;
     let stores = stores
         .into_iter()
@@ -489,7 +520,22 @@ mod tests {
         let (leaders, replicas) =
             expectations(r#"PRIMARY_REGION="A" REGIONS="A,B" SCHEDULE="MAJORITY_IN_PRIMARY""#);
         assert_eq!(leaders, vec!["A"]);
-        assert!(replicas.is_empty());
+        assert_eq!(replicas, BTreeMap::from([("A".into(), 2), ("B".into(), 1)]));
+        let (_, replicas) = expectations(
+            r#"PRIMARY_REGION="A" REGIONS="A,B" SCHEDULE="MAJORITY_IN_PRIMARY" FOLLOWERS=4"#,
+        );
+        assert_eq!(replicas, BTreeMap::from([("A".into(), 3), ("B".into(), 2)]));
+        // EVEN, or more than two regions: no per-region count to check.
+        assert!(
+            expectations(r#"PRIMARY_REGION="A" REGIONS="A,B""#)
+                .1
+                .is_empty()
+        );
+        assert!(
+            expectations(r#"PRIMARY_REGION="A" REGIONS="A,B,C" SCHEDULE="MAJORITY_IN_PRIMARY""#)
+                .1
+                .is_empty()
+        );
         let (leaders, replicas) =
             expectations(r#"CONSTRAINTS="{\"+region=A\": 2, \"+region=B\": 1}""#);
         assert!(leaders.is_empty());
