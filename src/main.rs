@@ -44,6 +44,10 @@ fn main() {
                 println!("warning: {w}");
             }
         }),
+        Command::Tidb(geobench::cli::TidbCommand::Placement(p)) => match p {
+            geobench::cli::PlacementCommand::Apply(a) => app::placement_apply_command(&a),
+            geobench::cli::PlacementCommand::Show(a) => app::placement_show_command(&a).map(|_| ()),
+        },
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

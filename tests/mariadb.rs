@@ -824,3 +824,15 @@ fn tls_against_a_server_with_a_test_certificate() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(db.sql("SELECT COUNT(*) FROM ycsb.usertable"), "50");
 }
+
+#[test]
+fn placement_on_a_server_that_is_not_tidb_is_a_set_up_error() {
+    let Some(db) = MariaDb::start() else { return };
+    let o = geobench(&with(&db, &["tidb", "placement", "show"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not TiDB: placement policies are TiDB's"),
+        "{err}"
+    );
+}

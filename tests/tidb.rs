@@ -390,3 +390,160 @@ fn tidb_properties_and_db_tidb() {
     assert_eq!(r.server.kind, "tidb");
     assert_eq!(db.sql("SELECT COUNT(*) FROM ycsb.usertable"), "100");
 }
+
+/// `tidb placement apply/show` against the real server: the policy is created and attached,
+/// its state stays PENDING on unistore (no PD to schedule it), `--wait 0` returns at once and
+/// `--wait 2s` times out with exit 1; `show` and every run record the policy and state and
+/// say plainly that peers and leaders cannot be counted here (the TIKV_* tables fail with
+/// 1105 "pd http client unavailable"). Placement needs PLACEMENT_ADMIN: as root.
+#[test]
+fn placement_is_applied_shown_and_recorded() {
+    let db = TiDb::start();
+    let dsn = format!("mysql://root@127.0.0.1:{}/ycsb", db.port);
+    let load = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=200",
+            "-q",
+            "--format",
+            "ycsb",
+        ],
+    ));
+    ok(&load, &db);
+    let o = geobench(&strings(&[
+        "tidb",
+        "placement",
+        "apply",
+        "2:1",
+        "--primary",
+        "A",
+        "--secondary",
+        "B",
+        "--pin-leaders",
+        "--wait",
+        "0",
+        "--dsn",
+        &dsn,
+    ]));
+    let err = ok(&o, &db);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "CREATE PLACEMENT POLICY `geobench` PRIMARY_REGION=\"A\" REGIONS=\"A,B\" \
+             SCHEDULE=\"MAJORITY_IN_PRIMARY\";\nALTER TABLE `ycsb`.`usertable` PLACEMENT \
+             POLICY=`geobench`;"
+        ),
+        "{out}"
+    );
+    assert!(err.contains("is PENDING (--wait 0"), "{err}");
+    assert_eq!(
+        db.sql("SELECT TIDB_PLACEMENT_POLICY_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='ycsb' AND TABLE_NAME='usertable'"),
+        "geobench"
+    );
+    // The same name again replaces the policy's options (ALTER), still attached.
+    let o = geobench(&strings(&[
+        "tidb",
+        "placement",
+        "apply",
+        "2:1",
+        "--primary",
+        "A",
+        "--secondary",
+        "B",
+        "--wait",
+        "2s",
+        "--dsn",
+        &dsn,
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "ALTER PLACEMENT POLICY `geobench` CONSTRAINTS='{\"+region=A\": 2, \"+region=B\": 1}';"
+        ),
+        "{out}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("still PENDING after 2s"), "{err}");
+    let placement = db.sql("SHOW PLACEMENT FOR TABLE ycsb.usertable");
+    assert!(placement.contains("PENDING"), "{placement}");
+
+    let o = geobench(&strings(&["tidb", "placement", "show", "--dsn", &dsn]));
+    ok(&o, &db);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("policy: geobench (CONSTRAINTS="), "{out}");
+    assert!(out.contains("state:  PENDING"), "{out}");
+    assert!(
+        out.contains(
+            "peers and leaders per region: unavailable: pd http client unavailable (error 1105)"
+        ),
+        "{out}"
+    );
+
+    // A run records the same snapshot in its results.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let o = geobench(&with(
+        &db,
+        &[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=200",
+            "-p",
+            "operationcount=200",
+            "-q",
+            "--format",
+            "ycsb",
+            "-o",
+            file.path().to_str().unwrap(),
+        ],
+    ));
+    ok(&o, &db);
+    let r = Results::read(file.path()).unwrap();
+    let p = r.server.placement.expect("placement recorded");
+    assert_eq!(p.table, "ycsb.usertable");
+    assert_eq!(p.policy.as_deref(), Some("geobench"));
+    assert_eq!(p.state.as_deref(), Some("PENDING"));
+    assert_eq!(p.replicas_per_region.get("A"), Some(&2));
+    assert!(p.regions.is_none());
+    assert!(
+        p.unavailable.as_deref().unwrap_or("").contains("1105"),
+        "{:?}",
+        p.unavailable
+    );
+
+    // Bad input names its flag and exits 2; so does a shape without its regions.
+    let o = geobench(&strings(&[
+        "tidb",
+        "placement",
+        "apply",
+        "1:1:1",
+        "--regions",
+        "A,B",
+        "--dsn",
+        &dsn,
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("3 regions but 2"));
+    let o = geobench(&strings(&[
+        "tidb",
+        "placement",
+        "apply",
+        "2:1",
+        "--primary",
+        "A",
+        "--secondary",
+        "B",
+        "--wait",
+        "soon",
+        "--dsn",
+        &dsn,
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--wait"));
+}

@@ -1,23 +1,36 @@
 #!/usr/bin/env python3
-"""geobench vs sysbench on one local MariaDB, in one session (issue 7's peer comparison).
+"""geobench against its peers, in one session, on a server this script starts itself.
 
-Starts its own MariaDB (temporary datadir, free port, user mysql), loads the same records with
-both tools (geobench's parallel batched load vs sysbench's single-stream 100-row INSERT prepare),
-then runs YCSB workload A's two statements (50% SELECT * by key, 50% UPDATE of one field,
-uniform keys, ordered keys user0..userN-1) at each concurrency with both tools, alternating which
-goes first, several repeats each. Client CPU is the tool process's user+sys time (getrusage of
-the child). Prints a Markdown table with medians and geobench/sysbench ratios.
+--server mariadb (default): its own MariaDB (temporary datadir, free port, user mysql);
+  geobench, sysbench (benches/peer/ycsb_5050.lua) and go-ycsb v1.0.3 (benches/peer/go-ycsb).
+--server tidb: the TiDB v8.5.6 test server (tests/tidb-server, unistore: one process, no
+  PD/TiKV, so NOT a performance reference for TiDB); geobench and go-ycsb.
 
-Usage: benches/peer/compare.py [--records 100000] [--concurrency 20,80,320] [--repeats 3]
-                               [--duration 20]
-Needs root (to run mariadbd as user mysql), mariadb-server and sysbench (apt).
+Every tool loads the same records (ordered keys user0..userN-1, 10 fields of 100 bytes) and
+runs YCSB workload A (50% read of all fields by key, 50% update of one field, uniform keys)
+at each concurrency, tools alternating which goes first, several repeats each. Load rate is
+records / wall time of the tool's process (geobench: 4 loaders, batches of 100, its default;
+go-ycsb: 4 threads, its default batch.size=1 and batch.size=100; sysbench: its single-stream
+100-row prepare). Client CPU is the tool process's user+sys time (getrusage of the child) over
+the operations it completed. No tool warms up (sysbench 1.0 cannot); go-ycsb v1.0.3 ignores
+maxexecutiontime, so it is stopped with SIGINT after --duration (it then prints its
+measurements). On MariaDB a last check runs each tool for 200 operations on a 1000-row copy
+and counts the field values that changed per UPDATE (a tool writing the stored value again
+would show < 1: MariaDB skips such no-op writes).
+Prints Markdown tables of medians with geobench/peer ratios and the goals met or not.
+
+Usage: benches/peer/compare.py [--server mariadb|tidb] [--records 100000]
+                               [--concurrency 20,80,320] [--repeats 3] [--duration 20]
+Needs root (to run mariadbd as user mysql), mariadb-server, sysbench (apt), Go (go-ycsb and
+tidb-server builds: benches/peer/go-ycsb/build.sh, tests/tidb-server/build.sh).
 """
 import argparse, json, os, re, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GEOBENCH = os.path.join(ROOT, "target", "release", "geobench")
-
+GOYCSB = os.path.join(HERE, "go-ycsb", "bin", "go-ycsb")
+WORKLOAD = os.path.join(ROOT, "workloads", "workloada")
 
 def free_port():
     with socket.socket() as s:
@@ -76,78 +89,242 @@ max_prepared_stmt_count=100000
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class TiDb:
+    """The TiDB test server (unistore) on free ports, stopped by its PID."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="geobench-peer-tidb-")
+        self.port, status = free_port(), free_port()
+        self.pidfile = os.path.join(self.dir, "tidb.pid")
+        subprocess.run(["bash", os.path.join(ROOT, "tests", "tidb-server", "serve.sh"),
+                        "--port", str(self.port), "--status-port", str(status),
+                        "--pid-file", self.pidfile, "--log", os.path.join(self.dir, "tidb.log")],
+                       check=True)
+        self.sql("CREATE DATABASE ycsb")
+
+    def sql(self, q, check=True):
+        return subprocess.run(["mariadb", "-h127.0.0.1", f"-P{self.port}", "-uroot", "--skip-ssl",
+                               "-N", "-B", "-e", q],
+                              check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stop(self):
+        try:
+            with open(self.pidfile) as f:
+                pid = int(f.read().strip())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(300):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def rusage_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(cmd):
     """Runs cmd; returns (stdout, wall seconds, child CPU seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = rusage_cpu()
     t = time.monotonic()
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True).stdout
-    wall = time.monotonic() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return out, wall, cpu
+    return out, time.monotonic() - t, rusage_cpu() - before
+
+
+def goycsb_ops(out):
+    """{op: (count, ops/s, p99 us)} from go-ycsb's final measurement lines."""
+    ops = {}
+    for m in re.finditer(r"^(\w+)\s+- Takes\(s\): ([\d.]+), Count: (\d+), OPS: ([\d.]+),.*?99th\(us\): (\d+),",
+                         out, re.M):
+        ops[m.group(1)] = (int(m.group(3)), float(m.group(4)), float(m.group(5)))
+    return ops
+
+
+class Tools:
+    """How each tool is run against one server."""
+
+    def __init__(self, a, server, port, user, password):
+        self.a, self.server = a, server
+        self.geo_common = ["-P", WORKLOAD, "-p", "requestdistribution=uniform", "-p", "insertorder=ordered",
+                           "-p", f"recordcount={a.records}", "--db", "mysql", "-p", "mysql.host=127.0.0.1",
+                           "-p", f"mysql.port={port}", "-p", f"mysql.user={user}", "-p", "mysql.db=ycsb"]
+        self.gy_common = ["-P", WORKLOAD, "-p", "workload=core", "-p", "requestdistribution=uniform",
+                          "-p", "insertorder=ordered", "-p", f"recordcount={a.records}",
+                          "-p", "mysql.host=127.0.0.1", "-p", f"mysql.port={port}", "-p", f"mysql.user={user}",
+                          "-p", "mysql.db=ycsb", "-p", "debug.pprof=127.0.0.1:0"]
+        if password:
+            self.geo_common += ["-p", f"mysql.password={password}"]
+            self.gy_common += ["-p", f"mysql.password={password}"]
+        self.sb = ["sysbench", os.path.join(HERE, "ycsb_5050.lua"), f"--records={a.records}",
+                   "--db-driver=mysql", "--mysql-host=127.0.0.1", f"--mysql-port={port}",
+                   f"--mysql-user={user}", f"--mysql-password={password}", "--mysql-db=ycsb"]
+
+    def run(self, tool, c):
+        """(ops/s, p99 ms, CPU us per op, UPDATEs completed)."""
+        d = self.a.duration
+        if tool == "geobench":
+            out, _, cpu = timed([GEOBENCH, "run"] + self.geo_common + [
+                "-t", str(c), "-d", f"{d}s", "-p", "operationcount=0", "-q", "--format", "json"])
+            r = json.loads(out)
+            lat = [o.get("latency") for o in r["ops"].values() if o.get("latency")]
+            p99 = max(l["p99_us"] for l in lat) / 1000.0
+            ops, tput = r["operations"], r["throughput"]
+            updates = r["ops"].get("UPDATE", {}).get("ok", 0)
+        elif tool == "sysbench":
+            out, _, cpu = timed(self.sb + [f"--threads={c}", f"--time={d}", "--percentile=99", "run"])
+            tput = float(re.search(r"transactions:\s+\d+\s+\(([\d.]+) per sec", out).group(1))
+            ops = int(re.search(r"total number of events:\s+(\d+)", out).group(1))
+            p99 = float(re.search(r"99th percentile:\s+([\d.]+)", out).group(1))
+            updates = int(re.search(r"write:\s+(\d+)", out).group(1))
+        else:
+            cpu0 = rusage_cpu()
+            # go-ycsb v1.0.3 ignores maxexecutiontime: a huge operationcount, then SIGINT.
+            p = subprocess.Popen([GOYCSB, "run", "mysql"] + self.gy_common + [
+                "-p", f"threadcount={c}", "-p", "operationcount=1000000000"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            time.sleep(d)
+            p.send_signal(signal.SIGINT)
+            out, _ = p.communicate(timeout=60)
+            cpu = rusage_cpu() - cpu0
+            m = goycsb_ops(out)
+            if "READ" not in m or "UPDATE" not in m:
+                raise SystemExit("go-ycsb printed no READ/UPDATE measurements:\n" + out[-3000:])
+            ops = m["READ"][0] + m["UPDATE"][0]
+            tput = m["READ"][1] + m["UPDATE"][1]
+            p99 = max(m["READ"][2], m["UPDATE"][2]) / 1000.0
+            updates = m["UPDATE"][0]
+        return tput, p99, cpu / ops * 1e6, updates
+
+    def loads(self):
+        """Load rates (rows/s, wall time of the process); the table geobench leaves stays."""
+        n, rates = self.a.records, {}
+        drop = lambda: self.server.sql("DROP TABLE IF EXISTS ycsb.usertable")
+        if "sysbench" in self.a.tools:
+            _, wall, _ = timed(self.sb + ["prepare"])
+            rates["sysbench prepare (1 stream, 100-row INSERTs)"] = n / wall
+            drop()
+        for batch in (1, 100):
+            _, wall, _ = timed([GOYCSB, "load", "mysql"] + self.gy_common + [
+                "-p", "threadcount=4", "-p", f"batch.size={batch}"])
+            label = "go-ycsb load (4 threads, batch.size=1, its default)" if batch == 1 else \
+                "go-ycsb load (4 threads, batch.size=100)"
+            rates[label] = n / wall
+            drop()
+        _, wall, _ = timed([GEOBENCH, "load"] + self.geo_common + ["-t", "4", "-q", "--format", "json"])
+        rates["geobench load (4 loaders, batches of 100, its default)"] = n / wall
+        return rates
 
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--server", choices=["mariadb", "tidb"], default="mariadb")
     ap.add_argument("--records", type=int, default=100000)
     ap.add_argument("--concurrency", default="20,80,320")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--duration", type=int, default=20)
     a = ap.parse_args()
+    a.tools = ["geobench", "go-ycsb"] + (["sysbench"] if a.server == "mariadb" else [])
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    db = MariaDb()
+    subprocess.run(["bash", os.path.join(HERE, "go-ycsb", "build.sh")], check=True)
+    if a.server == "mariadb":
+        db = MariaDb()
+        tools = Tools(a, db, db.port, "bench", "bench")
+        version = "MariaDB " + db.sql("SELECT VERSION()").stdout.split()[-1]
+    else:
+        db = TiDb()
+        tools = Tools(a, db, db.port, "root", "")
+        version = "TiDB " + db.sql("SELECT VERSION()").stdout.strip() + \
+            " (unistore test server: one process, no PD/TiKV; not a performance reference for TiDB)"
     try:
-        conn = ["-p", "mysql.host=127.0.0.1", "-p", f"mysql.port={db.port}", "-p", "mysql.user=bench",
-                "-p", "mysql.password=bench", "-p", "mysql.db=ycsb"]
-        common = ["-P", os.path.join(ROOT, "workloads", "geo-5050"), "-p", f"recordcount={a.records}",
-                  "-p", "insertorder=ordered", "--db", "mysql"] + conn
-        sb = ["sysbench", os.path.join(HERE, "ycsb_5050.lua"), f"--records={a.records}",
-              "--db-driver=mysql", "--mysql-host=127.0.0.1", f"--mysql-port={db.port}",
-              "--mysql-user=bench", "--mysql-password=bench", "--mysql-db=ycsb"]
-        # Load: sysbench's single-stream prepare, then geobench's load (the table it leaves
-        # is the one both tools run against).
-        _, wall, _ = timed(sb + ["prepare"])
-        sysbench_load = a.records / wall
-        db.sql("DROP TABLE ycsb.usertable")
-        out, _, _ = timed([GEOBENCH, "load"] + common + ["-t", "4", "-q", "--format", "json"])
-        geobench_load = json.loads(out)["throughput"]
+        loads = tools.loads()
         rows = []
         for c in [int(x) for x in a.concurrency.split(",")]:
-            res = {"geobench": [], "sysbench": []}
+            res = {t: [] for t in a.tools}
             for rep in range(a.repeats):
-                order = ["geobench", "sysbench"] if rep % 2 == 0 else ["sysbench", "geobench"]
-                for tool in order:
-                    if tool == "geobench":
-                        out, _, cpu = timed([GEOBENCH, "run"] + common + [
-                            "-t", str(c), "-d", f"{a.duration}s", "-p", "operationcount=0",
-                            "-q", "--format", "json"])
-                        r = json.loads(out)
-                        lat = [o.get("latency") for o in r["ops"].values() if o.get("latency")]
-                        p99 = max(l["p99_us"] for l in lat) / 1000.0
-                        res[tool].append((r["throughput"], p99, cpu / r["operations"] * 1e6))
-                    else:
-                        out, _, cpu = timed(sb + [f"--threads={c}", f"--time={a.duration}",
-                                                  "--percentile=99", "run"])
-                        tps = float(re.search(r"transactions:\s+\d+\s+\(([\d.]+) per sec", out).group(1))
-                        events = int(re.search(r"total number of events:\s+(\d+)", out).group(1))
-                        p99 = float(re.search(r"99th percentile:\s+([\d.]+)", out).group(1))
-                        res[tool].append((tps, p99, cpu / events * 1e6))
+                # Alternate which tool goes first (rotate the order each repeat).
+                k = rep % len(a.tools)
+                for tool in a.tools[k:] + a.tools[:k]:
+                    res[tool].append(tools.run(tool, c))
             med = {t: [statistics.median(x[i] for x in v) for i in range(3)] for t, v in res.items()}
             rows.append((c, med))
-        print(f"MariaDB {db.sql('SELECT VERSION()').stdout.split()[-1]}, {a.records} records, "
-              f"{a.duration}s runs (sysbench 1.0 has no warm-up option: neither tool warms up), "
-              f"median of {a.repeats}, tools alternating\n")
-        print("| clients | geobench ops/s | sysbench ops/s | ratio | geobench p99 | sysbench p99 | "
-              "geobench CPU us/op | sysbench CPU us/op | ratio |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for c, m in rows:
-            g, s = m["geobench"], m["sysbench"]
-            print(f"| {c} | {g[0]:.0f} | {s[0]:.0f} | {g[0]/s[0]:.2f}x | {g[1]:.2f} ms | {s[1]:.2f} ms | "
-                  f"{g[2]:.1f} | {s[2]:.1f} | {g[2]/s[2]:.2f}x |")
-        print(f"\n| load | geobench rows/s | sysbench prepare rows/s | ratio |\n|---|---|---|---|\n"
-              f"| {a.records} rows | {geobench_load:.0f} | {sysbench_load:.0f} | {geobench_load/sysbench_load:.2f}x |")
+        checks = update_check(a, db) if isinstance(db, MariaDb) else {}
+        report(a, version, loads, rows, checks)
     finally:
         db.stop()
+
+
+def cells(db):
+    """{(key, field): value} of ycheck.usertable."""
+    out = db.sql("SELECT * FROM ycheck.usertable").stdout.splitlines()[1:]
+    return {(row[0], i): v for row in (l.split("\t") for l in out) for i, v in enumerate(row[1:])}
+
+
+def update_check(a, db):
+    """Whether each tool's UPDATEs change the row: on a 1000-row copy, ~200 operations on one
+    connection, then the field values that differ from before, per UPDATE completed. Equal
+    values would be no-op writes (MariaDB skips them: no row change, no redo, no commit
+    work). A few UPDATEs of the same field of the same key twice make it slightly < 1."""
+    db.sql("CREATE DATABASE ycheck; GRANT ALL ON ycheck.* TO 'bench'@'127.0.0.1'")
+    small = argparse.Namespace(**{**vars(a), "records": 1000, "duration": 1})
+    t = Tools(small, db, db.port, "bench", "bench")
+    t.geo_common = [x.replace("mysql.db=ycsb", "mysql.db=ycheck") for x in t.geo_common]
+    t.gy_common = [x.replace("mysql.db=ycsb", "mysql.db=ycheck") for x in t.gy_common]
+    t.sb = [x.replace("--mysql-db=ycsb", "--mysql-db=ycheck") for x in t.sb]
+    timed([GEOBENCH, "load"] + t.geo_common + ["-q", "--format", "json"])
+    res = {}
+    for tool in a.tools:
+        before = cells(db)
+        if tool == "geobench":
+            r = json.loads(timed([GEOBENCH, "run"] + t.geo_common + [
+                "-t", "1", "-p", "operationcount=200", "-q", "--format", "json"])[0])
+            updates = r["ops"]["UPDATE"]["ok"]
+        elif tool == "sysbench":
+            out = timed(t.sb + ["--threads=1", "--events=200", "--time=0", "run"])[0]
+            updates = int(re.search(r"write:\s+(\d+)", out).group(1))
+        else:
+            out = timed([GOYCSB, "run", "mysql"] + t.gy_common + [
+                "-p", "threadcount=1", "-p", "operationcount=200"])[0]
+            updates = goycsb_ops(out)["UPDATE"][0]
+        after = cells(db)
+        changed = sum(1 for k, v in after.items() if before.get(k) != v)
+        res[tool] = (changed, updates)
+    return res
+
+
+def report(a, version, loads, rows, checks):
+    print(f"{version}; {a.records} records; {a.duration} s runs without warm-up; median of "
+          f"{a.repeats}, tools alternating; client CPU = the tool process's user+sys per completed "
+          f"operation\n")
+    goals = []
+    for peer in [t for t in a.tools if t != "geobench"]:
+        print(f"| clients | geobench ops/s | {peer} ops/s | ratio | geobench p99 | {peer} p99 | "
+              f"geobench CPU us/op | {peer} CPU us/op | ratio |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for c, m in rows:
+            g, s = m["geobench"], m[peer]
+            print(f"| {c} | {g[0]:.0f} | {s[0]:.0f} | {g[0]/s[0]:.2f}x | {g[1]:.2f} ms | {s[1]:.2f} ms | "
+                  f"{g[2]:.1f} | {s[2]:.1f} | {g[2]/s[2]:.2f}x |")
+            if peer == "go-ycsb":
+                goals.append((f"throughput >= 1.0x go-ycsb at {c} clients", g[0] / s[0] >= 1.0, f"{g[0]/s[0]:.2f}x"))
+                goals.append((f"client CPU/op <= 0.5x go-ycsb at {c} clients", g[2] / s[2] <= 0.5, f"{g[2]/s[2]:.2f}x"))
+        print()
+    if checks:
+        print("| UPDATEs change the row? (1000 rows, 200 ops, 1 connection) | UPDATEs | field values changed | per UPDATE |")
+        print("|---|---|---|---|")
+        for tool, (changed, updates) in checks.items():
+            print(f"| {tool} | {updates} | {changed} | {changed / max(updates, 1):.2f} |")
+        print()
+    geo = [v for k, v in loads.items() if k.startswith("geobench")][0]
+    print("| load | rows/s | geobench / this |\n|---|---|---|")
+    for k, v in loads.items():
+        print(f"| {k} | {v:.0f} | {geo / v:.2f}x |")
+    default = [v for k, v in loads.items() if "batch.size=1," in k][0]
+    goals.append(("load rate >= 3x go-ycsb's (its default batch.size=1)", geo / default >= 3.0, f"{geo/default:.2f}x"))
+    print("\n| goal | met | measured |\n|---|---|---|")
+    for name, ok, got in goals:
+        print(f"| {name} | {'yes' if ok else 'NO'} | {got} |")
 
 
 if __name__ == "__main__":

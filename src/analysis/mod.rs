@@ -5,5 +5,6 @@
 pub mod availability;
 pub mod capacity;
 pub mod intervals;
+pub mod placement;
 pub mod stats;
 pub mod sweep;

@@ -154,6 +154,9 @@ pub struct SweepReport {
     /// What makes figures of this report doubtful, one sentence each.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// TiDB deployments: where the table's data was (the last step's snapshot).
+    #[serde(default)]
+    pub placements: Vec<super::placement::DeploymentPlacement>,
 }
 
 const SPECTRUM: [f64; 9] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99];
@@ -312,6 +315,9 @@ pub fn analyse(
             }
         })
         .collect();
+    let names: Vec<String> = m.deployments.iter().map(|d| d.name.clone()).collect();
+    let (placements, placement_warnings) = super::placement::by_deployment(&names, steps);
+    warnings.extend(placement_warnings);
     let summary = summary_sentence(
         &baseline,
         &m.deployments
@@ -334,6 +340,7 @@ pub fn analyse(
         capacity,
         summary,
         warnings,
+        placements,
     })
 }
 

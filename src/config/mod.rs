@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod client;
 pub mod events;
+pub mod placement;
 pub mod properties;
 pub mod resolve;
 pub mod topology;

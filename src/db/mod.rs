@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod memory;
 pub mod mysql;
+pub mod placement;
 pub mod tidb;
 
 use crate::config::{BackendConfig, LoadMode, RunConfig};
@@ -101,6 +102,10 @@ pub struct ServerInfo {
     /// Other facts worth keeping (TiDB session variables, isolation level, ...).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub details: std::collections::BTreeMap<String, String>,
+    /// TiDB: where the table's data was at the start of the phase (policy, scheduling state,
+    /// peers and leaders per region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<placement::PlacementSnapshot>,
 }
 
 /// What an UPDATE did, as the server reports it.

@@ -754,12 +754,25 @@ impl Conn for MysqlConn {
             if let Some(s) = &self.presplit {
                 info.details.insert("presplit".into(), s.to_string());
             }
+            let (db, table) = (self.opts.database.clone(), self.schema.table.clone());
+            info.placement = Some(super::placement::snapshot(self.live()?, &db, &table).await);
         }
         Ok(info)
     }
 }
 
 impl MysqlConn {
+    /// Whether the server is TiDB (as identified when the connection opened).
+    pub fn is_tidb(&self) -> bool {
+        self.tidb
+    }
+
+    /// The driver's connection, for TiDB administration outside the workload
+    /// (`db::placement`).
+    pub fn raw(&mut self) -> Result<&mut mysql_async::Conn, DbError> {
+        self.live()
+    }
+
     /// `load.presplit`: splits the new table at the quantiles of the keys the load writes,
     /// then reads back the regions TiDB made and how the keys spread over them.
     async fn presplit_table(&mut self) -> Result<Option<tidb::RegionSpread>, DbError> {

@@ -311,7 +311,44 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         ]);
         cap.rows.push(row);
     }
-    [steps, regions, errors, avail, deg, cap]
+    let mut placement = Table {
+        title: "TiDB placement per deployment (at the start of its last step)".into(),
+        headers: [
+            "deployment",
+            "policy",
+            "state",
+            "TiKV regions",
+            "stores / peers / leaders per region",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: vec![],
+    };
+    for p in &r.placements {
+        let s = &p.snapshot;
+        placement.rows.push(vec![
+            p.deployment.clone(),
+            match (&s.policy, &s.placement) {
+                (Some(name), Some(o)) => format!("{name}: {o}"),
+                (None, Some(o)) => o.clone(),
+                (Some(name), None) => name.clone(),
+                (None, None) => "none".into(),
+            },
+            s.state.clone().unwrap_or_else(|| "-".into()),
+            s.table_regions.map_or("-".into(), |n| n.to_string()),
+            match (&s.regions, &s.unavailable) {
+                (Some(rs), _) => rs
+                    .iter()
+                    .map(|x| format!("{}: {} / {} / {}", x.region, x.stores, x.peers, x.leaders))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (None, why) => {
+                    format!("unavailable ({})", why.as_deref().unwrap_or("not recorded"))
+                }
+            },
+        ]);
+    }
+    [steps, regions, errors, avail, deg, cap, placement]
         .into_iter()
         .filter(|t| !t.rows.is_empty())
         .collect()

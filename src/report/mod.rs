@@ -94,6 +94,39 @@ mod tests {
     }
 
     #[test]
+    fn placement_is_shown_beside_its_deployment() {
+        use crate::db::placement::{PlacementSnapshot, RegionPeers};
+        let mut report = two_deployments();
+        report.placements = vec![crate::analysis::placement::DeploymentPlacement {
+            deployment: "multi".into(),
+            snapshot: PlacementSnapshot {
+                table: "ycsb.usertable".into(),
+                policy: Some("geo".into()),
+                placement: Some("PRIMARY_REGION=\"A\" REGIONS=\"A,B\"".into()),
+                state: Some("SCHEDULED".into()),
+                table_regions: Some(10),
+                regions: Some(vec![RegionPeers {
+                    region: "A".into(),
+                    stores: 3,
+                    peers: 20,
+                    leaders: 10,
+                }]),
+                ..Default::default()
+            },
+            steps: 2,
+            steps_with_problems: 0,
+        }];
+        let md = markdown(&report);
+        assert!(
+            md.contains("| multi | geo: PRIMARY_REGION=\"A\" REGIONS=\"A,B\" | SCHEDULED | 10 | A: 3 / 20 / 10 |"),
+            "{md}"
+        );
+        report.placements[0].snapshot.regions = None;
+        report.placements[0].snapshot.unavailable = Some("pd http client unavailable".into());
+        assert!(text(&report).contains("unavailable (pd http client unavailable)"));
+    }
+
+    #[test]
     fn every_table_format_shows_the_same_figures() {
         let report = two_deployments();
         let md = markdown(&report);
