@@ -507,7 +507,7 @@ fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
             "--at",
             &format!("3s={}", lab_cmd("stop n3")),
             "--at",
-            &format!("10s={}", lab_cmd("start n3")),
+            &format!("20s={}", lab_cmd("start n3")),
         ]);
         if failover {
             args.extend(support::strings(&[
@@ -523,7 +523,7 @@ fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
         let back = r
             .intervals
             .iter()
-            .filter(|i| !i.warmup && i.start_s > r.warmup_s + 10.0)
+            .filter(|i| !i.warmup && i.start_s > r.warmup_s + 20.0)
             .filter_map(|i| i.regions.get(2).map(|g| g.throughput))
             .any(|t| t > 0.0);
         assert!(back, "C's clients never served again: {text}");
