@@ -290,7 +290,7 @@ fn fuzz(name: &'static str, extra_seeds: &[&[u8]], dict: &[&str], check: fn(&[u8
     ) | 1;
     let mut f = Fuzzer {
         name,
-        rng: Rng(seed ^ name.len() as u64 * 0x9E37_79B9),
+        rng: Rng(seed ^ (name.len() as u64 * 0x9E37_79B9)),
         dict: dict
             .iter()
             .map(|d| d.as_bytes().to_vec())
