@@ -164,7 +164,10 @@ const CASES: &[Case] = &[
         "target with zero threads",
         run!["--target", "100", "--threads", "0"],
         2,
-        &["--threads", "at least 1"],
+        &[
+            "--threads option: threadcount=\"0\"",
+            "between 1 and 100000",
+        ],
     ),
     case(
         "negative threads",
@@ -280,6 +283,18 @@ const CASES: &[Case] = &[
         run!["--dsn", "mysql://u:pw-in-dsn@h:notaport/db"],
         2,
         &["--dsn option", "\"h:notaport\" is not host:port"],
+    ),
+    case(
+        "DSN without @ (the account is not echoed)",
+        run!["--dsn", "mysql://root:pw-in-dsn/db"],
+        2,
+        &["--dsn option", "the host part is not host:port"],
+    ),
+    case(
+        "-p naming the password without =",
+        run!["-p", "mysql.password"],
+        2,
+        &["-p \"***\"", "expected key=value"],
     ),
     case(
         "password file missing",
@@ -566,6 +581,11 @@ fn every_bad_input_fails_clearly() {
         let stderr = String::from_utf8_lossy(&o.stderr);
         let stdout = String::from_utf8_lossy(&o.stdout);
         assert_no_panic(c.name, &format!("{stdout}{stderr}"));
+        assert!(
+            !stderr.contains("pw-in-dsn"),
+            "{}: password echoed: {stderr}",
+            c.name
+        );
         let mut wrong = Vec::new();
         if o.status.code() != Some(c.code) {
             wrong.push(format!("exit {:?}, want {}", o.status.code(), c.code));

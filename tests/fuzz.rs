@@ -706,7 +706,102 @@ fn check_sweep_report(b: &[u8]) -> Outcome {
     }
 }
 
+/// `sweep --deployment NAME=SPEC`.
+fn check_deployment(b: &[u8]) -> Outcome {
+    match geobench::sweep::Deployment::parse(&text(b)) {
+        Ok(d) => {
+            if let Some(t) = &d.topology {
+                assert_eq!(t.place(10).len(), 10);
+            }
+            "ok".into()
+        }
+        Err(e) => e,
+    }
+}
+
+/// Whole command lines (one argument per line): clap, then the resolution of `load`, `run`
+/// and `sweep`, so that every flag that becomes a property is covered too.
+fn check_cli(b: &[u8]) -> Outcome {
+    use clap::Parser;
+    use geobench::cli::{Cli, Command, ycsb_compatible_args};
+    let input = text(b);
+    let args = std::iter::once("geobench".to_owned()).chain(input.lines().map(str::to_owned));
+    let cli = match Cli::try_parse_from(ycsb_compatible_args(args)) {
+        Ok(c) => c,
+        Err(e) => return format!("clap {:?}", e.kind()),
+    };
+    let (sources, phase) = match &cli.command {
+        Command::Load(a) => (a.sources(), Phase::Load),
+        Command::Run(a) => (a.sources(), Phase::Run),
+        Command::Sweep(a) => (a.sources(), Phase::Run),
+        _ => return "other command".into(),
+    };
+    // Only what the command line says: workload files named by the input are not read.
+    let sources = Sources {
+        workload_files: Vec::new(),
+        topology: None,
+        ..sources
+    };
+    match sources.resolve(phase) {
+        Ok(_) => "ok".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
+
+#[test]
+fn fuzz_deployment() {
+    fuzz(
+        "deployment",
+        &[
+            b"single=memory",
+            b"multi=memory:2ms",
+            b"tidb=10.0.0.1:4000,10.0.0.2:4000",
+            b"x=memory:uniform:1ms..2ms",
+        ],
+        &[
+            "=", "memory", "memory:", ":", ",", "..", "exp:", "timer:", "[::1]", "-", "_",
+        ],
+        check_deployment,
+    );
+}
+
+#[test]
+fn fuzz_cli() {
+    fuzz(
+        "cli",
+        &[
+            b"run\n-p\nrecordcount=10\n-d\n5s\n-t\n4\n--target\n100",
+            b"load\n--db\nmysql\n--dsn\nmysql://u:pw@h:1/db\n-threads\n8",
+            b"sweep\n-c\n1,2\n--deployment\na=memory\n-d\n1s\n-o\n/nonexistent/x\n--at\n1s=true",
+            b"run\n--status-interval\n0.5\n-w\n1s\n--seed\n7\n-p\nmemory.latency=1ms",
+        ],
+        &[
+            "\n",
+            "-p\n",
+            "-d\n",
+            "-w\n",
+            "-t\n",
+            "--target\n",
+            "--at\n",
+            "--dsn\n",
+            "--db\n",
+            "--seed\n",
+            "--status-interval\n",
+            "-threads\n",
+            "-target\n",
+            "run\n",
+            "load\n",
+            "sweep\n",
+            "-c\n",
+            "--deployment\n",
+            "=",
+            "-",
+        ],
+        check_cli,
+    );
+}
 
 #[test]
 fn fuzz_properties() {

@@ -512,8 +512,8 @@ impl MysqlConfig {
     }
 }
 
-/// A password file's text without its final newline, read with a bound: `/dev/zero` or a multi-gigabyte file by
-/// mistake must be an error, not a hang.
+/// A password file's text without its final newline, read with a bound: `/dev/zero` or a
+/// multi-gigabyte file given by mistake must be an error, not a hang.
 fn read_password_file(path: &Path) -> Result<String, String> {
     use std::io::Read;
     const MAX: u64 = 64 * 1024;

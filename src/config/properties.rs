@@ -149,8 +149,8 @@ impl Properties {
                 self.set(k.trim(), v.trim(), Origin::Flag);
                 Ok(())
             }
-            // `-p mysql.password` alone may be followed by the password as the next word:
-            // never echo an argument that names a secret.
+            // `-p mysql.password:hunter2` (Java's other separator) holds the password: never
+            // echo an argument that names a secret.
             _ if super::is_secret(arg) => Err(ConfigError::BadOverride { arg: "***".into() }),
             _ => Err(ConfigError::BadOverride { arg: arg.into() }),
         }

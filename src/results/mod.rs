@@ -350,8 +350,13 @@ impl Results {
         if text.trim().is_empty() {
             return Err(parse("the file is empty (truncated?)".into()));
         }
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| parse(format!("{e} (truncated?)")))?;
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            parse(if e.is_eof() {
+                format!("{e}: the file ends early (truncated?)")
+            } else {
+                format!("{e}: not valid JSON")
+            })
+        })?;
         if !v.is_object() {
             return Err(parse(
                 "expected a JSON object as `geobench run --out` writes".into(),
