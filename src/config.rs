@@ -263,7 +263,9 @@ pub const KNOWN_KEYS: &[&str] = &[
 ];
 
 /// Families of properties owned by a backend or a subsystem.
-pub const KNOWN_PREFIXES: &[&str] = &["mysql.", "tidb.", "memory.", "load.", "retry.", "jdbc."];
+pub const KNOWN_PREFIXES: &[&str] = &[
+    "mysql.", "tidb.", "memory.", "load.", "retry.", "jdbc.", "lab.",
+];
 
 /// The properties' default values, as YCSB's (only those whose default is not obvious).
 const YCSB_CORE_CLASS: &str = "site.ycsb.workloads.CoreWorkload";

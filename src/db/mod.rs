@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod memory;
 pub mod mysql;
+pub mod routing;
 
 use crate::config::{BackendConfig, RunConfig};
 use crate::properties::Properties;

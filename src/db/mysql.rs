@@ -51,6 +51,8 @@ pub struct MysqlOptions {
     pub presplit: Option<u32>,
     /// Key prefix (`keyprefix`), for the split points.
     pub key_prefix: String,
+    /// Routing by key range when the topology has groups (`lab.*`).
+    pub routing: super::routing::RoutingOptions,
 }
 
 impl std::fmt::Debug for MysqlOptions {
@@ -140,6 +142,7 @@ impl MysqlOptions {
                 Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
             },
             key_prefix: p.str_or("keyprefix", "user").to_owned(),
+            routing: super::routing::RoutingOptions::from_properties(p)?,
         };
         if let Some(dsn) = p.get("mysql.dsn") {
             o.apply_dsn(&dsn.value)
@@ -256,7 +259,19 @@ impl Db for MysqlDb {
             conn: None,
             stmts: Stmts::default(),
             tidb: false,
+            routed: None,
         };
+        if !self.topology.groups.is_empty() {
+            let r = super::routing::RoutedConn::connect(
+                &c,
+                &self.topology,
+                placement.region,
+                self.opts.routing,
+            )
+            .await?;
+            c.routed = Some(Box::new(r));
+            return Ok(c);
+        }
         c.reconnect(true).await?;
         Ok(c)
     }
@@ -285,6 +300,8 @@ pub struct MysqlConn {
     conn: Option<mysql_async::Conn>,
     stmts: Stmts,
     tidb: bool,
+    /// With replication groups: every statement goes through the per-group connections.
+    routed: Option<Box<super::routing::RoutedConn>>,
 }
 
 /// Quotes an identifier for MySQL.
@@ -293,8 +310,29 @@ fn ident(s: &str) -> String {
 }
 
 impl MysqlConn {
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// A connection with the same settings to `endpoint`, opened on first use (routing).
+    pub(crate) fn sibling(&self, endpoint: &str) -> Result<MysqlConn, DbError> {
+        let (host, port) = split_host_port(endpoint)
+            .ok_or_else(|| DbError::fatal(format!("endpoint {endpoint:?} is not host:port")))?;
+        Ok(MysqlConn {
+            opts: self.opts.clone(),
+            schema: self.schema.clone(),
+            host,
+            port,
+            conn: None,
+            stmts: Stmts::default(),
+            tidb: false,
+            routed: None,
+        })
+    }
+
+    /// Opens the connection now; a failure is fatal (set-up, before measuring).
+    pub(crate) async fn open(&mut self) -> Result<(), DbError> {
+        self.reconnect(true).await
     }
 
     /// (Re)opens the connection. At start (`first`) every failure is fatal with a one-line
@@ -471,6 +509,9 @@ impl Conn for MysqlConn {
         fields: FieldSet,
         out: &mut Record,
     ) -> Result<bool, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.read(key, fields, out).await;
+        }
         self.ensure().await?;
         let stmt = self.stmt_read(fields).await?;
         let c = self.live()?;
@@ -508,6 +549,9 @@ impl Conn for MysqlConn {
         fields: &[usize],
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.update(key, fields, values).await;
+        }
         self.ensure().await?;
         let stmt = if fields.len() == 1 {
             let i = fields[0];
@@ -557,6 +601,9 @@ impl Conn for MysqlConn {
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.insert(key, values).await;
+        }
         self.ensure().await?;
         if self.stmts.insert.is_none() {
             let cols: Vec<String> = self.schema.fields.iter().map(|f| ident(f)).collect();
@@ -584,6 +631,9 @@ impl Conn for MysqlConn {
         count: usize,
         _fields: FieldSet,
     ) -> Result<usize, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.scan(start, count, _fields).await;
+        }
         self.ensure().await?;
         if self.stmts.scan.is_none() {
             let s = self
@@ -609,6 +659,9 @@ impl Conn for MysqlConn {
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.delete(key).await;
+        }
         self.ensure().await?;
         if self.stmts.delete.is_none() {
             let s = self
@@ -623,6 +676,9 @@ impl Conn for MysqlConn {
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.insert_batch(batch, mode).await;
+        }
         self.ensure().await?;
         let rows = batch.len();
         let slot = (rows, mode as u8);
@@ -660,6 +716,9 @@ impl Conn for MysqlConn {
     }
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.create_schema(drop).await;
+        }
         self.ensure().await?;
         if drop {
             self.exec_text(&format!("DROP TABLE IF EXISTS {}", self.table()))
@@ -696,12 +755,18 @@ impl Conn for MysqlConn {
     }
 
     async fn check_schema(&mut self) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.check_schema().await;
+        }
         self.ensure().await?;
         self.exec_text(&format!("SELECT * FROM {} LIMIT 0", self.table()))
             .await
     }
 
     async fn count_rows(&mut self) -> Result<u64, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.count_rows().await;
+        }
         self.ensure().await?;
         let n = self
             .query_one(&format!("SELECT COUNT(*) FROM {}", self.table()))
@@ -710,6 +775,9 @@ impl Conn for MysqlConn {
     }
 
     async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.server_info().await;
+        }
         self.ensure().await?;
         let version = self
             .query_one("SELECT VERSION()")

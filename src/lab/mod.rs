@@ -9,8 +9,12 @@
 //! synchronous multi-region database and availability under a region cut; the absolute
 //! figures are not TiDB's.
 
+pub mod cli;
+pub mod raft;
 pub mod spec;
 pub mod wan;
+
+pub use cli::{LabCommand, run};
 
 use serde::{Deserialize, Serialize};
 use spec::Shape;
@@ -82,70 +86,6 @@ impl Which {
     }
 }
 
-/// `geobench lab ...`
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum LabCommand {
-    /// Start a lab: namespaces, WAN emulator, MariaDB/Galera nodes; writes DIR/topology.toml.
-    Up(UpArgs),
-    /// Stop the lab's processes (by PID), remove its namespaces and (unless --keep-data) files.
-    Down {
-        #[command(flatten)]
-        which: Which,
-        /// Keep the node data directories.
-        #[arg(long)]
-        keep_data: bool,
-    },
-    /// Nodes, their cluster view, and the measured round trips between regions.
-    Status {
-        #[command(flatten)]
-        which: Which,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Cut a region off the WAN (its packets are dropped both ways).
-    Fail {
-        /// Region name (A, B, C).
-        region: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Reconnect a region cut off with `fail`.
-    Heal {
-        region: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Stop one node's server (SIGTERM by PID).
-    Stop {
-        /// Node name (n1, n2, ...).
-        node: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Start a stopped node again (it rejoins the cluster).
-    Start {
-        node: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Run a command inside a region's network namespace.
-    Exec {
-        region: String,
-        #[command(flatten)]
-        which: Which,
-        /// The command and its arguments.
-        #[arg(trailing_var_arg = true, required = true)]
-        command: Vec<String>,
-    },
-    /// (internal) The WAN emulator process.
-    #[command(hide = true)]
-    Wan {
-        #[arg(long)]
-        config: PathBuf,
-    },
-}
-
 /// Options of `lab up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpArgs {
@@ -202,6 +142,27 @@ pub struct Lab {
     pub emulator_pid: Option<u32>,
     /// Configured round trips, "A-B" -> ms.
     pub rtt_ms: std::collections::BTreeMap<String, f64>,
+    /// The replication groups of a raft lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raft: Option<raft::RaftSpec>,
+    /// The raft lab's supervisor process (failure detection and promotion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor_pid: Option<u32>,
+}
+
+/// The WAN settings as given on the command line.
+struct Net<'a> {
+    rtt: Option<&'a str>,
+    jitter: Option<&'a str>,
+    loss: f64,
+}
+
+/// The geobench binary that runs the lab's helper processes.
+fn exe_path(exe: Option<&Path>) -> Result<PathBuf, LabError> {
+    match exe {
+        Some(e) => Ok(e.to_owned()),
+        None => std::env::current_exe().map_err(|e| step("locating geobench", e)),
+    }
 }
 
 /// Runs a command, failing with its stderr.
@@ -342,6 +303,11 @@ impl Lab {
 
     /// Brings a lab up; on any failure, whatever was started is torn down again.
     pub fn up(a: &UpArgs) -> Result<Lab, LabError> {
+        if a.topology == Shape::Raft {
+            return Err(LabError::Bad(
+                "a raft lab comes from its placement: use Lab::up_raft (--engine raft)".into(),
+            ));
+        }
         if !is_root() {
             return Err(LabError::NotRoot);
         }
@@ -349,84 +315,35 @@ impl Lab {
         let name = a.name.clone().unwrap_or_else(|| match a.topology {
             Shape::Single => "single".into(),
             Shape::TwoRegion => "two-region".into(),
-            Shape::ThreeRegion => "three-region".into(),
+            Shape::ThreeRegion | Shape::Raft => "three-region".into(),
         });
-        if name.is_empty()
-            || name.len() > 20
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(LabError::Bad(format!(
-                "--name {name:?}: up to 20 letters, digits or -"
-            )));
-        }
-        let dir = a
-            .dir
-            .clone()
-            .unwrap_or_else(|| Path::new(LABS_DIR).join(&name));
-        if dir.join(STATE).exists() {
-            return Err(LabError::Bad(format!(
-                "a lab is already up in {} (lab down first)",
-                dir.display()
-            )));
-        }
         let nregions = a.topology.nodes().len();
-        let region_names = &spec::REGIONS[..nregions];
-        let rtts = match &a.rtt {
-            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
-            None => spec::default_rtts(),
+        let region_names: Vec<String> = spec::REGIONS[..nregions]
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let net = Net {
+            rtt: a.rtt.as_deref(),
+            jitter: a.jitter.as_deref(),
+            loss: a.loss,
         };
-        let delays = spec::region_delays(region_names, &rtts).map_err(LabError::Bad)?;
-        let jitter = a
-            .jitter
-            .as_deref()
-            .map(humantime::parse_duration)
-            .transpose()
-            .map_err(|e| LabError::Bad(format!("--jitter: {e}")))?
-            .unwrap_or_default();
-        if !(0.0..100.0).contains(&a.loss) {
-            return Err(LabError::Bad("--loss is a percentage below 100".into()));
-        }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| step(format!("creating {}", dir.display()), e))?;
-        let mut lab = Lab {
-            name: name.clone(),
-            shape: a.topology,
-            dir: dir.clone(),
-            router_ns: format!("gb-{name}-rt"),
-            regions: region_names
-                .iter()
-                .zip(&delays)
-                .map(|(r, d)| (r.to_string(), format!("gb-{name}-{r}"), *d))
-                .collect(),
-            nodes: Vec::new(),
-            emulator_pid: None,
-            rtt_ms: rtts
-                .iter()
-                .filter(|((x, y), _)| {
-                    region_names.contains(&x.as_str()) && region_names.contains(&y.as_str())
-                })
-                .map(|((x, y), d)| (format!("{x}-{y}"), d.as_secs_f64() * 1000.0))
-                .collect(),
-        };
+        let (mut lab, jitter) = Lab::create(a.topology, name, a.dir.clone(), &region_names, &net)?;
         let mut k = 0;
         for (i, &n) in a.topology.nodes().iter().enumerate() {
             for j in 0..n {
                 k += 1;
                 lab.nodes.push(Node {
                     name: format!("n{k}"),
-                    region: region_names[i].to_string(),
+                    region: region_names[i].clone(),
                     ns: lab.regions[i].1.clone(),
                     address: spec::node_address(i, j),
-                    dir: dir.join(format!("n{k}")),
+                    dir: lab.dir.join(format!("n{k}")),
                     pid: None,
                 });
             }
         }
         lab.save()?;
-        let exe = match &a.exe {
-            Some(e) => e.clone(),
-            None => std::env::current_exe().map_err(|e| step("locating geobench", e))?,
-        };
+        let exe = exe_path(a.exe.as_deref())?;
         match lab.bring_up(&exe, jitter, a.loss / 100.0) {
             Ok(()) => Ok(lab),
             Err(e) => {
@@ -436,7 +353,80 @@ impl Lab {
         }
     }
 
+    /// A lab's skeleton (no node yet): checks the name, the directory and the WAN settings,
+    /// creates the directory. Returns the jitter too.
+    fn create(
+        shape: Shape,
+        name: String,
+        dir: Option<PathBuf>,
+        region_names: &[String],
+        net: &Net<'_>,
+    ) -> Result<(Lab, Duration), LabError> {
+        if name.is_empty()
+            || name.len() > 20
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(LabError::Bad(format!(
+                "--name {name:?}: up to 20 letters, digits or -"
+            )));
+        }
+        let dir = dir.unwrap_or_else(|| Path::new(LABS_DIR).join(&name));
+        if dir.join(STATE).exists() {
+            return Err(LabError::Bad(format!(
+                "a lab is already up in {} (lab down first)",
+                dir.display()
+            )));
+        }
+        let names: Vec<&str> = region_names.iter().map(String::as_str).collect();
+        let rtts = match net.rtt {
+            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
+            None => spec::default_rtts(),
+        };
+        let delays = spec::region_delays(&names, &rtts).map_err(LabError::Bad)?;
+        let jitter = net
+            .jitter
+            .map(humantime::parse_duration)
+            .transpose()
+            .map_err(|e| LabError::Bad(format!("--jitter: {e}")))?
+            .unwrap_or_default();
+        if !(0.0..100.0).contains(&net.loss) {
+            return Err(LabError::Bad("--loss is a percentage below 100".into()));
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| step(format!("creating {}", dir.display()), e))?;
+        let lab = Lab {
+            name: name.clone(),
+            shape,
+            dir: dir.clone(),
+            router_ns: format!("gb-{name}-rt"),
+            regions: names
+                .iter()
+                .zip(&delays)
+                .map(|(r, d)| (r.to_string(), format!("gb-{name}-{r}"), *d))
+                .collect(),
+            nodes: Vec::new(),
+            emulator_pid: None,
+            rtt_ms: rtts
+                .iter()
+                .filter(|((x, y), _)| names.contains(&x.as_str()) && names.contains(&y.as_str()))
+                .map(|((x, y), d)| (format!("{x}-{y}"), d.as_secs_f64() * 1000.0))
+                .collect(),
+            raft: None,
+            supervisor_pid: None,
+        };
+        Ok((lab, jitter))
+    }
+
     fn bring_up(&mut self, exe: &Path, jitter: Duration, loss: f64) -> Result<(), LabError> {
+        self.bring_up_net(exe, jitter, loss)?;
+        self.start_nodes()?;
+        self.create_bench_account()?;
+        self.write_topology()?;
+        Ok(())
+    }
+
+    /// Namespaces, node addresses, the WAN emulator and the routes through it.
+    fn bring_up_net(&mut self, exe: &Path, jitter: Duration, loss: f64) -> Result<(), LabError> {
         let multi = self.regions.len() > 1;
         let mut namespaces: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
         if multi {
@@ -540,9 +530,6 @@ impl Lab {
                 ])?;
             }
         }
-        self.start_nodes()?;
-        self.create_bench_account()?;
-        self.write_topology()?;
         Ok(())
     }
 
@@ -672,10 +659,11 @@ impl Lab {
             description: Some(format!(
                 "geobench lab {:?}: {}; round trips {}",
                 self.shape,
-                if self.shape.galera() {
-                    "Galera (a commit waits for every node)"
-                } else {
-                    "one MariaDB node"
+                match self.shape {
+                    Shape::Raft =>
+                        "semi-sync groups by key range (a commit waits for a majority of three)",
+                    Shape::Single => "one MariaDB node",
+                    _ => "Galera (a commit waits for every node)",
                 },
                 if self.rtt_ms.is_empty() {
                     "none".to_owned()
@@ -702,6 +690,8 @@ impl Lab {
                     clients: 1.0,
                 })
                 .collect(),
+            groups: self.raft_groups(),
+            source: None,
         }
     }
 
@@ -709,14 +699,24 @@ impl Lab {
         self.dir.join("topology.toml")
     }
 
+    /// Written through a rename: clients re-read it while a raft lab fails over.
     fn write_topology(&self) -> Result<(), LabError> {
         let text = toml::to_string(&self.topology()).map_err(|e| step("topology", e))?;
-        std::fs::write(self.topology_path(), text).map_err(|e| step("writing topology.toml", e))
+        raft::write_atomic(&self.topology_path(), &text)
     }
 
     /// Stops everything this lab started and removes its namespaces (and files unless
     /// `keep_data`). Never fails: it does what it can, so it is safe after a broken `up`.
     pub fn down(&self, keep_data: bool) {
+        // First the supervisor, so that it does not react to nodes going away.
+        if let Some(pid) = self.supervisor_pid {
+            stop_pid(pid, Duration::from_secs(5));
+        }
+        // Every server is told at once, so that they shut down in parallel.
+        for pid in self.nodes.iter().filter_map(|n| n.pid) {
+            // SAFETY: a signal to a PID this lab started.
+            unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        }
         for n in &self.nodes {
             if let Some(pid) = n.pid {
                 stop_pid(pid, Duration::from_secs(30));
@@ -863,120 +863,4 @@ pub struct NodeStatus {
     pub running: bool,
     pub cluster_size: Option<u32>,
     pub cluster_status: Option<String>,
-}
-
-/// Runs a lab command; returns the exit code to use (for `exec`).
-pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
-    match cmd {
-        LabCommand::Wan { config } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| step(format!("{}", config.display()), e))?;
-            let cfg: wan::WanConfig =
-                serde_json::from_str(&text).map_err(|e| step("wan config", e))?;
-            wan::run(&cfg).map_err(|e| step("WAN emulator", e))?;
-            Ok(0)
-        }
-        LabCommand::Up(a) => {
-            let lab = Lab::up(&a)?;
-            println!(
-                "lab {} is up ({:?}); topology: {}",
-                lab.name,
-                lab.shape,
-                lab.topology_path().display()
-            );
-            println!(
-                "connect with: --topology {} -p mysql.user={} -p mysql.password={} -p mysql.db={}",
-                lab.topology_path().display(),
-                spec::BENCH_USER,
-                spec::BENCH_PASSWORD,
-                spec::BENCH_DB
-            );
-            Ok(0)
-        }
-        LabCommand::Down { which, keep_data } => {
-            let dir = which.dir()?;
-            Lab::open(&dir)?.down(keep_data);
-            println!("lab in {} is down", dir.display());
-            Ok(0)
-        }
-        LabCommand::Status { which, json } => {
-            let lab = Lab::open(&which.dir()?)?;
-            let nodes: Vec<NodeStatus> = (0..lab.nodes.len()).map(|i| lab.node_status(i)).collect();
-            let mut rtts = Vec::new();
-            for (a, _, _) in &lab.regions {
-                for (b, _, _) in &lab.regions {
-                    if a < b {
-                        let measured = lab.measure_rtt(a, b).ok().map(|d| d.as_secs_f64() * 1000.0);
-                        let configured = lab.rtt_ms.get(&format!("{a}-{b}")).copied();
-                        rtts.push((format!("{a}-{b}"), configured, measured));
-                    }
-                }
-            }
-            if json {
-                let v = serde_json::json!({ "name": lab.name, "shape": lab.shape, "nodes": nodes,
-                    "rtt_ms": rtts.iter().map(|(k, c, m)| serde_json::json!({"pair": k, "configured": c, "measured": m})).collect::<Vec<_>>() });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            } else {
-                println!(
-                    "lab {} ({:?}) in {}",
-                    lab.name,
-                    lab.shape,
-                    lab.dir.display()
-                );
-                for n in &nodes {
-                    println!(
-                        "  {} region {} {}:3306 {} cluster size {} status {}",
-                        n.node,
-                        n.region,
-                        n.address,
-                        if n.running { "up" } else { "down" },
-                        n.cluster_size.map_or("-".into(), |s| s.to_string()),
-                        n.cluster_status.as_deref().unwrap_or("-")
-                    );
-                }
-                for (pair, c, m) in &rtts {
-                    println!(
-                        "  rtt {pair}: configured {} ms, measured {}",
-                        c.map_or("-".into(), |c| format!("{c:.1}")),
-                        m.map_or("unreachable".into(), |m| format!("{m:.1} ms"))
-                    );
-                }
-            }
-            Ok(0)
-        }
-        LabCommand::Fail { region, which } => {
-            Lab::open(&which.dir()?)?.set_failed(&region, true)?;
-            println!("region {region} is cut off the WAN");
-            Ok(0)
-        }
-        LabCommand::Heal { region, which } => {
-            Lab::open(&which.dir()?)?.set_failed(&region, false)?;
-            println!("region {region} is back on the WAN");
-            Ok(0)
-        }
-        LabCommand::Stop { node, which } => {
-            Lab::open(&which.dir()?)?.stop_node(&node)?;
-            println!("node {node} stopped");
-            Ok(0)
-        }
-        LabCommand::Start { node, which } => {
-            Lab::open(&which.dir()?)?.start_node_again(&node)?;
-            println!("node {node} started");
-            Ok(0)
-        }
-        LabCommand::Exec {
-            region,
-            which,
-            command,
-        } => {
-            let lab = Lab::open(&which.dir()?)?;
-            let ns = &lab.regions[lab.region_index(&region)?].1;
-            let status = Command::new("ip")
-                .args(["netns", "exec", ns])
-                .args(&command)
-                .status()
-                .map_err(|e| step("lab exec", e))?;
-            Ok(status.code().unwrap_or(1))
-        }
-    }
 }
