@@ -353,14 +353,14 @@ fn print_group(g: &GroupStatus) {
     );
     for r in &g.replicas {
         println!(
-            "    replica {} ({}) {} io {} sql {} lag {} s gtid {}",
+            "    replica {} ({}) {} io {} sql {} lag {} s received {}",
             r.node,
             r.region,
             r.address,
             r.io_running.as_deref().unwrap_or("-"),
             r.sql_running.as_deref().unwrap_or("-"),
             r.lag_seconds.as_deref().unwrap_or("-"),
-            r.gtid_slave_pos.as_deref().unwrap_or("-")
+            r.gtid_io_pos.as_deref().unwrap_or("-")
         );
     }
 }

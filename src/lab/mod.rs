@@ -803,6 +803,12 @@ impl Lab {
                     }
                 }
             }
+        } else if running && self.shape == Shape::Raft {
+            // A raft lab's server: a primary takes writes, a replica is read-only.
+            status = self
+                .sql(i, "SELECT @@read_only")
+                .ok()
+                .map(|ro| if ro == "0" { "primary" } else { "replica" }.to_owned());
         } else if running {
             status = self
                 .sql(i, "SELECT 1")

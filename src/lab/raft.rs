@@ -639,10 +639,25 @@ impl Lab {
         let old = st.primaries[g];
         // Most advanced received GTID first; on a tie the pinned leader region, then the
         // first server.
+        let t = Instant::now();
         let mut best: Option<((u64, bool, std::cmp::Reverse<usize>), usize, String)> = None;
-        for &c in reachable.iter().filter(|&&c| c != old) {
-            // Nothing more can arrive from a primary that is gone; stop waiting for it.
-            self.sql(c, "STOP SLAVE IO_THREAD")?;
+        let candidates: Vec<usize> = reachable.iter().copied().filter(|&c| c != old).collect();
+        // Nothing more can arrive from a primary that is gone; stop waiting for it (in
+        // parallel: a receiver blocked on the cut link takes seconds to stop).
+        std::thread::scope(|s| {
+            let stops: Vec<_> = candidates
+                .iter()
+                .map(|&c| s.spawn(move || self.sql(c, "STOP SLAVE IO_THREAD")))
+                .collect();
+            stops
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(LabError::Bad("panicked".into())))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        for &c in &candidates {
             let io = self
                 .slave_status(c)
                 .get("Gtid_IO_Pos")
@@ -660,6 +675,7 @@ impl Lab {
         let Some((_, new, io)) = best else {
             return Err(LabError::Bad("no replica to promote".into()));
         };
+        let t_stop = t.elapsed().as_millis();
         // Apply everything it acknowledged before it takes writes.
         let waited = self.sql(new, &format!("SELECT MASTER_GTID_WAIT('{io}', 60)"))?;
         if waited.trim() != "0" {
@@ -668,6 +684,7 @@ impl Lab {
                 format!("relay log not applied up to {io}"),
             ));
         }
+        let t_apply = t.elapsed().as_millis();
         self.sql(new, "STOP SLAVE; RESET SLAVE ALL")?;
         self.make_primary(new)?;
         for &m in reachable.iter().filter(|&&m| m != new && m != old) {
@@ -676,6 +693,7 @@ impl Lab {
         if reachable.iter().any(|&m| m != new && m != old) {
             self.wait_semi_sync_clients(new, 1, Duration::from_secs(20))?;
         }
+        let t_ack = t.elapsed().as_millis();
         st.primaries[g] = new;
         st.deposed.push((g, old));
         self.fence(old);
@@ -687,7 +705,9 @@ impl Lab {
             to: Some(self.nodes[new].name.clone()),
             elapsed_ms: Some(since.elapsed().as_millis() as u64),
             detail: format!(
-                "{} ({}) unreachable; {} ({}) promoted at GTID {io}",
+                "{} ({}) unreachable; {} ({}) promoted at GTID {io} (receivers stopped after \
+                 {t_stop} ms, relay log applied after {t_apply} ms, a replica acknowledging after \
+                 {t_ack} ms)",
                 self.nodes[old].name,
                 self.nodes[old].region,
                 self.nodes[new].name,
@@ -978,7 +998,8 @@ pub struct ReplicaStatus {
     pub io_running: Option<String>,
     pub sql_running: Option<String>,
     pub lag_seconds: Option<String>,
-    pub gtid_slave_pos: Option<String>,
+    /// The last GTID received from the primary.
+    pub gtid_io_pos: Option<String>,
 }
 
 impl Lab {
@@ -1016,7 +1037,7 @@ impl Lab {
                         io_running: s.get("Slave_IO_Running").cloned(),
                         sql_running: s.get("Slave_SQL_Running").cloned(),
                         lag_seconds: s.get("Seconds_Behind_Master").cloned(),
-                        gtid_slave_pos: s.get("Gtid_Slave_Pos").cloned(),
+                        gtid_io_pos: s.get("Gtid_IO_Pos").cloned(),
                     }
                 })
                 .collect();
