@@ -640,7 +640,8 @@ impl Lab {
         // Most advanced received GTID first; on a tie the pinned leader region, then the
         // first server.
         let t = Instant::now();
-        let mut best: Option<((u64, bool, std::cmp::Reverse<usize>), usize, String)> = None;
+        type Rank = (u64, bool, std::cmp::Reverse<usize>);
+        let mut best: Option<(Rank, usize, String)> = None;
         let candidates: Vec<usize> = reachable.iter().copied().filter(|&c| c != old).collect();
         // Nothing more can arrive from a primary that is gone; stop waiting for it (in
         // parallel: a receiver blocked on the cut link takes seconds to stop).
