@@ -291,7 +291,8 @@ impl Lab {
 
     fn save(&self) -> Result<(), LabError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| step("lab state", e))?;
-        std::fs::write(self.state_path(), text).map_err(|e| step("writing lab state", e))
+        // Through a rename: the raft supervisor reads it while `lab` commands write it.
+        raft::write_atomic(&self.state_path(), &text)
     }
 
     /// Reads the lab in `dir`.

@@ -251,7 +251,7 @@ pub fn node_cnf(dir: &Path, address: &str, server_id: usize) -> String {
          binlog_format=ROW\nsync_binlog=0\ngtid_strict_mode=ON\ngtid_domain_id=0\n\
          rpl_semi_sync_master_enabled=OFF\nrpl_semi_sync_slave_enabled=ON\n\
          rpl_semi_sync_master_wait_point=AFTER_SYNC\nrpl_semi_sync_master_timeout=86400000\n\
-         rpl_semi_sync_master_wait_no_slave=ON\nread_only=ON\nskip_slave_start=ON\n\
+         rpl_semi_sync_master_wait_no_slave=ON\nread_only=ON\n\
          slave_net_timeout=4\n"
     )
 }
@@ -582,7 +582,8 @@ impl Lab {
                 .append(true)
                 .open(self.dir.join(EVENTS_FILE))
         {
-            let _ = writeln!(f, "{line}");
+            // One write per line: promotions of several groups record at the same time.
+            let _ = f.write_all(format!("{line}\n").as_bytes());
         }
     }
 
@@ -628,15 +629,15 @@ impl Lab {
     }
 
     /// Promotes the reachable replica of group `g` with the most advanced received GTID.
+    /// Returns the new primary; the old one is fenced.
     fn promote(
         &self,
-        st: &mut RaftState,
         g: usize,
+        old: usize,
         reachable: &[usize],
         since: Instant,
-    ) -> Result<(), LabError> {
+    ) -> Result<usize, LabError> {
         let spec = self.spec()?;
-        let old = st.primaries[g];
         // Most advanced received GTID first; on a tie the pinned leader region, then the
         // first server.
         let t = Instant::now();
@@ -695,8 +696,6 @@ impl Lab {
             self.wait_semi_sync_clients(new, 1, Duration::from_secs(20))?;
         }
         let t_ack = t.elapsed().as_millis();
-        st.primaries[g] = new;
-        st.deposed.push((g, old));
         self.fence(old);
         self.record(Event {
             at_unix_ms: now_ms(),
@@ -715,7 +714,7 @@ impl Lab {
                 self.nodes[new].region
             ),
         });
-        Ok(())
+        Ok(new)
     }
 
     /// Best effort: the old primary stops taking writes (Raft's check-quorum step-down). It
@@ -746,13 +745,19 @@ impl Lab {
         let mine = self.sql(old, "SELECT @@gtid_binlog_state")?;
         let theirs = self.sql(p, "SELECT @@gtid_binlog_state")?;
         if !has_extra(&mine, &theirs) {
-            self.sql(
-                old,
-                "SET SESSION lock_wait_timeout=5; SET GLOBAL read_only=ON; STOP SLAVE; \
-                 SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos",
-            )?;
-            self.replicate_from(old, p)?;
-            return Ok("rejoin");
+            let rejoined = self
+                .sql(
+                    old,
+                    "SET SESSION lock_wait_timeout=5; SET GLOBAL read_only=ON; STOP SLAVE; \
+                     SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos",
+                )
+                .and_then(|_| self.replicate_from(old, p));
+            match rejoined {
+                Ok(()) => return Ok("rejoin"),
+                // E.g. a commit still waiting for acknowledgements blocks read_only: a rebuild
+                // is always safe.
+                Err(e) => eprintln!("{}: rejoin failed ({e}); rebuilding", self.nodes[old].name),
+            }
         }
         // It holds transactions no replica acknowledged: throw its data away.
         if let Some(pid) = self.nodes[old].pid.take() {
@@ -834,7 +839,8 @@ impl RaftState {
 
 /// Writes `path` through a temporary file and a rename.
 pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LabError> {
-    let tmp = path.with_extension("tmp");
+    // One temporary name per process: the supervisor and a `lab` command may write at once.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, text).map_err(|e| step(format!("writing {}", tmp.display()), e))?;
     std::fs::rename(&tmp, path).map_err(|e| step(format!("writing {}", path.display()), e))
 }
@@ -857,6 +863,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
     let mut st = lab.raft_state()?;
     let mut down_since: Vec<Option<Instant>> = vec![None; lab.nodes.len()];
     let mut last_error: BTreeMap<usize, Instant> = BTreeMap::new();
+    let mut rejoin_error: BTreeMap<usize, Instant> = BTreeMap::new();
     loop {
         if !dir.join(STATE).exists() {
             return Ok(());
@@ -867,15 +874,29 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
         }
         let blocked = blocked_regions(dir);
         let now = Instant::now();
+        let mut back = Vec::new();
         for (i, n) in lab.nodes.iter().enumerate() {
             let up = !blocked.contains(&n.region) && n.pid.is_some_and(alive);
             match (up, down_since[i]) {
-                (true, _) => down_since[i] = None,
+                (true, Some(_)) => {
+                    down_since[i] = None;
+                    back.push(i);
+                }
+                (true, None) => {}
                 (false, None) => down_since[i] = Some(now),
                 (false, Some(_)) => {}
             }
         }
+        // A primary back before any promotion may have been restarted, which leaves it
+        // read-only with semi-sync off (its my.cnf): it leads again.
+        for &p in st.primaries.iter().filter(|p| back.contains(p)) {
+            if let Err(e) = lab.make_primary(p) {
+                eprintln!("{} is back but cannot lead again: {e}", lab.nodes[p].name);
+            }
+        }
         let mut changed = false;
+        // Groups elect independently: every due promotion runs at once.
+        let mut due = Vec::new();
         for (g, gs) in spec.groups.iter().enumerate() {
             let reachable: Vec<usize> = gs
                 .members
@@ -891,21 +912,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                     .get(&g)
                     .is_none_or(|t| t.elapsed() > Duration::from_secs(5))
             {
-                match lab.promote(&mut st, g, &reachable, since) {
-                    Ok(()) => changed = true,
-                    Err(e) => {
-                        last_error.insert(g, Instant::now());
-                        lab.record(Event {
-                            at_unix_ms: now_ms(),
-                            kind: "error".into(),
-                            group: gs.name.clone(),
-                            from: None,
-                            to: None,
-                            elapsed_ms: None,
-                            detail: format!("promotion failed: {e}"),
-                        });
-                    }
-                }
+                due.push((g, st.primaries[g], reachable.clone(), since));
             }
             if st.unavailable[g] == majority {
                 st.unavailable[g] = !majority;
@@ -925,11 +932,47 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                 });
             }
         }
+        let lab_ref = &lab;
+        let promoted: Vec<(usize, usize, Result<usize, LabError>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = due
+                .iter()
+                .map(|(g, old, reachable, since)| {
+                    s.spawn(move || (*g, *old, lab_ref.promote(*g, *old, reachable, *since)))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        for (g, old, r) in promoted {
+            match r {
+                Ok(new) => {
+                    st.primaries[g] = new;
+                    st.deposed.push((g, old));
+                    changed = true;
+                }
+                Err(e) => {
+                    last_error.insert(g, Instant::now());
+                    lab.record(Event {
+                        at_unix_ms: now_ms(),
+                        kind: "error".into(),
+                        group: spec.groups[g].name.clone(),
+                        from: None,
+                        to: None,
+                        elapsed_ms: None,
+                        detail: format!("promotion failed: {e}"),
+                    });
+                }
+            }
+        }
         let back: Vec<(usize, usize)> = st
             .deposed
             .iter()
             .copied()
             .filter(|&(g, n)| down_since[n].is_none() && down_since[st.primaries[g]].is_none())
+            .filter(|(_, n)| {
+                rejoin_error
+                    .get(n)
+                    .is_none_or(|t| t.elapsed() > Duration::from_secs(5))
+            })
             .collect();
         for (g, n) in back {
             let t = Instant::now();
@@ -950,15 +993,18 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                         ),
                     });
                 }
-                Err(e) => lab.record(Event {
-                    at_unix_ms: now_ms(),
-                    kind: "error".into(),
-                    group: spec.groups[g].name.clone(),
-                    from: Some(lab.nodes[n].name.clone()),
-                    to: None,
-                    elapsed_ms: None,
-                    detail: format!("rejoin failed: {e}"),
-                }),
+                Err(e) => {
+                    rejoin_error.insert(n, Instant::now());
+                    lab.record(Event {
+                        at_unix_ms: now_ms(),
+                        kind: "error".into(),
+                        group: spec.groups[g].name.clone(),
+                        from: Some(lab.nodes[n].name.clone()),
+                        to: None,
+                        elapsed_ms: None,
+                        detail: format!("rejoin failed: {e}"),
+                    });
+                }
             }
         }
         if changed {
