@@ -12,15 +12,17 @@
 //! The topology file gets the groups (range, leader, replicas); clients route each key to its
 //! group's leader (`src/db/routing.rs`). A supervisor process (`lab supervise`, started by `up`,
 //! stopped by PID by `down`) is the failure detector and the election: it watches which regions
-//! are cut (the WAN's blocked list) and which servers run; when a group's primary has been
-//! unreachable for `--election-timeout` and a majority of the group is reachable, it promotes the
-//! reachable replica with the most advanced received GTID (after it has applied everything it
-//! acknowledged), repoints the other, fences the old primary (read_only, best effort), rewrites
-//! the topology file and appends the promotion to `events.jsonl`. When the old primary is back it
-//! rejoins as a replica, or, if its binary log holds transactions no replica acknowledged, it is
-//! rebuilt from a dump of the new primary (never two histories). A separate process rather than
-//! work inside `lab fail` because a failure can also be a server stopping, and because the
-//! promotion must happen while a benchmark is running, with no command issued.
+//! are cut (the WAN's blocked list; a cut region's servers still reach each other) and which
+//! servers run; when a group's primary has not been on the side of the cut that holds a majority
+//! of the group for `--election-timeout`, it promotes the replica on that side with the most
+//! advanced received GTID (after it has applied everything it acknowledged), repoints the
+//! other, fences the old primary (read_only, best effort), rewrites the topology file and
+//! appends the promotion to `events.jsonl`. Groups elect in parallel. When the old primary is
+//! back on the majority's side it rejoins as a replica, or, if its binary log holds transactions
+//! no replica acknowledged, it is rebuilt from a dump of the new primary (never two histories).
+//! A separate process rather than work inside `lab fail`, because a failure can also be a server
+//! stopping, and because the promotion must happen while a benchmark runs, with no command
+//! issued.
 //!
 //! What it does not model: PD timestamp round trips, Raft log batching and pipelining, leader
 //! leases and ReadIndex for follower reads (`lab.read=local` reads the local replica directly,
@@ -628,7 +630,8 @@ impl Lab {
         }
     }
 
-    /// Promotes the reachable replica of group `g` with the most advanced received GTID.
+    /// Promotes the replica of group `g` among `reachable` (the side of the cut holding a
+    /// majority) with the most advanced received GTID.
     /// Returns the new primary; the old one is fenced.
     fn promote(
         &self,
@@ -705,7 +708,7 @@ impl Lab {
             to: Some(self.nodes[new].name.clone()),
             elapsed_ms: Some(since.elapsed().as_millis() as u64),
             detail: format!(
-                "{} ({}) unreachable; {} ({}) promoted at GTID {io} (receivers stopped after \
+                "{} ({}) cut off from a majority; {} ({}) promoted at GTID {io} (receivers stopped after \
                  {t_stop} ms, relay log applied after {t_apply} ms, a replica acknowledging after \
                  {t_ack} ms)",
                 self.nodes[old].name,
@@ -854,6 +857,38 @@ fn blocked_regions(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The partition name of the servers on the WAN side (every region not cut off).
+const WAN: &str = "";
+
+/// Which side of the cut each server is on: `WAN` for regions on the WAN, the region's name
+/// for a region cut off (its servers still reach each other), `None` for a stopped server.
+fn partitions(lab: &Lab, blocked: &[String]) -> Vec<Option<String>> {
+    lab.nodes
+        .iter()
+        .map(|n| {
+            if !n.pid.is_some_and(alive) {
+                None
+            } else if blocked.contains(&n.region) {
+                Some(n.region.clone())
+            } else {
+                Some(WAN.to_owned())
+            }
+        })
+        .collect()
+}
+
+/// The side of the cut that holds a majority of `members`, if any.
+fn majority_partition(members: &[usize], parts: &[Option<String>]) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in members.iter().filter_map(|&m| parts[m].as_deref()) {
+        *counts.entry(p).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .find(|(_, c)| c * 2 > members.len())
+        .map(|(p, _)| p.to_owned())
+}
+
 /// The supervisor (`lab supervise`): failure detection, election, rejoin; runs until the lab
 /// is gone or it is stopped.
 pub fn supervise(dir: &Path) -> Result<(), LabError> {
@@ -861,7 +896,9 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
     let spec = lab.spec()?.clone();
     let timeout = Duration::from_millis(spec.election_timeout_ms);
     let mut st = lab.raft_state()?;
-    let mut down_since: Vec<Option<Instant>> = vec![None; lab.nodes.len()];
+    // Per group: since when its primary has not been in a partition holding a majority.
+    let mut lost_since: Vec<Option<Instant>> = vec![None; spec.groups.len()];
+    let mut was_up = vec![true; lab.nodes.len()];
     let mut last_error: BTreeMap<usize, Instant> = BTreeMap::new();
     let mut rejoin_error: BTreeMap<usize, Instant> = BTreeMap::new();
     loop {
@@ -872,63 +909,67 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
         if let Ok(l) = Lab::open(dir) {
             lab = l;
         }
-        let blocked = blocked_regions(dir);
+        let parts = partitions(&lab, &blocked_regions(dir));
         let now = Instant::now();
-        let mut back = Vec::new();
-        for (i, n) in lab.nodes.iter().enumerate() {
-            let up = !blocked.contains(&n.region) && n.pid.is_some_and(alive);
-            match (up, down_since[i]) {
-                (true, Some(_)) => {
-                    down_since[i] = None;
-                    back.push(i);
-                }
-                (true, None) => {}
-                (false, None) => down_since[i] = Some(now),
-                (false, Some(_)) => {}
+        // A primary back (restarted, or its region reconnected) before any promotion may come
+        // back read-only with semi-sync off (its my.cnf): it leads again.
+        for (i, part) in parts.iter().enumerate() {
+            let up = part.as_deref() == Some(WAN);
+            if up
+                && !was_up[i]
+                && st.primaries.contains(&i)
+                && let Err(e) = lab.make_primary(i)
+            {
+                eprintln!("{} is back but cannot lead again: {e}", lab.nodes[i].name);
             }
-        }
-        // A primary back before any promotion may have been restarted, which leaves it
-        // read-only with semi-sync off (its my.cnf): it leads again.
-        for &p in st.primaries.iter().filter(|p| back.contains(p)) {
-            if let Err(e) = lab.make_primary(p) {
-                eprintln!("{} is back but cannot lead again: {e}", lab.nodes[p].name);
-            }
+            was_up[i] = up;
         }
         let mut changed = false;
         // Groups elect independently: every due promotion runs at once.
         let mut due = Vec::new();
         for (g, gs) in spec.groups.iter().enumerate() {
-            let reachable: Vec<usize> = gs
-                .members
-                .iter()
-                .copied()
-                .filter(|&m| down_since[m].is_none())
-                .collect();
-            let majority = reachable.len() * 2 > gs.members.len();
-            if let Some(since) = down_since[st.primaries[g]]
-                && majority
+            let majority = majority_partition(&gs.members, &parts);
+            let p = st.primaries[g];
+            if majority.is_some() && parts[p] == majority {
+                lost_since[g] = None;
+            } else if lost_since[g].is_none() {
+                lost_since[g] = Some(now);
+            }
+            if let (Some(since), Some(side)) = (lost_since[g], &majority)
+                && parts[p].as_ref() != Some(side)
                 && now.duration_since(since) >= timeout
                 && last_error
                     .get(&g)
                     .is_none_or(|t| t.elapsed() > Duration::from_secs(5))
             {
-                due.push((g, st.primaries[g], reachable.clone(), since));
+                let voters: Vec<usize> = gs
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|&m| parts[m].as_ref() == Some(side))
+                    .collect();
+                due.push((g, p, voters, since));
             }
-            if st.unavailable[g] == majority {
-                st.unavailable[g] = !majority;
+            let available = majority.is_some();
+            if st.unavailable[g] == available {
+                st.unavailable[g] = !available;
                 changed = true;
                 lab.record(Event {
                     at_unix_ms: now_ms(),
-                    kind: if majority { "available" } else { "unavailable" }.into(),
+                    kind: if available {
+                        "available"
+                    } else {
+                        "unavailable"
+                    }
+                    .into(),
                     group: gs.name.clone(),
                     from: None,
                     to: None,
                     elapsed_ms: None,
-                    detail: format!(
-                        "{} of {} replicas reachable",
-                        reachable.len(),
-                        gs.members.len()
-                    ),
+                    detail: match &majority {
+                        Some(_) => "a majority of replicas can reach each other again".into(),
+                        None => "no majority of replicas can reach each other".into(),
+                    },
                 });
             }
         }
@@ -967,7 +1008,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
             .deposed
             .iter()
             .copied()
-            .filter(|&(g, n)| down_since[n].is_none() && down_since[st.primaries[g]].is_none())
+            .filter(|&(g, n)| parts[n].is_some() && parts[n] == parts[st.primaries[g]])
             .filter(|(_, n)| {
                 rejoin_error
                     .get(n)
@@ -1177,6 +1218,21 @@ mod tests {
         assert!(has_extra("0-1-105", "0-1-100,0-2-130"));
         assert!(!has_extra("0-1-100", "0-1-100,0-2-130"));
         assert!(!has_extra("", "0-2-3"));
+    }
+
+    #[test]
+    fn the_majority_is_on_one_side_of_the_cut() {
+        let wan = || Some(WAN.to_owned());
+        let a = || Some("A".to_owned());
+        // 2:1 with A cut off: A's two replicas still form a majority.
+        assert_eq!(majority_partition(&[0, 1, 2], &[a(), a(), wan()]), a());
+        // 1:1:1 with C cut off: A and B do.
+        assert_eq!(
+            majority_partition(&[0, 1, 2], &[wan(), wan(), Some("C".into())]),
+            wan()
+        );
+        // One replica stopped, another cut off: nobody has a majority.
+        assert_eq!(majority_partition(&[0, 1, 2], &[None, a(), wan()]), None);
     }
 
     #[test]
