@@ -7,12 +7,22 @@
 //! node (the slowest round trip), a TiDB/Raft write for a *majority* (plus PD timestamp round
 //! trips); reads are local in Galera, leader reads in TiDB. The lab shows the WAN cost of a
 //! synchronous multi-region database and availability under a region cut; the absolute
-//! figures are not TiDB's.
+//! figures are not TiDB's. `lab up --engine raft` (see `raft`) builds TiDB's cost model
+//! instead: key-range groups of three semi-synchronous MariaDB servers with one leader each.
+//!
+//! Files: `cli` (the `lab` commands), `net` (namespaces, WAN emulator process, routes, cuts,
+//! round trips), `wan` (the emulator itself), `nodes` (MariaDB/Galera servers), `raft` (the raft
+//! engine: groups, supervisor, promotion, status), `spec` (shapes, delays, addresses, configs).
 
 pub mod cli;
+mod net;
+mod nodes;
 pub mod raft;
 pub mod spec;
 pub mod wan;
+
+use net::ip;
+pub use nodes::NodeStatus;
 
 pub use cli::{LabCommand, run};
 
@@ -172,13 +182,6 @@ fn sh(context: &str, cmd: &mut Command) -> Result<String, LabError> {
         return Err(step(context, String::from_utf8_lossy(&out.stderr).trim()));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn ip(args: &[&str]) -> Result<String, LabError> {
-    sh(
-        &format!("ip {}", args.join(" ")),
-        Command::new("ip").args(args),
-    )
 }
 
 fn is_root() -> bool {
@@ -426,232 +429,6 @@ impl Lab {
         Ok(())
     }
 
-    /// Namespaces, node addresses, the WAN emulator and the routes through it.
-    fn bring_up_net(&mut self, exe: &Path, jitter: Duration, loss: f64) -> Result<(), LabError> {
-        let multi = self.regions.len() > 1;
-        let mut namespaces: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
-        if multi {
-            namespaces.push(self.router_ns.clone());
-        }
-        for ns in &namespaces {
-            ip(&["netns", "add", ns])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        for n in &self.nodes {
-            ip(&[
-                "-n",
-                &n.ns,
-                "addr",
-                "add",
-                &format!("{}/32", n.address),
-                "dev",
-                "lo",
-            ])?;
-        }
-        if multi {
-            let cfg = wan::WanConfig {
-                router_ns: self.router_ns.clone(),
-                links: self
-                    .regions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (r, ns, d))| wan::Link {
-                        region: r.clone(),
-                        region_ns: ns.clone(),
-                        router_dev: format!("rt{}", i + 1),
-                        delay: *d,
-                    })
-                    .collect(),
-                jitter,
-                loss,
-                dir: self.dir.clone(),
-            };
-            let cfg_path = self.dir.join("wan.json");
-            std::fs::write(
-                &cfg_path,
-                serde_json::to_string_pretty(&cfg).map_err(|e| step("wan config", e))?,
-            )
-            .map_err(|e| step("writing wan config", e))?;
-            let pid = spawn_detached(
-                Command::new(exe)
-                    .args(["lab", "wan", "--config"])
-                    .arg(&cfg_path),
-                &self.dir.join("wan.log"),
-            )?;
-            self.emulator_pid = Some(pid);
-            self.save()?;
-            let ready = self.dir.join(wan::READY_FILE);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !ready.exists() {
-                if !alive(pid) || Instant::now() > deadline {
-                    let log = std::fs::read_to_string(self.dir.join("wan.log")).unwrap_or_default();
-                    return Err(step("WAN emulator", log.trim()));
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.ip_forward=1",
-            ])?;
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.conf.all.rp_filter=0",
-            ])?;
-            for (i, (_, ns, _)) in self.regions.iter().enumerate() {
-                let dev = format!("rt{}", i + 1);
-                ip(&["-n", &self.router_ns, "link", "set", &dev, "up"])?;
-                ip(&[
-                    "-n",
-                    &self.router_ns,
-                    "route",
-                    "add",
-                    &spec::region_subnet(i),
-                    "dev",
-                    &dev,
-                ])?;
-                ip(&["-n", ns, "link", "set", "wan0", "up"])?;
-                ip(&[
-                    "-n",
-                    ns,
-                    "route",
-                    "add",
-                    "default",
-                    "dev",
-                    "wan0",
-                    "src",
-                    &spec::node_address(i, 0),
-                ])?;
-            }
-        }
-        Ok(())
-    }
-
-    fn start_nodes(&mut self) -> Result<(), LabError> {
-        let galera = self.shape.galera();
-        let peers: Vec<String> = self.nodes.iter().map(|n| n.address.clone()).collect();
-        for n in &self.nodes {
-            std::fs::create_dir_all(&n.dir)
-                .map_err(|e| step(format!("creating {}", n.dir.display()), e))?;
-            let cnf = spec::node_cnf(
-                &n.dir,
-                &n.address,
-                &n.name,
-                galera.then_some(peers.as_slice()),
-            );
-            std::fs::write(n.dir.join("my.cnf"), cnf).map_err(|e| step("writing my.cnf", e))?;
-            sh(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "mysql:mysql"])
-                    .arg(&n.dir),
-            )?;
-            sh(
-                &format!("mariadb-install-db for {}", n.name),
-                Command::new("mariadb-install-db")
-                    .arg(format!(
-                        "--defaults-file={}",
-                        n.dir.join("my.cnf").display()
-                    ))
-                    .args(["--user=mysql", "--auth-root-authentication-method=socket"]),
-            )?;
-        }
-        for i in 0..self.nodes.len() {
-            self.start_node(i, galera && i == 0)?;
-            self.save()?;
-            self.wait_ready(i, Duration::from_secs(120))?;
-        }
-        if galera {
-            let want = self.nodes.len() as u32;
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                let size = self.node_status(0).cluster_size;
-                if size == Some(want) {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    return Err(step(
-                        "Galera",
-                        format!("cluster size {size:?}, expected {want}"),
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        }
-        Ok(())
-    }
-
-    fn start_node(&mut self, i: usize, bootstrap: bool) -> Result<(), LabError> {
-        let n = &self.nodes[i];
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &n.ns, "/usr/sbin/mariadbd"])
-            .arg(format!(
-                "--defaults-file={}",
-                n.dir.join("my.cnf").display()
-            ));
-        if bootstrap {
-            cmd.arg("--wsrep-new-cluster");
-        }
-        let pid = spawn_detached(&mut cmd, &n.dir.join("stdout.log"))?;
-        self.nodes[i].pid = Some(pid);
-        Ok(())
-    }
-
-    /// Runs SQL as root on a node over its unix socket (works from any namespace).
-    pub fn sql(&self, node: usize, sql: &str) -> Result<String, LabError> {
-        let n = &self.nodes[node];
-        sh(
-            &format!("SQL on {}", n.name),
-            Command::new("mariadb")
-                .arg(format!("--socket={}", n.dir.join("sock").display()))
-                .args(["-uroot", "-N", "-B", "-e", sql]),
-        )
-    }
-
-    fn wait_ready(&self, i: usize, timeout: Duration) -> Result<(), LabError> {
-        let n = &self.nodes[i];
-        let deadline = Instant::now() + timeout;
-        loop {
-            let ok = match self.shape.galera() {
-                false => self.sql(i, "SELECT 1").is_ok(),
-                true => self
-                    .sql(i, "SHOW STATUS LIKE 'wsrep_ready'")
-                    .is_ok_and(|s| s.ends_with("ON")),
-            };
-            if ok {
-                return Ok(());
-            }
-            if n.pid.is_none_or(|p| !alive(p)) || Instant::now() > deadline {
-                let log = std::fs::read_to_string(n.dir.join("error.log")).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(8).collect();
-                return Err(step(
-                    format!("node {} did not become ready", n.name),
-                    tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn create_bench_account(&self) -> Result<(), LabError> {
-        let (u, p, db) = (spec::BENCH_USER, spec::BENCH_PASSWORD, spec::BENCH_DB);
-        self.sql(
-            0,
-            &format!(
-                "CREATE DATABASE IF NOT EXISTS {db}; CREATE USER IF NOT EXISTS '{u}'@'%' IDENTIFIED BY '{p}';\
-                 GRANT ALL ON *.* TO '{u}'@'%';"
-            ),
-        )?;
-        Ok(())
-    }
-
     /// The topology clients use: one region per lab region, its nodes' SQL endpoints, its
     /// namespace.
     pub fn topology(&self) -> crate::topology::Topology {
@@ -743,131 +520,4 @@ impl Lab {
             .position(|r| r.0 == region)
             .ok_or_else(|| LabError::Bad(format!("no region {region:?} in lab {}", self.name)))
     }
-
-    fn node_index(&self, node: &str) -> Result<usize, LabError> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == node)
-            .ok_or_else(|| LabError::Bad(format!("no node {node:?} in lab {}", self.name)))
-    }
-
-    /// Cuts `region` off the WAN (or reconnects it).
-    pub fn set_failed(&self, region: &str, failed: bool) -> Result<(), LabError> {
-        self.region_index(region)?;
-        if self.regions.len() < 2 {
-            return Err(LabError::Bad(
-                "a single-region lab has no WAN to cut".into(),
-            ));
-        }
-        wan::set_blocked(&self.dir, region, failed)
-            .map_err(|e| step("writing the blocked list", e))?;
-        // The emulator reads the list every 50 ms.
-        std::thread::sleep(Duration::from_millis(120));
-        Ok(())
-    }
-
-    /// Stops a node's server.
-    pub fn stop_node(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
-        if let Some(pid) = self.nodes[i].pid.take() {
-            stop_pid(pid, Duration::from_secs(30));
-        }
-        self.save()
-    }
-
-    /// Starts a node again; a Galera node rejoins (never as a new cluster).
-    pub fn start_node_again(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
-        if self.nodes[i].pid.is_some_and(alive) {
-            return Err(LabError::Bad(format!("node {node} is running")));
-        }
-        self.start_node(i, false)?;
-        self.save()?;
-        self.wait_ready(i, Duration::from_secs(120))
-    }
-
-    /// A node's view of itself and the cluster.
-    pub fn node_status(&self, i: usize) -> NodeStatus {
-        let n = &self.nodes[i];
-        let running = n.pid.is_some_and(alive);
-        let (mut size, mut status) = (None, None);
-        if running && self.shape.galera() {
-            if let Ok(out) = self.sql(
-                i,
-                "SHOW STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_cluster_status')",
-            ) {
-                for line in out.lines() {
-                    match line.split_once('\t') {
-                        Some(("wsrep_cluster_size", v)) => size = v.parse().ok(),
-                        Some(("wsrep_cluster_status", v)) => status = Some(v.to_owned()),
-                        _ => {}
-                    }
-                }
-            }
-        } else if running && self.shape == Shape::Raft {
-            // A raft lab's server: a primary takes writes, a replica is read-only.
-            status = self
-                .sql(i, "SELECT @@read_only")
-                .ok()
-                .map(|ro| if ro == "0" { "primary" } else { "replica" }.to_owned());
-        } else if running {
-            status = self
-                .sql(i, "SELECT 1")
-                .ok()
-                .map(|_| "standalone".to_owned());
-            size = status.as_ref().map(|_| 1);
-        }
-        NodeStatus {
-            node: n.name.clone(),
-            region: n.region.clone(),
-            address: n.address.clone(),
-            pid: n.pid,
-            running,
-            cluster_size: size,
-            cluster_status: status,
-        }
-    }
-
-    /// Median TCP connect time (one round trip) from region `from`'s namespace to the first
-    /// node of region `to`, over five tries.
-    pub fn measure_rtt(&self, from: &str, to: &str) -> Result<Duration, LabError> {
-        let ns = self.regions[self.region_index(from)?].1.clone();
-        let target = self
-            .nodes
-            .iter()
-            .find(|n| n.region == to)
-            .ok_or_else(|| LabError::Bad(format!("no node in region {to}")))?
-            .address
-            .clone();
-        std::thread::spawn(move || -> Result<Duration, String> {
-            crate::netns::enter(&ns).map_err(|e| e.to_string())?;
-            let addr: std::net::SocketAddr = format!("{target}:3306")
-                .parse()
-                .map_err(|e| format!("{e}"))?;
-            let mut times = Vec::new();
-            for _ in 0..5 {
-                let t = Instant::now();
-                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
-                    .map_err(|e| format!("connect {addr}: {e}"))?;
-                times.push(t.elapsed());
-            }
-            times.sort();
-            Ok(times[2])
-        })
-        .join()
-        .map_err(|_| LabError::Bad("rtt thread panicked".into()))?
-        .map_err(|e| step(format!("measuring {from}->{to}"), e))
-    }
-}
-
-/// One node as `lab status` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeStatus {
-    pub node: String,
-    pub region: String,
-    pub address: String,
-    pub pid: Option<u32>,
-    pub running: bool,
-    pub cluster_size: Option<u32>,
-    pub cluster_status: Option<String>,
 }
