@@ -291,7 +291,82 @@ fn one_one_one_commits_wait_for_the_nearest_other_region() {
         assert!(fastest < nearest + 15.0, "{region}: fastest {fastest} ms");
         assert!(median < nearest * 5.0, "{region}: median {median} ms");
     }
+    routed_statements_cross_group_boundaries(lab);
     assert_semi_sync(lab);
+}
+
+/// Through the backend, from region A: a scan that starts 5 keys before the end of group 1
+/// reads on into group 2; rows count over all groups; a key inserted lands in its group only.
+fn routed_statements_cross_group_boundaries(lab: &Lab) {
+    use geobench::db::{Conn, Db, FieldSet, Record, Schema};
+    let topo = geobench::topology::Topology::load(&lab.topology_path()).unwrap();
+    let fmt = geobench::workload::keys::KeyFormat {
+        prefix: "user".into(),
+        zero_padding: 1,
+        hashed: true,
+        compat: geobench::workload::keys::Compat::Ycsb,
+    };
+    let mut keys: Vec<String> = (0..RECORDS).map(|i| fmt.key(i)).collect();
+    keys.sort();
+    let second = keys
+        .iter()
+        .position(|k| topo.group_of(k) == Some(1))
+        .unwrap();
+    let start = keys[second - 5].clone();
+    let mut p = geobench::properties::Properties::new();
+    p.parse(
+        "mysql.user=geobench\nmysql.password=geobench\nmysql.db=ycsb\n",
+        Path::new("t"),
+    )
+    .unwrap();
+    let opts = geobench::db::mysql::MysqlOptions::from_properties(&p).unwrap();
+    let schema = Schema {
+        table: "usertable".into(),
+        fields: (0..10).map(|i| format!("field{i}")).collect(),
+        field_length: 100,
+    };
+    let ns = topo.regions[0].netns.clone().unwrap();
+    let db = geobench::db::mysql::MysqlDb::new(opts, schema, topo.clone());
+    let (leader2, _) = geobench::topology::split_host_port(&topo.groups[2].leader).unwrap();
+    let g2 = lab.nodes.iter().position(|n| n.address == leader2).unwrap();
+    let g0 = lab.raft_state().unwrap().primaries[0];
+    std::thread::spawn(move || {
+        geobench::netns::enter(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let placement = geobench::topology::Placement {
+                region: 0,
+                endpoint: 0,
+            };
+            let mut c = db.connect(placement).await.unwrap();
+            assert_eq!(c.scan(&start, 10, FieldSet::All).await.unwrap(), 10);
+            assert_eq!(c.count_rows().await.unwrap(), RECORDS);
+            // "user~" sorts after every digit: the last group's.
+            let values = vec![b"v".to_vec(); 10];
+            c.insert("user~probe", &values).await.unwrap();
+            let mut rec = Record::with_fields(10);
+            assert!(c.read("user~probe", FieldSet::All, &mut rec).await.unwrap());
+            assert_eq!(c.count_rows().await.unwrap(), RECORDS + 1);
+        });
+    })
+    .join()
+    .unwrap();
+    let count = |node: usize| {
+        lab.sql(
+            node,
+            "SELECT COUNT(*) FROM ycsb.usertable WHERE YCSB_KEY = 'user~probe'",
+        )
+        .unwrap()
+    };
+    assert_eq!((count(g2).as_str(), count(g0).as_str()), ("1", "0"));
+    lab.sql(
+        g2,
+        "DELETE FROM ycsb.usertable WHERE YCSB_KEY = 'user~probe'",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -368,4 +443,17 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
     assert_eq!(rows, RECORDS);
     assert_semi_sync(lab);
     eprintln!("events: {:?}", lab.raft_events());
+    // Down stops every server, also one the supervisor rebuilt (a new PID) after `up`.
+    let mut g = g;
+    let lab = g.0.take().unwrap();
+    let dir = lab.dir.display().to_string();
+    lab.down(false);
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&dir))
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
 }

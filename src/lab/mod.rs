@@ -490,15 +490,26 @@ impl Lab {
         if let Some(pid) = self.supervisor_pid {
             stop_pid(pid, Duration::from_secs(5));
         }
+        // The supervisor may have restarted servers (a rebuild) since this state was read.
+        let mut pids: Vec<u32> = self.nodes.iter().filter_map(|n| n.pid).collect();
+        if let Ok(now) = Lab::open(&self.dir) {
+            pids.extend(now.nodes.iter().filter_map(|n| n.pid));
+        }
+        pids.sort_unstable();
+        pids.dedup();
+        // A PID from an older state may be gone and reused: only servers of this lab.
+        let dir = self.dir.display().to_string();
+        pids.retain(|&pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
+        });
         // Every server is told at once, so that they shut down in parallel.
-        for pid in self.nodes.iter().filter_map(|n| n.pid) {
-            // SAFETY: a signal to a PID this lab started.
+        for &pid in &pids {
+            // SAFETY: a signal to a server of this lab (checked above).
             unsafe { libc::kill(pid as i32, libc::SIGTERM) };
         }
-        for n in &self.nodes {
-            if let Some(pid) = n.pid {
-                stop_pid(pid, Duration::from_secs(30));
-            }
+        for &pid in &pids {
+            stop_pid(pid, Duration::from_secs(30));
         }
         if let Some(pid) = self.emulator_pid {
             stop_pid(pid, Duration::from_secs(5));
