@@ -175,6 +175,14 @@ fn exe_path(exe: Option<&Path>) -> Result<PathBuf, LabError> {
     }
 }
 
+/// Writes `path` through a temporary file and a rename.
+fn write_atomic(path: &Path, text: &str) -> Result<(), LabError> {
+    // One temporary name per process: the supervisor and a `lab` command may write at once.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| step(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| step(format!("writing {}", path.display()), e))
+}
+
 /// Runs a command, failing with its stderr.
 fn sh(context: &str, cmd: &mut Command) -> Result<String, LabError> {
     let out = cmd.output().map_err(|e| step(context, e))?;
@@ -295,7 +303,7 @@ impl Lab {
     fn save(&self) -> Result<(), LabError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| step("lab state", e))?;
         // Through a rename: the raft supervisor reads it while `lab` commands write it.
-        raft::write_atomic(&self.state_path(), &text)
+        write_atomic(&self.state_path(), &text)
     }
 
     /// Reads the lab in `dir`.
@@ -480,7 +488,7 @@ impl Lab {
     /// Written through a rename: clients re-read it while a raft lab fails over.
     fn write_topology(&self) -> Result<(), LabError> {
         let text = toml::to_string(&self.topology()).map_err(|e| step("topology", e))?;
-        raft::write_atomic(&self.topology_path(), &text)
+        write_atomic(&self.topology_path(), &text)
     }
 
     /// Stops everything this lab started and removes its namespaces (and files unless

@@ -28,7 +28,9 @@
 //! leases and ReadIndex for follower reads (`lab.read=local` reads the local replica directly,
 //! possibly stale), TiKV's own CPU and storage costs, region splits and rebalancing.
 
-use super::{Lab, LabError, Net, Node, STATE, Shape, alive, exe_path, sh, spawn_detached, spec};
+use super::{
+    Lab, LabError, Net, Node, STATE, Shape, alive, exe_path, sh, spawn_detached, spec, write_atomic,
+};
 use super::{check_installed, is_root, step, stop_pid};
 use crate::topology::{Group, GroupReplica};
 use crate::workload::keys::{Compat, KeyFormat};
@@ -160,15 +162,15 @@ pub fn parse_layout(placement: &str, regions: &str, leaders: &str) -> Result<Lay
 
 /// The first key of every group: "" and then the keys at the group quantiles of the keys a
 /// default YCSB load of `records` rows writes (hashed insert order, so their order is the
-/// string order of `user<hash>`).
+/// string order of `user<hash>`). Above a million records the quantiles are those of a million
+/// evenly spaced key numbers (the hash spreads them like the whole set).
 pub fn split_points(records: u64, groups: usize) -> Result<Vec<String>, String> {
+    const SAMPLE: u64 = 1_000_000;
     if groups == 0 || groups > 16 {
         return Err("--groups: 1 to 16".into());
     }
-    if records < groups as u64 || records > 50_000_000 {
-        return Err(format!(
-            "--records {records}: at least one key per group, at most 50 million"
-        ));
+    if records < groups as u64 {
+        return Err(format!("--records {records}: at least one key per group"));
     }
     let fmt = KeyFormat {
         prefix: "user".into(),
@@ -176,7 +178,13 @@ pub fn split_points(records: u64, groups: usize) -> Result<Vec<String>, String> 
         hashed: true,
         compat: Compat::Ycsb,
     };
-    let mut keys: Vec<String> = (0..records).map(|i| fmt.key(i)).collect();
+    let mut keys: Vec<String> = if records <= SAMPLE {
+        (0..records).map(|i| fmt.key(i)).collect()
+    } else {
+        (0..SAMPLE)
+            .map(|j| fmt.key((j as u128 * records as u128 / SAMPLE as u128) as u64))
+            .collect()
+    };
     keys.sort_unstable();
     let n = keys.len();
     let mut starts = vec![String::new()];
@@ -840,14 +848,6 @@ impl RaftState {
     }
 }
 
-/// Writes `path` through a temporary file and a rename.
-pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), LabError> {
-    // One temporary name per process: the supervisor and a `lab` command may write at once.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|e| step(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, path).map_err(|e| step(format!("writing {}", path.display()), e))
-}
-
 /// The regions the WAN emulator is told to cut off.
 fn blocked_regions(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join(super::wan::BLOCKED_FILE))
@@ -1161,7 +1161,7 @@ impl Lab {
             .iter()
             .map(|&m| {
                 let pos = self.sql(m, "SELECT @@gtid_current_pos")?;
-                let sum = self.sql(m, "CHECKSUM TABLE ycsb.usertable")?;
+                let sum = self.sql(m, &format!("CHECKSUM TABLE {}.usertable", spec::BENCH_DB))?;
                 let sum = sum.split_whitespace().last().unwrap_or("").to_owned();
                 Ok((self.nodes[m].name.clone(), pos, sum))
             })
@@ -1207,6 +1207,9 @@ mod tests {
         }
         assert_eq!(per_group, [1000, 1000, 1000]);
         assert!(split_points(2, 3).is_err());
+        // A billion records: sampled, still in increasing order.
+        let big = split_points(1_000_000_000, 4).unwrap();
+        assert!(big.windows(2).all(|w| w[0] < w[1]), "{big:?}");
         assert!(split_points(10, 0).is_err());
     }
 
