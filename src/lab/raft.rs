@@ -770,9 +770,10 @@ impl Lab {
                 Err(e) => eprintln!("{}: rejoin failed ({e}); rebuilding", self.nodes[old].name),
             }
         }
-        // It holds transactions no replica acknowledged: throw its data away.
+        // It holds transactions no replica acknowledged: throw its data away. A commit waiting
+        // for acknowledgements holds up a clean shutdown, and the data goes anyway: no grace.
         if let Some(pid) = self.nodes[old].pid.take() {
-            stop_pid(pid, Duration::from_secs(10));
+            stop_pid(pid, Duration::from_secs(1));
         }
         self.fresh_datadir(old)?;
         self.start_node(old, false)?;
