@@ -290,6 +290,8 @@ pub struct MysqlConfig {
     pub presplit: Option<u32>,
     /// Client failover between regions (`failover=region`), when on.
     pub failover: Option<FailoverConfig>,
+    /// Routing by key range when the topology has replication groups (`lab.*`).
+    pub routing: RoutingOptions,
 }
 
 /// When a worker's own region's endpoints fail for `after`, it moves to the next region of
@@ -347,6 +349,7 @@ impl Default for MysqlConfig {
             tidb_session: Vec::new(),
             presplit: None,
             failover: None,
+            routing: RoutingOptions::default(),
         }
     }
 }
@@ -450,6 +453,7 @@ impl MysqlConfig {
                 Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
             },
             failover: FailoverConfig::from_properties(p)?,
+            routing: RoutingOptions::from_properties(p)?,
         };
         if let Some(dsn) = p.get("mysql.dsn") {
             c.apply_dsn(&dsn.value)
@@ -529,6 +533,53 @@ fn read_password_file(path: &Path) -> Result<String, String> {
     }
     let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
     Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// Where reads go (`lab.read`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadMode {
+    /// To the group's leader (TiDB's default): never stale.
+    #[default]
+    Leader,
+    /// To the group's replica in the worker's own region if there is one (a follower read:
+    /// no WAN round trip, possibly stale), else to the leader.
+    Local,
+}
+
+/// Routing settings, from `lab.*` properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingOptions {
+    pub read: ReadMode,
+    /// A statement without an answer after this long is abandoned and its connection dropped
+    /// (`lab.timeout`, seconds): a leader cut off the network never answers.
+    #[serde(with = "super::duration_text")]
+    pub timeout: Duration,
+}
+
+impl Default for RoutingOptions {
+    fn default() -> Self {
+        RoutingOptions {
+            read: ReadMode::Leader,
+            timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+impl RoutingOptions {
+    /// `lab.read=leader|local`, `lab.timeout=SECONDS`.
+    pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
+        let read = match p.str_or("lab.read", "leader").trim() {
+            "leader" => ReadMode::Leader,
+            "local" => ReadMode::Local,
+            _ => return Err(p.invalid("lab.read", "expected leader or local".into())),
+        };
+        let timeout = p.duration_secs_or("lab.timeout", RoutingOptions::default().timeout)?;
+        if timeout.is_zero() {
+            return Err(p.invalid("lab.timeout", "must be positive".into()));
+        }
+        Ok(RoutingOptions { read, timeout })
+    }
 }
 
 /// A `tidb.*` property that sets a session variable.

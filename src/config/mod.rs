@@ -149,7 +149,9 @@ pub const KNOWN_KEYS: &[&str] = &[
 ];
 
 /// Families of properties owned by a backend or a subsystem.
-pub const KNOWN_PREFIXES: &[&str] = &["mysql.", "tidb.", "memory.", "load.", "retry.", "jdbc."];
+pub const KNOWN_PREFIXES: &[&str] = &[
+    "mysql.", "tidb.", "memory.", "load.", "retry.", "jdbc.", "lab.",
+];
 
 /// Property keys whose values are secrets: never stored, printed or logged.
 pub fn is_secret(key: &str) -> bool {

@@ -9,6 +9,16 @@
 //! netns = "geobench-A"   # optional: this region's workers run inside this network namespace
 //! clients = 1.0          # optional: this region's share of the workers (weight, default 1)
 //! ```
+//!
+//! Optionally, replication groups split the key space by contiguous ranges (the raft lab writes
+//! them; clients route each key to its group's leader):
+//! ```toml
+//! [[group]]
+//! name = "g1"
+//! start = ""             # first key of the range (inclusive); the next group's start ends it
+//! leader = "10.77.1.2:3306"
+//! replicas = [{ endpoint = "10.77.1.2:3306", region = "A" }, { endpoint = "10.77.2.2:3306", region = "B" }]
+//! ```
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -24,6 +34,32 @@ pub struct Topology {
     /// The regions, in order; workers are assigned to them by weight.
     #[serde(rename = "region")]
     pub regions: Vec<Region>,
+    /// Replication groups by key range, in key order (empty: every endpoint holds every key).
+    #[serde(default, rename = "group", skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+    /// The file this topology was read from, so that clients can re-read it when the routing
+    /// changes (a lab failover rewrites it).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// One replication group: a contiguous key range, its leader and its replicas.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Group {
+    pub name: String,
+    /// First key of the range (inclusive); the range ends at the next group's start.
+    pub start: String,
+    /// `host:port` of the leader (the replica that takes writes).
+    pub leader: String,
+    /// Every replica of the group, the leader included.
+    pub replicas: Vec<GroupReplica>,
+}
+
+/// One replica of a group and the region it lives in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupReplica {
+    pub endpoint: String,
+    pub region: String,
 }
 
 /// One region: where its SQL endpoints are and where its clients run.
@@ -71,7 +107,12 @@ impl Topology {
             path: path.to_owned(),
             source,
         })?;
-        Self::parse(&text, path)
+        let topo = Self::parse(&text, path)?;
+        // Kept so that clients can re-read it when the lab publishes new routing.
+        Ok(Topology {
+            source: Some(path.to_owned()),
+            ..topo
+        })
     }
 
     /// Parses and validates topology TOML text read from `origin` (named in errors).
@@ -98,6 +139,8 @@ impl Topology {
                 netns: None,
                 clients: 1.0,
             }],
+            groups: Vec::new(),
+            source: None,
         }
     }
 
@@ -129,7 +172,37 @@ impl Topology {
         if self.regions.iter().all(|r| r.clients == 0.0) {
             return Err(invalid("every region has clients = 0".into()));
         }
+        for (i, g) in self.groups.iter().enumerate() {
+            if i == 0 && !g.start.is_empty() {
+                return Err(invalid(format!(
+                    "group {}: the first group must start at \"\" so that every key has a group",
+                    g.name
+                )));
+            }
+            if i > 0 && g.start <= self.groups[i - 1].start {
+                return Err(invalid(format!(
+                    "group {}: groups must be in increasing start order",
+                    g.name
+                )));
+            }
+            if split_host_port(&g.leader).is_none()
+                || g.replicas
+                    .iter()
+                    .any(|r| split_host_port(&r.endpoint).is_none())
+            {
+                return Err(invalid(format!(
+                    "group {}: an endpoint is not host:port",
+                    g.name
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// The index of the group holding `key` (groups are sorted by start, the first starts at
+    /// ""); `None` without groups.
+    pub fn group_of(&self, key: &str) -> Option<usize> {
+        group_of(&self.groups, key)
     }
 
     /// Places `workers` workers: each region gets its weighted share (largest remainder),
@@ -182,6 +255,13 @@ impl Topology {
     }
 }
 
+/// The index of the group whose range holds `key`, in groups sorted by start.
+pub fn group_of(groups: &[Group], key: &str) -> Option<usize> {
+    groups
+        .partition_point(|g| g.start.as_str() <= key)
+        .checked_sub(1)
+}
+
 /// Splits `host:port` (IPv6 as `[::1]:3306`); `None` if the port is missing or not a number.
 pub fn split_host_port(s: &str) -> Option<(String, u16)> {
     let (host, port) = s.rsplit_once(':')?;
@@ -211,6 +291,8 @@ mod tests {
                     clients: w,
                 })
                 .collect(),
+            groups: Vec::new(),
+            source: None,
         }
     }
 
@@ -251,6 +333,30 @@ mod tests {
         bad.regions[0].endpoints = vec!["nohost".into()];
         let e = bad.validate("f.toml").unwrap_err().to_string();
         assert!(e.contains("f.toml") && e.contains("nohost"), "{e}");
+    }
+
+    #[test]
+    fn groups_are_optional_ordered_and_route_every_key() {
+        let text = "name='x'\n[[region]]\nname='A'\nendpoints=['10.1.1.2:3306']\n\
+                    [[group]]\nname='g1'\nstart=''\nleader='10.1.1.2:3306'\n\
+                    replicas=[{endpoint='10.1.1.2:3306', region='A'}]\n\
+                    [[group]]\nname='g2'\nstart='user5'\nleader='10.1.1.3:3306'\nreplicas=[]\n";
+        let t: Topology = toml::from_str(text).unwrap();
+        assert!(t.validate("f").is_ok());
+        assert_eq!(t.group_of("user1"), Some(0));
+        assert_eq!(t.group_of(""), Some(0));
+        assert_eq!(t.group_of("user5"), Some(1));
+        assert_eq!(t.group_of("user9"), Some(1));
+        // Written back, read again: the same groups.
+        let again: Topology = toml::from_str(&toml::to_string(&t).unwrap()).unwrap();
+        assert_eq!(again, t);
+        let mut bad = t.clone();
+        bad.groups.swap(0, 1);
+        assert!(bad.validate("f").unwrap_err().to_string().contains("start"));
+        // No groups: nothing to route by, and the file has no [[group]].
+        let plain = topo(&[1.0]);
+        assert_eq!(plain.group_of("user1"), None);
+        assert!(!toml::to_string(&plain).unwrap().contains("group"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod errors;
 pub mod memory;
 pub mod mysql;
 pub mod placement;
+pub mod routing;
 pub mod tidb;
 
 use crate::config::{BackendConfig, LoadMode, RunConfig};

@@ -145,7 +145,19 @@ impl Db for MysqlDb {
             moves: self.moves.clone(),
             failing_since: None,
             away_since: None,
+            routed: None,
         };
+        if !self.topology.groups.is_empty() {
+            let r = super::routing::RoutedConn::connect(
+                &c,
+                &self.topology,
+                placement.region,
+                self.opts.routing,
+            )
+            .await?;
+            c.routed = Some(Box::new(r));
+            return Ok(c);
+        }
         c.reconnect(true).await?;
         Ok(c)
     }
@@ -190,6 +202,8 @@ pub struct MysqlConn {
     failing_since: Option<Instant>,
     /// Since when the worker has been away from home (or last tried to go back).
     away_since: Option<Instant>,
+    /// With replication groups: every statement goes through the per-group connections.
+    routed: Option<Box<super::routing::RoutedConn>>,
 }
 
 /// Quotes an identifier for MySQL.
@@ -198,8 +212,39 @@ fn ident(s: &str) -> String {
 }
 
 impl MysqlConn {
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// A connection with the same settings to `endpoint`, opened on first use (routing).
+    pub(crate) fn sibling(&self, endpoint: &str) -> Result<MysqlConn, DbError> {
+        let (host, port) = split_host_port(endpoint)
+            .ok_or_else(|| DbError::fatal(format!("endpoint {endpoint:?} is not host:port")))?;
+        Ok(MysqlConn {
+            opts: self.opts.clone(),
+            schema: self.schema.clone(),
+            host,
+            port,
+            conn: None,
+            stmts: Stmts::default(),
+            tidb: false,
+            split_plan: self.split_plan.clone(),
+            presplit: None,
+            home: self.home,
+            region: self.region,
+            topology: self.topology.clone(),
+            // Routing finds new leaders itself.
+            failover: None,
+            moves: self.moves.clone(),
+            failing_since: None,
+            away_since: None,
+            routed: None,
+        })
+    }
+
+    /// Opens the connection now; a failure is fatal (set-up, before measuring).
+    pub(crate) async fn open(&mut self) -> Result<(), DbError> {
+        self.reconnect(true).await
     }
 
     /// (Re)opens the connection. At start (`first`) every failure is fatal with a one-line
@@ -621,6 +666,9 @@ impl Conn for MysqlConn {
         fields: FieldSet,
         out: &mut Record,
     ) -> Result<bool, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.read(key, fields, out).await;
+        }
         let r = self.read_op(key, fields, out).await;
         self.track(r)
     }
@@ -631,11 +679,17 @@ impl Conn for MysqlConn {
         fields: &[usize],
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.update(key, fields, values).await;
+        }
         let r = self.update_op(key, fields, values).await;
         self.track(r)
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.insert(key, values).await;
+        }
         let r = self.insert_op(key, values).await;
         self.track(r)
     }
@@ -646,16 +700,25 @@ impl Conn for MysqlConn {
         count: usize,
         fields: FieldSet,
     ) -> Result<usize, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.scan(start, count, fields).await;
+        }
         let r = self.scan_op(start, count, fields).await;
         self.track(r)
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.delete(key).await;
+        }
         let r = self.delete_op(key).await;
         self.track(r)
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.insert_batch(batch, mode).await;
+        }
         self.ensure().await?;
         let rows = batch.len();
         let stmt = self.statement(Stmt::Batch(rows, mode)).await?;
@@ -675,6 +738,9 @@ impl Conn for MysqlConn {
     }
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.create_schema(drop).await;
+        }
         self.ensure().await?;
         if drop {
             self.exec_text(&format!("DROP TABLE IF EXISTS {}", self.table()))
@@ -712,12 +778,18 @@ impl Conn for MysqlConn {
     }
 
     async fn check_schema(&mut self) -> Result<(), DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.check_schema().await;
+        }
         self.ensure().await?;
         self.exec_text(&format!("SELECT * FROM {} LIMIT 0", self.table()))
             .await
     }
 
     async fn count_rows(&mut self) -> Result<u64, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.count_rows().await;
+        }
         self.ensure().await?;
         let n = self
             .query_one(&format!("SELECT COUNT(*) FROM {}", self.table()))
@@ -726,6 +798,9 @@ impl Conn for MysqlConn {
     }
 
     async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.server_info().await;
+        }
         self.ensure().await?;
         let mut info = self.identify(true).await?;
         if (info.kind == "mariadb" || info.kind == "mysql")

@@ -7,10 +7,24 @@
 //! node (the slowest round trip), a TiDB/Raft write for a *majority* (plus PD timestamp round
 //! trips); reads are local in Galera, leader reads in TiDB. The lab shows the WAN cost of a
 //! synchronous multi-region database and availability under a region cut; the absolute
-//! figures are not TiDB's.
+//! figures are not TiDB's. `lab up --engine raft` (see `raft`) builds TiDB's cost model
+//! instead: key-range groups of three semi-synchronous MariaDB servers with one leader each.
+//!
+//! Files: `cli` (the `lab` commands), `net` (namespaces, WAN emulator process, routes, cuts,
+//! round trips), `wan` (the emulator itself), `nodes` (MariaDB/Galera servers), `raft` (the raft
+//! engine: groups, supervisor, promotion, status), `spec` (shapes, delays, addresses, configs).
 
+pub mod cli;
+mod net;
+mod nodes;
+pub mod raft;
 pub mod spec;
 pub mod wan;
+
+use net::ip;
+pub use nodes::NodeStatus;
+
+pub use cli::{LabCommand, run};
 
 use serde::{Deserialize, Serialize};
 use spec::Shape;
@@ -82,70 +96,6 @@ impl Which {
     }
 }
 
-/// `geobench lab ...`
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum LabCommand {
-    /// Start a lab: namespaces, WAN emulator, MariaDB/Galera nodes; writes DIR/topology.toml.
-    Up(UpArgs),
-    /// Stop the lab's processes (by PID), remove its namespaces and (unless --keep-data) files.
-    Down {
-        #[command(flatten)]
-        which: Which,
-        /// Keep the node data directories.
-        #[arg(long)]
-        keep_data: bool,
-    },
-    /// Nodes, their cluster view, and the measured round trips between regions.
-    Status {
-        #[command(flatten)]
-        which: Which,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Cut a region off the WAN (its packets are dropped both ways).
-    Fail {
-        /// Region name (A, B, C).
-        region: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Reconnect a region cut off with `fail`.
-    Heal {
-        region: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Stop one node's server (SIGTERM by PID).
-    Stop {
-        /// Node name (n1, n2, ...).
-        node: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Start a stopped node again (it rejoins the cluster).
-    Start {
-        node: String,
-        #[command(flatten)]
-        which: Which,
-    },
-    /// Run a command inside a region's network namespace.
-    Exec {
-        region: String,
-        #[command(flatten)]
-        which: Which,
-        /// The command and its arguments.
-        #[arg(trailing_var_arg = true, required = true)]
-        command: Vec<String>,
-    },
-    /// (internal) The WAN emulator process.
-    #[command(hide = true)]
-    Wan {
-        #[arg(long)]
-        config: PathBuf,
-    },
-}
-
 /// Options of `lab up`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct UpArgs {
@@ -202,6 +152,35 @@ pub struct Lab {
     pub emulator_pid: Option<u32>,
     /// Configured round trips, "A-B" -> ms.
     pub rtt_ms: std::collections::BTreeMap<String, f64>,
+    /// The replication groups of a raft lab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raft: Option<raft::RaftSpec>,
+    /// The raft lab's supervisor process (failure detection and promotion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor_pid: Option<u32>,
+}
+
+/// The WAN settings as given on the command line.
+struct Net<'a> {
+    rtt: Option<&'a str>,
+    jitter: Option<&'a str>,
+    loss: f64,
+}
+
+/// The geobench binary that runs the lab's helper processes.
+fn exe_path(exe: Option<&Path>) -> Result<PathBuf, LabError> {
+    match exe {
+        Some(e) => Ok(e.to_owned()),
+        None => std::env::current_exe().map_err(|e| step("locating geobench", e)),
+    }
+}
+
+/// Writes `path` through a temporary file and a rename.
+fn write_atomic(path: &Path, text: &str) -> Result<(), LabError> {
+    // One temporary name per process: the supervisor and a `lab` command may write at once.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| step(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| step(format!("writing {}", path.display()), e))
 }
 
 /// Runs a command, failing with its stderr.
@@ -211,13 +190,6 @@ fn sh(context: &str, cmd: &mut Command) -> Result<String, LabError> {
         return Err(step(context, String::from_utf8_lossy(&out.stderr).trim()));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-fn ip(args: &[&str]) -> Result<String, LabError> {
-    sh(
-        &format!("ip {}", args.join(" ")),
-        Command::new("ip").args(args),
-    )
 }
 
 fn is_root() -> bool {
@@ -330,7 +302,8 @@ impl Lab {
 
     fn save(&self) -> Result<(), LabError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| step("lab state", e))?;
-        std::fs::write(self.state_path(), text).map_err(|e| step("writing lab state", e))
+        // Through a rename: the raft supervisor reads it while `lab` commands write it.
+        write_atomic(&self.state_path(), &text)
     }
 
     /// Reads the lab in `dir`.
@@ -342,6 +315,11 @@ impl Lab {
 
     /// Brings a lab up; on any failure, whatever was started is torn down again.
     pub fn up(a: &UpArgs) -> Result<Lab, LabError> {
+        if a.topology == Shape::Raft {
+            return Err(LabError::Bad(
+                "a raft lab comes from its placement: use Lab::up_raft (--engine raft)".into(),
+            ));
+        }
         if !is_root() {
             return Err(LabError::NotRoot);
         }
@@ -349,84 +327,35 @@ impl Lab {
         let name = a.name.clone().unwrap_or_else(|| match a.topology {
             Shape::Single => "single".into(),
             Shape::TwoRegion => "two-region".into(),
-            Shape::ThreeRegion => "three-region".into(),
+            Shape::ThreeRegion | Shape::Raft => "three-region".into(),
         });
-        if name.is_empty()
-            || name.len() > 20
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(LabError::Bad(format!(
-                "--name {name:?}: up to 20 letters, digits or -"
-            )));
-        }
-        let dir = a
-            .dir
-            .clone()
-            .unwrap_or_else(|| Path::new(LABS_DIR).join(&name));
-        if dir.join(STATE).exists() {
-            return Err(LabError::Bad(format!(
-                "a lab is already up in {} (lab down first)",
-                dir.display()
-            )));
-        }
         let nregions = a.topology.nodes().len();
-        let region_names = &spec::REGIONS[..nregions];
-        let rtts = match &a.rtt {
-            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
-            None => spec::default_rtts(),
+        let region_names: Vec<String> = spec::REGIONS[..nregions]
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let net = Net {
+            rtt: a.rtt.as_deref(),
+            jitter: a.jitter.as_deref(),
+            loss: a.loss,
         };
-        let delays = spec::region_delays(region_names, &rtts).map_err(LabError::Bad)?;
-        let jitter = a
-            .jitter
-            .as_deref()
-            .map(humantime::parse_duration)
-            .transpose()
-            .map_err(|e| LabError::Bad(format!("--jitter: {e}")))?
-            .unwrap_or_default();
-        if !(0.0..100.0).contains(&a.loss) {
-            return Err(LabError::Bad("--loss is a percentage below 100".into()));
-        }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| step(format!("creating {}", dir.display()), e))?;
-        let mut lab = Lab {
-            name: name.clone(),
-            shape: a.topology,
-            dir: dir.clone(),
-            router_ns: format!("gb-{name}-rt"),
-            regions: region_names
-                .iter()
-                .zip(&delays)
-                .map(|(r, d)| (r.to_string(), format!("gb-{name}-{r}"), *d))
-                .collect(),
-            nodes: Vec::new(),
-            emulator_pid: None,
-            rtt_ms: rtts
-                .iter()
-                .filter(|((x, y), _)| {
-                    region_names.contains(&x.as_str()) && region_names.contains(&y.as_str())
-                })
-                .map(|((x, y), d)| (format!("{x}-{y}"), d.as_secs_f64() * 1000.0))
-                .collect(),
-        };
+        let (mut lab, jitter) = Lab::create(a.topology, name, a.dir.clone(), &region_names, &net)?;
         let mut k = 0;
         for (i, &n) in a.topology.nodes().iter().enumerate() {
             for j in 0..n {
                 k += 1;
                 lab.nodes.push(Node {
                     name: format!("n{k}"),
-                    region: region_names[i].to_string(),
+                    region: region_names[i].clone(),
                     ns: lab.regions[i].1.clone(),
                     address: spec::node_address(i, j),
-                    dir: dir.join(format!("n{k}")),
+                    dir: lab.dir.join(format!("n{k}")),
                     pid: None,
                 });
             }
         }
         lab.save()?;
-        let exe = match &a.exe {
-            Some(e) => e.clone(),
-            None => std::env::current_exe().map_err(|e| step("locating geobench", e))?,
-        };
+        let exe = exe_path(a.exe.as_deref())?;
         match lab.bring_up(&exe, jitter, a.loss / 100.0) {
             Ok(()) => Ok(lab),
             Err(e) => {
@@ -436,231 +365,75 @@ impl Lab {
         }
     }
 
+    /// A lab's skeleton (no node yet): checks the name, the directory and the WAN settings,
+    /// creates the directory. Returns the jitter too.
+    fn create(
+        shape: Shape,
+        name: String,
+        dir: Option<PathBuf>,
+        region_names: &[String],
+        net: &Net<'_>,
+    ) -> Result<(Lab, Duration), LabError> {
+        if name.is_empty()
+            || name.len() > 20
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(LabError::Bad(format!(
+                "--name {name:?}: up to 20 letters, digits or -"
+            )));
+        }
+        let dir = dir.unwrap_or_else(|| Path::new(LABS_DIR).join(&name));
+        if dir.join(STATE).exists() {
+            return Err(LabError::Bad(format!(
+                "a lab is already up in {} (lab down first)",
+                dir.display()
+            )));
+        }
+        let names: Vec<&str> = region_names.iter().map(String::as_str).collect();
+        let rtts = match net.rtt {
+            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
+            None => spec::default_rtts(),
+        };
+        let delays = spec::region_delays(&names, &rtts).map_err(LabError::Bad)?;
+        let jitter = net
+            .jitter
+            .map(humantime::parse_duration)
+            .transpose()
+            .map_err(|e| LabError::Bad(format!("--jitter: {e}")))?
+            .unwrap_or_default();
+        if !(0.0..100.0).contains(&net.loss) {
+            return Err(LabError::Bad("--loss is a percentage below 100".into()));
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| step(format!("creating {}", dir.display()), e))?;
+        let lab = Lab {
+            name: name.clone(),
+            shape,
+            dir: dir.clone(),
+            router_ns: format!("gb-{name}-rt"),
+            regions: names
+                .iter()
+                .zip(&delays)
+                .map(|(r, d)| (r.to_string(), format!("gb-{name}-{r}"), *d))
+                .collect(),
+            nodes: Vec::new(),
+            emulator_pid: None,
+            rtt_ms: rtts
+                .iter()
+                .filter(|((x, y), _)| names.contains(&x.as_str()) && names.contains(&y.as_str()))
+                .map(|((x, y), d)| (format!("{x}-{y}"), d.as_secs_f64() * 1000.0))
+                .collect(),
+            raft: None,
+            supervisor_pid: None,
+        };
+        Ok((lab, jitter))
+    }
+
     fn bring_up(&mut self, exe: &Path, jitter: Duration, loss: f64) -> Result<(), LabError> {
-        let multi = self.regions.len() > 1;
-        let mut namespaces: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
-        if multi {
-            namespaces.push(self.router_ns.clone());
-        }
-        for ns in &namespaces {
-            ip(&["netns", "add", ns])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
-        for n in &self.nodes {
-            ip(&[
-                "-n",
-                &n.ns,
-                "addr",
-                "add",
-                &format!("{}/32", n.address),
-                "dev",
-                "lo",
-            ])?;
-        }
-        if multi {
-            let cfg = wan::WanConfig {
-                router_ns: self.router_ns.clone(),
-                links: self
-                    .regions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (r, ns, d))| wan::Link {
-                        region: r.clone(),
-                        region_ns: ns.clone(),
-                        router_dev: format!("rt{}", i + 1),
-                        delay: *d,
-                    })
-                    .collect(),
-                jitter,
-                loss,
-                dir: self.dir.clone(),
-            };
-            let cfg_path = self.dir.join("wan.json");
-            std::fs::write(
-                &cfg_path,
-                serde_json::to_string_pretty(&cfg).map_err(|e| step("wan config", e))?,
-            )
-            .map_err(|e| step("writing wan config", e))?;
-            let pid = spawn_detached(
-                Command::new(exe)
-                    .args(["lab", "wan", "--config"])
-                    .arg(&cfg_path),
-                &self.dir.join("wan.log"),
-            )?;
-            self.emulator_pid = Some(pid);
-            self.save()?;
-            let ready = self.dir.join(wan::READY_FILE);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !ready.exists() {
-                if !alive(pid) || Instant::now() > deadline {
-                    let log = std::fs::read_to_string(self.dir.join("wan.log")).unwrap_or_default();
-                    return Err(step("WAN emulator", log.trim()));
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.ip_forward=1",
-            ])?;
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.conf.all.rp_filter=0",
-            ])?;
-            for (i, (_, ns, _)) in self.regions.iter().enumerate() {
-                let dev = format!("rt{}", i + 1);
-                ip(&["-n", &self.router_ns, "link", "set", &dev, "up"])?;
-                ip(&[
-                    "-n",
-                    &self.router_ns,
-                    "route",
-                    "add",
-                    &spec::region_subnet(i),
-                    "dev",
-                    &dev,
-                ])?;
-                ip(&["-n", ns, "link", "set", "wan0", "up"])?;
-                ip(&[
-                    "-n",
-                    ns,
-                    "route",
-                    "add",
-                    "default",
-                    "dev",
-                    "wan0",
-                    "src",
-                    &spec::node_address(i, 0),
-                ])?;
-            }
-        }
+        self.bring_up_net(exe, jitter, loss)?;
         self.start_nodes()?;
         self.create_bench_account()?;
         self.write_topology()?;
-        Ok(())
-    }
-
-    fn start_nodes(&mut self) -> Result<(), LabError> {
-        let galera = self.shape.galera();
-        let peers: Vec<String> = self.nodes.iter().map(|n| n.address.clone()).collect();
-        for n in &self.nodes {
-            std::fs::create_dir_all(&n.dir)
-                .map_err(|e| step(format!("creating {}", n.dir.display()), e))?;
-            let cnf = spec::node_cnf(
-                &n.dir,
-                &n.address,
-                &n.name,
-                galera.then_some(peers.as_slice()),
-            );
-            std::fs::write(n.dir.join("my.cnf"), cnf).map_err(|e| step("writing my.cnf", e))?;
-            sh(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "mysql:mysql"])
-                    .arg(&n.dir),
-            )?;
-            sh(
-                &format!("mariadb-install-db for {}", n.name),
-                Command::new("mariadb-install-db")
-                    .arg(format!(
-                        "--defaults-file={}",
-                        n.dir.join("my.cnf").display()
-                    ))
-                    .args(["--user=mysql", "--auth-root-authentication-method=socket"]),
-            )?;
-        }
-        for i in 0..self.nodes.len() {
-            self.start_node(i, galera && i == 0)?;
-            self.save()?;
-            self.wait_ready(i, Duration::from_secs(120))?;
-        }
-        if galera {
-            let want = self.nodes.len() as u32;
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                let size = self.node_status(0).cluster_size;
-                if size == Some(want) {
-                    break;
-                }
-                if Instant::now() > deadline {
-                    return Err(step(
-                        "Galera",
-                        format!("cluster size {size:?}, expected {want}"),
-                    ));
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        }
-        Ok(())
-    }
-
-    fn start_node(&mut self, i: usize, bootstrap: bool) -> Result<(), LabError> {
-        let n = &self.nodes[i];
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &n.ns, "/usr/sbin/mariadbd"])
-            .arg(format!(
-                "--defaults-file={}",
-                n.dir.join("my.cnf").display()
-            ));
-        if bootstrap {
-            cmd.arg("--wsrep-new-cluster");
-        }
-        let pid = spawn_detached(&mut cmd, &n.dir.join("stdout.log"))?;
-        self.nodes[i].pid = Some(pid);
-        Ok(())
-    }
-
-    /// Runs SQL as root on a node over its unix socket (works from any namespace).
-    pub fn sql(&self, node: usize, sql: &str) -> Result<String, LabError> {
-        let n = &self.nodes[node];
-        sh(
-            &format!("SQL on {}", n.name),
-            Command::new("mariadb")
-                .arg(format!("--socket={}", n.dir.join("sock").display()))
-                .args(["-uroot", "-N", "-B", "-e", sql]),
-        )
-    }
-
-    fn wait_ready(&self, i: usize, timeout: Duration) -> Result<(), LabError> {
-        let n = &self.nodes[i];
-        let deadline = Instant::now() + timeout;
-        loop {
-            let ok = match self.shape.galera() {
-                false => self.sql(i, "SELECT 1").is_ok(),
-                true => self
-                    .sql(i, "SHOW STATUS LIKE 'wsrep_ready'")
-                    .is_ok_and(|s| s.ends_with("ON")),
-            };
-            if ok {
-                return Ok(());
-            }
-            if n.pid.is_none_or(|p| !alive(p)) || Instant::now() > deadline {
-                let log = std::fs::read_to_string(n.dir.join("error.log")).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(8).collect();
-                return Err(step(
-                    format!("node {} did not become ready", n.name),
-                    tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn create_bench_account(&self) -> Result<(), LabError> {
-        let (u, p, db) = (spec::BENCH_USER, spec::BENCH_PASSWORD, spec::BENCH_DB);
-        self.sql(
-            0,
-            &format!(
-                "CREATE DATABASE IF NOT EXISTS {db}; CREATE USER IF NOT EXISTS '{u}'@'%' IDENTIFIED BY '{p}';\
-                 GRANT ALL ON *.* TO '{u}'@'%';"
-            ),
-        )?;
         Ok(())
     }
 
@@ -672,10 +445,11 @@ impl Lab {
             description: Some(format!(
                 "geobench lab {:?}: {}; round trips {}",
                 self.shape,
-                if self.shape.galera() {
-                    "Galera (a commit waits for every node)"
-                } else {
-                    "one MariaDB node"
+                match self.shape {
+                    Shape::Raft =>
+                        "semi-sync groups by key range (a commit waits for a majority of three)",
+                    Shape::Single => "one MariaDB node",
+                    _ => "Galera (a commit waits for every node)",
                 },
                 if self.rtt_ms.is_empty() {
                     "none".to_owned()
@@ -702,6 +476,8 @@ impl Lab {
                     clients: 1.0,
                 })
                 .collect(),
+            groups: self.raft_groups(),
+            source: None,
         }
     }
 
@@ -709,18 +485,39 @@ impl Lab {
         self.dir.join("topology.toml")
     }
 
+    /// Written through a rename: clients re-read it while a raft lab fails over.
     fn write_topology(&self) -> Result<(), LabError> {
         let text = toml::to_string(&self.topology()).map_err(|e| step("topology", e))?;
-        std::fs::write(self.topology_path(), text).map_err(|e| step("writing topology.toml", e))
+        write_atomic(&self.topology_path(), &text)
     }
 
     /// Stops everything this lab started and removes its namespaces (and files unless
     /// `keep_data`). Never fails: it does what it can, so it is safe after a broken `up`.
     pub fn down(&self, keep_data: bool) {
-        for n in &self.nodes {
-            if let Some(pid) = n.pid {
-                stop_pid(pid, Duration::from_secs(30));
-            }
+        // First the supervisor, so that it does not react to nodes going away.
+        if let Some(pid) = self.supervisor_pid {
+            stop_pid(pid, Duration::from_secs(5));
+        }
+        // The supervisor may have restarted servers (a rebuild) since this state was read.
+        let mut pids: Vec<u32> = self.nodes.iter().filter_map(|n| n.pid).collect();
+        if let Ok(now) = Lab::open(&self.dir) {
+            pids.extend(now.nodes.iter().filter_map(|n| n.pid));
+        }
+        pids.sort_unstable();
+        pids.dedup();
+        // A PID from an older state may be gone and reused: only servers of this lab.
+        let dir = self.dir.display().to_string();
+        pids.retain(|&pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
+        });
+        // Every server is told at once, so that they shut down in parallel.
+        for &pid in &pids {
+            // SAFETY: a signal to a server of this lab (checked above).
+            unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        }
+        for &pid in &pids {
+            stop_pid(pid, Duration::from_secs(30));
         }
         if let Some(pid) = self.emulator_pid {
             stop_pid(pid, Duration::from_secs(5));
@@ -741,242 +538,5 @@ impl Lab {
             .iter()
             .position(|r| r.0 == region)
             .ok_or_else(|| LabError::Bad(format!("no region {region:?} in lab {}", self.name)))
-    }
-
-    fn node_index(&self, node: &str) -> Result<usize, LabError> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == node)
-            .ok_or_else(|| LabError::Bad(format!("no node {node:?} in lab {}", self.name)))
-    }
-
-    /// Cuts `region` off the WAN (or reconnects it).
-    pub fn set_failed(&self, region: &str, failed: bool) -> Result<(), LabError> {
-        self.region_index(region)?;
-        if self.regions.len() < 2 {
-            return Err(LabError::Bad(
-                "a single-region lab has no WAN to cut".into(),
-            ));
-        }
-        wan::set_blocked(&self.dir, region, failed)
-            .map_err(|e| step("writing the blocked list", e))?;
-        // The emulator reads the list every 50 ms.
-        std::thread::sleep(Duration::from_millis(120));
-        Ok(())
-    }
-
-    /// Stops a node's server.
-    pub fn stop_node(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
-        if let Some(pid) = self.nodes[i].pid.take() {
-            stop_pid(pid, Duration::from_secs(30));
-        }
-        self.save()
-    }
-
-    /// Starts a node again; a Galera node rejoins (never as a new cluster).
-    pub fn start_node_again(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
-        if self.nodes[i].pid.is_some_and(alive) {
-            return Err(LabError::Bad(format!("node {node} is running")));
-        }
-        self.start_node(i, false)?;
-        self.save()?;
-        self.wait_ready(i, Duration::from_secs(120))
-    }
-
-    /// A node's view of itself and the cluster.
-    pub fn node_status(&self, i: usize) -> NodeStatus {
-        let n = &self.nodes[i];
-        let running = n.pid.is_some_and(alive);
-        let (mut size, mut status) = (None, None);
-        if running && self.shape.galera() {
-            if let Ok(out) = self.sql(
-                i,
-                "SHOW STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_cluster_status')",
-            ) {
-                for line in out.lines() {
-                    match line.split_once('\t') {
-                        Some(("wsrep_cluster_size", v)) => size = v.parse().ok(),
-                        Some(("wsrep_cluster_status", v)) => status = Some(v.to_owned()),
-                        _ => {}
-                    }
-                }
-            }
-        } else if running {
-            status = self
-                .sql(i, "SELECT 1")
-                .ok()
-                .map(|_| "standalone".to_owned());
-            size = status.as_ref().map(|_| 1);
-        }
-        NodeStatus {
-            node: n.name.clone(),
-            region: n.region.clone(),
-            address: n.address.clone(),
-            pid: n.pid,
-            running,
-            cluster_size: size,
-            cluster_status: status,
-        }
-    }
-
-    /// Median TCP connect time (one round trip) from region `from`'s namespace to the first
-    /// node of region `to`, over five tries.
-    pub fn measure_rtt(&self, from: &str, to: &str) -> Result<Duration, LabError> {
-        let ns = self.regions[self.region_index(from)?].1.clone();
-        let target = self
-            .nodes
-            .iter()
-            .find(|n| n.region == to)
-            .ok_or_else(|| LabError::Bad(format!("no node in region {to}")))?
-            .address
-            .clone();
-        std::thread::spawn(move || -> Result<Duration, String> {
-            crate::netns::enter(&ns).map_err(|e| e.to_string())?;
-            let addr: std::net::SocketAddr = format!("{target}:3306")
-                .parse()
-                .map_err(|e| format!("{e}"))?;
-            let mut times = Vec::new();
-            for _ in 0..5 {
-                let t = Instant::now();
-                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))
-                    .map_err(|e| format!("connect {addr}: {e}"))?;
-                times.push(t.elapsed());
-            }
-            times.sort();
-            Ok(times[2])
-        })
-        .join()
-        .map_err(|_| LabError::Bad("rtt thread panicked".into()))?
-        .map_err(|e| step(format!("measuring {from}->{to}"), e))
-    }
-}
-
-/// One node as `lab status` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeStatus {
-    pub node: String,
-    pub region: String,
-    pub address: String,
-    pub pid: Option<u32>,
-    pub running: bool,
-    pub cluster_size: Option<u32>,
-    pub cluster_status: Option<String>,
-}
-
-/// Runs a lab command; returns the exit code to use (for `exec`).
-pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
-    match cmd {
-        LabCommand::Wan { config } => {
-            let text = std::fs::read_to_string(&config)
-                .map_err(|e| step(format!("{}", config.display()), e))?;
-            let cfg: wan::WanConfig =
-                serde_json::from_str(&text).map_err(|e| step("wan config", e))?;
-            wan::run(&cfg).map_err(|e| step("WAN emulator", e))?;
-            Ok(0)
-        }
-        LabCommand::Up(a) => {
-            let lab = Lab::up(&a)?;
-            println!(
-                "lab {} is up ({:?}); topology: {}",
-                lab.name,
-                lab.shape,
-                lab.topology_path().display()
-            );
-            println!(
-                "connect with: --topology {} -p mysql.user={} -p mysql.password={} -p mysql.db={}",
-                lab.topology_path().display(),
-                spec::BENCH_USER,
-                spec::BENCH_PASSWORD,
-                spec::BENCH_DB
-            );
-            Ok(0)
-        }
-        LabCommand::Down { which, keep_data } => {
-            let dir = which.dir()?;
-            Lab::open(&dir)?.down(keep_data);
-            println!("lab in {} is down", dir.display());
-            Ok(0)
-        }
-        LabCommand::Status { which, json } => {
-            let lab = Lab::open(&which.dir()?)?;
-            let nodes: Vec<NodeStatus> = (0..lab.nodes.len()).map(|i| lab.node_status(i)).collect();
-            let mut rtts = Vec::new();
-            for (a, _, _) in &lab.regions {
-                for (b, _, _) in &lab.regions {
-                    if a < b {
-                        let measured = lab.measure_rtt(a, b).ok().map(|d| d.as_secs_f64() * 1000.0);
-                        let configured = lab.rtt_ms.get(&format!("{a}-{b}")).copied();
-                        rtts.push((format!("{a}-{b}"), configured, measured));
-                    }
-                }
-            }
-            if json {
-                let v = serde_json::json!({ "name": lab.name, "shape": lab.shape, "nodes": nodes,
-                    "rtt_ms": rtts.iter().map(|(k, c, m)| serde_json::json!({"pair": k, "configured": c, "measured": m})).collect::<Vec<_>>() });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            } else {
-                println!(
-                    "lab {} ({:?}) in {}",
-                    lab.name,
-                    lab.shape,
-                    lab.dir.display()
-                );
-                for n in &nodes {
-                    println!(
-                        "  {} region {} {}:3306 {} cluster size {} status {}",
-                        n.node,
-                        n.region,
-                        n.address,
-                        if n.running { "up" } else { "down" },
-                        n.cluster_size.map_or("-".into(), |s| s.to_string()),
-                        n.cluster_status.as_deref().unwrap_or("-")
-                    );
-                }
-                for (pair, c, m) in &rtts {
-                    println!(
-                        "  rtt {pair}: configured {} ms, measured {}",
-                        c.map_or("-".into(), |c| format!("{c:.1}")),
-                        m.map_or("unreachable".into(), |m| format!("{m:.1} ms"))
-                    );
-                }
-            }
-            Ok(0)
-        }
-        LabCommand::Fail { region, which } => {
-            Lab::open(&which.dir()?)?.set_failed(&region, true)?;
-            println!("region {region} is cut off the WAN");
-            Ok(0)
-        }
-        LabCommand::Heal { region, which } => {
-            Lab::open(&which.dir()?)?.set_failed(&region, false)?;
-            println!("region {region} is back on the WAN");
-            Ok(0)
-        }
-        LabCommand::Stop { node, which } => {
-            Lab::open(&which.dir()?)?.stop_node(&node)?;
-            println!("node {node} stopped");
-            Ok(0)
-        }
-        LabCommand::Start { node, which } => {
-            Lab::open(&which.dir()?)?.start_node_again(&node)?;
-            println!("node {node} started");
-            Ok(0)
-        }
-        LabCommand::Exec {
-            region,
-            which,
-            command,
-        } => {
-            let lab = Lab::open(&which.dir()?)?;
-            let ns = &lab.regions[lab.region_index(&region)?].1;
-            let status = Command::new("ip")
-                .args(["netns", "exec", ns])
-                .args(&command)
-                .status()
-                .map_err(|e| step("lab exec", e))?;
-            Ok(status.code().unwrap_or(1))
-        }
     }
 }

@@ -17,6 +17,10 @@ pub enum Shape {
     TwoRegion,
     /// Galera, one node in each of regions A, B, C.
     ThreeRegion,
+    /// Semi-synchronous replication groups by key range (`lab up --engine raft`; its layout
+    /// comes from `--placement`, not from a shape).
+    #[value(skip)]
+    Raft,
 }
 
 impl Shape {
@@ -26,11 +30,12 @@ impl Shape {
             Shape::Single => &[1],
             Shape::TwoRegion => &[2, 1],
             Shape::ThreeRegion => &[1, 1, 1],
+            Shape::Raft => &[],
         }
     }
 
     pub fn galera(self) -> bool {
-        self != Shape::Single
+        matches!(self, Shape::TwoRegion | Shape::ThreeRegion)
     }
 }
 

@@ -1,0 +1,389 @@
+//! Key-range routing for topologies with replication groups (the raft lab, and the shape of
+//! TiDB's own routing): every key belongs to one group by contiguous range; a worker keeps one
+//! connection per group to the group's leader (and, for follower reads, one to its region's
+//! replica), opened before measuring, and sends each statement to the group that holds its key,
+//! as TiDB sends a request to the range's leader. Scans that cross a group boundary continue in
+//! the next group (rows come back in key order); load batches are split by group.
+//!
+//! When a leader is lost the lab promotes another replica and rewrites the topology file; a
+//! worker whose statement fails with a connection error, a timeout or "read only" re-reads that
+//! file and reconnects to the new leader instead of failing the run.
+
+use super::mysql::MysqlConn;
+use super::{Conn, DbError, ErrorClass, InsertBatch, ServerInfo};
+use crate::config::LoadMode;
+pub use crate::config::backend::{ReadMode, RoutingOptions};
+use crate::config::topology::{Group, Topology, group_of};
+use crate::workload::{FieldSet, Record};
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::time::Duration;
+
+type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + 'a>>;
+
+/// Runs `f` for at most `limit`; a timeout is "unavailable" for a read and "unknown outcome"
+/// for a write. The flag says whether it timed out.
+async fn timed<T>(limit: Duration, f: Fut<'_, T>, write: bool) -> (Result<T, DbError>, bool) {
+    match tokio::time::timeout(limit, f).await {
+        Ok(r) => (r, false),
+        Err(_) => {
+            let class = if write {
+                ErrorClass::UnknownOutcome
+            } else {
+                ErrorClass::Unavailable
+            };
+            let e = DbError::new(class, Some(2013), format!("no answer within {limit:?}"));
+            (Err(e), true)
+        }
+    }
+}
+
+/// MariaDB/MySQL "running with --read-only" (1290) and "read only transaction" (1792/1836):
+/// this replica is not (any more) the leader; the statement was not applied.
+fn not_leader(e: &DbError) -> bool {
+    matches!(e.code, Some(1290 | 1792 | 1836))
+}
+
+/// One worker's connections: one per group to its leader, and follower-read connections.
+pub struct RoutedConn {
+    groups: Vec<Group>,
+    /// The worker's region (by name), for follower reads.
+    region: String,
+    source: Option<PathBuf>,
+    opts: RoutingOptions,
+    leaders: Vec<MysqlConn>,
+    /// Per group: a connection to the replica in this region when it is not the leader (only
+    /// with `ReadMode::Local`).
+    locals: Vec<Option<MysqlConn>>,
+}
+
+/// The replica of `g` in `region` if it is not the leader.
+fn local_replica<'a>(g: &'a Group, region: &str) -> Option<&'a str> {
+    g.replicas
+        .iter()
+        .find(|r| r.region == region && r.endpoint != g.leader)
+        .map(|r| r.endpoint.as_str())
+}
+
+impl RoutedConn {
+    /// Opens the worker's connections (every failure here is fatal: before measuring).
+    /// `template` carries the connection settings.
+    pub(crate) async fn connect(
+        template: &MysqlConn,
+        topology: &Topology,
+        region: usize,
+        opts: RoutingOptions,
+    ) -> Result<RoutedConn, DbError> {
+        let region = topology
+            .regions
+            .get(region)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let mut r = RoutedConn {
+            groups: topology.groups.clone(),
+            region,
+            source: topology.source.clone(),
+            opts,
+            leaders: Vec::new(),
+            locals: Vec::new(),
+        };
+        for g in &topology.groups {
+            let mut c = template.sibling(&g.leader)?;
+            c.open().await?;
+            r.leaders.push(c);
+            let local = match (opts.read, local_replica(g, &r.region)) {
+                (ReadMode::Local, Some(ep)) => {
+                    let mut c = template.sibling(ep)?;
+                    c.open().await?;
+                    Some(c)
+                }
+                _ => None,
+            };
+            r.locals.push(local);
+        }
+        Ok(r)
+    }
+
+    fn group(&self, key: &str) -> usize {
+        group_of(&self.groups, key).unwrap_or(0)
+    }
+
+    /// The connection reads of group `g` use.
+    fn reader(&mut self, g: usize) -> &mut MysqlConn {
+        match &mut self.locals[g] {
+            Some(c) => c,
+            None => &mut self.leaders[g],
+        }
+    }
+
+    /// Handles a failed statement on group `g`: a timed-out connection is replaced, a
+    /// "read only" refusal becomes "unavailable" (retry), and any sign of a lost leader makes
+    /// the worker re-read the routing.
+    fn after<T>(
+        &mut self,
+        g: usize,
+        local: bool,
+        r: (Result<T, DbError>, bool),
+    ) -> Result<T, DbError> {
+        let (r, timed_out) = r;
+        let mut e = match r {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        if not_leader(&e) {
+            e.class = ErrorClass::Unavailable;
+        }
+        if timed_out {
+            // The connection may still be waiting for the answer: never reuse it.
+            let slot = match (&mut self.locals[g], local) {
+                (Some(c), true) => c,
+                _ => &mut self.leaders[g],
+            };
+            if let Ok(fresh) = slot.sibling(&slot.endpoint()) {
+                *slot = fresh;
+            }
+        }
+        if matches!(
+            e.class,
+            ErrorClass::Unavailable | ErrorClass::UnknownOutcome
+        ) {
+            self.refresh();
+        }
+        Err(e)
+    }
+
+    /// Re-reads the topology file; groups whose leader moved get a new (lazily opened)
+    /// connection.
+    fn refresh(&mut self) {
+        let Some(path) = &self.source else { return };
+        let Ok(t) = Topology::load(path) else { return };
+        if t.groups.len() != self.groups.len() {
+            return;
+        }
+        for (g, new) in t.groups.iter().enumerate() {
+            if new.leader != self.groups[g].leader
+                && let Ok(c) = self.leaders[g].sibling(&new.leader)
+            {
+                self.leaders[g] = c;
+            }
+            let want = match self.opts.read {
+                ReadMode::Local => local_replica(new, &self.region),
+                ReadMode::Leader => None,
+            };
+            let have = self.locals[g].as_ref().map(|c| c.endpoint());
+            if want != have.as_deref() {
+                self.locals[g] = want.and_then(|ep| self.leaders[g].sibling(ep).ok());
+            }
+        }
+        self.groups = t.groups;
+    }
+
+    pub(crate) async fn read(
+        &mut self,
+        key: &str,
+        fields: FieldSet,
+        out: &mut Record,
+    ) -> Result<bool, DbError> {
+        let (g, limit) = (self.group(key), self.opts.timeout);
+        let local = self.locals[g].is_some();
+        let r = timed(
+            limit,
+            Box::pin(self.reader(g).read(key, fields, out)),
+            false,
+        )
+        .await;
+        self.after(g, local, r)
+    }
+
+    pub(crate) async fn update(
+        &mut self,
+        key: &str,
+        fields: &[usize],
+        values: &[Vec<u8>],
+    ) -> Result<super::Updated, DbError> {
+        let (g, limit) = (self.group(key), self.opts.timeout);
+        let r = timed(
+            limit,
+            Box::pin(self.leaders[g].update(key, fields, values)),
+            true,
+        )
+        .await;
+        self.after(g, false, r)
+    }
+
+    pub(crate) async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        let (g, limit) = (self.group(key), self.opts.timeout);
+        let r = timed(limit, Box::pin(self.leaders[g].insert(key, values)), true).await;
+        self.after(g, false, r)
+    }
+
+    pub(crate) async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        let (g, limit) = (self.group(key), self.opts.timeout);
+        let r = timed(limit, Box::pin(self.leaders[g].delete(key)), true).await;
+        self.after(g, false, r)
+    }
+
+    /// Scans group by group from the one holding `start` until `count` rows are read: each
+    /// group holds only its own range, so the rows come back in key order.
+    pub(crate) async fn scan(
+        &mut self,
+        start: &str,
+        count: usize,
+        fields: FieldSet,
+    ) -> Result<usize, DbError> {
+        let limit = self.opts.timeout;
+        let mut g = self.group(start);
+        let mut from = start.to_owned();
+        let mut total = 0;
+        loop {
+            let local = self.locals[g].is_some();
+            let want = count - total;
+            let r = timed(
+                limit,
+                Box::pin(self.reader(g).scan(&from, want, fields)),
+                false,
+            )
+            .await;
+            total += self.after(g, local, r)?;
+            if total >= count || g + 1 >= self.groups.len() {
+                return Ok(total);
+            }
+            g += 1;
+            from.clone_from(&self.groups[g].start);
+        }
+    }
+
+    /// Splits the batch by group and inserts each part at its group's leader.
+    pub(crate) async fn insert_batch(
+        &mut self,
+        batch: &InsertBatch,
+        mode: LoadMode,
+    ) -> Result<u64, DbError> {
+        let limit = self.opts.timeout;
+        let mut parts: Vec<InsertBatch> = vec![InsertBatch::default(); self.groups.len()];
+        for i in 0..batch.len() {
+            let (key, values) = batch.row(i);
+            let part = &mut parts[self.group(key)];
+            part.keys.push(key.to_owned());
+            part.values.extend(values.iter().cloned());
+        }
+        let mut written = 0;
+        for (g, part) in parts.iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+            let r = timed(
+                limit,
+                Box::pin(self.leaders[g].insert_batch(part, mode)),
+                true,
+            )
+            .await;
+            written += self.after(g, false, r)?;
+        }
+        Ok(written)
+    }
+
+    /// Creates (or checks) the table in every group: each is its own replicated database.
+    pub(crate) async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
+        for c in &mut self.leaders {
+            let f: Fut<'_, ()> = Box::pin(c.create_schema(drop));
+            f.await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn check_schema(&mut self) -> Result<(), DbError> {
+        for c in &mut self.leaders {
+            let f: Fut<'_, ()> = Box::pin(c.check_schema());
+            f.await?;
+        }
+        Ok(())
+    }
+
+    /// Rows over all groups (counted at the leaders).
+    pub(crate) async fn count_rows(&mut self) -> Result<u64, DbError> {
+        let mut n = 0;
+        for c in &mut self.leaders {
+            let f: Fut<'_, u64> = Box::pin(c.count_rows());
+            n += f.await?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
+        let f: Fut<'_, ServerInfo> = Box::pin(self.leaders[0].server_info());
+        let mut info = f.await?;
+        info.details
+            .insert("routing_groups".into(), self.groups.len().to_string());
+        info.details.insert(
+            "lab_read".into(),
+            match self.opts.read {
+                ReadMode::Leader => "leader".into(),
+                ReadMode::Local => "local".into(),
+            },
+        );
+        Ok(info)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::topology::GroupReplica;
+    use std::path::Path;
+
+    fn group(leader: &str, replicas: &[(&str, &str)]) -> Group {
+        Group {
+            name: "g".into(),
+            start: String::new(),
+            leader: leader.into(),
+            replicas: replicas
+                .iter()
+                .map(|(e, r)| GroupReplica {
+                    endpoint: (*e).into(),
+                    region: (*r).into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn follower_reads_use_the_regions_replica_unless_it_leads() {
+        let g = group("a:1", &[("a:1", "A"), ("b:1", "B"), ("c:1", "C")]);
+        assert_eq!(local_replica(&g, "B"), Some("b:1"));
+        assert_eq!(local_replica(&g, "A"), None);
+        assert_eq!(local_replica(&g, "D"), None);
+    }
+
+    #[test]
+    fn options_from_properties() {
+        use crate::config::properties::Properties;
+        let mut p = Properties::new();
+        p.parse("lab.read=local\nlab.timeout=2\n", Path::new("t"))
+            .unwrap();
+        let o = RoutingOptions::from_properties(&p).unwrap();
+        assert_eq!(
+            (o.read, o.timeout),
+            (ReadMode::Local, Duration::from_secs(2))
+        );
+        let mut p = Properties::new();
+        p.parse("lab.read=nearest\n", Path::new("t")).unwrap();
+        assert!(RoutingOptions::from_properties(&p).is_err());
+        assert_eq!(
+            RoutingOptions::from_properties(&Properties::new()).unwrap(),
+            RoutingOptions::default()
+        );
+    }
+
+    #[test]
+    fn read_only_refusals_mean_not_the_leader() {
+        assert!(not_leader(&DbError::new(
+            ErrorClass::Fatal,
+            Some(1290),
+            "ro"
+        )));
+        assert!(!not_leader(&DbError::new(
+            ErrorClass::Fatal,
+            Some(1146),
+            "no table"
+        )));
+    }
+}

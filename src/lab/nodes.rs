@@ -1,0 +1,209 @@
+//! The lab's MariaDB servers: configuration, start (Galera bootstrap included), readiness,
+//! SQL over the unix socket, stop and restart, and each node's view of itself.
+
+use super::spec::Shape;
+use super::{Lab, LabError, alive, sh, spawn_detached, spec, step, stop_pid};
+use serde::Serialize;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+impl Lab {
+    pub(super) fn start_nodes(&mut self) -> Result<(), LabError> {
+        let galera = self.shape.galera();
+        let peers: Vec<String> = self.nodes.iter().map(|n| n.address.clone()).collect();
+        for n in &self.nodes {
+            std::fs::create_dir_all(&n.dir)
+                .map_err(|e| step(format!("creating {}", n.dir.display()), e))?;
+            let cnf = spec::node_cnf(
+                &n.dir,
+                &n.address,
+                &n.name,
+                galera.then_some(peers.as_slice()),
+            );
+            std::fs::write(n.dir.join("my.cnf"), cnf).map_err(|e| step("writing my.cnf", e))?;
+            sh(
+                "chown",
+                Command::new("chown")
+                    .args(["-R", "mysql:mysql"])
+                    .arg(&n.dir),
+            )?;
+            sh(
+                &format!("mariadb-install-db for {}", n.name),
+                Command::new("mariadb-install-db")
+                    .arg(format!(
+                        "--defaults-file={}",
+                        n.dir.join("my.cnf").display()
+                    ))
+                    .args(["--user=mysql", "--auth-root-authentication-method=socket"]),
+            )?;
+        }
+        for i in 0..self.nodes.len() {
+            self.start_node(i, galera && i == 0)?;
+            self.save()?;
+            self.wait_ready(i, Duration::from_secs(120))?;
+        }
+        if galera {
+            let want = self.nodes.len() as u32;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let size = self.node_status(0).cluster_size;
+                if size == Some(want) {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(step(
+                        "Galera",
+                        format!("cluster size {size:?}, expected {want}"),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn start_node(&mut self, i: usize, bootstrap: bool) -> Result<(), LabError> {
+        let n = &self.nodes[i];
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &n.ns, "/usr/sbin/mariadbd"])
+            .arg(format!(
+                "--defaults-file={}",
+                n.dir.join("my.cnf").display()
+            ));
+        if bootstrap {
+            cmd.arg("--wsrep-new-cluster");
+        }
+        let pid = spawn_detached(&mut cmd, &n.dir.join("stdout.log"))?;
+        self.nodes[i].pid = Some(pid);
+        Ok(())
+    }
+
+    /// Runs SQL as root on a node over its unix socket (works from any namespace).
+    pub fn sql(&self, node: usize, sql: &str) -> Result<String, LabError> {
+        let n = &self.nodes[node];
+        sh(
+            &format!("SQL on {}", n.name),
+            Command::new("mariadb")
+                .arg(format!("--socket={}", n.dir.join("sock").display()))
+                .args(["-uroot", "-N", "-B", "-e", sql]),
+        )
+    }
+
+    pub(super) fn wait_ready(&self, i: usize, timeout: Duration) -> Result<(), LabError> {
+        let n = &self.nodes[i];
+        let deadline = Instant::now() + timeout;
+        loop {
+            let ok = match self.shape.galera() {
+                false => self.sql(i, "SELECT 1").is_ok(),
+                true => self
+                    .sql(i, "SHOW STATUS LIKE 'wsrep_ready'")
+                    .is_ok_and(|s| s.ends_with("ON")),
+            };
+            if ok {
+                return Ok(());
+            }
+            if n.pid.is_none_or(|p| !alive(p)) || Instant::now() > deadline {
+                let log = std::fs::read_to_string(n.dir.join("error.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(8).collect();
+                return Err(step(
+                    format!("node {} did not become ready", n.name),
+                    tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub(super) fn create_bench_account(&self) -> Result<(), LabError> {
+        let (u, p, db) = (spec::BENCH_USER, spec::BENCH_PASSWORD, spec::BENCH_DB);
+        self.sql(
+            0,
+            &format!(
+                "CREATE DATABASE IF NOT EXISTS {db}; CREATE USER IF NOT EXISTS '{u}'@'%' IDENTIFIED BY '{p}';\
+                 GRANT ALL ON *.* TO '{u}'@'%';"
+            ),
+        )?;
+        Ok(())
+    }
+
+    /// Stops a node's server.
+    pub fn stop_node(&mut self, node: &str) -> Result<(), LabError> {
+        let i = self.node_index(node)?;
+        if let Some(pid) = self.nodes[i].pid.take() {
+            stop_pid(pid, Duration::from_secs(30));
+        }
+        self.save()
+    }
+
+    /// Starts a node again; a Galera node rejoins (never as a new cluster).
+    pub fn start_node_again(&mut self, node: &str) -> Result<(), LabError> {
+        let i = self.node_index(node)?;
+        if self.nodes[i].pid.is_some_and(alive) {
+            return Err(LabError::Bad(format!("node {node} is running")));
+        }
+        self.start_node(i, false)?;
+        self.save()?;
+        self.wait_ready(i, Duration::from_secs(120))
+    }
+
+    /// A node's view of itself and the cluster.
+    pub fn node_status(&self, i: usize) -> NodeStatus {
+        let n = &self.nodes[i];
+        let running = n.pid.is_some_and(alive);
+        let (mut size, mut status) = (None, None);
+        if running && self.shape.galera() {
+            if let Ok(out) = self.sql(
+                i,
+                "SHOW STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_cluster_status')",
+            ) {
+                for line in out.lines() {
+                    match line.split_once('\t') {
+                        Some(("wsrep_cluster_size", v)) => size = v.parse().ok(),
+                        Some(("wsrep_cluster_status", v)) => status = Some(v.to_owned()),
+                        _ => {}
+                    }
+                }
+            }
+        } else if running && self.shape == Shape::Raft {
+            // A raft lab's server: a primary takes writes, a replica is read-only.
+            status = self
+                .sql(i, "SELECT @@read_only")
+                .ok()
+                .map(|ro| if ro == "0" { "primary" } else { "replica" }.to_owned());
+        } else if running {
+            status = self
+                .sql(i, "SELECT 1")
+                .ok()
+                .map(|_| "standalone".to_owned());
+            size = status.as_ref().map(|_| 1);
+        }
+        NodeStatus {
+            node: n.name.clone(),
+            region: n.region.clone(),
+            address: n.address.clone(),
+            pid: n.pid,
+            running,
+            cluster_size: size,
+            cluster_status: status,
+        }
+    }
+
+    pub(super) fn node_index(&self, node: &str) -> Result<usize, LabError> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == node)
+            .ok_or_else(|| LabError::Bad(format!("no node {node:?} in lab {}", self.name)))
+    }
+}
+
+/// One node as `lab status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeStatus {
+    pub node: String,
+    pub region: String,
+    pub address: String,
+    pub pid: Option<u32>,
+    pub running: bool,
+    pub cluster_size: Option<u32>,
+    pub cluster_status: Option<String>,
+}

@@ -1,0 +1,462 @@
+//! The raft-shaped lab for real (root, namespaces, TUN, nine MariaDB servers): commits wait for
+//! a majority, statements go to the range's leader, and the physics of the placement shows in
+//! the latencies (RTTs A-B 25 ms, A-C 35 ms, B-C 20 ms); a region cut promotes a new leader
+//! without losing an acknowledged write. Tests run one at a time and tear their lab down (every
+//! process by PID) even when they fail.
+
+mod support;
+
+use geobench::lab::Lab;
+use geobench::lab::raft::RaftArgs;
+use geobench::results::Results;
+use geobench::workload::Operation;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+const RECORDS: u64 = 3000;
+
+/// Tears the lab down on drop.
+struct Guard(Option<Lab>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(lab) = self.0.take() {
+            lab.down(false);
+        }
+    }
+}
+
+fn can_run() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        assert!(!support::in_ci(), "lab tests need root in CI");
+        eprintln!("skipped: the lab needs root");
+        return false;
+    }
+    if !Path::new(support::MARIADBD).exists() {
+        assert!(!support::in_ci(), "apt-get install -y mariadb-server");
+        eprintln!("skipped: mariadb-server not installed");
+        return false;
+    }
+    true
+}
+
+fn up(name: &str, placement: &str, regions: &str, leaders: &str) -> Guard {
+    let pid = std::process::id();
+    let lab = Lab::up_raft(&RaftArgs {
+        name: Some(format!("rf{name}{}", pid % 10000)),
+        dir: Some(std::env::temp_dir().join(format!("geobench-rafttest-{name}-{pid}"))),
+        rtt: Some("A-B=25ms,A-C=35ms,B-C=20ms".into()),
+        exe: Some(env!("CARGO_BIN_EXE_geobench").into()),
+        placement: placement.into(),
+        regions: regions.into(),
+        leaders: leaders.into(),
+        records: RECORDS,
+        election_timeout: Duration::from_secs(3),
+        ..RaftArgs::default()
+    })
+    .unwrap_or_else(|e| panic!("lab up raft {placement} {leaders}: {e}"));
+    Guard(Some(lab))
+}
+
+/// `geobench ARGS` against the lab's topology; panics with stderr on failure.
+fn geobench(lab: &Lab, args: &[&str]) {
+    let mut v = support::strings(args);
+    v.extend(support::strings(&[
+        "--db",
+        "mysql",
+        "--topology",
+        lab.topology_path().to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-p",
+        &format!("recordcount={RECORDS}"),
+        "-q",
+    ]));
+    let o = support::geobench(&v);
+    assert!(
+        o.status.success(),
+        "geobench {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Loads the table, then runs workload A (reads and updates) for `secs` with one worker per
+/// region.
+fn load_and_run(lab: &Lab, secs: u32, extra: &[&str]) -> Results {
+    geobench(
+        lab,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-t",
+            "3",
+            "--format",
+            "ycsb",
+        ],
+    );
+    run(lab, secs, extra)
+}
+
+/// Runs workload A for `secs` with one worker per region, after a 2 s warm-up. One UPDATE
+/// statement for all fields (`writeallfields`): with one statement per field, each of them is
+/// prepared on first use on each group's connection (30 per worker), and in a run of seconds
+/// most of B's UPDATEs would pay that extra round trip.
+fn run(lab: &Lab, secs: u32, extra: &[&str]) -> Results {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let threads = lab.regions.len().to_string();
+    let duration = format!("{secs}s");
+    let mut args = vec![
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "operationcount=0",
+        "-d",
+        &duration,
+        "-t",
+        &threads,
+        "--warmup",
+        "2s",
+        "-p",
+        "writeallfields=true",
+        "--status-interval",
+        "1s",
+        "-o",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    geobench(lab, &args);
+    Results::read(out.path()).unwrap()
+}
+
+/// p50 in ms of `op` for the clients of `region`.
+fn p50(r: &Results, region: &str, op: Operation) -> f64 {
+    let reg = r.regions.iter().find(|x| x.name == region).unwrap();
+    reg.ops[&op].latency.unwrap().p50_us / 1000.0
+}
+
+/// Semi-sync on and never fallen back in every group.
+fn assert_semi_sync(lab: &Lab) {
+    for g in lab.raft_status().unwrap() {
+        assert_eq!(g.semi_sync.as_deref(), Some("ON"), "{g:?}");
+        assert_eq!(g.no_tx, Some(0), "{g:?}");
+        assert!(g.error.is_none(), "{g:?}");
+    }
+}
+
+/// Fastest and median time (ms) of `n` autocommit UPDATEs sent from `region`'s namespace to
+/// `endpoint`.
+fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -> (f64, f64) {
+    let ns = lab
+        .regions
+        .iter()
+        .find(|r| r.0 == region)
+        .unwrap()
+        .1
+        .clone();
+    let (endpoint, key) = (endpoint.to_owned(), key.to_owned());
+    std::thread::spawn(move || {
+        geobench::netns::enter(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use mysql_async::prelude::Queryable;
+            let (host, port) = geobench::config::topology::split_host_port(&endpoint).unwrap();
+            let opts = mysql_async::OptsBuilder::default()
+                .ip_or_hostname(host)
+                .tcp_port(port)
+                .user(Some("geobench"))
+                .pass(Some("geobench"))
+                .db_name(Some("ycsb"));
+            let mut c = mysql_async::Conn::new(opts).await.unwrap();
+            let mut times = Vec::new();
+            for i in 0..n {
+                let t = Instant::now();
+                c.exec_drop(
+                    "UPDATE usertable SET field0 = ? WHERE YCSB_KEY = ?",
+                    (format!("probe-{i}-{}", std::process::id()), key.clone()),
+                )
+                .await
+                .unwrap();
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            (times[0], times[n / 2])
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+/// A key of group `g` that the load wrote.
+fn key_in_group(lab: &Lab, g: usize) -> String {
+    let topo = lab.topology();
+    let fmt = geobench::workload::keys::KeyFormat {
+        prefix: "user".into(),
+        zero_padding: 1,
+        hashed: true,
+        compat: geobench::workload::keys::Compat::Ycsb,
+    };
+    (0..RECORDS)
+        .map(|i| fmt.key(i))
+        .find(|k| topo.group_of(k) == Some(g))
+        .unwrap()
+}
+
+#[test]
+fn two_to_one_with_leaders_in_a_commits_locally_in_a() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = up("p", "2:1", "A,B", "A");
+    let lab = g.0.as_ref().unwrap();
+    let r = load_and_run(lab, 4, &[]);
+    let (a_upd, b_read, b_upd) = (
+        p50(&r, "A", Operation::Update),
+        p50(&r, "B", Operation::Read),
+        p50(&r, "B", Operation::Update),
+    );
+    eprintln!(
+        "2:1 leaders A: A UPDATE p50 {a_upd:.2} ms, B READ {b_read:.2} ms, B UPDATE {b_upd:.2} ms"
+    );
+    // The second replica in A acknowledges: no WAN on the commit path.
+    assert!(a_upd < 5.0, "A UPDATE p50 {a_upd} ms");
+    // B's clients reach the leaders in A: one A-B round trip (25 ms) per statement.
+    assert!((22.0..80.0).contains(&b_read), "B READ p50 {b_read} ms");
+    assert!((22.0..80.0).contains(&b_upd), "B UPDATE p50 {b_upd} ms");
+    assert_eq!(r.errors.len(), 0, "{:?}", r.errors);
+    assert_semi_sync(lab);
+    // Follower reads: B reads its own replica.
+    let r = run(lab, 3, &["-p", "lab.read=local"]);
+    let b_read = p50(&r, "B", Operation::Read);
+    eprintln!("2:1 leaders A, lab.read=local: B READ p50 {b_read:.2} ms");
+    assert!(b_read < 5.0, "B follower READ p50 {b_read} ms");
+    eprintln!("servers' memory: {} MiB", lab.servers_rss() / (1024 * 1024));
+}
+
+#[test]
+fn one_one_one_commits_wait_for_the_nearest_other_region() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    {
+        let g = up("a", "1:1:1", "A,B,C", "A");
+        let lab = g.0.as_ref().unwrap();
+        let r = load_and_run(lab, 4, &[]);
+        let a_upd = p50(&r, "A", Operation::Update);
+        eprintln!("1:1:1 leaders A: A UPDATE p50 {a_upd:.2} ms");
+        // The nearest other replica from A is B, 25 ms away.
+        assert!((20.0..80.0).contains(&a_upd), "A UPDATE p50 {a_upd} ms");
+        assert_semi_sync(lab);
+    }
+    let g = up("s", "1:1:1", "A,B,C", "spread");
+    let lab = g.0.as_ref().unwrap();
+    geobench(
+        lab,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-t",
+            "3",
+            "--format",
+            "ycsb",
+        ],
+    );
+    // Group i is led from region i: a commit there waits for the nearest other region.
+    let topo = lab.topology();
+    for (g, region, nearest) in [(0, "A", 25.0), (1, "B", 20.0), (2, "C", 20.0)] {
+        let leader = &topo.groups[g].leader;
+        let (fastest, median) = probe_updates(lab, region, leader, &key_in_group(lab, g), 15);
+        eprintln!(
+            "1:1:1 spread: {region}'s local leader commits in {median:.2} ms (fastest \
+             {fastest:.2} ms, nearest RTT {nearest} ms)"
+        );
+        // No commit beats the nearest round trip; the fastest one does not wait for the
+        // farther region; medians drift up on a loaded machine, hence their loose bound.
+        assert!(fastest >= nearest * 0.9, "{region}: fastest {fastest} ms");
+        assert!(fastest < nearest + 15.0, "{region}: fastest {fastest} ms");
+        assert!(median < nearest * 5.0, "{region}: median {median} ms");
+    }
+    routed_statements_cross_group_boundaries(lab);
+    assert_semi_sync(lab);
+}
+
+/// Through the backend, from region A: a scan that starts 5 keys before the end of group 1
+/// reads on into group 2; rows count over all groups; a key inserted lands in its group only.
+fn routed_statements_cross_group_boundaries(lab: &Lab) {
+    use geobench::config::Schema;
+    use geobench::db::Conn;
+    use geobench::db::Db;
+    use geobench::workload::{FieldSet, Record};
+    let topo = geobench::config::topology::Topology::load(&lab.topology_path()).unwrap();
+    let fmt = geobench::workload::keys::KeyFormat {
+        prefix: "user".into(),
+        zero_padding: 1,
+        hashed: true,
+        compat: geobench::workload::keys::Compat::Ycsb,
+    };
+    let mut keys: Vec<String> = (0..RECORDS).map(|i| fmt.key(i)).collect();
+    keys.sort();
+    let second = keys
+        .iter()
+        .position(|k| topo.group_of(k) == Some(1))
+        .unwrap();
+    let start = keys[second - 5].clone();
+    let mut p = geobench::config::properties::Properties::new();
+    p.parse(
+        "mysql.user=geobench\nmysql.password=geobench\nmysql.db=ycsb\n",
+        Path::new("t"),
+    )
+    .unwrap();
+    let opts = geobench::config::MysqlConfig::from_properties(&p, 3306).unwrap();
+    let schema = Schema {
+        table: "usertable".into(),
+        fields: (0..10).map(|i| format!("field{i}")).collect(),
+        field_length: 100,
+    };
+    let ns = topo.regions[0].netns.clone().unwrap();
+    let db = geobench::db::mysql::MysqlDb::new(opts, None, schema, topo.clone());
+    let (leader2, _) = geobench::config::topology::split_host_port(&topo.groups[2].leader).unwrap();
+    let g2 = lab.nodes.iter().position(|n| n.address == leader2).unwrap();
+    let g0 = lab.raft_state().unwrap().primaries[0];
+    std::thread::spawn(move || {
+        geobench::netns::enter(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let placement = geobench::config::topology::Placement {
+                region: 0,
+                endpoint: 0,
+            };
+            let mut c = db.connect(placement).await.unwrap();
+            assert_eq!(c.scan(&start, 10, FieldSet::All).await.unwrap(), 10);
+            assert_eq!(c.count_rows().await.unwrap(), RECORDS);
+            // "user~" sorts after every digit: the last group's.
+            let values = vec![b"v".to_vec(); 10];
+            c.insert("user~probe", &values).await.unwrap();
+            let mut rec = Record::with_fields(10);
+            assert!(c.read("user~probe", FieldSet::All, &mut rec).await.unwrap());
+            assert_eq!(c.count_rows().await.unwrap(), RECORDS + 1);
+        });
+    })
+    .join()
+    .unwrap();
+    let count = |node: usize| {
+        lab.sql(
+            node,
+            "SELECT COUNT(*) FROM ycsb.usertable WHERE YCSB_KEY = 'user~probe'",
+        )
+        .unwrap()
+    };
+    assert_eq!((count(g2).as_str(), count(g0).as_str()), ("1", "0"));
+    lab.sql(
+        g2,
+        "DELETE FROM ycsb.usertable WHERE YCSB_KEY = 'user~probe'",
+    )
+    .unwrap();
+}
+
+#[test]
+fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = up("f", "1:1:1", "A,B,C", "spread");
+    let lab = g.0.as_ref().unwrap();
+    let fail = format!(
+        "3s={} lab fail C --dir {}",
+        env!("CARGO_BIN_EXE_geobench"),
+        lab.dir.display()
+    );
+    let r = load_and_run(lab, 20, &["--at", &fail]);
+    // g3 was led from C; A and B keep a majority of every group.
+    let events = lab.raft_events();
+    let promoted: Vec<_> = events.iter().filter(|e| e.kind == "promote").collect();
+    assert_eq!(promoted.len(), 1, "{events:?}");
+    assert_eq!(promoted[0].group, "g3");
+    let took = promoted[0].elapsed_ms.unwrap();
+    eprintln!(
+        "promotion: {took} ms after C was cut ({})",
+        promoted[0].detail
+    );
+    assert!((3000..15_000).contains(&took), "{took} ms");
+    let topo = lab.topology();
+    assert!(
+        !topo.groups[2].leader.starts_with("10.77.3."),
+        "{:?}",
+        topo.groups[2]
+    );
+    // The run survived (no fatal error) and kept working after the cut (at 5 s: 2 s warm-up
+    // + 3 s), the promotion (about 6 s later) and its clients' timeouts (3 s).
+    let last: Vec<_> = r.intervals.iter().filter(|i| i.start_s >= 17.0).collect();
+    assert!(
+        !last.is_empty() && last.iter().all(|i| i.throughput > 0.0),
+        "{last:?}"
+    );
+    for region in ["A", "B"] {
+        let reg = r.regions.iter().find(|x| x.name == region).unwrap();
+        assert!(reg.operations > 0, "{reg:?}");
+    }
+    // Heal: the old leader comes back as a replica (rejoined or rebuilt), every replica of
+    // every group ends with the same history and the same rows.
+    lab.set_failed("C", false).unwrap();
+    if let Err(e) = lab.wait_raft_settled(Duration::from_secs(120)) {
+        let log = std::fs::read_to_string(lab.dir.join("supervise.log")).unwrap_or_default();
+        panic!("{e}; supervisor log:\n{log}");
+    }
+    let mut rows = 0;
+    for g in 0..3 {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let sums = loop {
+            let sums = lab.raft_group_checksums(g).unwrap();
+            if sums.iter().all(|s| s.1 == sums[0].1 && s.2 == sums[0].2) {
+                break sums;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "group {g} replicas differ: {sums:?}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        eprintln!("group {g}: {sums:?}");
+        let leader = lab.raft_state().unwrap().primaries[g];
+        rows += lab
+            .sql(leader, "SELECT COUNT(*) FROM ycsb.usertable")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+    }
+    assert_eq!(rows, RECORDS);
+    assert_semi_sync(lab);
+    eprintln!("events: {:?}", lab.raft_events());
+    // Down stops every server, also one the supervisor rebuilt (a new PID) after `up`.
+    let mut g = g;
+    let lab = g.0.take().unwrap();
+    let dir = lab.dir.display().to_string();
+    lab.down(false);
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&dir))
+        .collect();
+    assert!(left.is_empty(), "left running: {left:?}");
+}
