@@ -327,9 +327,9 @@ fn two_regions_survive_losing_the_minority_and_heal() {
 /// A failure experiment on the three-region lab: region C cut off for 15 s during a 50/50 run,
 /// then healed (A and B keep serving after a bounded pause, C's clients see 1047 until the
 /// heal, no acknowledged write is lost, C rejoins); Galera's cross-region reads with and
-/// without `wsrep_sync_wait`; a node stopped and started mid-run.
+/// without `wsrep_sync_wait`.
 #[test]
-fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
+fn three_regions_fail_heal_and_stale_reads() {
     if !can_run() {
         return;
     }
@@ -482,6 +482,69 @@ fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
         "no stale read without wsrep_sync_wait ({checked0} checked)"
     );
     assert_eq!(stale1, 0, "stale reads with wsrep_sync_wait=1");
+}
+
+/// Region C's database node stopped and started during a run, without and with client
+/// failover: C's clients fail until it is back, or move to another region after 3 s.
+#[test]
+fn a_stopped_node_and_client_failover() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::ThreeRegion, "r")));
+    let lab = g.0.as_ref().unwrap();
+    let topo = lab.dir.join("topology.toml");
+    let exe = env!("CARGO_BIN_EXE_geobench");
+    let lab_cmd = |what: &str| format!("{exe} lab {what} --dir {}", lab.dir.display());
+    let run = |args: &[String]| -> (Option<i32>, String, geobench::results::Results) {
+        let out = tempfile::NamedTempFile::new().unwrap();
+        let mut v = args.to_vec();
+        v.extend(support::strings(&[
+            "--topology",
+            topo.to_str().unwrap(),
+            "-p",
+            "mysql.user=geobench",
+            "-p",
+            "mysql.password=geobench",
+            "-p",
+            "mysql.db=ycsb",
+            "-q",
+            "--format",
+            "table",
+            "-o",
+            out.path().to_str().unwrap(),
+        ]));
+        let o = support::geobench(&v);
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        let r =
+            geobench::results::Results::read(out.path()).unwrap_or_else(|e| panic!("{e}: {text}"));
+        (o.status.code(), text, r)
+    };
+    let load = support::geobench(&support::strings(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=2000",
+        "-t",
+        "3",
+        "--topology",
+        topo.to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-q",
+    ]));
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
 
     // 3. Region C's node stopped mid-run and started again: its clients fail, then reconnect
     //    once it has rejoined (a restarted Galera node syncs first: allow it the rest of the
@@ -526,7 +589,12 @@ fn three_regions_fail_heal_stale_reads_and_a_node_restart() {
             .filter(|i| !i.warmup && i.start_s > r.warmup_s + 20.0)
             .filter_map(|i| i.regions.get(2).map(|g| g.throughput))
             .any(|t| t > 0.0);
-        assert!(back, "C's clients never served again: {text}");
+        let events: Vec<String> = r
+            .events
+            .iter()
+            .map(|e| format!("{} -> {:?}: {}", e.command, e.exit_code, e.output))
+            .collect();
+        assert!(back, "C's clients never served again: {events:?}\n{text}");
         r
     };
     // Every node back in the cluster before each restart experiment.

@@ -188,10 +188,14 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                     })?
                 }
             };
+            // The shape as `--topology` spells it (three-region), as README shows it.
+            let shape = serde_json::to_value(lab.shape)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             println!(
-                "lab {} is up ({:?}); topology: {}",
+                "lab {} is up ({shape}); topology: {}",
                 lab.name,
-                lab.shape,
                 lab.topology_path().display()
             );
             println!(

@@ -536,7 +536,7 @@ impl Lab {
     fn region_index(&self, region: &str) -> Result<usize, LabError> {
         self.regions
             .iter()
-            .position(|r| r.0 == region)
+            .position(|r| r.0.eq_ignore_ascii_case(region))
             .ok_or_else(|| LabError::Bad(format!("no region {region:?} in lab {}", self.name)))
     }
 }

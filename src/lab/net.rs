@@ -129,7 +129,9 @@ impl Lab {
 
     /// Cuts `region` off the WAN (or reconnects it).
     pub fn set_failed(&self, region: &str, failed: bool) -> Result<(), LabError> {
-        self.region_index(region)?;
+        // Region names are case-insensitive: `lab fail c` cuts region C.
+        let region = self.regions[self.region_index(region)?].0.clone();
+        let region = region.as_str();
         if self.regions.len() < 2 {
             return Err(LabError::Bad(
                 "a single-region lab has no WAN to cut".into(),
@@ -149,7 +151,7 @@ impl Lab {
         let target = self
             .nodes
             .iter()
-            .find(|n| n.region == to)
+            .find(|n| n.region.eq_ignore_ascii_case(to))
             .ok_or_else(|| LabError::Bad(format!("no node in region {to}")))?
             .address
             .clone();

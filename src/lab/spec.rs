@@ -42,6 +42,17 @@ impl Shape {
 /// Region names in order.
 pub const REGIONS: [&str; 3] = ["A", "B", "C"];
 
+#[cfg(test)]
+mod case_tests {
+    #[test]
+    fn region_names_in_rtts_are_case_insensitive() {
+        assert_eq!(
+            super::parse_rtts("a-b=25ms,C-a=35ms,b-c=20ms").unwrap(),
+            super::default_rtts()
+        );
+    }
+}
+
 /// Default round trips: A-B 25 ms, A-C 35 ms, B-C 20 ms.
 pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
     parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").expect("static")
@@ -63,7 +74,8 @@ pub fn parse_rtts(s: &str) -> Result<BTreeMap<(String, String), Duration>, Strin
                 crate::config::properties::check_duration_limit(d)
                     .map_err(|e| format!("--rtt {part:?}: {e}"))
             })?;
-        let (a, b) = (a.trim().to_owned(), b.trim().to_owned());
+        // Region names are case-insensitive (the lab's are A, B, C).
+        let (a, b) = (a.trim().to_uppercase(), b.trim().to_uppercase());
         let key = if a <= b { (a, b) } else { (b, a) };
         out.insert(key, d);
     }
