@@ -138,8 +138,16 @@ impl Lab {
     /// Starts a node again; a Galera node rejoins (never as a new cluster).
     pub fn start_node_again(&mut self, node: &str) -> Result<(), LabError> {
         let i = self.node_index(node)?;
-        if self.nodes[i].pid.is_some_and(alive) {
-            return Err(LabError::Bad(format!("node {node} is running")));
+        // A `lab stop` still waiting for the server to leave the cluster has not recorded the
+        // stop yet: give it time to finish rather than refuse.
+        if let Some(pid) = self.nodes[i].pid {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            while alive(pid) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            if alive(pid) {
+                return Err(LabError::Bad(format!("node {node} is running")));
+            }
         }
         self.start_node(i, false)?;
         self.save()?;
