@@ -34,6 +34,9 @@ fn checked_run(fault: Option<&str>) -> (Results, Option<i32>, String) {
     if let Some(f) = fault {
         args.extend(strings(&["-p", &format!("memory.fault={f}")]));
     }
+    // The read-back goes through the same store: a stale one serves it stale too until its
+    // window has passed (which is what --settle is for).
+    args.extend(strings(&["--settle", "200ms"]));
     let o = geobench(&args);
     let text =
         String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
