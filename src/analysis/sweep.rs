@@ -651,6 +651,22 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// One step per deployment at 10 clients; multi's 1000 UPDATEs include 400 that changed
+    /// nothing.
+    pub fn with_unchanged_updates() -> SweepReport {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = vec![10];
+        let mut noop = step("multi", 10, 1, 10, 100);
+        noop.results = fixtures::results(&[100; 10], &[200; 1000], 1.0);
+        noop.results
+            .ops
+            .get_mut(&Operation::Update)
+            .unwrap()
+            .unchanged = 400;
+        analyse(&m, &[step("single", 10, 1, 10, 100), noop], None).unwrap()
+    }
+
     /// single: 1000 and 2000 ops/s at 100 us; multi: 600 and 1300 ops/s at 300 us; two
     /// identical repeats of each step.
     pub fn two_deployments() -> SweepReport {
@@ -672,7 +688,6 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
-    use crate::results::fixtures;
 
     #[test]
     fn degradation_and_summary_from_known_values() {
@@ -720,17 +735,7 @@ mod tests {
 
     #[test]
     fn unchanged_updates_are_counted_and_warned_in_every_format() {
-        let mut m = manifest();
-        m.repeats = 1;
-        m.concurrencies = vec![10];
-        let mut noop = step("multi", 10, 1, 10, 100);
-        noop.results = fixtures::results(&[100; 10], &[200; 1000], 1.0);
-        noop.results
-            .ops
-            .get_mut(&Operation::Update)
-            .unwrap()
-            .unchanged = 400;
-        let report = analyse(&m, &[step("single", 10, 1, 10, 100), noop], None).unwrap();
+        let report = with_unchanged_updates();
         assert_eq!(report.steps[1].unchanged[&Operation::Update], 400);
         assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
         assert!(report.warnings[0].starts_with("multi c=10 r=1: 400 of 1000 UPDATEs (40.0%)"));

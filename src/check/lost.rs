@@ -62,10 +62,6 @@ impl WriteLog {
         }
         out
     }
-
-    pub fn cells(&self) -> usize {
-        self.cells.len()
-    }
 }
 
 /// A value read back: which region (and endpoint) returned it, and its tag if it has one.

@@ -76,11 +76,8 @@ pub fn render_run(r: &Results, format: RunFormat, percentiles: &[f64]) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::sweep::analyse;
     use crate::analysis::sweep::fixtures::*;
     use crate::report::{csv::csv, markdown::markdown, text::text};
-    use crate::results::fixtures;
-    use crate::workload::Operation;
 
     #[test]
     fn every_format_renders_through_the_trait() {
@@ -142,17 +139,7 @@ mod tests {
 
     #[test]
     fn unchanged_updates_are_shown_and_warned_about() {
-        let mut m = manifest();
-        m.repeats = 1;
-        m.concurrencies = vec![10];
-        let mut noop = step("multi", 10, 1, 10, 100);
-        noop.results = fixtures::results(&[100; 10], &[200; 1000], 1.0);
-        noop.results
-            .ops
-            .get_mut(&Operation::Update)
-            .unwrap()
-            .unchanged = 400;
-        let report = analyse(&m, &[step("single", 10, 1, 10, 100), noop], None).unwrap();
+        let report = with_unchanged_updates();
         let t = text(&report);
         assert!(t.contains("warning: multi c=10 r=1: 400 of 1000"), "{t}");
         assert!(markdown(&report).contains("**Warning:** multi c=10"));
