@@ -107,7 +107,10 @@ impl SweepDir {
                 std::fs::remove_dir_all(&d).map_err(|e| io(&d, e))?;
             }
         }
-        let entries = std::fs::read_dir(&self.root).map_err(|e| io(&self.root, e))?;
+        let entries = match std::fs::read_dir(&self.root) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            r => r.map_err(|e| io(&self.root, e))?,
+        };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name == MANIFEST || name.starts_with("report.") {
@@ -512,6 +515,13 @@ fn fmt_secs(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clearing_a_directory_that_does_not_exist_yet_is_nothing_to_do() {
+        let root = std::env::temp_dir().join(format!("gb-sweep-none-{}", std::process::id()));
+        SweepDir::new(&root).clear().unwrap();
+        assert!(!root.exists());
+    }
 
     #[test]
     fn deployments_parse() {

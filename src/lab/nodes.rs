@@ -123,6 +123,26 @@ impl Lab {
                  GRANT ALL ON *.* TO '{u}'@'%';"
             ),
         )?;
+        // Galera applies the account on the other nodes after node 0 returns: a client that
+        // connects to another node at once could find the user without its grant (error 1044).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for i in 1..self.nodes.len() {
+            while !self
+                .sql(i, &format!("SHOW GRANTS FOR '{u}'@'%'"))
+                .is_ok_and(|g| g.contains("ALL PRIVILEGES"))
+                || !self
+                    .sql(i, &format!("SHOW DATABASES LIKE '{db}'"))
+                    .is_ok_and(|d| d.trim() == db)
+            {
+                if Instant::now() > deadline {
+                    return Err(LabError::Bad(format!(
+                        "node {}: the benchmark account did not replicate within 60 s",
+                        self.nodes[i].name
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         Ok(())
     }
 
