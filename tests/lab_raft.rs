@@ -138,6 +138,15 @@ fn run(lab: &Lab, secs: u32, extra: &[&str]) -> Results {
     Results::read(out.path()).unwrap()
 }
 
+/// `--at` value running `geobench lab WHAT` on this lab at `when`.
+fn lab_at(lab: &Lab, when: &str, what: &str) -> String {
+    format!(
+        "{when}={} lab {what} --dir {}",
+        env!("CARGO_BIN_EXE_geobench"),
+        lab.dir.display()
+    )
+}
+
 /// p50 in ms of `op` for the clients of `region`.
 fn p50(r: &Results, region: &str, op: Operation) -> f64 {
     let reg = r.regions.iter().find(|x| x.name == region).unwrap();
@@ -380,12 +389,40 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = up("f", "1:1:1", "A,B,C", "spread");
     let lab = g.0.as_ref().unwrap();
-    let fail = format!(
-        "3s={} lab fail C --dir {}",
-        env!("CARGO_BIN_EXE_geobench"),
-        lab.dir.display()
+    let fail = lab_at(lab, "3s", "fail C");
+    let heal = lab_at(lab, "15s", "heal C");
+    let r = load_and_run(
+        lab,
+        20,
+        &[
+            "--at",
+            &fail,
+            "--at",
+            &heal,
+            "--check",
+            "lost-writes",
+            "--settle",
+            "10s",
+        ],
     );
-    let r = load_and_run(lab, 20, &["--at", &fail]);
+    // Every acknowledged write survived the promotion, read back from every region.
+    let lost = r.checks.as_ref().unwrap().lost_writes.as_ref().unwrap();
+    eprintln!(
+        "lost-write check: {} cells, {} lost, {} corrupt, {} divergent, unreadable {:?}",
+        lost.cells_checked, lost.lost_writes, lost.corruption, lost.divergence, lost.unreadable
+    );
+    assert!(lost.cells_checked > 0);
+    assert_eq!(r.checks.as_ref().unwrap().violations(), 0, "{lost:?}");
+    // The promotion is in the run's own results, at the time it happened.
+    let promoted: Vec<_> = r
+        .cluster_events
+        .iter()
+        .filter(|e| e.kind == "promote")
+        .collect();
+    assert_eq!(promoted.len(), 1, "{:?}", r.cluster_events);
+    assert_eq!(promoted[0].group, "g3");
+    let at = promoted[0].at_s.unwrap();
+    assert!((5.0..17.0).contains(&at), "promotion at {at} s");
     // g3 was led from C; A and B keep a majority of every group.
     let events = lab.raft_events();
     let promoted: Vec<_> = events.iter().filter(|e| e.kind == "promote").collect();
@@ -459,4 +496,69 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
         .filter(|c| c.contains(&dir))
         .collect();
     assert!(left.is_empty(), "left running: {left:?}");
+}
+
+#[test]
+fn two_to_one_losing_the_majority_region_stops_writes_everywhere_until_it_is_back() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = up("m", "2:1", "A,B", "A");
+    let lab = g.0.as_ref().unwrap();
+    // Region A dies (both of its replicas of every group) 3 s into the run and comes back at
+    // 13 s; B alone holds one replica in three: no majority, so no promotion may happen.
+    let stop = lab_at(lab, "3s", "stop A");
+    let start = lab_at(lab, "13s", "start A");
+    let r = load_and_run(
+        lab,
+        22,
+        &[
+            "--at",
+            &stop,
+            "--at",
+            &start,
+            "--check",
+            "lost-writes",
+            "--settle",
+            "5s",
+        ],
+    );
+    let kinds: Vec<(&str, &str)> = r
+        .cluster_events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.group.as_str()))
+        .collect();
+    eprintln!("cluster events: {kinds:?}");
+    assert!(!kinds.iter().any(|k| k.0 == "promote"), "{kinds:?}");
+    for g in ["g1", "g2", "g3"] {
+        assert!(kinds.contains(&("unavailable", g)), "{kinds:?}");
+        assert!(kinds.contains(&("available", g)), "{kinds:?}");
+    }
+    // Both regions' clients stopped: B's statements go to leaders in A. The outage is in the
+    // results' availability figures, region by region.
+    let a = r
+        .availability
+        .as_ref()
+        .expect("availability around the stop");
+    for reg in &a.regions {
+        eprintln!(
+            "region {}: unavailable {:.1} s, recovered after {:?} s, errors {:?}",
+            reg.region, reg.unavailable_s, reg.recovered_after_s, reg.errors
+        );
+        assert!(reg.unavailable_s >= 5.0, "{reg:?}");
+        assert!(reg.recovered_after_s.is_some(), "{reg:?}");
+    }
+    assert_eq!(a.regions.len(), 2);
+    // Nothing acknowledged before A died was lost when it came back.
+    let lost = r.checks.as_ref().unwrap().lost_writes.as_ref().unwrap();
+    eprintln!(
+        "lost-write check: {} cells, {} lost, unreadable {:?}",
+        lost.cells_checked, lost.lost_writes, lost.unreadable
+    );
+    assert!(
+        lost.cells_checked > 0 && lost.unreadable.is_empty(),
+        "{lost:?}"
+    );
+    assert_eq!(r.checks.as_ref().unwrap().violations(), 0, "{lost:?}");
 }

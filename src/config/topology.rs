@@ -37,6 +37,10 @@ pub struct Topology {
     /// Replication groups by key range, in key order (empty: every endpoint holds every key).
     #[serde(default, rename = "group", skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
+    /// A file of events the deployment appends to, one JSON object a line (the raft lab's
+    /// promotions); a run records the lines written while it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_log: Option<PathBuf>,
     /// The file this topology was read from, so that clients can re-read it when the routing
     /// changes (a lab failover rewrites it).
     #[serde(skip)]
@@ -108,8 +112,14 @@ impl Topology {
             source,
         })?;
         let topo = Self::parse(&text, path)?;
+        // A relative events log is beside the topology file.
+        let events_log = topo
+            .events_log
+            .as_ref()
+            .map(|p| path.parent().unwrap_or(Path::new(".")).join(p));
         // Kept so that clients can re-read it when the lab publishes new routing.
         Ok(Topology {
+            events_log,
             source: Some(path.to_owned()),
             ..topo
         })
@@ -140,6 +150,7 @@ impl Topology {
                 clients: 1.0,
             }],
             groups: Vec::new(),
+            events_log: None,
             source: None,
         }
     }
@@ -292,6 +303,7 @@ mod tests {
                 })
                 .collect(),
             groups: Vec::new(),
+            events_log: None,
             source: None,
         }
     }

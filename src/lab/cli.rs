@@ -42,15 +42,16 @@ pub enum LabCommand {
         #[command(flatten)]
         which: Which,
     },
-    /// Stop one node's server (SIGTERM by PID).
+    /// Stop a node's server, or all servers of a region at once (SIGTERM by PID).
     Stop {
-        /// Node name (n1, n2, ...).
+        /// Node name (n1, g1a1, ...) or region name (A: every node there, as a region dies).
         node: String,
         #[command(flatten)]
         which: Which,
     },
-    /// Start a stopped node again (it rejoins the cluster).
+    /// Start a stopped node again, or every node of a region (they rejoin the cluster).
     Start {
+        /// Node name or region name.
         node: String,
         #[command(flatten)]
         which: Which,
@@ -310,12 +311,12 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
         }
         LabCommand::Stop { node, which } => {
             Lab::open(&which.dir()?)?.stop_node(&node)?;
-            println!("node {node} stopped");
+            println!("{node} stopped");
             Ok(0)
         }
         LabCommand::Start { node, which } => {
             Lab::open(&which.dir()?)?.start_node_again(&node)?;
-            println!("node {node} started");
+            println!("{node} started");
             Ok(0)
         }
         LabCommand::Exec {

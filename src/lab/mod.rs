@@ -24,7 +24,7 @@ pub mod wan;
 use net::ip;
 pub use nodes::NodeStatus;
 
-pub use cli::{LabCommand, run};
+pub use cli::{Engine, LabCommand, run};
 
 use serde::{Deserialize, Serialize};
 use spec::Shape;
@@ -477,6 +477,7 @@ impl Lab {
                 })
                 .collect(),
             groups: self.raft_groups(),
+            events_log: self.raft.as_ref().map(|_| self.dir.join(raft::EVENTS_FILE)),
             source: None,
         }
     }

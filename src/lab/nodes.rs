@@ -146,18 +146,32 @@ impl Lab {
         Ok(())
     }
 
-    /// Stops a node's server.
-    pub fn stop_node(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
-        if let Some(pid) = self.nodes[i].pid.take() {
-            stop_pid(pid, Duration::from_secs(30));
-        }
+    /// Stops a node's server, or every server of a region (at once, as a region dies).
+    pub fn stop_node(&mut self, what: &str) -> Result<(), LabError> {
+        let pids: Vec<u32> = self
+            .node_indices(what)?
+            .into_iter()
+            .filter_map(|i| self.nodes[i].pid.take())
+            .collect();
+        std::thread::scope(|s| {
+            for pid in pids {
+                s.spawn(move || stop_pid(pid, Duration::from_secs(30)));
+            }
+        });
         self.save()
     }
 
-    /// Starts a node again; a Galera node rejoins (never as a new cluster).
-    pub fn start_node_again(&mut self, node: &str) -> Result<(), LabError> {
-        let i = self.node_index(node)?;
+    /// Starts a node again, or every node of a region; a Galera node rejoins (never as a new
+    /// cluster).
+    pub fn start_node_again(&mut self, what: &str) -> Result<(), LabError> {
+        for i in self.node_indices(what)? {
+            self.start_one_again(i)?;
+        }
+        Ok(())
+    }
+
+    fn start_one_again(&mut self, i: usize) -> Result<(), LabError> {
+        let node = self.nodes[i].name.clone();
         // A `lab stop` still waiting for the server to leave the cluster has not recorded the
         // stop yet: give it time to finish rather than refuse.
         if let Some(pid) = self.nodes[i].pid {
@@ -214,6 +228,27 @@ impl Lab {
             cluster_size: size,
             cluster_status: status,
         }
+    }
+
+    /// A node by name, or every node of a region (region names are case-insensitive).
+    fn node_indices(&self, what: &str) -> Result<Vec<usize>, LabError> {
+        if let Ok(i) = self.node_index(what) {
+            return Ok(vec![i]);
+        }
+        let all: Vec<usize> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].region.eq_ignore_ascii_case(what))
+            .collect();
+        if all.is_empty() {
+            let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
+            let regions: Vec<&str> = self.regions.iter().map(|r| r.0.as_str()).collect();
+            return Err(LabError::Bad(format!(
+                "no node or region {what:?} in lab {} (nodes {}; regions {})",
+                self.name,
+                names.join(", "),
+                regions.join(", ")
+            )));
+        }
+        Ok(all)
     }
 
     pub(super) fn node_index(&self, node: &str) -> Result<usize, LabError> {

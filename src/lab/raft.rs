@@ -44,7 +44,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const REPL_USER: &str = "repl";
 const REPL_PASSWORD: &str = "repl";
 const STATE_FILE: &str = "raft-state.json";
-const EVENTS_FILE: &str = "events.jsonl";
+pub(crate) const EVENTS_FILE: &str = "events.jsonl";
 /// Pristine data directory (installed once, copied per server, and for rebuilds).
 const TEMPLATE: &str = "template";
 
@@ -222,21 +222,7 @@ pub struct RaftState {
 }
 
 /// One thing the supervisor did (a line of `events.jsonl`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Event {
-    pub at_unix_ms: u64,
-    /// promote, unavailable, available, rejoin, rebuild, error.
-    pub kind: String,
-    pub group: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// For a promotion: from the primary becoming unreachable to the new routing published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elapsed_ms: Option<u64>,
-    pub detail: String,
-}
+pub type Event = crate::results::cluster::ClusterEvent;
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -724,6 +710,7 @@ impl Lab {
                 self.nodes[new].name,
                 self.nodes[new].region
             ),
+            at_s: None,
         });
         Ok(new)
     }
@@ -971,6 +958,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                         Some(_) => "a majority of replicas can reach each other again".into(),
                         None => "no majority of replicas can reach each other".into(),
                     },
+                    at_s: None,
                 });
             }
         }
@@ -1001,6 +989,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                         to: None,
                         elapsed_ms: None,
                         detail: format!("promotion failed: {e}"),
+                        at_s: None,
                     });
                 }
             }
@@ -1033,6 +1022,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                             "{} is a replica of {} again",
                             lab.nodes[n].name, lab.nodes[st.primaries[g]].name
                         ),
+                        at_s: None,
                     });
                 }
                 Err(e) => {
@@ -1045,6 +1035,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                         to: None,
                         elapsed_ms: None,
                         detail: format!("rejoin failed: {e}"),
+                        at_s: None,
                     });
                 }
             }

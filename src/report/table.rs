@@ -84,6 +84,18 @@ pub fn render(r: &Results) -> String {
             e.started_s, e.command
         ));
     }
+    for e in &r.cluster_events {
+        out.push_str(&format!(
+            "cluster at {:.1} s: {}{}: {}\n",
+            e.at_s.unwrap_or_default(),
+            e.label(),
+            e.elapsed_ms.map_or(String::new(), |ms| format!(
+                " ({:.1} s)",
+                ms as f64 / 1000.0
+            )),
+            e.detail
+        ));
+    }
     if let Some(a) = &r.availability {
         out.push_str(&availability(a));
     }

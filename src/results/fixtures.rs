@@ -77,5 +77,6 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         availability: None,
         checks: None,
         events: vec![],
+        cluster_events: vec![],
     }
 }

@@ -6,6 +6,7 @@
 use crate::config::{Phase, RunConfig};
 use crate::db::{ErrorClass, ServerInfo};
 pub mod availability;
+pub mod cluster;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod timeseries;
@@ -306,6 +307,10 @@ pub struct Results {
     /// Commands run during the phase (`--at`), with their times and exit status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventRecord>,
+    /// What the cluster reported doing during the phase and its checks (leader promotions,
+    /// groups unavailable), from the topology's `events_log`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster_events: Vec<cluster::ClusterEvent>,
 }
 
 /// A results file that cannot be read.

@@ -211,6 +211,7 @@ impl Coordinator {
             availability: None,
             checks: None,
             events: Vec::new(),
+            cluster_events: Vec::new(),
         }
     }
 }

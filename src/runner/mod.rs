@@ -344,6 +344,23 @@ pub fn execute<D: Db>(
             &db, cfg, topology, collected, nonce, progress,
         )?);
     }
+    if let Some(log) = &topology.events_log {
+        let ms = |t: SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        };
+        let start = ms(started_wall);
+        results.cluster_events =
+            crate::results::cluster::read_window(log, start, start, ms(SystemTime::now()));
+        for e in &results.cluster_events {
+            progress.note(&format!(
+                "cluster at {:.1} s: {}: {}",
+                e.at_s.unwrap_or_default(),
+                e.label(),
+                e.detail
+            ));
+        }
+    }
     Ok(results)
 }
 

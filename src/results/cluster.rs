@@ -1,0 +1,93 @@
+//! Events the database deployment itself reports (a leader promoted, a group unavailable, a
+//! replica rejoined or rebuilt): the lab's raft supervisor appends them, one JSON object a
+//! line, to the file a topology names as `events_log`; a run keeps the lines written while it
+//! ran, so results show the promotions beside the throughput they explain.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One thing the cluster did (a line of the events log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterEvent {
+    pub at_unix_ms: u64,
+    /// promote, unavailable, available, rejoin, rebuild, error.
+    pub kind: String,
+    pub group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// For a promotion: from the leader becoming unreachable to the new routing published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
+    pub detail: String,
+    /// Seconds since the start of the phase (warm-up included, as intervals are); set by the
+    /// run that recorded it, absent in the log itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_s: Option<f64>,
+}
+
+impl ClusterEvent {
+    /// Short label for charts and tables: "promote g3", "unavailable g1".
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind, self.group)
+    }
+}
+
+/// The events of a log (missing file: none; unreadable lines are skipped, as a line being
+/// appended may be cut) with `from_ms <= at_unix_ms <= to_ms`, their `at_s` counted from
+/// `phase_start_ms`.
+pub fn read_window(
+    path: &Path,
+    phase_start_ms: u64,
+    from_ms: u64,
+    to_ms: u64,
+) -> Vec<ClusterEvent> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<ClusterEvent>(l).ok())
+        .filter(|e| (from_ms..=to_ms).contains(&e.at_unix_ms))
+        .map(|mut e| {
+            e.at_s = Some(e.at_unix_ms.saturating_sub(phase_start_ms) as f64 / 1000.0);
+            e
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_window_and_counts_from_the_phase_start() {
+        let dir = std::env::temp_dir().join(format!("gb-cluster-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        let line = |ms: u64, kind: &str| {
+            format!(r#"{{"at_unix_ms":{ms},"kind":"{kind}","group":"g3","detail":"x"}}"#)
+        };
+        std::fs::write(
+            &path,
+            [
+                line(900, "rebuild"),
+                line(1500, "promote"),
+                "{\"at_unix_ms\":16".into(),
+                line(2500, "rejoin"),
+                line(9000, "promote"),
+            ]
+            .join("\n"),
+        )
+        .unwrap();
+        let got = read_window(&path, 1000, 1000, 3000);
+        assert_eq!(
+            got.iter()
+                .map(|e| (e.kind.as_str(), e.at_s))
+                .collect::<Vec<_>>(),
+            vec![("promote", Some(0.5)), ("rejoin", Some(1.5))]
+        );
+        assert_eq!(got[0].label(), "promote g3");
+        assert!(read_window(&dir.join("none.jsonl"), 0, 0, u64::MAX).is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
