@@ -56,7 +56,10 @@ fn manifests_validate_render_and_parse() {
     );
     assert!(out.status.success(), "{stderr}{stdout}");
     // The example overlay renders two region Jobs, the load and the report.
-    assert!(stdout.contains("4 geobench command lines parsed"), "{stdout}");
+    assert!(
+        stdout.contains("4 geobench command lines parsed"),
+        "{stdout}"
+    );
 }
 
 /// Each broken copy must be refused with a message that names what is wrong.
@@ -71,8 +74,18 @@ fn broken_manifests_are_refused() {
             "completionMod: Indexed",
             "'completionMod' was unexpected",
         ),
-        (west, "value: \"2\"", "value: \"3\"", "--shards 3, completions 2"),
-        (west, "value: us-west-2", "value: us-west-3", "is not a region of"),
+        (
+            west,
+            "value: \"2\"",
+            "value: \"3\"",
+            "--shards 3, completions 2",
+        ),
+        (
+            west,
+            "value: us-west-2",
+            "value: us-west-3",
+            "is not a region of",
+        ),
         (
             "base/region/job-region.yaml",
             "$(WARMUP)",
@@ -149,4 +162,26 @@ fn broken_manifests_are_refused() {
             "{file}: {from:?} -> {to:?}: no {expected:?} in:\n{stderr}"
         );
     }
+}
+
+/// The image's Dockerfile passes dockerfilelint (it cannot be built here: no Docker Hub).
+#[test]
+fn dockerfile_lints_clean() {
+    let run = Command::new("dockerfilelint")
+        .arg(root().join("Dockerfile"))
+        .output();
+    let out = match run {
+        Ok(out) => out,
+        Err(e) => {
+            assert!(
+                !support::in_ci(),
+                "CI must have dockerfilelint (.ci/run installs it): {e}"
+            );
+            eprintln!("skipped: dockerfilelint: {e}");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("Issues: None found"), "{stdout}");
 }
