@@ -399,26 +399,23 @@ pub fn write_report(
 }
 
 /// `geobench demo`: the single- vs multi-region comparison on the local lab, end to end.
+///
+/// On the raft engine (the default) the deployments are the field report's: one region (three
+/// replicas of every group in A), 2:1 over A and B with leaders pinned to A, and 1:1:1 over A, B
+/// and C with leaders spread; on Galera, one node against three regions.
 pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
-    use crate::lab::{self, Lab, UpArgs, spec::Shape};
+    use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
-    lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
     if let Some(crate::cli::OtherDemo::Failover(f)) = &a.other {
+        lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
         return failover_demo(f);
     }
-    runner::install_interrupt_handler();
-    let up = |shape: Shape, name: &str| UpArgs {
-        topology: shape,
-        rtt: a.rtt.clone(),
-        jitter: None,
-        loss: 0.0,
-        name: Some(name.into()),
-        dir: None,
-        install: false,
-        exe: None,
+    let shape = match a.lab_engine {
+        LabEngine::Galera => Shape::ThreeRegion,
+        LabEngine::Raft => Shape::Raft,
     };
-    eprintln!("demo: bringing up the single-region lab");
-    let single = Lab::up(&up(Shape::Single, "demo-single")).map_err(lab_err)?;
+    lab::check_installed(shape, true).map_err(lab_err)?;
+    runner::install_interrupt_handler();
     /// Tears the labs down however the demo ends.
     struct Down(Vec<Lab>);
     impl Drop for Down {
@@ -429,10 +426,60 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
             }
         }
     }
-    let mut labs = Down(vec![single]);
-    eprintln!("demo: bringing up the three-region Galera lab (this takes a minute)");
-    labs.0
-        .push(Lab::up(&up(Shape::ThreeRegion, "demo-three")).map_err(lab_err)?);
+    let mut labs = Down(Vec::new());
+    let mut deployments = Vec::new();
+    match a.lab_engine {
+        LabEngine::Galera => {
+            let up = |shape: Shape, name: &str| UpArgs {
+                topology: shape,
+                rtt: a.rtt.clone(),
+                jitter: None,
+                loss: 0.0,
+                name: Some(name.into()),
+                dir: None,
+                install: false,
+                exe: None,
+            };
+            for (deployment, shape, lab_name, what) in [
+                ("single", Shape::Single, "demo-single", "single-region"),
+                (
+                    "multi",
+                    Shape::ThreeRegion,
+                    "demo-three",
+                    "three-region Galera",
+                ),
+            ] {
+                eprintln!("demo: bringing up the {what} lab");
+                let lab = Lab::up(&up(shape, lab_name)).map_err(lab_err)?;
+                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                labs.0.push(lab);
+            }
+        }
+        LabEngine::Raft => {
+            for (deployment, placement, regions, leaders, lab_name) in [
+                ("single", "3", "A", "A", "demo-r1"),
+                ("2-1-leaders-A", "2:1", "A,B", "A", "demo-r21"),
+                ("1-1-1-spread", "1:1:1", "A,B,C", "spread", "demo-r111"),
+            ] {
+                eprintln!(
+                    "demo: bringing up the raft lab {deployment} (placement {placement} over \
+                     {regions}, leaders {leaders})"
+                );
+                let lab = Lab::up_raft(&RaftArgs {
+                    name: Some(lab_name.into()),
+                    rtt: a.rtt.clone(),
+                    placement: placement.into(),
+                    regions: regions.into(),
+                    leaders: leaders.into(),
+                    records: a.records,
+                    ..RaftArgs::default()
+                })
+                .map_err(lab_err)?;
+                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                labs.0.push(lab);
+            }
+        }
+    }
     let sweep = SweepArgs {
         common: WorkloadArgs {
             workload_files: vec!["workloads/geo-5050".into()],
@@ -457,10 +504,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         },
         drop: true,
         concurrency: a.concurrency.clone(),
-        deployments: vec![
-            format!("single={}", labs.0[0].topology_path().display()),
-            format!("multi={}", labs.0[1].topology_path().display()),
-        ],
+        deployments,
         repeat: a.repeat,
         out: a.out.clone(),
         skip_load: false,
@@ -604,6 +648,30 @@ fn failover_demo(
     .map_err(|e| bad(&e.to_string()))?;
     let r = write_report(&f.out, &ReportFormat::ALL, None, None, None)?;
     drop(down);
+    // The comparison the demo is for: C's clients with and without failover.
+    for s in &r.steps {
+        let Some(c) = s
+            .availability
+            .as_ref()
+            .and_then(|a| a.regions.iter().find(|g| g.region == "C"))
+        else {
+            continue;
+        };
+        println!(
+            "{}: region C's clients unavailable {:.1} s (longest stretch without a success), \
+             back at 90% of their throughput {}{}",
+            s.deployment,
+            c.unavailable_s,
+            c.recovered_after_s
+                .map_or("not by the end of the run".into(), |t| format!(
+                    "{t:.1} s after the stop"
+                )),
+            c.first_move_s.map_or(String::new(), |t| format!(
+                "; {} workers moved to another region, the first {t:.1} s after the stop",
+                c.moved_away
+            ))
+        );
+    }
     Ok(r)
 }
 

@@ -582,3 +582,90 @@ fn client_failover_moves_off_a_dead_node() {
         "C's clients serve from elsewhere: {last:?}"
     );
 }
+
+/// Region C's node stopped mid-run and started again (client failover off): the run goes on,
+/// C's clients fail while it is down and work again once it has rejoined (an incremental state
+/// transfer from the other nodes' write-set cache, which the lab sizes for that).
+#[test]
+fn node_stopped_mid_run_rejoins_and_its_clients_come_back() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::ThreeRegion, "k")));
+    let lab = g.0.as_ref().unwrap();
+    let topo = lab.dir.join("topology.toml");
+    let exe = env!("CARGO_BIN_EXE_geobench");
+    let conn = support::strings(&[
+        "--topology",
+        topo.to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-p",
+        "recordcount=2000",
+        "-q",
+    ]);
+    let mut load = support::strings(&["load", "-P", "workloads/workloada", "-t", "3"]);
+    load.extend(conn.clone());
+    let o = support::geobench(&load);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut run = support::strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "operationcount=0",
+        "-d",
+        "35s",
+        "--status-interval",
+        "500ms",
+        "-t",
+        "6",
+        "--at",
+        &format!("3s={exe} lab stop n3 --dir {}", lab.dir.display()),
+        "--at",
+        &format!("10s={exe} lab start n3 --dir {}", lab.dir.display()),
+        "--check",
+        "lost-writes",
+        "--format",
+        "table",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    run.extend(conn);
+    let o = support::geobench(&run);
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    eprintln!("{text}");
+    assert!(o.status.success(), "{text}");
+    let r = geobench::results::Results::read(out.path()).unwrap();
+    assert!(
+        r.events.iter().all(|e| e.exit_code == Some(0)),
+        "{:?}",
+        r.events
+    );
+    let a = r.availability.as_ref().unwrap();
+    let c = a.regions.iter().find(|x| x.region == "C").unwrap();
+    assert!(c.unavailable_s >= 3.0, "{c:?}");
+    assert!(
+        c.recovered_after_s.is_some(),
+        "C's clients came back: {c:?}"
+    );
+    // Every region's clients work at the end, C's included.
+    let tail: Vec<_> = r
+        .intervals
+        .iter()
+        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 30.0)
+        .collect();
+    assert!(!tail.is_empty());
+    for i in &tail {
+        assert!(i.regions.iter().all(|x| x.throughput > 0.0), "{i:?}");
+    }
+    // The node's return costs no acknowledged write.
+    assert_eq!(r.checks.as_ref().unwrap().violations(), 0);
+}

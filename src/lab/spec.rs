@@ -160,7 +160,7 @@ pub fn node_cnf(dir: &Path, address: &str, name: &str, galera_peers: Option<&[St
              wsrep_node_name={name}\nwsrep_node_address={address}\nwsrep_cluster_address=gcomm://{cluster}\n\
              wsrep_sst_method=rsync\nwsrep_sst_receive_address={address}:4444\n\
              wsrep_provider_options=\"gmcast.listen_addr=tcp://{address}:4567;ist.recv_addr={address}:4568;\
-             gcache.size=64M;evs.keepalive_period=PT1S;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;\
+             gcache.size=256M;evs.keepalive_period=PT1S;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;\
              evs.install_timeout=PT6S;evs.send_window=512;evs.user_send_window=512\"\n"
         ));
     }

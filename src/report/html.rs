@@ -275,21 +275,11 @@ fn chart(c: &Chart) -> String {
     svg
 }
 
-/// A step's scheduled events as chart markers (the command's last words: `fail C`).
+/// A step's scheduled events as chart markers (`fail C`).
 fn markers(s: &crate::analysis::sweep::StepSummary) -> Vec<(f64, String)> {
     s.events
         .iter()
-        .map(|(t, cmd)| {
-            let words: Vec<&str> = cmd.split_whitespace().collect();
-            let verb = words
-                .iter()
-                .position(|w| ["fail", "heal", "stop", "start", "kill"].contains(w));
-            let short = match verb {
-                Some(i) => words[i..(i + 2).min(words.len())].join(" "),
-                None => words[words.len().saturating_sub(2)..].join(" "),
-            };
-            (*t, short)
-        })
+        .map(|(t, cmd)| (*t, super::markup::short_command(cmd)))
         .collect()
 }
 

@@ -202,7 +202,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             avail.rows.push(vec![
                 s.deployment.clone(),
                 s.concurrency.to_string(),
-                format!("{} at {:.1} s", a.fault, a.fault_s),
+                format!("{} at {:.1} s", short_command(&a.fault), a.fault_s),
                 g.region.clone(),
                 format!("{:.0}", g.before_ops_s),
                 g.first_impact_s
@@ -352,4 +352,31 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         .into_iter()
         .filter(|t| !t.rows.is_empty())
         .collect()
+}
+
+/// A scheduled command as a label: its verb and object (`geobench lab fail C --dir D` is
+/// `fail C`), else its last two words.
+pub(crate) fn short_command(cmd: &str) -> String {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let verb = words
+        .iter()
+        .position(|w| ["fail", "heal", "stop", "start", "kill"].contains(w));
+    match verb {
+        Some(i) => words[i..(i + 2).min(words.len())].join(" "),
+        None => words[words.len().saturating_sub(2)..].join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_command_keeps_the_verb_and_its_object() {
+        use super::short_command;
+        assert_eq!(
+            short_command("/x/geobench lab stop n3 --dir /tmp/geobench-lab/d"),
+            "stop n3"
+        );
+        assert_eq!(short_command("cluster: promote g3"), "promote g3");
+        assert_eq!(short_command("sh -c 'pkill x'"), "'pkill x'");
+    }
 }
