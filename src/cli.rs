@@ -32,9 +32,10 @@ pub enum Command {
     /// emulated WAN.
     #[command(subcommand)]
     Lab(crate::lab::LabCommand),
-    /// The whole job on this machine (root): installs MariaDB/Galera if missing, brings up a
-    /// single-region and a three-region lab, loads, sweeps both, writes the report, tears
-    /// the labs down.
+    /// The whole job on this machine (root): installs MariaDB (and Galera) if missing, brings
+    /// up the labs (raft engine: one region, 2:1 with leaders in A, 1:1:1 with leaders spread;
+    /// `--lab-engine galera`: one node and three-region Galera), loads, sweeps them all,
+    /// writes the report, tears the labs down.
     Demo(DemoArgs),
     /// The regression gate: compare a candidate to a baseline (results files or sweep
     /// directories). Exit 0 no regression, 1 regression, 2 bad input, 3 incomparable.
@@ -449,6 +450,10 @@ pub struct DemoArgs {
     /// Latency objective for the capacity table.
     #[arg(long, default_value = "p99<100ms")]
     pub slo: String,
+    /// The lab engine: raft (TiDB's cost model: single region, 2:1 with leaders in A, 1:1:1
+    /// with leaders spread) or galera (one node against three-region Galera).
+    #[arg(long, value_enum, default_value = "raft")]
+    pub lab_engine: crate::lab::Engine,
 }
 
 /// The other demos.

@@ -175,7 +175,7 @@ impl Slo {
             _ => (None, lhs.clone()),
         };
         let pct = pct.to_lowercase();
-        if !["p50", "p90", "p95", "p99", "p99.9", "p999", "max", "mean"].contains(&pct.as_str()) {
+        if !["p50", "p95", "p99", "p99.9", "p999", "max", "mean"].contains(&pct.as_str()) {
             return Err(format!(
                 "--slo {s:?}: unknown percentile {pct:?} (p50, p95, p99, p99.9, max, mean)"
             ));

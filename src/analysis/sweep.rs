@@ -7,14 +7,14 @@
 use super::capacity::{self, Little, Slo, Usl};
 use super::intervals::{self, Drift};
 use crate::measure::new_histogram;
-use crate::results::{ResultsError, decode_histogram};
+use crate::results::{Results, ResultsError, decode_histogram};
 use crate::sweep::{Manifest, Step};
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Latency percentiles in microseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Percentiles {
     pub p50: f64,
     pub p95: f64,
@@ -288,11 +288,7 @@ pub fn analyse(
                     .filter(|s| {
                         let lat = match &slo.operation {
                             None => s.overall.get(&slo.percentile),
-                            Some(op) => s
-                                .ops
-                                .iter()
-                                .find(|(o, _)| o.label() == op)
-                                .and_then(|(_, p)| p.get(&slo.percentile)),
+                            Some(_) => slo_latency(slo, &s.ops),
                         };
                         lat.is_some_and(|l| l < slo.limit_us)
                     })
@@ -318,7 +314,7 @@ pub fn analyse(
     let names: Vec<String> = m.deployments.iter().map(|d| d.name.clone()).collect();
     let (placements, placement_warnings) = super::placement::by_deployment(&names, steps);
     warnings.extend(placement_warnings);
-    let summary = summary_sentence(
+    let mut summary = summary_sentence(
         &baseline,
         &m.deployments
             .iter()
@@ -327,6 +323,11 @@ pub fn analyse(
         &summaries,
         &degradation,
     );
+    if let Some(slo) = &slo {
+        for d in &m.deployments {
+            summary.push_str(&format!(" {}", slo_sentence(&d.name, slo, &summaries)));
+        }
+    }
     Ok(SweepReport {
         workload: describe_workload(m),
         baseline,
@@ -495,11 +496,7 @@ fn step_summary(
         little: capacity::little(c as f64, mean, overall.mean / 1e6),
         timeseries: timeseries(&first.intervals),
         warmup_s: first.warmup_s,
-        events: first
-            .events
-            .iter()
-            .map(|e| (e.started_s, e.command.clone()))
-            .collect(),
+        events: events(first),
         availability: super::availability::timeline(first).filter(|_| !first.events.is_empty()),
         drift,
         regions,
@@ -518,6 +515,102 @@ fn describe_workload(m: &Manifest) -> String {
     let mut parts: Vec<String> = m.workload_files.clone();
     parts.extend(m.overrides.iter().map(|o| format!("-p {o}")));
     parts.join(" ")
+}
+
+/// A run's scheduled commands and what the cluster reported doing (promotions), in time order.
+fn events(r: &Results) -> Vec<(f64, String)> {
+    let mut all: Vec<(f64, String)> = r
+        .events
+        .iter()
+        .map(|e| (e.started_s, e.command.clone()))
+        .chain(
+            r.cluster_events
+                .iter()
+                .filter_map(|e| Some((e.at_s?, format!("cluster: {}", e.label())))),
+        )
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    all
+}
+
+/// The SLO's latency for a set of operations: the named operation's, or the worst of them all
+/// (so that "in every region" means every operation there).
+fn slo_latency(slo: &Slo, ops: &BTreeMap<Operation, Percentiles>) -> Option<f64> {
+    let mut of = ops
+        .iter()
+        .filter(|(o, _)| slo.operation.as_ref().is_none_or(|name| o.label() == name))
+        .filter_map(|(_, p)| p.get(&slo.percentile));
+    let first = of.next()?;
+    Some(of.fold(first, f64::max))
+}
+
+/// Whether each region's clients met the SLO, as the field report asks it ("p99 under 100 ms"):
+/// "2-1-leaders-A: every operation's p99 < 100 ms in every region at 20-160 clients, not at
+/// 320 (region B 131 ms)." Per region when the steps have regions, else the whole step.
+fn slo_sentence(deployment: &str, slo: &Slo, steps: &[StepSummary]) -> String {
+    let what = match &slo.operation {
+        Some(op) => format!("{op} {}", slo.percentile),
+        None => format!("every operation's {}", slo.percentile),
+    };
+    let limit = crate::units::human_us(slo.limit_us);
+    let mut met = Vec::new();
+    let mut first_miss = None;
+    for s in steps.iter().filter(|s| s.deployment == deployment) {
+        let parts: Vec<(Option<&str>, Option<f64>)> = if s.regions.is_empty() {
+            vec![(None, slo_latency(slo, &s.ops))]
+        } else {
+            s.regions
+                .iter()
+                .map(|r| (Some(r.name.as_str()), slo_latency(slo, &r.ops)))
+                .collect()
+        };
+        let worst = parts
+            .iter()
+            .filter_map(|(r, l)| Some((*r, (*l)?)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match worst {
+            Some((_, l)) if l < slo.limit_us => met.push(s.concurrency),
+            Some((region, l)) if first_miss.is_none() => {
+                first_miss = Some((s.concurrency, region, l));
+            }
+            _ => {}
+        }
+    }
+    let where_ = if steps
+        .iter()
+        .any(|s| s.deployment == deployment && !s.regions.is_empty())
+    {
+        " in every region"
+    } else {
+        ""
+    };
+    let all: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.deployment == deployment)
+        .map(|s| s.concurrency)
+        .collect();
+    // A range only when no step inside it missed.
+    let contiguous = all.windows(met.len().max(1)).any(|w| w == met.as_slice());
+    let at = match (met.first(), met.last()) {
+        (Some(a), Some(b)) if a == b => format!("at {a} clients"),
+        (Some(a), Some(b)) if contiguous => format!("at {a}-{b} clients"),
+        (Some(_), Some(_)) => format!(
+            "at {} clients",
+            met.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "at no concurrency".into(),
+    };
+    let miss = first_miss.map_or(String::new(), |(c, region, l)| {
+        format!(
+            ", not at {c} ({}{})",
+            region.map_or(String::new(), |r| format!("region {r} ")),
+            crate::units::human_us(l)
+        )
+    });
+    format!("{deployment}: {what} < {limit}{where_} {at}{miss}.")
 }
 
 /// "multi is 35-40% lower in throughput than single across 20-640 clients; its p99 READ
@@ -718,7 +811,9 @@ mod tests {
         assert_eq!(
             report.summary,
             "multi throughput is 35-40% lower than single across 10-20 clients; \
-             p99 READ latency is 3.0x single's at 10 clients."
+             p99 READ latency is 3.0x single's at 10 clients. \
+             single: every operation's p99 < 200us at 10-20 clients. \
+             multi: every operation's p99 < 200us at no concurrency, not at 10 (300us)."
         );
         let single = &report.steps[0];
         assert_eq!(
@@ -731,6 +826,46 @@ mod tests {
         let cap_single = &report.capacity[0];
         assert_eq!(cap_single.best_under_slo, Some((20, 2000.0)));
         assert_eq!(report.capacity[1].best_under_slo, None);
+    }
+
+    #[test]
+    fn slo_sentence_names_the_region_that_misses_and_never_bridges_a_miss() {
+        let region = |name: &str, read_p99: f64| RegionStep {
+            name: name.into(),
+            workers: 1,
+            throughput: 1.0,
+            share_pct: 50.0,
+            ops: BTreeMap::from([(
+                Operation::Read,
+                Percentiles {
+                    p99: read_p99,
+                    ..Default::default()
+                },
+            )]),
+            failed: 0,
+            timeseries: vec![],
+            error_timeseries: vec![],
+        };
+        let mut steps = two_deployments().steps;
+        steps.retain(|s| s.deployment == "multi");
+        let mut third = steps[1].clone();
+        third.concurrency = 40;
+        steps.push(third);
+        // 10: both under; 20: B over; 40: both under again.
+        for (s, b) in steps.iter_mut().zip([90_000.0, 131_000.0, 50_000.0]) {
+            s.regions = vec![region("A", 2_000.0), region("B", b)];
+        }
+        let slo = Slo::parse("p99<100ms").unwrap();
+        assert_eq!(
+            slo_sentence("multi", &slo, &steps),
+            "multi: every operation's p99 < 100.0ms in every region at 10, 40 clients, \
+             not at 20 (region B 131.0ms)."
+        );
+        let read = Slo::parse("read.p99<1s").unwrap();
+        assert_eq!(
+            slo_sentence("multi", &read, &steps),
+            "multi: READ p99 < 1.00s in every region at 10-40 clients."
+        );
     }
 
     #[test]
