@@ -402,3 +402,33 @@ fn python_hdrhistogram_reads_the_hlog_as_the_results_say() {
         "log start {start:?} after the run's {started:?}"
     );
 }
+
+#[test]
+fn a_metrics_port_in_use_is_a_setup_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    let o = geobench(&strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-q",
+        "-d",
+        "1s",
+        "--metrics",
+        &addr,
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("--metrics {addr}: cannot listen")),
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "results written although the run never started"
+    );
+}
