@@ -135,15 +135,15 @@ fn phase_command(
     let status = StatusMode::auto(common.status, common.quiet);
     let db = AnyDb::open(&cfg);
     let topology = cfg.topology.clone().unwrap_or_else(|| db.topology());
-    if phase == Phase::Run && db.in_process() {
-        // The store lives in this process: load the records first, unmeasured.
-        preload(&db, &cfg, &topology, status)?;
-    }
     if let Some(t) = live {
         t.set_step(Step {
             concurrency: cfg.threads.to_string(),
             ..Step::default()
         });
+    }
+    if phase == Phase::Run && db.in_process() {
+        // The store lives in this process: load the records first, unmeasured.
+        preload(&db, &cfg, &topology, status)?;
     }
     let mut results = run_phase(&db, &cfg, &topology, status, live.clone())?;
     results.availability = crate::analysis::availability::timeline(&results);

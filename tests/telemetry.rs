@@ -124,6 +124,17 @@ impl Prometheus {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+        // Service discovery hands targets over in batches (every 5 s): scraping starts only
+        // once the target is listed, so the run must not start before.
+        let listed = format!("127.0.0.1:{target}");
+        while !http_get(p.port, "/api/v1/targets").is_some_and(|(_, body)| body.contains(&listed)) {
+            assert!(
+                Instant::now() < deadline,
+                "prometheus lists no target after 60 s:\n{}",
+                p.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
         Some(p)
     }
 
@@ -133,9 +144,15 @@ impl Prometheus {
 
     /// An instant query's samples: (labels, value).
     fn query(&self, promql: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+        self.query_at(promql, None)
+    }
+
+    /// The same, evaluated at `time` (Unix seconds) instead of now.
+    fn query_at(&self, promql: &str, time: Option<f64>) -> Vec<(BTreeMap<String, String>, f64)> {
+        let at = time.map(|t| format!("&time={t:.3}")).unwrap_or_default();
         let (status, body) = http_get(
             self.port,
-            &format!("/api/v1/query?query={}", encode(promql)),
+            &format!("/api/v1/query?query={}{at}", encode(promql)),
         )
         .unwrap_or_else(|| panic!("no answer to {promql}"));
         assert_eq!(status, 200, "{promql}: {body}");
@@ -313,6 +330,42 @@ fn prometheus_scrapes_a_run_and_agrees_with_its_results() {
         prom.value(r#"max_over_time(geobench_phase{phase="run"}[10m])"#),
         1.0
     );
+    // The Grafana dashboard's queries, with its variables at their defaults, evaluated in
+    // the middle of the run: valid PromQL, and data for every panel but errors (none here).
+    let mid = humantime::parse_rfc3339(&r.started_at)
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        + r.duration_s / 2.0;
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/grafana/geobench.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let panels = dashboard["panels"].as_array().unwrap();
+    assert!(panels.len() >= 4);
+    for p in panels {
+        let title = p["title"].as_str().unwrap();
+        for t in p["targets"].as_array().unwrap() {
+            let expr = t["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$__rate_interval", "5s")
+                .replace("$k8s_cluster", "")
+                .replace("$tidb_cluster", "")
+                .replace("$instance", ".*")
+                .replace("$deployment", ".*")
+                .replace("$region", ".*");
+            let got = prom.query_at(&expr, Some(mid));
+            assert!(
+                !got.is_empty() || title.starts_with("Errors"),
+                "panel {title}: no data for {expr}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -75,7 +75,9 @@ type ErrorKey = (Step, Operation, String, &'static str, String);
 /// Everything the scrape encodes.
 #[derive(Debug)]
 struct State {
-    step: Step,
+    /// `None` until the first step is labelled: gauges without their step would be series
+    /// of their own.
+    step: Option<Step>,
     phase: LivePhase,
     in_flight: Vec<(String, usize)>,
     ops: BTreeMap<OpKey, OpSeries>,
@@ -84,13 +86,14 @@ struct State {
 
 impl State {
     fn add(&mut self, region: &str, m: &Measurements) {
+        let step = self.step.clone().unwrap_or_default();
         for &op in Operation::ALL.iter() {
             let s = m.op(op);
             if s.ok.is_empty() && s.not_found == 0 {
                 continue;
             }
             self.ops
-                .entry((self.step.clone(), op, region.to_owned()))
+                .entry((step.clone(), op, region.to_owned()))
                 .or_default()
                 .add(&s.ok, s.not_found);
         }
@@ -98,13 +101,7 @@ impl State {
             let code = code.map(|c| c.to_string()).unwrap_or_default();
             *self
                 .errors
-                .entry((
-                    self.step.clone(),
-                    op,
-                    region.to_owned(),
-                    class.as_str(),
-                    code,
-                ))
+                .entry((step.clone(), op, region.to_owned(), class.as_str(), code))
                 .or_default() += c.count;
         }
     }
@@ -194,9 +191,10 @@ impl Collector for StateCollector {
             None,
             MetricType::Gauge,
         )?;
-        for (region, n) in &st.in_flight {
+        let step = st.step.as_ref();
+        for (region, n) in step.map_or(&[][..], |_| &st.in_flight) {
             let mut l = vec![("region", region.clone())];
-            l.extend(step_labels(&st.step));
+            l.extend(step.map(step_labels).into_iter().flatten());
             e.encode_family(&l)?.encode_gauge(&(*n as i64))?;
         }
         let mut e = enc.encode_descriptor(
@@ -205,9 +203,9 @@ impl Collector for StateCollector {
             None,
             MetricType::Gauge,
         )?;
-        for p in LivePhase::ALL {
+        for &p in step.map_or(&[][..], |_| &LivePhase::ALL) {
             let mut l = vec![("phase", p.as_str().to_owned())];
-            l.extend(step_labels(&st.step));
+            l.extend(step.map(step_labels).into_iter().flatten());
             e.encode_family(&l)?
                 .encode_gauge(&i64::from(p == st.phase))?;
         }
@@ -233,7 +231,7 @@ impl Metrics {
             .local_addr()
             .map_err(|source| TelemetryError::Bind { addr, source })?;
         let state = Arc::new(Mutex::new(State {
-            step: Step::default(),
+            step: None,
             phase: LivePhase::Idle,
             in_flight: Vec::new(),
             ops: BTreeMap::new(),
@@ -276,7 +274,7 @@ impl Metrics {
     }
 
     pub fn set_step(&self, step: Step) {
-        self.state().step = step;
+        self.state().step = Some(step);
     }
 
     pub fn set_phase(&self, phase: LivePhase) {
@@ -386,6 +384,9 @@ mod tests {
     #[test]
     fn serves_what_was_published() {
         let m = Metrics::serve("127.0.0.1:0".parse().unwrap()).unwrap();
+        m.set_phase(LivePhase::Load);
+        let before = scrape(m.addr());
+        assert!(!before.contains("geobench_phase{"), "{before}");
         m.set_step(Step {
             deployment: "multi".into(),
             concurrency: "8".into(),
