@@ -310,8 +310,14 @@ impl Drop for Metrics {
         self.stop.store(true, Ordering::Relaxed);
         // Wakes the blocking accept so the thread sees the flag.
         let mut wake = self.addr;
-        if wake.ip().is_unspecified() {
-            wake.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        match wake.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                wake.set_ip(std::net::Ipv4Addr::LOCALHOST.into())
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                wake.set_ip(std::net::Ipv6Addr::LOCALHOST.into())
+            }
+            _ => {}
         }
         let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
         if let Some(t) = self.thread.take() {
@@ -441,6 +447,15 @@ mod tests {
             s
         };
         assert!(bad.starts_with("HTTP/1.1 404"), "{bad}");
+    }
+
+    #[test]
+    fn dropping_stops_the_listener_on_any_address() {
+        let m = Metrics::serve("0.0.0.0:0".parse().unwrap()).unwrap();
+        let port = m.addr().port();
+        assert!(scrape(SocketAddr::from(([127, 0, 0, 1], port))).starts_with("HTTP/1.1 200"));
+        drop(m);
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
     }
 
     #[test]
