@@ -3,7 +3,7 @@
 
 use crate::cli::{
     Backend, CompareArgs, CompareFormat, DemoArgs, LoadArgs, MergeArgs, OutputArgs, ReportArgs,
-    RunArgs, SweepArgs, TimingArgs, WorkloadArgs,
+    RunArgs, SweepArgs, TelemetryArgs, TimingArgs, WorkloadArgs,
 };
 use crate::config::properties::ConfigError;
 use crate::config::topology::Topology;
@@ -16,6 +16,8 @@ use crate::runner::{
     progress::{Progress, StatusMode},
 };
 use crate::sweep;
+use crate::telemetry::{Step, Telemetry};
+use std::sync::Arc;
 
 /// Everything that can end a command, with its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -72,12 +74,45 @@ fn setup_message(e: &DbError) -> String {
 
 /// `geobench load`.
 pub fn load_command(a: &LoadArgs) -> Result<Results, AppError> {
-    phase_command(&a.sources(), Phase::Load, &a.common, &a.output, a.verify)
+    let live = start_telemetry(&a.telemetry)?;
+    let r = phase_command(
+        &a.sources(),
+        Phase::Load,
+        &a.common,
+        &a.output,
+        a.verify,
+        &live,
+    );
+    finish_telemetry(&live, r)
 }
 
 /// `geobench run`.
 pub fn run_command(a: &RunArgs) -> Result<Results, AppError> {
-    phase_command(&a.sources(), Phase::Run, &a.common, &a.output, false)
+    let live = start_telemetry(&a.telemetry)?;
+    let r = phase_command(&a.sources(), Phase::Run, &a.common, &a.output, false, &live);
+    finish_telemetry(&live, r)
+}
+
+/// `--metrics` and `--hlog`: listening and creating the file are set-up (exit 2 on failure).
+fn start_telemetry(a: &TelemetryArgs) -> Result<Option<Arc<Telemetry>>, AppError> {
+    let live = Telemetry::start(a.metrics, a.hlog.as_deref())
+        .map_err(|e| AppError::Setup(e.to_string()))?;
+    if let Some(addr) = live.as_ref().and_then(|t| t.metrics_addr()) {
+        eprintln!("metrics: http://{addr}/metrics");
+    }
+    Ok(live)
+}
+
+/// Flushes the interval log; a log that could not be written fails the command, after the
+/// command's own outcome (which wins).
+fn finish_telemetry<T>(
+    live: &Option<Arc<Telemetry>>,
+    r: Result<T, AppError>,
+) -> Result<T, AppError> {
+    let flushed = live.as_ref().map_or(Ok(()), |t| t.finish());
+    let v = r?;
+    flushed.map_err(|e| AppError::Failed(e.to_string()))?;
+    Ok(v)
 }
 
 fn phase_command(
@@ -86,6 +121,7 @@ fn phase_command(
     common: &WorkloadArgs,
     output: &OutputArgs,
     verify: bool,
+    live: &Option<Arc<Telemetry>>,
 ) -> Result<Results, AppError> {
     let resolved = sources.resolve(phase)?;
     let (p, cfg) = (resolved.properties, resolved.run);
@@ -99,11 +135,17 @@ fn phase_command(
     let status = StatusMode::auto(common.status, common.quiet);
     let db = AnyDb::open(&cfg);
     let topology = cfg.topology.clone().unwrap_or_else(|| db.topology());
+    if let Some(t) = live {
+        t.set_step(Step {
+            concurrency: cfg.threads.to_string(),
+            ..Step::default()
+        });
+    }
     if phase == Phase::Run && db.in_process() {
         // The store lives in this process: load the records first, unmeasured.
         preload(&db, &cfg, &topology, status)?;
     }
-    let mut results = run_phase(&db, &cfg, &topology, status)?;
+    let mut results = run_phase(&db, &cfg, &topology, status, live.clone())?;
     results.availability = crate::analysis::availability::timeline(&results);
     if let Some(path) = &output.out {
         results.write(path).map_err(|source| AppError::Io {
@@ -180,12 +222,13 @@ pub fn run_phase(
     cfg: &RunConfig,
     topology: &Topology,
     status: StatusMode,
+    live: Option<Arc<Telemetry>>,
 ) -> Result<Results, AppError> {
     let label = match cfg.phase {
         Phase::Load => "load",
         Phase::Run => "run",
     };
-    let mut progress = Progress::new(status, label);
+    let mut progress = Progress::new(status, label).with_telemetry(live);
     let r = runner::execute_any(db, cfg, topology, &mut progress);
     progress.finish();
     Ok(r?)
@@ -204,7 +247,7 @@ pub fn preload(
     load.warmup = std::time::Duration::ZERO;
     load.target = None;
     load.batch_size = load.batch_size.max(100);
-    let r = run_phase(db, &load, topology, StatusMode::Off)?;
+    let r = run_phase(db, &load, topology, StatusMode::Off, None)?;
     if status != StatusMode::Off {
         eprintln!(
             "preloaded {} records into the in-process store in {:.1} s (not measured)",
@@ -285,6 +328,7 @@ pub fn sweep_command(
         overwrite: a.overwrite,
         load_threads: a.load_threads,
         status: StatusMode::auto(a.common.status, a.common.quiet),
+        telemetry: start_telemetry(&a.telemetry)?,
     };
     let lines = sweep::run(&plan).map_err(|e| match e {
         sweep::SweepRunError::Interrupted(_) => {
@@ -296,7 +340,8 @@ pub fn sweep_command(
             AppError::Config(ConfigError::Other(e.to_string()))
         }
         other => AppError::Failed(other.to_string()),
-    })?;
+    });
+    let lines = finish_telemetry(&plan.telemetry, lines)?;
     let report = write_report(&a.out, &ReportFormat::ALL, None, a.slo.as_deref(), None)?;
     Ok((lines, report))
 }
@@ -512,6 +557,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         overwrite: true,
         load_threads: 8,
         slo: Some(a.slo.clone()),
+        telemetry: TelemetryArgs::default(),
     };
     let (_, r) = sweep_command(&sweep)?;
     drop(labs);
@@ -586,6 +632,7 @@ fn failover_demo(
             out: None,
             format: vec![],
         },
+        telemetry: TelemetryArgs::default(),
     };
     load_command(&load)?;
     let dir = sweep::SweepDir::new(&f.out);
@@ -624,6 +671,7 @@ fn failover_demo(
                 out: Some(path),
                 format: vec![report::RunFormat::Table],
             },
+            telemetry: TelemetryArgs::default(),
         };
         run_command(&run)?;
         deployments.push(sweep::Deployment {

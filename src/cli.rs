@@ -275,6 +275,27 @@ impl TimingArgs {
     }
 }
 
+/// Live telemetry of `load`, `run` and `sweep`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TelemetryArgs {
+    /// Serve Prometheus metrics at `http://ADDR/metrics` while phases run, e.g.
+    /// `127.0.0.1:9464` (`0.0.0.0:9464` for other hosts, port 0 for any free one).
+    #[arg(long, value_name = "ADDR", value_parser = listen_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Write an HdrHistogram interval log (V2, compressed) here: per status interval, one
+    /// histogram per `OPERATION@REGION`, nanoseconds.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+}
+
+/// `--metrics`: an address to listen on, with a message that shows one.
+fn listen_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.trim().parse().map_err(|_| {
+        "expected IP:PORT to listen on, e.g. 127.0.0.1:9464 or 0.0.0.0:9464 (IPv6: [::1]:9464)"
+            .into()
+    })
+}
+
 /// Where a phase's results go.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
@@ -302,6 +323,8 @@ pub struct LoadArgs {
     pub verify: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 impl LoadArgs {
@@ -342,6 +365,8 @@ pub struct RunArgs {
     pub settle: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// A consistency check (`--check`).
@@ -418,6 +443,8 @@ pub struct SweepArgs {
     /// Latency objective for the report's "best throughput under the SLO", e.g. `p99<100ms`.
     #[arg(long)]
     pub slo: Option<String>,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
 }
 
 /// Options of `demo`.

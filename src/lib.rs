@@ -15,5 +15,6 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sweep;
+pub mod telemetry;
 pub mod units;
 pub mod workload;

@@ -275,6 +275,8 @@ pub struct Plan {
     pub overwrite: bool,
     pub load_threads: usize,
     pub status: crate::runner::progress::StatusMode,
+    /// `--metrics`/`--hlog`: every load and step publishes there, with its step's labels.
+    pub telemetry: Option<std::sync::Arc<crate::telemetry::Telemetry>>,
 }
 
 /// One finished step, for the closing summary.
@@ -309,6 +311,18 @@ pub enum SweepRunError {
 }
 
 impl Plan {
+    /// Labels what telemetry sees next: a deployment's load (no repeat) or a step.
+    fn step(&self, deployment: &str, concurrency: usize, repeat: Option<usize>) {
+        if let Some(t) = &self.telemetry {
+            t.set_step(crate::telemetry::Step {
+                deployment: deployment.to_owned(),
+                concurrency: concurrency.to_string(),
+                repeat: repeat.map(|r| r.to_string()).unwrap_or_default(),
+                shard: String::new(),
+            });
+        }
+    }
+
     /// The configuration of one step (or load) of `d`.
     fn config_for(
         &self,
@@ -403,7 +417,9 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
         if load {
             let topo = db.topology();
-            let mut progress = Progress::new(plan.status, format!("load {}", d.name));
+            plan.step(&d.name, plan.load_threads, None);
+            let mut progress = Progress::new(plan.status, format!("load {}", d.name))
+                .with_telemetry(plan.telemetry.clone());
             let r = runner::execute_any(&db, &cfg, &topo, &mut progress);
             progress.finish();
             let r = r.map_err(|e| setup(e.to_string()))?;
@@ -443,7 +459,9 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     fmt_secs(eta),
                     d.name
                 );
-                let mut progress = Progress::new(plan.status, label.clone());
+                plan.step(&d.name, c, Some(r));
+                let mut progress = Progress::new(plan.status, label.clone())
+                    .with_telemetry(plan.telemetry.clone());
                 let res = runner::execute_any(db, &cfg, &topo, &mut progress);
                 progress.finish();
                 let res = res.map_err(|e| SweepRunError::Setup {

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["db"],
     &["measure"],
     &["check"],
-    &["results"],
+    &["results", "telemetry"],
     &["runner"],
     &["sweep"],
     &["lab"],

@@ -351,6 +351,19 @@ const CASES: &[Case] = &[
         2,
         &["noregion.toml", "missing field `region`", "[[region]]"],
     ),
+    // Telemetry.
+    case(
+        "metrics address without a port",
+        run!["--metrics", "localhost"],
+        2,
+        &["--metrics", "expected IP:PORT", "127.0.0.1:9464"],
+    ),
+    case(
+        "hlog in a missing directory",
+        run!["--hlog", "{d}/missing/run.hlog"],
+        2,
+        &["--hlog", "missing/run.hlog", "No such file"],
+    ),
     case(
         "topology with a bad endpoint",
         run!["--topology", "{d}/badendpoint.toml"],

@@ -776,6 +776,7 @@ fn fuzz_cli() {
             b"load\n--db\nmysql\n--dsn\nmysql://u:pw@h:1/db\n-threads\n8",
             b"sweep\n-c\n1,2\n--deployment\na=memory\n-d\n1s\n-o\n/nonexistent/x\n--at\n1s=true",
             b"run\n--status-interval\n0.5\n-w\n1s\n--seed\n7\n-p\nmemory.latency=1ms",
+            b"run\n--metrics\n127.0.0.1:9464\n--hlog\nrun.hlog\n-d\n1s",
         ],
         &[
             "\n",
@@ -789,6 +790,9 @@ fn fuzz_cli() {
             "--db\n",
             "--seed\n",
             "--status-interval\n",
+            "--metrics\n",
+            "[::1]:",
+            "--hlog\n",
             "-threads\n",
             "-target\n",
             "run\n",

@@ -8,7 +8,9 @@ use crate::db::ServerInfo;
 use crate::measure::Measurements;
 use crate::results::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
+use crate::telemetry::{LivePhase, RegionMeasurements, Telemetry};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// Merges snapshots into intervals and totals.
@@ -23,8 +25,13 @@ pub(super) struct Coordinator {
     warmup_reported: bool,
     /// Open interval accumulators by epoch.
     pending: BTreeMap<u64, Measurements>,
-    /// The same, per region (only kept with more than one region).
+    /// The same, per region (kept with more than one region, or for telemetry).
     pending_regions: BTreeMap<u64, Vec<Measurements>>,
+    /// Where closed measured intervals are published, per region.
+    live: Option<Arc<Telemetry>>,
+    /// Wall-clock start of the phase: the interval log's timestamps.
+    started_wall: SystemTime,
+    thread_workers: Vec<usize>,
     region_names: Vec<String>,
     /// Per thread: epochs below this have been reported.
     reported_below: Vec<u64>,
@@ -43,6 +50,8 @@ impl Coordinator {
         topology: &Topology,
         plans: &[ThreadPlan],
         t0: Instant,
+        started_wall: SystemTime,
+        live: Option<Arc<Telemetry>>,
     ) -> Self {
         let mut region_workers = vec![0; topology.regions.len()];
         for p in plans {
@@ -56,6 +65,9 @@ impl Coordinator {
             warmup_reported: false,
             pending: BTreeMap::new(),
             pending_regions: BTreeMap::new(),
+            live,
+            started_wall,
+            thread_workers: plans.iter().map(|p| p.workers.len()).collect(),
             region_names: topology.regions.iter().map(|r| r.name.clone()).collect(),
             reported_below: vec![0; plans.len()],
             done: vec![false; plans.len()],
@@ -84,7 +96,7 @@ impl Coordinator {
         self.rows += measured.ops.iter().map(|s| s.rows).sum::<u64>();
         let measured_epoch = if self.is_warmup(epoch) { 1 } else { epoch };
         self.pending_entry(measured_epoch).merge(&measured);
-        if self.region_names.len() > 1 {
+        if self.region_names.len() > 1 || self.live.is_some() {
             let n = self.region_names.len();
             let region = self.thread_region[thread];
             self.pending_regions
@@ -101,6 +113,33 @@ impl Coordinator {
 
     fn pending_entry(&mut self, epoch: u64) -> &mut Measurements {
         self.pending.entry(epoch).or_default()
+    }
+
+    /// Tells telemetry what the phase is doing and how many workers still run per region.
+    pub(super) fn set_phase(&self, phase: LivePhase) {
+        let Some(live) = &self.live else { return };
+        live.set_phase(phase);
+        if phase != LivePhase::Idle {
+            self.publish_in_flight();
+        }
+    }
+
+    /// A client thread sent its last measurements: its workers are done.
+    pub(super) fn finish_thread(&mut self, thread: usize) {
+        self.done[thread] = true;
+        self.publish_in_flight();
+    }
+
+    fn publish_in_flight(&self) {
+        let Some(live) = &self.live else { return };
+        let mut per_region: Vec<(String, usize)> =
+            self.region_names.iter().map(|n| (n.clone(), 0)).collect();
+        for (t, &n) in self.thread_workers.iter().enumerate() {
+            if !self.done[t] {
+                per_region[self.thread_region[t]].1 += n;
+            }
+        }
+        live.set_in_flight(&per_region);
     }
 
     pub(super) fn close_interval(&mut self, now: Instant) {
@@ -127,12 +166,24 @@ impl Coordinator {
             self.warmup_reported |= e == 0;
             let (start, end) = (self.boundaries[e as usize], self.boundaries[e as usize + 1]);
             let mut iv = Interval::from_measurements(&m, start, end, self.is_warmup(e));
-            if let Some(per_region) = self.pending_regions.remove(&e) {
+            let per_region = self.pending_regions.remove(&e).unwrap_or_default();
+            if self.region_names.len() > 1 {
                 iv.regions = per_region
                     .iter()
                     .zip(&self.region_names)
                     .map(|(m, name)| RegionInterval::from_measurements(name, m, end - start))
                     .collect();
+            }
+            if let Some(live) = self.live.as_ref().filter(|_| !iv.warmup) {
+                let regions: Vec<RegionMeasurements> = per_region
+                    .iter()
+                    .zip(&self.region_names)
+                    .map(|(measurements, region)| RegionMeasurements {
+                        region,
+                        measurements,
+                    })
+                    .collect();
+                live.publish(self.started_wall, start, end, &regions);
             }
             self.intervals.push(iv.clone());
             out.push(iv);

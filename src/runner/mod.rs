@@ -26,6 +26,7 @@ use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Db, DbError, ServerInfo};
 use crate::measure::Measurements;
 use crate::results::{ClientUsage, EndedBy, Results};
+use crate::telemetry::LivePhase;
 use crate::workload::Workload;
 use client::{ThreadArgs, client_thread};
 use coordinator::Coordinator;
@@ -208,7 +209,23 @@ pub fn execute<D: Db>(
     *shared_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(shared.clone());
     let _ = go_tx.send(Go::Start);
 
-    let mut coord = Coordinator::new(cfg, topology, &plans, t0);
+    let mut coord = Coordinator::new(
+        cfg,
+        topology,
+        &plans,
+        t0,
+        started_wall,
+        progress.telemetry(),
+    );
+    let measured_phase = match cfg.phase {
+        Phase::Load => LivePhase::Load,
+        Phase::Run => LivePhase::Run,
+    };
+    coord.set_phase(if cfg.warmup.is_zero() {
+        measured_phase
+    } else {
+        LivePhase::Warmup
+    });
     let total_rows = (cfg.phase == Phase::Load).then_some(cfg.workload.insert_count);
     let mut next_tick = if cfg.warmup.is_zero() {
         cfg.status_interval
@@ -245,7 +262,7 @@ pub fn execute<D: Db>(
                 let epoch = coord.epoch;
                 coord.add(thread, epoch, meas);
                 collected.add(plans[thread].region, logs, &stale);
-                coord.done[thread] = true;
+                coord.finish_thread(thread);
                 done_threads += 1;
                 abandoned += a;
                 end = Instant::now();
@@ -261,6 +278,7 @@ pub fn execute<D: Db>(
                 measured_start = Some(now);
                 shared.warming.store(false, Ordering::Relaxed);
                 progress.note("warm-up done");
+                coord.set_phase(measured_phase);
             }
             next_tick += cfg.status_interval;
         }
@@ -305,6 +323,7 @@ pub fn execute<D: Db>(
     for interval in coord.finished_intervals() {
         progress.interval(&interval, total_rows, coord.rows_so_far());
     }
+    coord.set_phase(LivePhase::Idle);
     let server = server_info
         .lock()
         .unwrap_or_else(|p| p.into_inner())

@@ -3,9 +3,11 @@
 //! or when stderr is not a terminal).
 
 use crate::results::timeseries::Interval;
+use crate::telemetry::Telemetry;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 /// How status is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,8 @@ impl StatusMode {
 
 pub struct Progress {
     mode: StatusMode,
+    /// Metrics and interval log, published to with each closed interval.
+    telemetry: Option<Arc<Telemetry>>,
     bar: Option<ProgressBar>,
     label: String,
     elapsed_ops: u64,
@@ -55,10 +59,21 @@ impl Progress {
         }
         Progress {
             mode,
+            telemetry: None,
             bar,
             label,
             elapsed_ops: 0,
         }
+    }
+
+    /// Publishes the phase's intervals to `telemetry` too.
+    pub fn with_telemetry(mut self, telemetry: Option<Arc<Telemetry>>) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+
+    pub fn telemetry(&self) -> Option<Arc<Telemetry>> {
+        self.telemetry.clone()
     }
 
     /// A one-off note ("warm-up done").
