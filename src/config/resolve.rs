@@ -33,6 +33,8 @@ pub struct Sources {
     pub events: Vec<String>,
     /// `--drop`.
     pub drop_table: bool,
+    /// `--region`, `--shard(s)`, `--start-at/in`.
+    pub fleet: super::fleet::FleetFlags,
 }
 
 impl Sources {
@@ -236,6 +238,19 @@ fn run_config(
             ));
         }
     }
+    let fleet = src.fleet.resolve(std::time::SystemTime::now())?;
+    if let Some(f) = &fleet {
+        if f.region.is_some() && topology.is_none() {
+            return Err(ConfigError::Other(
+                "--region needs a --topology that names the regions".into(),
+            ));
+        }
+        let placed = topology
+            .clone()
+            .unwrap_or_else(|| Topology::single_region(vec!["-".into()]));
+        f.workers(&placed, client.threads)
+            .map_err(|e| ConfigError::Other(e.to_string()))?;
+    }
     Ok(RunConfig {
         phase,
         workload,
@@ -271,6 +286,7 @@ fn run_config(
             .map(|e| ScheduledEvent::parse(e))
             .collect::<Result<_, _>>()
             .map_err(ConfigError::Other)?,
+        fleet,
     })
 }
 

@@ -50,6 +50,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
             properties: Default::default(),
             checks: Default::default(),
             events: vec![],
+            fleet: None,
         },
         server: ServerInfo {
             kind: "memory".into(),
@@ -77,5 +78,6 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         availability: None,
         checks: None,
         events: vec![],
+        fleet: None,
     }
 }

@@ -198,7 +198,8 @@ impl Coordinator {
                 },
                 None => LoopMode::Closed,
             },
-            workers: cfg.threads,
+            // This process's workers (of a fleet's `-t`, its share).
+            workers: self.region_workers.iter().sum(),
             operations: self.total.completed(),
             throughput,
             abandoned,
@@ -211,6 +212,7 @@ impl Coordinator {
             availability: None,
             checks: None,
             events: Vec::new(),
+            fleet: None,
         }
     }
 }
