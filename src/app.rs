@@ -274,7 +274,7 @@ pub fn sweep_command(
     })?;
     let fleet = base.fleet.clone();
     if let Some(f) = &fleet {
-        if (f.shards > 1 || f.region.is_some()) && f.start_at.is_none() {
+        if f.is_split() && f.start_at.is_none() {
             return Err(bad(
                 "a sweep run by a fleet (--shard, --shards, --region) needs --start-at: every \
                  shard starts step k at START + k x (warm-up + duration + --step-gap)",
@@ -285,6 +285,25 @@ pub fn sweep_command(
                 "--overwrite cannot be used by a fleet's shards (one would delete the others' \
                  steps): empty --out before starting the fleet",
             ));
+        }
+        // Every step must have a worker for every shard: say so before loading anything.
+        // (A server deployment's load is split too; an in-process store loads everything.)
+        let loads = |d: &sweep::Deployment| {
+            (d.topology.is_some() && !a.skip_load).then_some(a.load_threads)
+        };
+        for (d, c) in deployments.iter().flat_map(|d| {
+            a.concurrency
+                .iter()
+                .copied()
+                .chain(loads(d))
+                .map(move |c| (d, c))
+        }) {
+            let t = d
+                .topology
+                .clone()
+                .unwrap_or_else(|| Topology::single_region(vec!["in-process:0".into()]));
+            f.workers(&t, c)
+                .map_err(|e| bad(&format!("--deployment {} at {c} clients: {e}", d.name)))?;
         }
         if let Some(r) = f.region.as_deref().filter(|r| !sweep::valid_name(r)) {
             return Err(bad(&format!(
@@ -364,12 +383,7 @@ pub fn sweep_command(
         None,
         false,
     ) {
-        Err(e)
-            if plan
-                .fleet
-                .as_ref()
-                .is_some_and(|f| f.shards > 1 || f.region.is_some()) =>
-        {
+        Err(e) if plan.fleet.as_ref().is_some_and(|f| f.is_split()) => {
             eprintln!(
                 "sweep: no report yet ({e}); `geobench report {}` once every shard is done",
                 a.out.display()

@@ -333,7 +333,7 @@ impl Manifest {
 /// `.shard<I>` or `.<REGION>.shard<I>` when the fleet is split, else nothing.
 fn shard_suffix(fleet: Option<&FleetConfig>) -> String {
     match fleet {
-        Some(f) if f.region.is_some() || f.shards > 1 => match &f.region {
+        Some(f) if f.is_split() => match &f.region {
             Some(r) => format!(".{r}.shard{}", f.shard),
             None => format!(".shard{}", f.shard),
         },

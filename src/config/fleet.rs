@@ -151,12 +151,9 @@ impl FleetConfig {
         self.start_at = Some(humantime::format_rfc3339_millis(t).to_string());
     }
 
-    /// Names the shard for messages and file names: `3`, or `B.1` within region B.
-    pub fn label(&self) -> String {
-        match &self.region {
-            Some(r) => format!("{r}.{}", self.shard),
-            None => self.shard.to_string(),
-        }
+    /// Whether this process runs only part of the workers (not merely a start instant).
+    pub fn is_split(&self) -> bool {
+        self.shards > 1 || self.region.is_some()
     }
 
     /// The global ids of the workers this process runs, of `threads` placed on `topology`

@@ -240,16 +240,18 @@ fn run_config(
     }
     let fleet = src.fleet.resolve(std::time::SystemTime::now())?;
     if let Some(f) = &fleet {
+        if f.is_split() && src.drop_table {
+            return Err(ConfigError::Other(
+                "--drop with --region/--shard(s): each shard would drop the rows the others \
+                 loaded; drop the table once before the fleet starts"
+                    .into(),
+            ));
+        }
         if f.region.is_some() && topology.is_none() {
             return Err(ConfigError::Other(
                 "--region needs a --topology that names the regions".into(),
             ));
         }
-        let placed = topology
-            .clone()
-            .unwrap_or_else(|| Topology::single_region(vec!["-".into()]));
-        f.workers(&placed, client.threads)
-            .map_err(|e| ConfigError::Other(e.to_string()))?;
     }
     Ok(RunConfig {
         phase,
