@@ -427,18 +427,6 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
         }
         eprintln!("warning: merged without {list} (--allow-missing-shards)");
     }
-    if let Some(spread) = merged
-        .fleet
-        .as_ref()
-        .and_then(crate::results::fleet::clock_spread_s)
-    {
-        eprintln!(
-            "merge: {} shards, clocks within {:.1} ms of each other (offsets to the database \
-             server)",
-            parts.len(),
-            spread * 1e3
-        );
-    }
     merged.write(&a.out).map_err(|source| AppError::Io {
         context: format!("writing {}", a.out.display()),
         source,

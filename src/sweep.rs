@@ -503,7 +503,8 @@ impl Plan {
         let t0 = self.fleet.as_ref()?.start_time()?;
         let m = &self.manifest;
         let per = m.warmup_s + m.duration_s + self.step_gap.as_secs_f64();
-        Some(t0 + std::time::Duration::from_secs_f64(per * k as f64))
+        let after = std::time::Duration::try_from_secs_f64(per * k as f64).ok()?;
+        crate::config::fleet::later(t0, after)
     }
 
     fn check_resumable(&self) -> Result<(), SweepRunError> {
@@ -559,8 +560,20 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             return Err(SweepRunError::Exists(plan.dir.root.clone()));
         }
     }
-    plan.dir.write_manifest(&plan.manifest)?;
     let m = &plan.manifest;
+    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
+    if plan.fleet.as_ref().is_some_and(|f| f.start_at.is_some())
+        && plan.step_start(steps.saturating_sub(1)).is_none()
+    {
+        return Err(SweepRunError::Setup {
+            deployment: m
+                .deployments
+                .first()
+                .map_or(String::new(), |d| d.name.clone()),
+            message: "the last step would start after the year 9999: shorten the steps".into(),
+        });
+    }
+    plan.dir.write_manifest(&plan.manifest)?;
     let mut dbs = Vec::new();
     for d in &m.deployments {
         let cfg = plan.config_for(d, Phase::Load, plan.load_threads);
@@ -585,7 +598,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         dbs.push(db);
     }
 
-    let total = m.concurrencies.len() * m.repeats * m.deployments.len();
+    let total = steps;
     let per_step = m.duration_s + m.warmup_s;
     let mut lines = Vec::with_capacity(total);
     let mut k = 0;

@@ -112,13 +112,14 @@ impl FleetFlags {
                 return Err(bad("--start-at and --start-in: give one".into()));
             }
             (Some(s), None) => Some(parse_start_at(s).map_err(bad)?),
-            (None, Some(d)) => {
-                let d = humantime::parse_duration(d.trim()).map_err(|e| {
+            (None, Some(raw)) => {
+                let d = humantime::parse_duration(raw.trim()).map_err(|e| {
                     bad(format!(
-                        "--start-in {d:?}: {e}; expected a duration, e.g. 30s"
+                        "--start-in {raw:?}: {e}; expected a duration, e.g. 30s"
                     ))
                 })?;
-                Some(now + d)
+                let at = later(now, d);
+                Some(at.ok_or_else(|| bad(format!("--start-in {raw:?}: too far ahead")))?)
             }
             (None, None) => None,
         };
@@ -250,6 +251,15 @@ pub fn fnv_hex(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// `t + d`, if it is an instant RFC 3339 can write (before the year 10000).
+pub fn later(t: SystemTime, d: Duration) -> Option<SystemTime> {
+    const LAST: Duration = Duration::from_secs(253_402_300_799); // 9999-12-31T23:59:59Z
+    t.checked_add(d).filter(|x| {
+        x.duration_since(std::time::UNIX_EPOCH)
+            .is_ok_and(|s| s <= LAST)
+    })
 }
 
 /// How long until `start` from `now`; `Err(late)` when it has passed.
