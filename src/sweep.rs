@@ -582,7 +582,8 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             message,
         };
         let db = AnyDb::open(&cfg);
-        let load_path = plan.dir.load_path(&d.name, cfg.fleet.as_ref());
+        // Per shard even when the shard loads everything (an in-process store).
+        let load_path = plan.dir.load_path(&d.name, plan.fleet.as_ref());
         // An in-process store starts empty in every process: it is always loaded.
         let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
         if load {

@@ -290,6 +290,26 @@ fn sweep_args(out: &Path) -> Vec<String> {
     ])
 }
 
+/// The sweep of `sweep_args` run by two shards (Indexed Job pods 0 and 1) starting `secs`
+/// from now, `gap` between steps.
+fn fleet_sweep(out: &Path, secs: u64, gap: &str) {
+    let at = start_in(secs);
+    let mut fleet = Fleet(Vec::new());
+    for i in 0..2 {
+        let mut a = sweep_args(out);
+        a.extend(strings(&[
+            "--shards",
+            "2",
+            "--start-at",
+            &at,
+            "--step-gap",
+            gap,
+        ]));
+        fleet.spawn(&a, i, None);
+    }
+    fleet.wait_all();
+}
+
 fn report_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
 }
@@ -316,21 +336,7 @@ fn a_fleet_sweep_reports_what_a_one_process_sweep_reports() {
     let o = geobench(&sweep_args(&alone));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
-    let at = start_in(4);
-    let mut fleet = Fleet(Vec::new());
-    for i in 0..2 {
-        let mut a = sweep_args(&shared);
-        a.extend(strings(&[
-            "--shards",
-            "2",
-            "--start-at",
-            &at,
-            "--step-gap",
-            "1s",
-        ]));
-        fleet.spawn(&a, i, None);
-    }
-    fleet.wait_all();
+    fleet_sweep(&shared, 4, "1s");
     let o = geobench(&strings(&["report", &p(&shared)]));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
@@ -444,21 +450,7 @@ fn a_missing_shard_or_one_of_another_plan_is_refused_by_name() {
 
     // A sweep directory with a step missing one of its shards.
     let dir = r("sweep");
-    let at = start_in(3);
-    let mut fleet = Fleet(Vec::new());
-    for i in 0..2 {
-        let mut a = sweep_args(&dir);
-        a.extend(strings(&[
-            "--shards",
-            "2",
-            "--start-at",
-            &at,
-            "--step-gap",
-            "500ms",
-        ]));
-        fleet.spawn(&a, i, None);
-    }
-    fleet.wait_all();
+    fleet_sweep(&dir, 3, "500ms");
     std::fs::remove_file(dir.join("steps/multi/c4-r1.shard1.json")).unwrap();
     refused(
         geobench(&strings(&["report", &p(&dir)])),

@@ -400,7 +400,8 @@ impl Results {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = path.with_extension("json.tmp");
+        // Per process: shards of a fleet may write into one directory.
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(
             &tmp,
             serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
