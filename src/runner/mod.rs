@@ -198,17 +198,23 @@ pub fn execute<D: Db>(
 
     let start = cfg.fleet.as_ref().and_then(|f| f.start_time());
     let (t0, started_wall) = match start {
-        Some(at) => match wait_until(at) {
-            Ok(t0) => (t0, at),
-            Err(e) => {
-                let _ = go_tx.send(Go::Abort);
-                handles.into_iter().for_each(|h| {
-                    let _ = h.join();
-                });
-                return Err(e);
-            }
-        },
         None => (Instant::now(), SystemTime::now()),
+        Some(at) => {
+            progress.note(&format!(
+                "connected; waiting for the fleet's start at {}",
+                humantime::format_rfc3339_millis(at)
+            ));
+            match wait_until(at) {
+                Ok(t0) => (t0, at),
+                Err(e) => {
+                    let _ = go_tx.send(Go::Abort);
+                    handles.into_iter().for_each(|h| {
+                        let _ = h.join();
+                    });
+                    return Err(e);
+                }
+            }
+        }
     };
     let usage_at_start = ClientUsage::now();
     let shared = Arc::new(Shared {
