@@ -7,7 +7,7 @@
 
 mod support;
 
-use geobench::results::{Results, decode_histogram};
+use geobench::results::{LoopMode, Results, decode_histogram};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
@@ -382,7 +382,8 @@ fn a_fleet_sweep_reports_what_a_one_process_sweep_reports() {
     }
 }
 
-/// Runs shard `i` of 3 on the memory store with `extra` flags, writing `out`.
+/// Runs shard `i` of 3 on the memory store with `extra` flags, writing `out`: 3 workers, the
+/// fleet's rate 300 ops/s.
 fn memory_shard(out: &Path, i: usize, extra: &[&str]) {
     let mut a = strings(&[
         "run",
@@ -392,6 +393,8 @@ fn memory_shard(out: &Path, i: usize, extra: &[&str]) {
         "recordcount=100",
         "-t",
         "3",
+        "--target",
+        "300",
         "-d",
         "200ms",
         "-q",
@@ -447,6 +450,12 @@ fn a_missing_shard_or_one_of_another_plan_is_refused_by_name() {
     assert!(err.contains("without shard 1 of 3"), "{err}");
     let o = merge(&["s0.json", "s1.json", "s2.json"], &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Each shard ran its third of the rate; together, the fleet's.
+    let rate = |f: &str| match Results::read(&r(f)).unwrap().loop_mode {
+        LoopMode::Open { target_ops_per_s } => target_ops_per_s,
+        LoopMode::Closed => 0.0,
+    };
+    assert_eq!((rate("s1.json"), rate("m.json")), (100.0, 300.0));
 
     // A sweep directory with a step missing one of its shards.
     let dir = r("sweep");

@@ -626,6 +626,16 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     out.operations = parts.iter().map(|p| p.operations).sum();
     out.workers = parts.iter().map(|p| p.workers).sum();
     out.abandoned = parts.iter().map(|p| p.abandoned).sum();
+    // Shards share a fleet's rate: the merge ran at their sum.
+    if let LoopMode::Open { target_ops_per_s } = &mut out.loop_mode {
+        *target_ops_per_s = parts
+            .iter()
+            .map(|p| match p.loop_mode {
+                LoopMode::Open { target_ops_per_s } => target_ops_per_s,
+                LoopMode::Closed => 0.0,
+            })
+            .sum();
+    }
     out.interrupted = parts.iter().any(|p| p.interrupted);
     out.stop_reason = parts.iter().find_map(|p| p.stop_reason.clone());
     let total_ok: f64 = parts.iter().map(|p| p.throughput * p.duration_s).sum();

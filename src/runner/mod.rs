@@ -144,6 +144,10 @@ pub fn execute<D: Db>(
         .then(|| Arc::new(crate::check::stale::WriteClock::default()));
     let mine = my_workers(cfg, topology)?;
     let plans = plan_threads(cfg, topology, &mine);
+    // A fleet's rate is shared by worker count.
+    let my_target = cfg
+        .target
+        .map(|r| r * mine.len() as f64 / cfg.threads as f64);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (go_tx, go_rx) = watch::channel(Go::Wait);
     let (epoch_tx, epoch_rx) = watch::channel(0u64);
@@ -229,10 +233,7 @@ pub fn execute<D: Db>(
             },
             mine.len(),
         ),
-        // The fleet's rate, shared by worker count.
-        schedule: cfg
-            .target
-            .map(|r| Schedule::new(t0, r * mine.len() as f64 / cfg.threads as f64)),
+        schedule: my_target.map(|r| Schedule::new(t0, r)),
         fatal: Mutex::new(None),
     });
     *shared_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(shared.clone());
@@ -374,6 +375,11 @@ pub fn execute<D: Db>(
         })
         .collect();
     results.ended_by = Some(ended_by);
+    if let Some(r) = my_target {
+        results.loop_mode = crate::results::LoopMode::Open {
+            target_ops_per_s: r,
+        };
+    }
     results.fleet = fleet;
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
