@@ -91,6 +91,9 @@ fn phase_command(
 ) -> Result<Results, AppError> {
     let resolved = sources.resolve(phase)?;
     let (p, cfg) = (resolved.properties, resolved.run);
+    if cfg.fleet.as_ref().is_some_and(|f| f.region.is_some()) && cfg.topology.is_none() {
+        return Err(bad("--region needs a --topology that names the regions"));
+    }
     config::warn_unknown(&p, &cfg.workload);
     let percentiles = match p.get("hdrhistogram.percentiles") {
         Some(v) => report::ycsb::parse_percentiles(&v.value)
@@ -298,10 +301,16 @@ pub fn sweep_command(
                 .chain(loads(d))
                 .map(move |c| (d, c))
         }) {
-            let t = d
-                .topology
-                .clone()
-                .unwrap_or_else(|| Topology::single_region(vec!["in-process:0".into()]));
+            let t = match (&d.topology, &f.region) {
+                (Some(t), _) => t.clone(),
+                (None, Some(_)) => {
+                    return Err(bad(&format!(
+                        "--region: deployment {} is the in-process store, which has no regions",
+                        d.name
+                    )));
+                }
+                (None, None) => Topology::single_region(vec!["in-process:0".into()]),
+            };
             f.workers(&t, c)
                 .map_err(|e| bad(&format!("--deployment {} at {c} clients: {e}", d.name)))?;
         }

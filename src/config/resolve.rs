@@ -247,11 +247,6 @@ fn run_config(
                     .into(),
             ));
         }
-        if f.region.is_some() && topology.is_none() {
-            return Err(ConfigError::Other(
-                "--region needs a --topology that names the regions".into(),
-            ));
-        }
     }
     Ok(RunConfig {
         phase,
