@@ -239,14 +239,12 @@ fn run_config(
         }
     }
     let fleet = src.fleet.resolve(std::time::SystemTime::now())?;
-    if let Some(f) = &fleet {
-        if f.is_split() && src.drop_table {
-            return Err(ConfigError::Other(
-                "--drop with --region/--shard(s): each shard would drop the rows the others \
-                 loaded; drop the table once before the fleet starts"
-                    .into(),
-            ));
-        }
+    if fleet.as_ref().is_some_and(|f| f.is_split()) && src.drop_table {
+        return Err(ConfigError::Other(
+            "--drop with --region/--shard(s): each shard would drop the rows the others \
+             loaded; drop the table once before the fleet starts"
+                .into(),
+        ));
     }
     Ok(RunConfig {
         phase,
