@@ -79,9 +79,14 @@ fn mounts() -> Mounts {
     }
 }
 
-/// An RFC 3339 instant `secs` from now: far enough for every process to be connected.
-fn start_in(secs: u64) -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now() + Duration::from_secs(secs)).to_string()
+/// How far ahead a fleet's start is set: far enough for every process to be connected even on
+/// a loaded machine (one that is not would fail, saying so).
+const START_SECS: u64 = 8;
+
+/// The fleet's `--start-at`: `START_SECS` from now.
+fn fleet_start() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now() + Duration::from_secs(START_SECS))
+        .to_string()
 }
 
 fn p(path: &Path) -> String {
@@ -174,7 +179,7 @@ fn two_regions_as_four_processes_load_each_key_once_and_merge_into_the_sum() {
     assert_eq!(loaded, records, "the loaders' rows add up to recordcount");
 
     // Run: four clients started together.
-    let at = start_in(6);
+    let at = fleet_start();
     for (region, i) in pods {
         let mut a = common("run");
         a.extend(strings(&[
@@ -290,10 +295,10 @@ fn sweep_args(out: &Path) -> Vec<String> {
     ])
 }
 
-/// The sweep of `sweep_args` run by two shards (Indexed Job pods 0 and 1) starting `secs`
-/// from now, `gap` between steps.
-fn fleet_sweep(out: &Path, secs: u64, gap: &str) {
-    let at = start_in(secs);
+/// The sweep of `sweep_args` run by two shards (Indexed Job pods 0 and 1), 2 s between steps
+/// (room for a loaded machine: a shard not ready at a step's start fails it).
+fn fleet_sweep(out: &Path) {
+    let at = fleet_start();
     let mut fleet = Fleet(Vec::new());
     for i in 0..2 {
         let mut a = sweep_args(out);
@@ -303,7 +308,7 @@ fn fleet_sweep(out: &Path, secs: u64, gap: &str) {
             "--start-at",
             &at,
             "--step-gap",
-            gap,
+            "2s",
         ]));
         fleet.spawn(&a, i, None);
     }
@@ -336,7 +341,7 @@ fn a_fleet_sweep_reports_what_a_one_process_sweep_reports() {
     let o = geobench(&sweep_args(&alone));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
-    fleet_sweep(&shared, 4, "1s");
+    fleet_sweep(&shared);
     let o = geobench(&strings(&["report", &p(&shared)]));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
@@ -364,7 +369,7 @@ fn a_fleet_sweep_reports_what_a_one_process_sweep_reports() {
             histogram_count(&a) + histogram_count(&b)
         );
     }
-    // Step k started at START + k x (warm-up + duration + gap): 1.4 s apart.
+    // Step k started at START + k x (warm-up + duration + gap): 2.4 s apart.
     let starts: Vec<SystemTime> = steps
         .iter()
         .map(|s| {
@@ -377,7 +382,7 @@ fn a_fleet_sweep_reports_what_a_one_process_sweep_reports() {
     for w in sorted.windows(2) {
         assert_eq!(
             w[1].duration_since(w[0]).unwrap(),
-            Duration::from_millis(1400)
+            Duration::from_millis(2400)
         );
     }
 }
@@ -459,7 +464,7 @@ fn a_missing_shard_or_one_of_another_plan_is_refused_by_name() {
 
     // A sweep directory with a step missing one of its shards.
     let dir = r("sweep");
-    fleet_sweep(&dir, 3, "500ms");
+    fleet_sweep(&dir);
     std::fs::remove_file(dir.join("steps/multi/c4-r1.shard1.json")).unwrap();
     refused(
         geobench(&strings(&["report", &p(&dir)])),
