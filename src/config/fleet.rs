@@ -161,7 +161,7 @@ impl FleetConfig {
     /// (region by region, as one process would place them): the region's workers when a
     /// region is named, then this shard's contiguous part of those.
     pub fn workers(&self, topology: &Topology, threads: usize) -> Result<Range<usize>, String> {
-        let placements = topology.place(threads);
+        let counts = topology.region_counts(threads);
         let all = match &self.region {
             None => 0..threads,
             Some(name) => {
@@ -177,9 +177,8 @@ impl FleetConfig {
                             names.join(", ")
                         )
                     })?;
-                let first = placements.iter().position(|p| p.region == r).unwrap_or(0);
-                let n = placements.iter().filter(|p| p.region == r).count();
-                first..first + n
+                let first: usize = counts[..r].iter().sum();
+                first..first + counts[r]
             }
         };
         if all.len() < self.shards {

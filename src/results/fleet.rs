@@ -122,32 +122,44 @@ pub fn missing_shards(parts: &[Results]) -> Vec<String> {
         .filter_map(|f| Some((f.region.clone(), f.shard?)))
         .collect();
     let regions: Vec<Option<String>> = match (&f0.region, &p0.config.topology) {
-        (Some(_), Some(t)) => {
-            let placed = t.place(p0.config.threads);
-            (0..t.regions.len())
-                .filter(|&r| placed.iter().any(|p| p.region == r))
-                .map(|r| Some(t.regions[r].name.clone()))
-                .collect()
-        }
+        (Some(_), Some(t)) => t
+            .region_counts(p0.config.threads)
+            .iter()
+            .zip(&t.regions)
+            .filter(|(n, _)| **n > 0)
+            .map(|(_, r)| Some(r.name.clone()))
+            .collect(),
         _ => vec![None],
     };
     let mut missing = Vec::new();
     for region in &regions {
-        for shard in 0..f0.shards {
-            if !present.iter().any(|(r, s)| {
-                *s == shard
-                    && match (r, region) {
-                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                        (None, None) => true,
-                        _ => false,
-                    }
-            }) {
-                missing.push(FleetInfo::describe(region.as_deref(), shard, f0.shards));
-            }
+        let here: BTreeSet<usize> = present
+            .iter()
+            .filter(|(r, _)| match (r, region) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                (None, None) => true,
+                _ => false,
+            })
+            .map(|(_, s)| *s)
+            .collect();
+        let absent = f0.shards.saturating_sub(here.len());
+        // Named one by one up to a point: a file may claim any shard count.
+        let named: Vec<usize> = (0..f0.shards)
+            .filter(|s| !here.contains(s))
+            .take(MAX_NAMED)
+            .collect();
+        for &shard in &named {
+            missing.push(FleetInfo::describe(region.as_deref(), shard, f0.shards));
+        }
+        if absent > named.len() {
+            missing.push(format!("{} more", absent - named.len()));
         }
     }
     missing
 }
+
+/// Missing shards named per region before the rest are counted.
+const MAX_NAMED: usize = 10;
 
 /// The fleet information of merged shards (checked by `check_parts`).
 pub fn merged(parts: &[Results]) -> Option<FleetInfo> {
@@ -231,6 +243,14 @@ mod tests {
         assert!(e.contains("different plans") && e.contains("part 1"), "{e}");
         let plain = [fixtures::results(&[1], &[], 1.0), shard(None, 1, 2, "p")];
         assert!(check_parts(&plain).is_err());
+    }
+
+    #[test]
+    fn a_huge_shard_count_is_counted_not_listed() {
+        let parts = [shard(None, 0, usize::MAX, "p")];
+        let m = missing_shards(&parts);
+        assert_eq!(m.len(), MAX_NAMED + 1);
+        assert_eq!(m[MAX_NAMED], format!("{} more", usize::MAX - 1 - MAX_NAMED));
     }
 
     #[test]
