@@ -60,7 +60,9 @@ impl From<RunError> for AppError {
     fn from(e: RunError) -> Self {
         match e {
             RunError::Setup(e) => AppError::Setup(setup_message(&e)),
-            RunError::Thread(m) => AppError::Failed(m),
+            RunError::Late(_) if runner::interrupted() => AppError::Interrupted,
+            RunError::Thread(m) | RunError::Late(m) => AppError::Failed(m),
+            RunError::Fleet(m) => AppError::Config(ConfigError::Other(m)),
         }
     }
 }
@@ -125,6 +127,9 @@ fn phase_command(
 ) -> Result<Results, AppError> {
     let resolved = sources.resolve(phase)?;
     let (p, cfg) = (resolved.properties, resolved.run);
+    if cfg.fleet.as_ref().is_some_and(|f| f.region.is_some()) && cfg.topology.is_none() {
+        return Err(bad("--region needs a --topology that names the regions"));
+    }
     config::warn_unknown(&p, &cfg.workload);
     let percentiles = match p.get("hdrhistogram.percentiles") {
         Some(v) => report::ycsb::parse_percentiles(&v.value)
@@ -199,14 +204,19 @@ fn finish(results: Results) -> Result<Results, AppError> {
 /// readable (with dataintegrity, holding the values written).
 fn verify_load(db: &AnyDb, cfg: &RunConfig, topology: &Topology) -> Result<(), AppError> {
     let c = runner::check_table(db, cfg, topology, 100)?;
-    let want = cfg.workload.insert_count;
+    let want = c.loaded;
     let values = if cfg.workload.data_integrity {
         format!(", {} with other values than written", c.wrong_values)
     } else {
         String::new()
     };
+    let by = if cfg.fleet.is_some() {
+        " by this shard"
+    } else {
+        ""
+    };
     let line = format!(
-        "verify: {} rows in the table ({want} loaded); {} of {} sampled keys missing{values}",
+        "verify: {} rows in the table ({want} loaded{by}); {} of {} sampled keys missing{values}",
         c.rows, c.missing, c.sampled
     );
     if c.rows < want || c.missing > 0 || c.wrong_values > 0 {
@@ -242,6 +252,8 @@ pub fn preload(
     status: StatusMode,
 ) -> Result<(), AppError> {
     let mut load = cfg.clone();
+    // Every process's store starts empty: each holds every record, whatever its share.
+    load.fleet = None;
     load.phase = Phase::Load;
     load.duration = None;
     load.warmup = std::time::Duration::ZERO;
@@ -262,7 +274,13 @@ pub fn preload(
 /// directory.
 pub fn sweep_command(
     a: &SweepArgs,
-) -> Result<(Vec<sweep::StepLine>, crate::analysis::sweep::SweepReport), AppError> {
+) -> Result<
+    (
+        Vec<sweep::StepLine>,
+        Option<crate::analysis::sweep::SweepReport>,
+    ),
+    AppError,
+> {
     let resolved = a.sources().resolve(Phase::Run)?;
     let (p, mut base) = (resolved.properties, resolved.run);
     let mysql = match &base.backend {
@@ -294,7 +312,58 @@ pub fn sweep_command(
     if names.windows(2).any(|w| w[0] == w[1]) {
         return Err(bad("--deployment: names must differ"));
     }
-    let manifest = sweep::Manifest {
+    let step_gap = humantime::parse_duration(a.step_gap.trim()).map_err(|e| {
+        bad(&format!(
+            "--step-gap {:?}: {e}; expected e.g. 5s",
+            a.step_gap
+        ))
+    })?;
+    let fleet = base.fleet.clone();
+    if let Some(f) = &fleet {
+        if f.is_split() && f.start_at.is_none() {
+            return Err(bad(
+                "a sweep run by a fleet (--shard, --shards, --region) needs --start-at: every \
+                 shard starts step k at START + k x (warm-up + duration + --step-gap)",
+            ));
+        }
+        if a.overwrite {
+            return Err(bad(
+                "--overwrite cannot be used by a fleet's shards (one would delete the others' \
+                 steps): empty --out before starting the fleet",
+            ));
+        }
+        // Every step must have a worker for every shard: say so before loading anything.
+        // (A server deployment's load is split too; an in-process store loads everything.)
+        let loads = |d: &sweep::Deployment| {
+            (d.topology.is_some() && !a.skip_load).then_some(a.load_threads)
+        };
+        for (d, c) in deployments.iter().flat_map(|d| {
+            a.concurrency
+                .iter()
+                .copied()
+                .chain(loads(d))
+                .map(move |c| (d, c))
+        }) {
+            let t = match (&d.topology, &f.region) {
+                (Some(t), _) => t.clone(),
+                (None, Some(_)) => {
+                    return Err(bad(&format!(
+                        "--region: deployment {} is the in-process store, which has no regions",
+                        d.name
+                    )));
+                }
+                (None, None) => Topology::single_region(vec!["in-process:0".into()]),
+            };
+            f.workers(&t, c)
+                .map_err(|e| bad(&format!("--deployment {} at {c} clients: {e}", d.name)))?;
+        }
+        if let Some(r) = f.region.as_deref().filter(|r| !sweep::valid_name(r)) {
+            return Err(bad(&format!(
+                "--region {r:?}: a sweep names files after the region: letters, digits, - or _"
+            )));
+        }
+    }
+    let mut manifest = sweep::Manifest {
         schema_version: crate::results::SCHEMA_VERSION,
         tool: format!("geobench {}", env!("CARGO_PKG_VERSION")),
         created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -316,7 +385,21 @@ pub fn sweep_command(
         repeats: a.repeat,
         duration_s: base.duration.map_or(0.0, |d| d.as_secs_f64()),
         warmup_s: base.warmup.as_secs_f64(),
+        fleet: fleet
+            .as_ref()
+            .and_then(|f| Some((f, f.start_at.clone()?)))
+            .map(|(f, start_at)| sweep::ManifestFleet {
+                shards: f.shards,
+                start_at,
+                step_gap_s: step_gap.as_secs_f64(),
+                plan_hash: String::new(),
+            }),
     };
+    if let Some(hash) = manifest.fleet.is_some().then(|| manifest.plan_hash())
+        && let Some(f) = &mut manifest.fleet
+    {
+        f.plan_hash = hash;
+    }
     runner::install_interrupt_handler();
     let plan = sweep::Plan {
         dir: sweep::SweepDir::new(&a.out),
@@ -329,6 +412,8 @@ pub fn sweep_command(
         load_threads: a.load_threads,
         status: StatusMode::auto(a.common.status, a.common.quiet),
         telemetry: start_telemetry(&a.telemetry)?,
+        fleet,
+        step_gap,
     };
     let lines = sweep::run(&plan).map_err(|e| match e {
         sweep::SweepRunError::Interrupted(_) => {
@@ -342,7 +427,25 @@ pub fn sweep_command(
         other => AppError::Failed(other.to_string()),
     });
     let lines = finish_telemetry(&plan.telemetry, lines)?;
-    let report = write_report(&a.out, &ReportFormat::ALL, None, a.slo.as_deref(), None)?;
+    // A shard's own steps are all it knows of: the report needs every shard, so a shard
+    // reports only when the fleet is complete (the last one to finish writes it).
+    let report = match write_report(
+        &a.out,
+        &ReportFormat::ALL,
+        None,
+        a.slo.as_deref(),
+        None,
+        false,
+    ) {
+        Err(e) if plan.fleet.as_ref().is_some_and(|f| f.is_split()) => {
+            eprintln!(
+                "sweep: no report yet ({e}); `geobench report {}` once every shard is done",
+                a.out.display()
+            );
+            None
+        }
+        r => Some(r?),
+    };
     Ok((lines, report))
 }
 
@@ -358,7 +461,26 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
         .map(|p| Results::read(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(&e.to_string()))?;
-    let merged = crate::results::merge(&parts).map_err(|e| bad(&e.to_string()))?;
+    let named = |e: crate::results::MergeError| {
+        let mut msg = e.to_string();
+        // Parts are numbered in the order given: name the files.
+        for (i, p) in a.inputs.iter().enumerate().rev() {
+            msg = msg.replace(&format!("part {i}"), &p.display().to_string());
+        }
+        bad(&msg)
+    };
+    let merged = crate::results::merge(&parts).map_err(named)?;
+    let missing = crate::results::fleet::missing_shards(&parts);
+    if !missing.is_empty() {
+        let list = missing.join(", ");
+        if !a.allow_missing_shards {
+            return Err(bad(&format!(
+                "missing {list}: the merge would count only part of the fleet \
+                 (--allow-missing-shards merges what is there)"
+            )));
+        }
+        eprintln!("warning: merged without {list} (--allow-missing-shards)");
+    }
     merged.write(&a.out).map_err(|source| AppError::Io {
         context: format!("writing {}", a.out.display()),
         source,
@@ -380,6 +502,7 @@ pub fn report_command(a: &ReportArgs) -> Result<crate::analysis::sweep::SweepRep
         a.out_dir.as_deref(),
         a.slo.as_deref(),
         a.spectrum_at,
+        a.allow_missing_shards,
     )
 }
 
@@ -391,6 +514,7 @@ pub fn write_report(
     out_dir: Option<&std::path::Path>,
     slo: Option<&str>,
     spectrum_at: Option<usize>,
+    allow_missing_shards: bool,
 ) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     if !sweep::SweepDir::is_sweep(dir) {
         return Err(bad(&format!(
@@ -399,9 +523,12 @@ pub fn write_report(
             sweep::MANIFEST
         )));
     }
-    let (manifest, steps) = sweep::SweepDir::new(dir)
-        .steps()
+    let (manifest, steps, missing) = sweep::SweepDir::new(dir)
+        .steps_with(allow_missing_shards)
         .map_err(|e| bad(&e.to_string()))?;
+    for m in &missing {
+        eprintln!("warning: missing {m} (--allow-missing-shards: reported without it)");
+    }
     if steps.is_empty() {
         return Err(bad(&format!(
             "{}: the sweep has no finished step yet",
@@ -558,8 +685,11 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         load_threads: 8,
         slo: Some(a.slo.clone()),
         telemetry: TelemetryArgs::default(),
+        fleet: Default::default(),
+        step_gap: "5s".into(),
     };
     let (_, r) = sweep_command(&sweep)?;
+    let r = r.ok_or_else(|| AppError::Failed("the demo sweep wrote no report".into()))?;
     drop(labs);
     eprintln!(
         "demo: report written to {}/report.html and report.md",
@@ -628,6 +758,7 @@ fn failover_demo(
         threads: Some(8),
         drop: true,
         verify: false,
+        fleet: Default::default(),
         output: OutputArgs {
             out: None,
             format: vec![],
@@ -667,6 +798,7 @@ fn failover_demo(
                 crate::cli::CheckName::StaleReads,
             ],
             settle: Some("20s".into()),
+            fleet: Default::default(),
             output: OutputArgs {
                 out: Some(path),
                 format: vec![report::RunFormat::Table],
@@ -692,9 +824,10 @@ fn failover_demo(
         repeats: 1,
         duration_s: humantime::parse_duration(&f.duration).map_or(0.0, |d| d.as_secs_f64()),
         warmup_s: 5.0,
+        fleet: None,
     })
     .map_err(|e| bad(&e.to_string()))?;
-    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None)?;
+    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false)?;
     drop(down);
     // The comparison the demo is for: C's clients with and without failover.
     for s in &r.steps {

@@ -218,6 +218,7 @@ impl SweepArgs {
     pub fn sources(&self) -> Sources {
         let mut s = self.common.sources();
         self.timing.apply(&mut s);
+        self.fleet.apply(&mut s);
         s.drop_table = self.drop;
         s
     }
@@ -245,6 +246,43 @@ impl WorkloadArgs {
         s.option("seed", self.seed.map(|v| v.to_string()), "--seed");
         s.option("mysql.dsn", self.dsn.clone(), "--dsn");
         s
+    }
+}
+
+/// One run as several processes (`load`, `run`, `sweep`): this process's share, and when every
+/// process starts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FleetArgs {
+    /// Run only region NAME's share of the workers (`load`: of the key range); needs
+    /// --topology. `-t` stays the fleet's total.
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+    /// Be shard I (0-based) of N: a contiguous part of the workers (within --region's when
+    /// given) and, for `load`, of the key range.
+    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    pub shard: Option<String>,
+    /// Be one of N shards, the index read from JOB_COMPLETION_INDEX (Kubernetes Indexed Job).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<String>,
+    /// Start the warm-up at this instant, RFC 3339 UTC (e.g. 2026-11-30T12:00:00Z), so that
+    /// every shard starts together and their intervals line up.
+    #[arg(long, value_name = "TIME", conflicts_with = "start_in")]
+    pub start_at: Option<String>,
+    /// Start the warm-up this long from now, e.g. `30s` (one machine; a fleet uses --start-at).
+    #[arg(long, value_name = "DURATION")]
+    pub start_in: Option<String>,
+}
+
+impl FleetArgs {
+    fn apply(&self, s: &mut Sources) {
+        s.fleet = crate::config::fleet::FleetFlags {
+            region: self.region.clone(),
+            shard: self.shard.clone(),
+            shards: self.shards.clone(),
+            job_index: std::env::var(crate::config::fleet::JOB_INDEX_ENV).ok(),
+            start_at: self.start_at.clone(),
+            start_in: self.start_in.clone(),
+        };
     }
 }
 
@@ -322,6 +360,8 @@ pub struct LoadArgs {
     #[arg(long)]
     pub verify: bool,
     #[command(flatten)]
+    pub fleet: FleetArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
@@ -336,6 +376,7 @@ impl LoadArgs {
             "--threads",
         );
         s.drop_table = self.drop;
+        self.fleet.apply(&mut s);
         s
     }
 }
@@ -363,6 +404,8 @@ pub struct RunArgs {
     /// Wait this long after the run before reading back (lets a healed region rejoin).
     #[arg(long, value_name = "DURATION")]
     pub settle: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -400,6 +443,7 @@ impl RunArgs {
             "--check",
         );
         s.option("check.settle", self.settle.clone(), "--settle");
+        self.fleet.apply(&mut s);
         s
     }
 }
@@ -445,6 +489,12 @@ pub struct SweepArgs {
     pub slo: Option<String>,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// With --start-at/--start-in: the pause between steps. Step k starts at
+    /// START + k x (warm-up + duration + gap); a shard not ready by then fails that step.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub step_gap: String,
 }
 
 /// Options of `demo`.
@@ -571,6 +621,10 @@ pub struct ReportArgs {
     /// Concurrency of the latency-spectrum chart (default: the highest every deployment ran).
     #[arg(long, value_name = "CLIENTS")]
     pub spectrum_at: Option<usize>,
+    /// Report on the shards that are there when some of a step's are missing (they are
+    /// named on stderr); without it a missing shard is an error.
+    #[arg(long)]
+    pub allow_missing_shards: bool,
 }
 
 /// Options of `merge`.
@@ -585,6 +639,10 @@ pub struct MergeArgs {
     /// What to print on stdout, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "table")]
     pub format: Vec<RunFormat>,
+    /// Merge the shards that are there when some are missing (they are named on stderr);
+    /// without it a missing shard is an error.
+    #[arg(long)]
+    pub allow_missing_shards: bool,
 }
 
 /// `--threads`: a whole number, with a message that says so (clap's own for `-1` is

@@ -39,9 +39,11 @@ fn main() {
                     if l.resumed { "\t(resumed)" } else { "" }
                 );
             }
-            println!("Summary: {}", report.summary);
-            for w in &report.warnings {
-                println!("warning: {w}");
+            if let Some(report) = report {
+                println!("Summary: {}", report.summary);
+                for w in &report.warnings {
+                    println!("warning: {w}");
+                }
             }
         }),
         Command::Tidb(geobench::cli::TidbCommand::Placement(p)) => match p {

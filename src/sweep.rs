@@ -5,10 +5,15 @@
 //! DIR/sweep.json                         the manifest (what was asked for)
 //! DIR/load/<deployment>.json             the load phase of each deployment (if loaded)
 //! DIR/steps/<deployment>/c<N>-r<R>.json  run step: concurrency N, repeat R (1-based)
+//! DIR/steps/<deployment>/c<N>-r<R>.shard<I>.json           the same, shard I of a fleet
+//! DIR/steps/<deployment>/c<N>-r<R>.<REGION>.shard<I>.json  shard I of a region's fleet
 //! ```
-//! The first deployment is the baseline of every comparison.
+//! The first deployment is the baseline of every comparison. A fleet's shards all run the same
+//! plan, step k starting at START + k x (warm-up + duration + gap); reading the directory
+//! merges each step's shards and names the missing ones.
 
 use crate::config::backend::Latency;
+use crate::config::fleet::FleetConfig;
 use crate::results::{Results, ResultsError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -44,6 +49,33 @@ pub struct Manifest {
     /// Per-step measured duration and warm-up, seconds.
     pub duration_s: f64,
     pub warmup_s: f64,
+    /// A sweep run by a fleet: what every shard agreed on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<ManifestFleet>,
+}
+
+/// The fleet of a sweep: shard count, step schedule, and the plan's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestFleet {
+    /// Shards (per region when the shards were started with --region).
+    pub shards: usize,
+    /// Step k starts at `start_at` + k x (warm-up + duration + `step_gap_s`).
+    pub start_at: String,
+    pub step_gap_s: f64,
+    /// A hash over the manifest without its creation time: equal for every shard.
+    pub plan_hash: String,
+}
+
+impl Manifest {
+    /// The plan's identity: everything but the creation time (and the hash itself).
+    pub fn plan_hash(&self) -> String {
+        let mut m = self.clone();
+        m.created_at = String::new();
+        if let Some(f) = &mut m.fleet {
+            f.plan_hash = String::new();
+        }
+        crate::config::fleet::fnv_hex(serde_json::to_string(&m).unwrap_or_default().as_bytes())
+    }
 }
 
 /// One stored run step.
@@ -73,6 +105,9 @@ pub enum SweepError {
         context: String,
         source: std::io::Error,
     },
+    /// A step's shards that cannot be merged, or are not all there.
+    #[error("{path}: {message}")]
+    Shards { path: PathBuf, message: String },
 }
 
 impl SweepDir {
@@ -85,14 +120,27 @@ impl SweepDir {
     }
 
     pub fn step_path(&self, deployment: &str, concurrency: usize, repeat: usize) -> PathBuf {
-        self.root
-            .join("steps")
-            .join(deployment)
-            .join(format!("c{concurrency}-r{repeat}.json"))
+        self.shard_step_path(deployment, concurrency, repeat, None)
     }
 
-    pub fn load_path(&self, deployment: &str) -> PathBuf {
-        self.root.join("load").join(format!("{deployment}.json"))
+    /// A step's file, of this shard when the fleet is split (`c4-r1.shard0.json`).
+    pub fn shard_step_path(
+        &self,
+        deployment: &str,
+        concurrency: usize,
+        repeat: usize,
+        fleet: Option<&FleetConfig>,
+    ) -> PathBuf {
+        self.root.join("steps").join(deployment).join(format!(
+            "c{concurrency}-r{repeat}{}.json",
+            shard_suffix(fleet)
+        ))
+    }
+
+    pub fn load_path(&self, deployment: &str, fleet: Option<&FleetConfig>) -> PathBuf {
+        self.root
+            .join("load")
+            .join(format!("{deployment}{}.json", shard_suffix(fleet)))
     }
 
     /// Deletes what a sweep wrote here (manifest, loads, steps, reports), nothing else.
@@ -144,33 +192,106 @@ impl SweepDir {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        std::fs::write(&path, text).map_err(|source| SweepError::Io {
-            context: format!("writing {}", path.display()),
-            source,
-        })
+        // Shards of a fleet write it at the same time: each renames a whole file into place.
+        let tmp = self
+            .root
+            .join(format!("{MANIFEST}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| SweepError::Io {
+                context: format!("writing {}", path.display()),
+                source,
+            })
     }
 
-    /// Every stored step, in manifest order (deployment, concurrency, repeat); steps not run
-    /// (yet) are simply absent.
+    /// Every stored step, in manifest order (deployment, concurrency, repeat), a fleet's
+    /// shards merged; steps not run (yet) are simply absent. A step missing some of its
+    /// shards is an error.
     pub fn steps(&self) -> Result<(Manifest, Vec<Step>), SweepError> {
+        let (m, steps, _) = self.steps_with(false)?;
+        Ok((m, steps))
+    }
+
+    /// As `steps`; with `allow_missing`, steps missing shards are merged from the shards
+    /// there are, and the missing ones returned (as `path: shard ...` lines).
+    pub fn steps_with(
+        &self,
+        allow_missing: bool,
+    ) -> Result<(Manifest, Vec<Step>, Vec<String>), SweepError> {
         let m = self.read_manifest()?;
         let mut steps = Vec::new();
+        let mut missing = Vec::new();
         for d in &m.deployments {
             for &c in &m.concurrencies {
                 for r in 1..=m.repeats {
                     let path = self.step_path(&d.name, c, r);
-                    if path.is_file() {
-                        steps.push(Step {
-                            deployment: d.name.clone(),
-                            concurrency: c,
-                            repeat: r,
-                            results: Results::read(&path)?,
-                        });
-                    }
+                    let results = if path.is_file() {
+                        Results::read(&path)?
+                    } else {
+                        match self.merged_shards(&path, allow_missing, &mut missing)? {
+                            Some(r) => r,
+                            None => continue,
+                        }
+                    };
+                    steps.push(Step {
+                        deployment: d.name.clone(),
+                        concurrency: c,
+                        repeat: r,
+                        results,
+                    });
                 }
             }
         }
-        Ok((m, steps))
+        Ok((m, steps, missing))
+    }
+
+    /// The shard files of the step whose unsharded file is `path`, merged (`None`: none).
+    fn merged_shards(
+        &self,
+        path: &Path,
+        allow_missing: bool,
+        missing: &mut Vec<String>,
+    ) -> Result<Option<Results>, SweepError> {
+        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) else {
+            return Ok(None);
+        };
+        let prefix = format!("{}.", stem.to_string_lossy());
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let name = p.file_name().unwrap_or_default().to_string_lossy();
+                    name.starts_with(&prefix) && name.contains(".shard") && name.ends_with(".json")
+                })
+                .collect(),
+            Err(_) => return Ok(None),
+        };
+        if files.is_empty() {
+            return Ok(None);
+        }
+        files.sort();
+        let parts = files
+            .iter()
+            .map(|f| Results::read(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let shards_err = |message: String| SweepError::Shards {
+            path: dir.join(format!("{}shard*.json", prefix)),
+            message,
+        };
+        let gone = crate::results::fleet::missing_shards(&parts);
+        if !gone.is_empty() {
+            if !allow_missing {
+                return Err(shards_err(format!(
+                    "missing {} (report --allow-missing-shards reports on the shards there are)",
+                    gone.join(", ")
+                )));
+            }
+            missing.extend(gone.iter().map(|g| format!("{}: {g}", path.display())));
+        }
+        crate::results::merge(&parts)
+            .map(Some)
+            .map_err(|e| shards_err(e.to_string()))
     }
 }
 
@@ -212,8 +333,19 @@ impl Manifest {
     }
 }
 
+/// `.shard<I>` or `.<REGION>.shard<I>` when the fleet is split, else nothing.
+fn shard_suffix(fleet: Option<&FleetConfig>) -> String {
+    match fleet {
+        Some(f) if f.is_split() => match &f.region {
+            Some(r) => format!(".{r}.shard{}", f.shard),
+            None => format!(".shard{}", f.shard),
+        },
+        _ => String::new(),
+    }
+}
+
 /// A deployment name: it names files, so letters, digits, `-` and `_` only.
-fn valid_name(name: &str) -> bool {
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
@@ -277,6 +409,10 @@ pub struct Plan {
     pub status: crate::runner::progress::StatusMode,
     /// `--metrics`/`--hlog`: every load and step publishes there, with its step's labels.
     pub telemetry: Option<std::sync::Arc<crate::telemetry::Telemetry>>,
+    /// This process's share of a fleet, with the first step's start instant.
+    pub fleet: Option<FleetConfig>,
+    /// Between one step's end and the next one's start, when steps are scheduled.
+    pub step_gap: std::time::Duration,
 }
 
 /// One finished step, for the closing summary.
@@ -308,6 +444,14 @@ pub enum SweepRunError {
          report are deleted), or choose another --out"
     )]
     Exists(PathBuf),
+    /// Steps whose start instant had passed when this shard was ready: not run.
+    #[error(
+        "{} step(s) not run because this shard was not ready at their start: {}; the other \
+         steps are stored (a longer --step-gap leaves more time between steps)",
+        .0.len(),
+        .0.join(", ")
+    )]
+    Late(Vec<String>),
 }
 
 impl Plan {
@@ -358,7 +502,26 @@ impl Plan {
             cfg.warmup = std::time::Duration::ZERO;
             cfg.target = None;
         }
+        cfg.fleet = match (&self.fleet, phase, &d.topology) {
+            // Every process's in-process store starts empty: each loads every record.
+            (_, Phase::Load, None) => None,
+            // A shard loads its part of the keys as soon as it can.
+            (Some(f), Phase::Load, Some(_)) => Some(FleetConfig {
+                start_at: None,
+                ..f.clone()
+            }),
+            (f, _, _) => f.clone(),
+        };
         cfg
+    }
+
+    /// When step `k` (0-based, in run order) starts, if the steps are scheduled.
+    fn step_start(&self, k: usize) -> Option<std::time::SystemTime> {
+        let t0 = self.fleet.as_ref()?.start_time()?;
+        let m = &self.manifest;
+        let per = m.warmup_s + m.duration_s + self.step_gap.as_secs_f64();
+        let after = std::time::Duration::try_from_secs_f64(per * k as f64).ok()?;
+        crate::config::fleet::later(t0, after)
     }
 
     fn check_resumable(&self) -> Result<(), SweepRunError> {
@@ -393,7 +556,19 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
     use crate::db::AnyDb;
     use crate::runner::{self, progress::Progress};
 
-    if plan.dir.manifest_path().is_file() {
+    let same_fleet = |old: &Manifest| {
+        old.fleet.as_ref().map(|f| &f.plan_hash)
+            == plan.manifest.fleet.as_ref().map(|f| &f.plan_hash)
+    };
+    if plan.dir.manifest_path().is_file() && plan.manifest.fleet.is_some() {
+        // The other shards of the fleet write the same manifest.
+        if !same_fleet(&plan.dir.read_manifest()?) {
+            return Err(SweepRunError::Mismatch {
+                path: plan.dir.root.clone(),
+                what: "the fleet's plan".into(),
+            });
+        }
+    } else if plan.dir.manifest_path().is_file() {
         if plan.resume {
             plan.check_resumable()?;
         } else if plan.overwrite {
@@ -402,8 +577,20 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             return Err(SweepRunError::Exists(plan.dir.root.clone()));
         }
     }
-    plan.dir.write_manifest(&plan.manifest)?;
     let m = &plan.manifest;
+    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
+    if plan.fleet.as_ref().is_some_and(|f| f.start_at.is_some())
+        && plan.step_start(steps.saturating_sub(1)).is_none()
+    {
+        return Err(SweepRunError::Setup {
+            deployment: m
+                .deployments
+                .first()
+                .map_or(String::new(), |d| d.name.clone()),
+            message: "the last step would start after the year 9999: shorten the steps".into(),
+        });
+    }
+    plan.dir.write_manifest(&plan.manifest)?;
     let mut dbs = Vec::new();
     for d in &m.deployments {
         let cfg = plan.config_for(d, Phase::Load, plan.load_threads);
@@ -412,7 +599,8 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             message,
         };
         let db = AnyDb::open(&cfg);
-        let load_path = plan.dir.load_path(&d.name);
+        // Per shard even when the shard loads everything (an in-process store).
+        let load_path = plan.dir.load_path(&d.name, plan.fleet.as_ref());
         // An in-process store starts empty in every process: it is always loaded.
         let load = db.in_process() || !(plan.skip_load || (plan.resume && load_path.is_file()));
         if load {
@@ -430,17 +618,18 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         dbs.push(db);
     }
 
-    let total = m.concurrencies.len() * m.repeats * m.deployments.len();
+    let total = steps;
     let per_step = m.duration_s + m.warmup_s;
     let mut lines = Vec::with_capacity(total);
     let mut k = 0;
     let started = std::time::Instant::now();
     let mut ran = 0usize;
+    let mut late = Vec::new();
     for &c in &m.concurrencies {
         for r in 1..=m.repeats {
             for (d, db) in m.deployments.iter().zip(&dbs) {
                 k += 1;
-                let path = plan.dir.step_path(&d.name, c, r);
+                let path = plan.dir.shard_step_path(&d.name, c, r, plan.fleet.as_ref());
                 if plan.resume && path.is_file() {
                     let old = Results::read(&path).map_err(SweepError::from)?;
                     lines.push(step_line(d, c, r, &old, true));
@@ -448,6 +637,9 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                 }
                 let mut cfg = plan.config_for(d, Phase::Run, c);
                 cfg.stream = step_stream(c, r);
+                if let (Some(f), Some(at)) = (&mut cfg.fleet, plan.step_start(k - 1)) {
+                    f.set_start(at);
+                }
                 let topo = db.topology();
                 let eta = if ran == 0 {
                     per_step * (total - k + 1) as f64
@@ -464,9 +656,19 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     .with_telemetry(plan.telemetry.clone());
                 let res = runner::execute_any(db, &cfg, &topo, &mut progress);
                 progress.finish();
-                let res = res.map_err(|e| SweepRunError::Setup {
-                    deployment: d.name.clone(),
-                    message: e.to_string(),
+                if let Err(runner::RunError::Late(why)) = &res
+                    && !runner::interrupted()
+                {
+                    eprintln!("sweep {label}: not run: {why}");
+                    late.push(format!("{} c={c} r={r}", d.name));
+                    continue;
+                }
+                let res = res.map_err(|e| match e {
+                    runner::RunError::Late(_) => SweepRunError::Interrupted(plan.dir.root.clone()),
+                    e => SweepRunError::Setup {
+                        deployment: d.name.clone(),
+                        message: e.to_string(),
+                    },
                 })?;
                 stopped_early(plan, d, &res)?;
                 write_results(&res, &path)?;
@@ -482,6 +684,9 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                 lines.push(line);
             }
         }
+    }
+    if !late.is_empty() {
+        return Err(SweepRunError::Late(late));
     }
     Ok(lines)
 }

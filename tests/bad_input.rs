@@ -505,6 +505,54 @@ const CASES: &[Case] = &[
         2,
         &["--duration"],
     ),
+    // Fleet flags.
+    case(
+        "shard index out of range",
+        run!["--shard", "2/2"],
+        2,
+        &["--shard \"2/2\"", "0-based", "0/2 to 1/2"],
+    ),
+    case(
+        "--shards outside an Indexed Job",
+        run!["--shards", "2"],
+        2,
+        &[
+            "--shards 2",
+            "JOB_COMPLETION_INDEX is not set",
+            "--shard I/2",
+        ],
+    ),
+    case(
+        "--region without a topology",
+        run!["--region", "A"],
+        2,
+        &["--region needs a --topology"],
+    ),
+    case(
+        "more shards than workers",
+        run!["-t", "1", "--shard", "0/2"],
+        2,
+        &[
+            "2 shards need at least one worker each",
+            "-t is the fleet's total",
+        ],
+    ),
+    case(
+        "--start-at not RFC 3339",
+        run!["--start-at", "tomorrow"],
+        2,
+        &[
+            "--start-at \"tomorrow\"",
+            "RFC 3339",
+            "2026-11-30T12:00:00Z",
+        ],
+    ),
+    case(
+        "--start-in not a duration",
+        run!["--start-in", "soon"],
+        2,
+        &["--start-in \"soon\"", "expected a duration"],
+    ),
 ];
 
 /// Writes the files the cases use into `d`, and two small sweeps made by the binary.

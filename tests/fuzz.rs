@@ -500,6 +500,46 @@ fn check_rtt(b: &[u8]) -> Outcome {
     }
 }
 
+/// The fleet flags (`region|shard|shards|JOB_COMPLETION_INDEX|start-at|start-in`, empty =
+/// not given): what resolves is a valid share that covers its part of the workers.
+fn check_fleet(b: &[u8]) -> Outcome {
+    let s = text(b);
+    let f: Vec<Option<String>> = s
+        .split('|')
+        .map(|x| (!x.is_empty()).then(|| x.to_owned()))
+        .chain(std::iter::repeat(None))
+        .take(6)
+        .collect();
+    let flags = geobench::config::fleet::FleetFlags {
+        region: f[0].clone(),
+        shard: f[1].clone(),
+        shards: f[2].clone(),
+        job_index: f[3].clone(),
+        start_at: f[4].clone(),
+        start_in: f[5].clone(),
+    };
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    match flags.resolve(now) {
+        Ok(None) => "none".into(),
+        Ok(Some(c)) => {
+            assert!(c.shard < c.shards, "{c:?}");
+            assert_eq!(c.start_at.is_some(), c.start_time().is_some(), "{c:?}");
+            let t: Topology = toml::from_str(
+                "name='t'\n[[region]]\nname='A'\nendpoints=['h:1']\n[[region]]\nname='B'\nendpoints=['h:2']\n",
+            )
+            .unwrap();
+            match c.workers(&t, 7) {
+                Ok(w) => {
+                    assert!(!w.is_empty() && w.end <= 7, "{c:?} {w:?}");
+                    "ok".into()
+                }
+                Err(e) => e,
+            }
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
 /// `--slo`.
 fn check_slo(b: &[u8]) -> Outcome {
     match Slo::parse(&text(b)) {
@@ -922,6 +962,36 @@ fn fuzz_rtt() {
         ],
         &["A", "B", "C", "-", "=", ",", "ms", "s", "years"],
         check_rtt,
+    );
+}
+
+#[test]
+fn fuzz_fleet() {
+    fuzz(
+        "fleet",
+        &[
+            b"A|0/2|||2026-11-30T12:00:00Z|",
+            b"B||2|1||30s",
+            b"|3/4||||",
+            b"||2|||",
+            b"C|1/1|||tomorrow|",
+        ],
+        &[
+            "|",
+            "/",
+            "A",
+            "B",
+            "0",
+            "1",
+            "2",
+            "-",
+            "Z",
+            "T",
+            "s",
+            "ms",
+            "99999999999999999999",
+        ],
+        check_fleet,
     );
 }
 

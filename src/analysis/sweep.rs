@@ -741,6 +741,7 @@ pub(crate) mod fixtures {
             repeats: 2,
             duration_s: 1.0,
             warmup_s: 0.0,
+            fleet: None,
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod client;
 pub mod events;
+pub mod fleet;
 pub mod placement;
 pub mod properties;
 pub mod resolve;
@@ -75,6 +76,9 @@ pub struct RunConfig {
     /// Commands to run at given times during the run (`--at`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<ScheduledEvent>,
+    /// This process's part of a fleet (`--region`, `--shard`, `--start-at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<fleet::FleetConfig>,
 }
 
 impl RunConfig {

@@ -33,6 +33,8 @@ pub struct Sources {
     pub events: Vec<String>,
     /// `--drop`.
     pub drop_table: bool,
+    /// `--region`, `--shard(s)`, `--start-at/in`.
+    pub fleet: super::fleet::FleetFlags,
 }
 
 impl Sources {
@@ -236,6 +238,14 @@ fn run_config(
             ));
         }
     }
+    let fleet = src.fleet.resolve(std::time::SystemTime::now())?;
+    if fleet.as_ref().is_some_and(|f| f.is_split()) && src.drop_table {
+        return Err(ConfigError::Other(
+            "--drop with --region/--shard(s): each shard would drop the rows the others \
+             loaded; drop the table once before the fleet starts"
+                .into(),
+        ));
+    }
     Ok(RunConfig {
         phase,
         workload,
@@ -271,6 +281,7 @@ fn run_config(
             .map(|e| ScheduledEvent::parse(e))
             .collect::<Result<_, _>>()
             .map_err(ConfigError::Other)?,
+        fleet,
     })
 }
 

@@ -219,6 +219,25 @@ impl Topology {
     /// Places `workers` workers: each region gets its weighted share (largest remainder),
     /// and within a region workers go round-robin over its endpoints.
     pub fn place(&self, workers: usize) -> Vec<Placement> {
+        let counts = self.region_counts(workers);
+        let mut out = Vec::with_capacity(workers);
+        for (region, &n) in counts.iter().enumerate() {
+            let eps = self.regions[region].endpoints.len();
+            out.extend((0..n).map(|k| Placement {
+                region,
+                endpoint: k % eps,
+            }));
+        }
+        out
+    }
+
+    /// How many of `workers` workers each region gets (`place` puts them region by region).
+    pub fn region_counts(&self, workers: usize) -> Vec<usize> {
+        // A topology read back from a results file is not validated: no weight, no workers
+        // (the remainder loop below would never end).
+        if !self.regions.iter().any(|r| r.clients > 0.0) {
+            return vec![0; self.regions.len()];
+        }
         let total: f64 = self.regions.iter().map(|r| r.clients).sum();
         let exact: Vec<f64> = self
             .regions
@@ -254,15 +273,7 @@ impl Topology {
                 rest -= 1;
             }
         }
-        let mut out = Vec::with_capacity(workers);
-        for (region, &n) in counts.iter().enumerate() {
-            let eps = self.regions[region].endpoints.len();
-            out.extend((0..n).map(|k| Placement {
-                region,
-                endpoint: k % eps,
-            }));
-        }
-        out
+        counts
     }
 }
 

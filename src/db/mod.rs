@@ -107,6 +107,16 @@ pub struct ServerInfo {
     /// peers and leaders per region).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<placement::PlacementSnapshot>,
+    /// The server's clock against this host's, measured once (a fleet's results keep it).
+    #[serde(skip)]
+    pub clock: Option<ClockOffset>,
+}
+
+/// The server's clock minus this host's, from one query; good to +- half the round trip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockOffset {
+    pub offset_s: f64,
+    pub rtt_s: f64,
 }
 
 /// What an UPDATE did, as the server reports it.

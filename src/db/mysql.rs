@@ -803,6 +803,7 @@ impl Conn for MysqlConn {
         }
         self.ensure().await?;
         let mut info = self.identify(true).await?;
+        info.clock = self.clock_offset().await;
         if (info.kind == "mariadb" || info.kind == "mysql")
             && let Ok(Some(on)) = self.query_one("SELECT @@wsrep_on").await
             && (on == "1" || on.eq_ignore_ascii_case("on"))
@@ -837,6 +838,25 @@ impl Conn for MysqlConn {
 }
 
 impl MysqlConn {
+    /// The server's clock against ours: its `NOW(6)` taken to be the middle of the round trip.
+    async fn clock_offset(&mut self) -> Option<super::ClockOffset> {
+        let before = std::time::SystemTime::now();
+        let t = std::time::Instant::now();
+        let v = self
+            .query_one("SELECT UNIX_TIMESTAMP(NOW(6))")
+            .await
+            .ok()??;
+        let rtt = t.elapsed();
+        let mid = (before + rtt / 2)
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs_f64();
+        Some(super::ClockOffset {
+            offset_s: v.trim().parse::<f64>().ok()? - mid,
+            rtt_s: rtt.as_secs_f64(),
+        })
+    }
+
     /// Whether the server is TiDB (as identified when the connection opened).
     pub fn is_tidb(&self) -> bool {
         self.tidb

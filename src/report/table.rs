@@ -22,6 +22,47 @@ struct Row {
     max: String,
 }
 
+/// Which part of a fleet this was: one shard, or the shards merged.
+fn fleet_line(f: &crate::results::fleet::FleetInfo, threads: usize) -> String {
+    use crate::results::fleet::{FleetInfo, clock_spread_s};
+    let w = &f.worker_ids;
+    let start = f
+        .start_at
+        .as_deref()
+        .map_or(String::new(), |s| format!(", started {s}"));
+    match f.shard {
+        Some(i) => {
+            let clock = match (f.clock_offset_s, f.clock_rtt_s) {
+                (Some(o), Some(rtt)) => format!(
+                    ", server clock {:+.1} ms (+-{:.1} ms)",
+                    o * 1e3,
+                    rtt * 1e3 / 2.0
+                ),
+                _ => ", server clock offset unknown".into(),
+            };
+            format!(
+                "fleet: {} on {}, workers {}..{} of {threads}, plan {}{start}{clock}\n",
+                FleetInfo::describe(f.region.as_deref(), i, f.shards),
+                f.host,
+                w.start,
+                w.end,
+                f.plan_hash
+            )
+        }
+        None => format!(
+            "fleet: {} shards merged, workers {}..{} of {threads}, plan {}{start}{}\n",
+            f.parts.len(),
+            w.start,
+            w.end,
+            f.plan_hash,
+            clock_spread_s(f).map_or(String::new(), |s| format!(
+                ", shard clocks within {:.1} ms",
+                s * 1e3
+            ))
+        ),
+    }
+}
+
 /// Renders the table with a header line (what ran, for how long, how fast).
 pub fn render(r: &Results) -> String {
     let mut rows = Vec::new();
@@ -60,6 +101,9 @@ pub fn render(r: &Results) -> String {
             cpu * 1e6 / r.operations as f64,
             r.client.max_rss_kib as f64 / 1024.0
         ));
+    }
+    if let Some(f) = &r.fleet {
+        out.push_str(&fleet_line(f, r.config.threads));
     }
     for reg in &r.regions {
         out.push_str(&format!(

@@ -50,6 +50,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
             properties: Default::default(),
             checks: Default::default(),
             events: vec![],
+            fleet: None,
         },
         server: ServerInfo {
             kind: "memory".into(),
@@ -78,5 +79,6 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         checks: None,
         events: vec![],
         cluster_events: vec![],
+        fleet: None,
     }
 }

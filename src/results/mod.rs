@@ -9,6 +9,7 @@ pub mod availability;
 pub mod cluster;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod fleet;
 pub mod timeseries;
 
 use crate::measure::{Measurements, OpStats, new_histogram};
@@ -311,6 +312,10 @@ pub struct Results {
     /// groups unavailable), from the topology's `events_log`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_events: Vec<cluster::ClusterEvent>,
+    /// The process's place in a fleet (shard, region, host, plan, clock), or the shards a
+    /// merged result was made of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<fleet::FleetInfo>,
 }
 
 /// A results file that cannot be read.
@@ -400,7 +405,8 @@ impl Results {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = path.with_extension("json.tmp");
+        // Per process: shards of a fleet may write into one directory.
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(
             &tmp,
             serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?,
@@ -583,6 +589,9 @@ pub enum MergeError {
     Histogram(#[from] ResultsError),
     #[error("part {index} ran a different {what}; only runs of the same workload merge")]
     Different { index: usize, what: &'static str },
+    /// Shards that are not of one fleet run.
+    #[error("{0}")]
+    Fleet(String),
 }
 
 /// Merges the results of several clients that ran the same workload at the same time (shards
@@ -591,6 +600,7 @@ pub enum MergeError {
 /// position by position.
 pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
+    fleet::check_parts(parts)?;
     for (i, p) in parts.iter().enumerate().skip(1) {
         if p.phase != first.phase {
             return Err(MergeError::Different {
@@ -612,10 +622,25 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
         }
     }
     let mut out = first.clone();
+    out.fleet = fleet::merged(parts);
+    // RFC 3339 UTC with the same precision sorts as text.
+    if let Some(earliest) = parts.iter().map(|p| &p.started_at).min() {
+        out.started_at = earliest.clone();
+    }
     out.duration_s = parts.iter().map(|p| p.duration_s).fold(0.0, f64::max);
     out.operations = parts.iter().map(|p| p.operations).sum();
     out.workers = parts.iter().map(|p| p.workers).sum();
     out.abandoned = parts.iter().map(|p| p.abandoned).sum();
+    // Shards share a fleet's rate: the merge ran at their sum.
+    if let LoopMode::Open { target_ops_per_s } = &mut out.loop_mode {
+        *target_ops_per_s = parts
+            .iter()
+            .map(|p| match p.loop_mode {
+                LoopMode::Open { target_ops_per_s } => target_ops_per_s,
+                LoopMode::Closed => 0.0,
+            })
+            .sum();
+    }
     out.interrupted = parts.iter().any(|p| p.interrupted);
     out.stop_reason = parts.iter().find_map(|p| p.stop_reason.clone());
     let total_ok: f64 = parts.iter().map(|p| p.throughput * p.duration_s).sum();
@@ -672,6 +697,19 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
             iv.operations = same.iter().map(|x| x.operations).sum();
             iv.throughput = same.iter().map(|x| x.throughput).sum();
             iv.errors = same.iter().map(|x| x.errors).sum();
+            for x in &same[1..] {
+                add_codes(&mut iv.error_codes, &x.error_codes);
+                for r in &x.regions {
+                    match iv.regions.iter_mut().find(|m| m.name == r.name) {
+                        Some(m) => {
+                            m.throughput += r.throughput;
+                            m.errors += r.errors;
+                            add_codes(&mut m.error_codes, &r.error_codes);
+                        }
+                        None => iv.regions.push(r.clone()),
+                    }
+                }
+            }
             // Percentiles of an interval cannot be added; keep the worst part's, per operation.
             for x in &same[1..] {
                 for (op, o) in &x.ops {
@@ -693,6 +731,12 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
         })
         .collect();
     Ok(out)
+}
+
+fn add_codes(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_insert(0) += v;
+    }
 }
 
 /// One operation being merged: its summary, and its histograms (service, intended-start).

@@ -249,7 +249,8 @@ impl Coordinator {
                 },
                 None => LoopMode::Closed,
             },
-            workers: cfg.threads,
+            // This process's workers (of a fleet's `-t`, its share).
+            workers: self.region_workers.iter().sum(),
             operations: self.total.completed(),
             throughput,
             abandoned,
@@ -263,6 +264,7 @@ impl Coordinator {
             checks: None,
             events: Vec::new(),
             cluster_events: Vec::new(),
+            fleet: None,
         }
     }
 }

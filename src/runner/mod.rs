@@ -25,6 +25,7 @@ use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Db, DbError, ServerInfo};
 use crate::measure::Measurements;
+use crate::results::fleet::FleetInfo;
 use crate::results::{ClientUsage, EndedBy, Results};
 use crate::telemetry::LivePhase;
 use crate::workload::Workload;
@@ -49,6 +50,13 @@ pub enum RunError {
     Setup(DbError),
     #[error("client thread: {0}")]
     Thread(String),
+    /// This process's share of a fleet cannot be formed (region, shard count).
+    #[error("{0}")]
+    Fleet(String),
+    /// The fleet's start instant had passed when the connections were open: starting late
+    /// would misalign this shard's intervals with the others', so it does not start.
+    #[error("{0}")]
+    Late(String),
 }
 
 /// State every worker of the phase sees.
@@ -135,7 +143,12 @@ pub fn execute<D: Db>(
         .checks
         .stale_reads
         .then(|| Arc::new(crate::check::stale::WriteClock::default()));
-    let plans = plan_threads(cfg, topology);
+    let mine = my_workers(cfg, topology)?;
+    let plans = plan_threads(cfg, topology, &mine);
+    // A fleet's rate is shared by worker count.
+    let my_target = cfg
+        .target
+        .map(|r| r * mine.len() as f64 / cfg.threads as f64);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (go_tx, go_rx) = watch::channel(Go::Wait);
     let (epoch_tx, epoch_rx) = watch::channel(0u64);
@@ -188,8 +201,26 @@ pub fn execute<D: Db>(
         }
     }
 
-    let t0 = Instant::now();
-    let started_wall = SystemTime::now();
+    let start = cfg.fleet.as_ref().and_then(|f| f.start_time());
+    let (t0, started_wall) = match start {
+        None => (Instant::now(), SystemTime::now()),
+        Some(at) => {
+            progress.note(&format!(
+                "connected; waiting for the fleet's start at {}",
+                humantime::format_rfc3339_millis(at)
+            ));
+            match wait_until(at) {
+                Ok(t0) => (t0, at),
+                Err(e) => {
+                    let _ = go_tx.send(Go::Abort);
+                    handles.into_iter().for_each(|h| {
+                        let _ = h.join();
+                    });
+                    return Err(e);
+                }
+            }
+        }
+    };
     let usage_at_start = ClientUsage::now();
     let shared = Arc::new(Shared {
         t0,
@@ -197,13 +228,13 @@ pub fn execute<D: Db>(
         warming: AtomicBool::new(!cfg.warmup.is_zero()),
         budget: Budget::new(
             if cfg.phase == Phase::Run {
-                cfg.workload.operation_count
+                plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count() as u64
             } else {
                 0
             },
-            cfg.threads,
+            mine.len(),
         ),
-        schedule: cfg.target.map(|r| Schedule::new(t0, r)),
+        schedule: my_target.map(|r| Schedule::new(t0, r)),
         fatal: Mutex::new(None),
     });
     *shared_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(shared.clone());
@@ -226,7 +257,8 @@ pub fn execute<D: Db>(
     } else {
         LivePhase::Warmup
     });
-    let total_rows = (cfg.phase == Phase::Load).then_some(cfg.workload.insert_count);
+    let my_rows = plan::part_of(cfg.workload.insert_count, cfg.threads, &mine).count() as u64;
+    let total_rows = (cfg.phase == Phase::Load).then_some(my_rows);
     let mut next_tick = if cfg.warmup.is_zero() {
         cfg.status_interval
     } else {
@@ -311,11 +343,10 @@ pub fn execute<D: Db>(
         ended_by = Some(EndedBy::Error);
     }
     let ended_by = ended_by.unwrap_or(match cfg.phase {
-        Phase::Load => EndedBy::LoadDone {
-            rows: cfg.workload.insert_count,
-        },
+        Phase::Load => EndedBy::LoadDone { rows: my_rows },
         Phase::Run => EndedBy::OperationCount {
-            operations: cfg.workload.operation_count,
+            operations: plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count()
+                as u64,
         },
     });
     let measured_start = measured_start.unwrap_or(end);
@@ -329,6 +360,18 @@ pub fn execute<D: Db>(
         .unwrap_or_else(|p| p.into_inner())
         .take()
         .unwrap_or_default();
+    let fleet = cfg.fleet.as_ref().map(|f| FleetInfo {
+        shard: Some(f.shard),
+        shards: f.shards,
+        region: f.region.clone(),
+        host: crate::results::fleet::hostname(),
+        plan_hash: crate::config::fleet::plan_hash(cfg),
+        start_at: f.start_at.clone(),
+        clock_offset_s: server.clock.map(|c| c.offset_s),
+        clock_rtt_s: server.clock.map(|c| c.rtt_s),
+        worker_ids: mine.clone(),
+        parts: Vec::new(),
+    });
     let mut results = coord.into_results(
         cfg,
         server,
@@ -351,6 +394,12 @@ pub fn execute<D: Db>(
         })
         .collect();
     results.ended_by = Some(ended_by);
+    if let Some(r) = my_target {
+        results.loop_mode = crate::results::LoopMode::Open {
+            target_ops_per_s: r,
+        };
+    }
+    results.fleet = fleet;
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
         progress.note(&format!(
@@ -381,6 +430,53 @@ pub fn execute<D: Db>(
         }
     }
     Ok(results)
+}
+
+/// The global ids of the workers this process runs: all, or its fleet share.
+fn my_workers(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<usize>, RunError> {
+    match &cfg.fleet {
+        Some(f) => f.workers(topology, cfg.threads).map_err(RunError::Fleet),
+        None => Ok(0..cfg.threads),
+    }
+}
+
+/// The keys this process loads: the whole insert range, or its fleet share's part of it.
+pub fn my_keys(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<u64>, RunError> {
+    let r = plan::part_of(
+        cfg.workload.insert_count,
+        cfg.threads,
+        &my_workers(cfg, topology)?,
+    );
+    let start = cfg.workload.insert_start;
+    Ok(start + r.start..start + r.end)
+}
+
+/// Sleeps until the wall-clock instant `at` and returns it as an `Instant`; an instant already
+/// past, or Ctrl-C while waiting, is an error.
+fn wait_until(at: SystemTime) -> Result<Instant, RunError> {
+    let now = SystemTime::now();
+    let left = crate::config::fleet::until(at, now).map_err(|late| {
+        RunError::Late(format!(
+            "the start instant {} passed {:.3} s before this process was ready: it does not \
+             start late (its intervals would not line up with the other shards'); give a \
+             later --start-at",
+            humantime::format_rfc3339_millis(at),
+            late.as_secs_f64()
+        ))
+    })?;
+    let t0 = Instant::now() + left;
+    loop {
+        let now = Instant::now();
+        if now >= t0 {
+            return Ok(t0);
+        }
+        if interrupted() {
+            return Err(RunError::Late(
+                "interrupted (Ctrl-C) while waiting for the start".into(),
+            ));
+        }
+        std::thread::sleep((t0 - now).min(Duration::from_millis(100)));
+    }
 }
 
 /// A fatal error as the reason a phase stopped, with the way out for duplicate keys.

@@ -1,7 +1,10 @@
 //! Where workers run: each region's share of the workers (by topology weight) spread over that
-//! region's client threads, and each worker's contiguous share of a load's key range.
+//! region's client threads, and each worker's contiguous share of a load's key range. A fleet
+//! process places every worker as one process would and keeps only its own (`mine`), so its
+//! workers draw the keys and load the rows they would in a one-process run.
 
 use crate::config::RunConfig;
+use crate::config::fleet::share;
 use crate::config::topology::{Placement, Topology};
 
 /// One client thread's share of the workers.
@@ -12,14 +15,19 @@ pub(super) struct ThreadPlan {
     pub workers: Vec<(u64, Placement, std::ops::Range<u64>)>,
 }
 
-/// Assigns workers to regions (by topology weights) and to client threads within a region.
-pub(super) fn plan_threads(cfg: &RunConfig, topology: &Topology) -> Vec<ThreadPlan> {
+/// Assigns workers `mine` (global ids) to regions (by topology weights) and to client threads
+/// within a region.
+pub(super) fn plan_threads(
+    cfg: &RunConfig,
+    topology: &Topology,
+    mine: &std::ops::Range<usize>,
+) -> Vec<ThreadPlan> {
     let placements = topology.place(cfg.threads);
     let w = &cfg.workload;
     let mut plans = Vec::new();
     for (r, region) in topology.regions.iter().enumerate() {
         let ids: Vec<usize> = (0..placements.len())
-            .filter(|&i| placements[i].region == r)
+            .filter(|&i| placements[i].region == r && mine.contains(&i))
             .collect();
         if ids.is_empty() {
             continue;
@@ -44,12 +52,21 @@ pub(super) fn plan_threads(cfg: &RunConfig, topology: &Topology) -> Vec<ThreadPl
 
 /// Worker `i`'s contiguous share of the load range.
 fn load_range(start: u64, count: u64, workers: usize, i: usize) -> std::ops::Range<u64> {
-    let per = count / workers as u64;
-    let extra = count % workers as u64;
-    let i = i as u64;
-    let lo = start + i * per + i.min(extra);
-    let hi = lo + per + u64::from(i < extra);
-    lo..hi
+    let r = share(count, workers, i);
+    start + r.start..start + r.end
+}
+
+/// Workers `ids`' part of `count` things shared out per worker (rows to load, operations):
+/// contiguous, so the fleet's parts add up to `count` exactly.
+pub(super) fn part_of(
+    count: u64,
+    workers: usize,
+    ids: &std::ops::Range<usize>,
+) -> std::ops::Range<u64> {
+    if ids.is_empty() {
+        return 0..0;
+    }
+    share(count, workers, ids.start).start..share(count, workers, ids.end - 1).end
 }
 
 #[cfg(test)]
@@ -61,5 +78,7 @@ mod tests {
         let ranges: Vec<_> = (0..3).map(|i| load_range(10, 8, 3, i)).collect();
         assert_eq!(ranges, vec![10..13, 13..16, 16..18]);
         assert_eq!(load_range(0, 2, 4, 3), 2..2);
+        assert_eq!(part_of(8, 3, &(1..3)), 3..8);
+        assert_eq!(part_of(8, 3, &(0..0)), 0..0);
     }
 }

@@ -13,13 +13,15 @@ pub struct TableCheck {
     /// Rows in the table (all of it, not only this load's range).
     pub rows: u64,
     pub sampled: usize,
+    /// Rows this process loaded (its fleet share's, or the whole range).
+    pub loaded: u64,
     /// Sampled keys of the loaded range that were not there.
     pub missing: usize,
     /// Sampled rows whose values were not the ones written (dataintegrity only).
     pub wrong_values: usize,
 }
 
-/// Counts the table's rows and reads `sample` random keys of the loaded range (checking their
+/// Counts the table's rows and reads `sample` random keys of the range this process loaded (checking their
 /// values with dataintegrity), through one connection in the first region.
 pub fn check_table(
     db: &AnyDb,
@@ -39,6 +41,7 @@ fn check_with<D: Db>(
     topology: &Topology,
     sample: usize,
 ) -> Result<TableCheck, RunError> {
+    let keys = super::my_keys(cfg, topology)?;
     let (cfg, ns) = (
         cfg.clone(),
         topology.regions.first().and_then(|r| r.netns.clone()),
@@ -63,10 +66,10 @@ fn check_with<D: Db>(
             let workload = Workload::new(cfg.workload.clone());
             // Reads only: no tag is written.
             let mut wl = workload.worker(cfg.seed, 0, u64::MAX);
-            let w = &cfg.workload;
+            let n = keys.end - keys.start;
             let (mut missing, mut wrong) = (0, 0);
-            for _ in 0..sample.min(w.insert_count as usize) {
-                let k = w.insert_start + wl.rng().below(w.insert_count);
+            for _ in 0..sample.min(n as usize) {
+                let k = keys.start + wl.rng().below(n);
                 wl.set_key(k);
                 let found = c
                     .read(&wl.key, crate::workload::FieldSet::All, &mut wl.record)
@@ -80,7 +83,8 @@ fn check_with<D: Db>(
             }
             Ok(TableCheck {
                 rows,
-                sampled: sample.min(w.insert_count as usize),
+                sampled: sample.min(n as usize),
+                loaded: n,
                 missing,
                 wrong_values: wrong,
             })
