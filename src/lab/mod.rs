@@ -197,14 +197,28 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Whether `pid` is running (reaping it first if it is our exited child).
+/// Whether `pid` is running (reaping it first if it is our exited child). A server that exited
+/// while the process that started it (a test, `demo`) is still running stays a zombie until that
+/// process reaps it; to any other process (`lab stop` run from `--at`) it is gone, not running.
 fn alive(pid: u32) -> bool {
     // SAFETY: waitpid/kill with a specific pid; WNOHANG never blocks.
-    unsafe {
+    let exists = unsafe {
         let mut status = 0;
         libc::waitpid(pid as i32, &mut status, libc::WNOHANG);
         libc::kill(pid as i32, 0) == 0
-    }
+    };
+    exists && !zombie(pid)
+}
+
+/// The process state in /proc/PID/stat is Z (the field after the parenthesised name).
+fn zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(false)
 }
 
 /// SIGTERM, then SIGKILL after `grace`.
@@ -539,5 +553,24 @@ impl Lab {
             .iter()
             .position(|r| r.0.eq_ignore_ascii_case(region))
             .ok_or_else(|| LabError::Bad(format!("no region {region:?} in lab {}", self.name)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exited_unreaped_child_is_a_zombie_not_a_running_server() {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !zombie(pid) {
+            assert!(Instant::now() < deadline, "`true` never exited");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!zombie(std::process::id()));
+        child.wait().unwrap();
+        assert!(!alive(pid));
     }
 }

@@ -901,14 +901,20 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
         let now = Instant::now();
         // A primary back (restarted, or its region reconnected) before any promotion may come
         // back read-only with semi-sync off (its my.cnf): it leads again.
+        // A server just started may not take connections yet: it stays "not back" until
+        // it leads again, and is tried again on the next round.
         for (i, part) in parts.iter().enumerate() {
-            let up = part.as_deref() == Some(WAN);
+            let mut up = part.as_deref() == Some(WAN);
             if up
                 && !was_up[i]
                 && st.primaries.contains(&i)
                 && let Err(e) = lab.make_primary(i)
             {
-                eprintln!("{} is back but cannot lead again: {e}", lab.nodes[i].name);
+                eprintln!(
+                    "{} is back but cannot lead again yet: {e}",
+                    lab.nodes[i].name
+                );
+                up = false;
             }
             was_up[i] = up;
         }

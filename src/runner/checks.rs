@@ -123,8 +123,15 @@ fn read_back<D: Db>(
                         .map_err(|e| RunError::Thread(e.to_string()))?;
                     rt.block_on(async {
                         let (mut out, mut unreadable) = (Vec::new(), Vec::new());
-                        'endpoints: for ei in 0..region.endpoints.len().max(1) {
-                            let label = if region.endpoints.len() > 1 {
+                        // A routed topology sends every statement to the key's leader
+                        // whichever endpoint it starts from: one read-back per region.
+                        let endpoints = if topology.groups.is_empty() {
+                            region.endpoints.len().max(1)
+                        } else {
+                            1
+                        };
+                        'endpoints: for ei in 0..endpoints {
+                            let label = if endpoints > 1 {
                                 format!("{}#{}", region.name, ei)
                             } else {
                                 region.name.clone()
