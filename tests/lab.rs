@@ -484,6 +484,29 @@ fn three_regions_fail_heal_and_stale_reads() {
     assert_eq!(stale1, 0, "stale reads with wsrep_sync_wait=1");
 }
 
+/// The flags that point geobench at a lab, and a load of `records` workload-A rows into it.
+fn lab_conn_and_load(lab: &Lab, records: u32) -> Vec<String> {
+    let topo = lab.dir.join("topology.toml");
+    let conn = support::strings(&[
+        "--topology",
+        topo.to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-p",
+        &format!("recordcount={records}"),
+        "-q",
+    ]);
+    let mut load = support::strings(&["load", "-P", "workloads/workloada", "-t", "3"]);
+    load.extend(conn.clone());
+    let o = support::geobench(&load);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    conn
+}
+
 /// Region C's database node stopped during a run with client failover on: C's clients move
 /// to another region after `failover.after` and serve from there, so C's unavailability is a
 /// few seconds instead of the rest of the run. (A server restarted mid-run and its clients
@@ -496,38 +519,13 @@ fn client_failover_moves_off_a_dead_node() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = Guard(Some(up(Shape::ThreeRegion, "r")));
     let lab = g.0.as_ref().unwrap();
-    let topo = lab.dir.join("topology.toml");
     let exe = env!("CARGO_BIN_EXE_geobench");
-    let conn = support::strings(&[
-        "--topology",
-        topo.to_str().unwrap(),
-        "-p",
-        "mysql.user=geobench",
-        "-p",
-        "mysql.password=geobench",
-        "-p",
-        "mysql.db=ycsb",
-        "-q",
-    ]);
-    let mut load = support::strings(&[
-        "load",
-        "-P",
-        "workloads/workloada",
-        "-p",
-        "recordcount=2000",
-        "-t",
-        "3",
-    ]);
-    load.extend(conn.clone());
-    let o = support::geobench(&load);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let conn = lab_conn_and_load(lab, 2000);
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut run = support::strings(&[
         "run",
         "-P",
         "workloads/workloada",
-        "-p",
-        "recordcount=2000",
         "-p",
         "operationcount=0",
         "-d",
@@ -594,25 +592,8 @@ fn node_stopped_mid_run_rejoins_and_its_clients_come_back() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = Guard(Some(up(Shape::ThreeRegion, "k")));
     let lab = g.0.as_ref().unwrap();
-    let topo = lab.dir.join("topology.toml");
     let exe = env!("CARGO_BIN_EXE_geobench");
-    let conn = support::strings(&[
-        "--topology",
-        topo.to_str().unwrap(),
-        "-p",
-        "mysql.user=geobench",
-        "-p",
-        "mysql.password=geobench",
-        "-p",
-        "mysql.db=ycsb",
-        "-p",
-        "recordcount=2000",
-        "-q",
-    ]);
-    let mut load = support::strings(&["load", "-P", "workloads/workloada", "-t", "3"]);
-    load.extend(conn.clone());
-    let o = support::geobench(&load);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let conn = lab_conn_and_load(lab, 2000);
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut run = support::strings(&[
         "run",
