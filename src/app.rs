@@ -143,6 +143,11 @@ fn phase_command(
     if let Some(t) = live {
         t.set_step(Step {
             concurrency: cfg.threads.to_string(),
+            shard: cfg
+                .fleet
+                .as_ref()
+                .map(|f| f.shard.to_string())
+                .unwrap_or_default(),
             ..Step::default()
         });
     }

@@ -462,7 +462,11 @@ impl Plan {
                 deployment: deployment.to_owned(),
                 concurrency: concurrency.to_string(),
                 repeat: repeat.map(|r| r.to_string()).unwrap_or_default(),
-                shard: String::new(),
+                shard: self
+                    .fleet
+                    .as_ref()
+                    .map(|f| f.shard.to_string())
+                    .unwrap_or_default(),
             });
         }
     }

@@ -29,7 +29,7 @@ pub enum TelemetryError {
 }
 
 /// The labels that say which step a measurement belongs to (empty where not applicable:
-/// `run` has no deployment or repeat; `shard` is empty until sharded runs exist).
+/// `run` has no deployment or repeat; `shard` is the fleet shard index, empty outside a fleet).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Step {
     pub deployment: String,
