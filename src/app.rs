@@ -853,8 +853,12 @@ fn failover_demo(
                     "{t:.1} s after the stop"
                 )),
             c.first_move_s.map_or(String::new(), |t| format!(
-                "; {} workers moved to another region, the first {t:.1} s after the stop",
-                c.moved_away
+                "; {} workers moved to another region, the first {t:.1} s after the stop{}",
+                c.moved_away,
+                c.first_back_s.map_or(String::new(), |b| format!(
+                    ", {} came back, the first {b:.1} s after the stop",
+                    c.moved_back
+                ))
             ))
         );
     }

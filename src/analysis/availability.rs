@@ -69,14 +69,19 @@ pub fn timeline(r: &Results) -> Option<Availability> {
                 })
                 .collect();
             let mut g = series(name, &pts, fault_s);
-            let moves: Vec<f64> = r
-                .failover_moves
-                .iter()
-                .filter(|m| &m.from == name && m.at_s >= fault_s)
-                .map(|m| m.at_s - fault_s)
-                .collect();
-            g.moved_away = moves.len() as u64;
-            g.first_move_s = moves.iter().copied().reduce(f64::min);
+            let after = |away: bool| -> Vec<f64> {
+                r.failover_moves
+                    .iter()
+                    .filter(|m| m.at_s >= fault_s && m.back != away)
+                    .filter(|m| if away { &m.from == name } else { &m.to == name })
+                    .map(|m| m.at_s - fault_s)
+                    .collect()
+            };
+            let (away, back) = (after(true), after(false));
+            g.moved_away = away.len() as u64;
+            g.first_move_s = away.iter().copied().reduce(f64::min);
+            g.moved_back = back.len() as u64;
+            g.first_back_s = back.iter().copied().reduce(f64::min);
             g
         })
         .collect();
@@ -155,6 +160,8 @@ fn series(name: &str, pts: &[Point], fault_s: f64) -> RegionAvailability {
         unknown_outcome,
         moved_away: 0,
         first_move_s: None,
+        moved_back: 0,
+        first_back_s: None,
     }
 }
 
@@ -233,6 +240,27 @@ mod tests {
         assert_eq!((a.unavailable_s, a.dip_pct), (0.0, 50.0));
         assert_eq!(a.first_impact_s, None);
         assert_eq!(a.recovered_after_s, Some(2.0));
+        // C's worker fails over to A at 6 s and comes back at 8 s: away from C, back to C;
+        // A lost no worker of its own.
+        r.failover_moves = vec![
+            crate::results::availability::Move {
+                at_s: 6.0,
+                from: "C".into(),
+                to: "A".into(),
+                back: false,
+            },
+            crate::results::availability::Move {
+                at_s: 8.0,
+                from: "A".into(),
+                to: "C".into(),
+                back: true,
+            },
+        ];
+        let t = timeline(&r).unwrap();
+        let (a, c) = (&t.regions[0], &t.regions[1]);
+        assert_eq!((c.moved_away, c.first_move_s), (1, Some(2.0)));
+        assert_eq!((c.moved_back, c.first_back_s), (1, Some(4.0)));
+        assert_eq!((a.moved_away, a.moved_back), (0, 0));
     }
 
     #[test]

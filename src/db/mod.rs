@@ -137,6 +137,8 @@ pub struct FailoverMove {
     pub at: std::time::Instant,
     pub from: String,
     pub to: String,
+    /// Back to the worker's own region (its region serves again), not away from a failure.
+    pub back: bool,
 }
 
 /// A backend: shared by all client threads; hands out per-worker connections.

@@ -389,6 +389,7 @@ impl MysqlConn {
             at: Instant::now(),
             from: self.topology.regions[from].name.clone(),
             to: self.topology.regions[to].name.clone(),
+            back: to == self.home.region,
         });
     }
 

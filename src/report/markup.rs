@@ -211,9 +211,13 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 g.recovered_after_s
                     .map_or("not by the end".into(), |v| format!("{v:.1} s")),
                 format!("{:.0}%", g.dip_pct),
-                match g.first_move_s {
-                    Some(t) => format!("{} (first after {t:.1} s)", g.moved_away),
-                    None => "-".into(),
+                match (g.first_move_s, g.first_back_s) {
+                    (Some(t), Some(b)) => format!(
+                        "{} (first after {t:.1} s), {} back (first after {b:.1} s)",
+                        g.moved_away, g.moved_back
+                    ),
+                    (Some(t), None) => format!("{} (first after {t:.1} s)", g.moved_away),
+                    _ => "-".into(),
                 },
                 g.errors
                     .iter()

@@ -200,6 +200,14 @@ pub fn availability(a: &crate::results::availability::Availability) -> String {
                 g.first_move_s.unwrap_or(0.0)
             ));
         }
+        if g.moved_back > 0 {
+            out.push_str(&format!(
+                "    {} workers came back to {} (first after {:.1} s)\n",
+                g.moved_back,
+                g.region,
+                g.first_back_s.unwrap_or(0.0)
+            ));
+        }
     }
     out
 }

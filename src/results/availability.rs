@@ -29,6 +29,9 @@ pub struct Move {
     pub at_s: f64,
     pub from: String,
     pub to: String,
+    /// A worker returning to its own region.
+    #[serde(default)]
+    pub back: bool,
 }
 
 /// One region's clients (or all of them) around the fault.
@@ -56,4 +59,10 @@ pub struct RegionAvailability {
     pub moved_away: u64,
     #[serde(default)]
     pub first_move_s: Option<f64>,
+    /// Workers of this region that came back to it after failing over, and when the first
+    /// did (seconds after the fault).
+    #[serde(default)]
+    pub moved_back: u64,
+    #[serde(default)]
+    pub first_back_s: Option<f64>,
 }

@@ -391,6 +391,7 @@ pub fn execute<D: Db>(
             at_s: m.at.saturating_duration_since(t0).as_secs_f64(),
             from: m.from,
             to: m.to,
+            back: m.back,
         })
         .collect();
     results.ended_by = Some(ended_by);
