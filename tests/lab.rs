@@ -650,3 +650,77 @@ fn node_stopped_mid_run_rejoins_and_its_clients_come_back() {
     // The node's return costs no acknowledged write.
     assert_eq!(r.checks.as_ref().unwrap().violations(), 0);
 }
+
+/// 2:1 over two regions, the majority region A crashes (both of its nodes killed, no clean
+/// leave) and comes back: B alone is a third of the last membership, so it stops taking
+/// statements (1047) while A's clients find no server: writes stop everywhere. After A's nodes
+/// restart, the cluster restores itself from the saved membership (`pc.recovery`), every
+/// region serves again, and no acknowledged write is lost.
+#[test]
+fn two_regions_losing_the_majority_stop_writes_everywhere_until_it_is_back() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = Guard(Some(up(Shape::TwoRegion, "m")));
+    let lab = g.0.as_ref().unwrap();
+    let exe = env!("CARGO_BIN_EXE_geobench");
+    let conn = lab_conn_and_load(lab, 2000);
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut run = support::strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "operationcount=0",
+        "-d",
+        "40s",
+        "--status-interval",
+        "500ms",
+        "-t",
+        "4",
+        "--at",
+        &format!("3s={exe} lab stop A --kill --dir {}", lab.dir.display()),
+        "--at",
+        &format!("12s={exe} lab start A --dir {}", lab.dir.display()),
+        "--check",
+        "lost-writes",
+        "--settle",
+        "10s",
+        "--format",
+        "table",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    run.extend(conn);
+    let o = support::geobench(&run);
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    eprintln!("{text}");
+    assert!(o.status.success(), "{text}");
+    let r = geobench::results::Results::read(out.path()).unwrap();
+    assert!(
+        r.events.iter().all(|e| e.exit_code == Some(0)),
+        "{:?}",
+        r.events
+    );
+    let a = r.availability.as_ref().unwrap();
+    for reg in &a.regions {
+        assert!(reg.unavailable_s >= 5.0, "{reg:?}");
+    }
+    let b = a.regions.iter().find(|x| x.region == "B").unwrap();
+    assert!(b.errors.keys().any(|k| k.contains("1047")), "{b:?}");
+    // Both regions serve again at the end.
+    let tail: Vec<_> = r
+        .intervals
+        .iter()
+        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 35.0)
+        .collect();
+    assert!(!tail.is_empty());
+    for i in &tail {
+        assert!(i.regions.iter().all(|x| x.throughput > 0.0), "{i:?}");
+    }
+    let lost = r.checks.as_ref().unwrap().lost_writes.as_ref().unwrap();
+    assert!(lost.unreadable.is_empty(), "{lost:?}");
+    assert_eq!(r.checks.as_ref().unwrap().violations(), 0, "{lost:?}");
+}

@@ -46,6 +46,10 @@ pub enum LabCommand {
     Stop {
         /// Node name (n1, g1a1, ...) or region name (A: every node there, as a region dies).
         node: String,
+        /// SIGKILL instead: a crash (a Galera node then does not leave the cluster cleanly, so
+        /// the survivors must hold a quorum of the last membership to go on).
+        #[arg(long)]
+        kill: bool,
         #[command(flatten)]
         which: Which,
     },
@@ -309,9 +313,9 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
             }
             Ok(0)
         }
-        LabCommand::Stop { node, which } => {
-            Lab::open(&which.dir()?)?.stop_node(&node)?;
-            println!("{node} stopped");
+        LabCommand::Stop { node, which, kill } => {
+            Lab::open(&which.dir()?)?.stop_node(&node, kill)?;
+            println!("{node} {}", if kill { "killed" } else { "stopped" });
             Ok(0)
         }
         LabCommand::Start { node, which } => {

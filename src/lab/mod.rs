@@ -230,12 +230,17 @@ fn stop_pid(pid: u32, grace: Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
     if alive(pid) {
-        // SAFETY: as above.
-        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while alive(pid) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        kill_pid(pid);
+    }
+}
+
+/// SIGKILL (a crash: no shutdown, no clean leave from a cluster), then wait for it to be gone.
+fn kill_pid(pid: u32) {
+    // SAFETY: a signal to a PID this lab started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

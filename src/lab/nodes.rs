@@ -2,7 +2,7 @@
 //! SQL over the unix socket, stop and restart, and each node's view of itself.
 
 use super::spec::Shape;
-use super::{Lab, LabError, alive, sh, spawn_detached, spec, step, stop_pid};
+use super::{Lab, LabError, alive, kill_pid, sh, spawn_detached, spec, step, stop_pid};
 use serde::Serialize;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ impl Lab {
             )?;
         }
         for i in 0..self.nodes.len() {
-            self.start_node(i, galera && i == 0)?;
+            self.start_node(i, galera && i == 0, None)?;
             self.save()?;
             self.wait_ready(i, Duration::from_secs(120))?;
         }
@@ -62,7 +62,14 @@ impl Lab {
         Ok(())
     }
 
-    pub(super) fn start_node(&mut self, i: usize, bootstrap: bool) -> Result<(), LabError> {
+    /// Starts node `i`'s server; `position` (`uuid:seqno`) tells a Galera node where its data
+    /// ends when it cannot know (after a crash).
+    pub(super) fn start_node(
+        &mut self,
+        i: usize,
+        bootstrap: bool,
+        position: Option<&str>,
+    ) -> Result<(), LabError> {
         let n = &self.nodes[i];
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &n.ns, "/usr/sbin/mariadbd"])
@@ -72,6 +79,9 @@ impl Lab {
             ));
         if bootstrap {
             cmd.arg("--wsrep-new-cluster");
+        }
+        if let Some(pos) = position {
+            cmd.arg(format!("--wsrep-start-position={pos}"));
         }
         let pid = spawn_detached(&mut cmd, &n.dir.join("stdout.log"))?;
         self.nodes[i].pid = Some(pid);
@@ -146,8 +156,9 @@ impl Lab {
         Ok(())
     }
 
-    /// Stops a node's server, or every server of a region (at once, as a region dies).
-    pub fn stop_node(&mut self, what: &str) -> Result<(), LabError> {
+    /// Stops a node's server, or every server of a region (at once, as a region dies);
+    /// `crash`: SIGKILL, so a Galera node does not leave its cluster cleanly.
+    pub fn stop_node(&mut self, what: &str, crash: bool) -> Result<(), LabError> {
         let pids: Vec<u32> = self
             .node_indices(what)?
             .into_iter()
@@ -155,7 +166,13 @@ impl Lab {
             .collect();
         std::thread::scope(|s| {
             for pid in pids {
-                s.spawn(move || stop_pid(pid, Duration::from_secs(30)));
+                s.spawn(move || {
+                    if crash {
+                        kill_pid(pid)
+                    } else {
+                        stop_pid(pid, Duration::from_secs(30))
+                    }
+                });
             }
         });
         self.save()
@@ -164,8 +181,14 @@ impl Lab {
     /// Starts a node again, or every node of a region; a Galera node rejoins (never as a new
     /// cluster).
     pub fn start_node_again(&mut self, what: &str) -> Result<(), LabError> {
-        for i in self.node_indices(what)? {
+        let nodes = self.node_indices(what)?;
+        for &i in &nodes {
             self.start_one_again(i)?;
+        }
+        // All started before waiting for any: Galera nodes that crashed together restore
+        // their cluster only once every member of its last membership is back.
+        for &i in &nodes {
+            self.wait_ready(i, Duration::from_secs(120))?;
         }
         Ok(())
     }
@@ -183,9 +206,41 @@ impl Lab {
                 return Err(LabError::Bad(format!("node {node} is running")));
             }
         }
-        self.start_node(i, false)?;
-        self.save()?;
-        self.wait_ready(i, Duration::from_secs(120))
+        let recovered = match self.shape.galera() {
+            true => self.recover_position(i)?,
+            false => None,
+        };
+        self.start_node(i, false, recovered.as_deref())?;
+        self.save()
+    }
+
+    /// A Galera node that crashed does not know where its data ends (grastate.dat says seqno
+    /// -1) and would ask for a full state transfer, which blocks its donor. As the
+    /// galera_recovery script does, `mariadbd --wsrep-recover` reads the position from InnoDB;
+    /// the node then starts there and catches up by incremental transfer.
+    fn recover_position(&self, i: usize) -> Result<Option<String>, LabError> {
+        let n = &self.nodes[i];
+        let state = std::fs::read_to_string(n.dir.join("data/grastate.dat")).unwrap_or_default();
+        if !state.lines().any(|l| l.trim() == "seqno:   -1") {
+            return Ok(None);
+        }
+        let log = n.dir.join("recover.log");
+        sh(
+            &format!("recovering {}'s position", n.name),
+            Command::new("/usr/sbin/mariadbd")
+                .arg(format!(
+                    "--defaults-file={}",
+                    n.dir.join("my.cnf").display()
+                ))
+                .arg("--wsrep-recover")
+                .arg(format!("--log-error={}", log.display())),
+        )?;
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        Ok(text
+            .lines()
+            .rev()
+            .find_map(|l| l.split_once("WSREP: Recovered position: "))
+            .map(|(_, pos)| pos.trim().to_owned()))
     }
 
     /// A node's view of itself and the cluster.

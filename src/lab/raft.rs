@@ -394,7 +394,7 @@ impl Lab {
             self.fresh_datadir(i)?;
         }
         for i in 0..self.nodes.len() {
-            self.start_node(i, false)?;
+            self.start_node(i, false, None)?;
         }
         self.save()?;
         for i in 0..self.nodes.len() {
@@ -763,7 +763,7 @@ impl Lab {
             stop_pid(pid, Duration::from_secs(1));
         }
         self.fresh_datadir(old)?;
-        self.start_node(old, false)?;
+        self.start_node(old, false, None)?;
         self.save()?;
         self.wait_ready(old, Duration::from_secs(120))?;
         self.create_raft_accounts(old)?;
