@@ -507,6 +507,50 @@ fn lab_conn_and_load(lab: &Lab, records: u32) -> Vec<String> {
     conn
 }
 
+/// Loads 2000 rows, then runs workload A for `secs` with `threads` clients (500 ms intervals),
+/// `geobench lab WHAT` on this lab at each `(time, WHAT)`, and `extra` flags; prints what the
+/// run printed and panics with it if the run fails.
+fn run_with_lab_events(
+    lab: &Lab,
+    secs: u32,
+    threads: u32,
+    events: &[(&str, &str)],
+    extra: &[&str],
+) -> geobench::results::Results {
+    let exe = env!("CARGO_BIN_EXE_geobench");
+    let conn = lab_conn_and_load(lab, 2000);
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut run = support::strings(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "operationcount=0",
+        "-d",
+        &format!("{secs}s"),
+        "--status-interval",
+        "500ms",
+        "-t",
+        &threads.to_string(),
+        "--format",
+        "table",
+        "-o",
+        out.path().to_str().unwrap(),
+    ]);
+    for (at, what) in events {
+        run.push("--at".into());
+        run.push(format!("{at}={exe} lab {what} --dir {}", lab.dir.display()));
+    }
+    run.extend(support::strings(extra));
+    run.extend(conn);
+    let o = support::geobench(&run);
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    eprintln!("{text}");
+    assert!(o.status.success(), "{text}");
+    geobench::results::Results::read(out.path()).unwrap()
+}
+
 /// Region C's database node stopped during a run with client failover on: C's clients move
 /// to another region after `failover.after` and serve from there, so C's unavailability is a
 /// few seconds instead of the rest of the run. (A server restarted mid-run and its clients
@@ -519,41 +563,20 @@ fn client_failover_moves_off_a_dead_node() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = Guard(Some(up(Shape::ThreeRegion, "r")));
     let lab = g.0.as_ref().unwrap();
-    let exe = env!("CARGO_BIN_EXE_geobench");
-    let conn = lab_conn_and_load(lab, 2000);
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut run = support::strings(&[
-        "run",
-        "-P",
-        "workloads/workloada",
-        "-p",
-        "operationcount=0",
-        "-d",
-        "25s",
-        "--status-interval",
-        "500ms",
-        "-t",
-        "6",
-        "-p",
-        "retry.max=2",
-        "-p",
-        "failover=region",
-        "-p",
-        "failover.after=3s",
-        "--at",
-        &format!("3s={exe} lab stop n3 --dir {}", lab.dir.display()),
-        "--format",
-        "table",
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
-    run.extend(conn);
-    let o = support::geobench(&run);
-    let text =
-        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    eprintln!("{text}");
-    assert!(o.status.success(), "{text}");
-    let r = geobench::results::Results::read(out.path()).unwrap();
+    let r = run_with_lab_events(
+        lab,
+        25,
+        6,
+        &[("3s", "stop n3")],
+        &[
+            "-p",
+            "retry.max=2",
+            "-p",
+            "failover=region",
+            "-p",
+            "failover.after=3s",
+        ],
+    );
     let c = r.availability.as_ref().unwrap().regions[2].clone();
     assert_eq!(c.region, "C");
     assert!(
@@ -592,39 +615,13 @@ fn node_stopped_mid_run_rejoins_and_its_clients_come_back() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = Guard(Some(up(Shape::ThreeRegion, "k")));
     let lab = g.0.as_ref().unwrap();
-    let exe = env!("CARGO_BIN_EXE_geobench");
-    let conn = lab_conn_and_load(lab, 2000);
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut run = support::strings(&[
-        "run",
-        "-P",
-        "workloads/workloada",
-        "-p",
-        "operationcount=0",
-        "-d",
-        "35s",
-        "--status-interval",
-        "500ms",
-        "-t",
-        "6",
-        "--at",
-        &format!("3s={exe} lab stop n3 --dir {}", lab.dir.display()),
-        "--at",
-        &format!("10s={exe} lab start n3 --dir {}", lab.dir.display()),
-        "--check",
-        "lost-writes",
-        "--format",
-        "table",
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
-    run.extend(conn);
-    let o = support::geobench(&run);
-    let text =
-        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    eprintln!("{text}");
-    assert!(o.status.success(), "{text}");
-    let r = geobench::results::Results::read(out.path()).unwrap();
+    let r = run_with_lab_events(
+        lab,
+        35,
+        6,
+        &[("3s", "stop n3"), ("10s", "start n3")],
+        &["--check", "lost-writes"],
+    );
     assert!(
         r.events.iter().all(|e| e.exit_code == Some(0)),
         "{:?}",
@@ -664,41 +661,13 @@ fn two_regions_losing_the_majority_stop_writes_everywhere_until_it_is_back() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let g = Guard(Some(up(Shape::TwoRegion, "m")));
     let lab = g.0.as_ref().unwrap();
-    let exe = env!("CARGO_BIN_EXE_geobench");
-    let conn = lab_conn_and_load(lab, 2000);
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let mut run = support::strings(&[
-        "run",
-        "-P",
-        "workloads/workloada",
-        "-p",
-        "operationcount=0",
-        "-d",
-        "40s",
-        "--status-interval",
-        "500ms",
-        "-t",
-        "4",
-        "--at",
-        &format!("3s={exe} lab stop A --kill --dir {}", lab.dir.display()),
-        "--at",
-        &format!("12s={exe} lab start A --dir {}", lab.dir.display()),
-        "--check",
-        "lost-writes",
-        "--settle",
-        "10s",
-        "--format",
-        "table",
-        "-o",
-        out.path().to_str().unwrap(),
-    ]);
-    run.extend(conn);
-    let o = support::geobench(&run);
-    let text =
-        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
-    eprintln!("{text}");
-    assert!(o.status.success(), "{text}");
-    let r = geobench::results::Results::read(out.path()).unwrap();
+    let r = run_with_lab_events(
+        lab,
+        40,
+        4,
+        &[("3s", "stop A --kill"), ("12s", "start A")],
+        &["--check", "lost-writes", "--settle", "10s"],
+    );
     assert!(
         r.events.iter().all(|e| e.exit_code == Some(0)),
         "{:?}",

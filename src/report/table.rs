@@ -192,21 +192,17 @@ pub fn availability(a: &crate::results::availability::Availability) -> String {
                 String::new()
             }
         ));
-        if g.moved_away > 0 {
-            out.push_str(&format!(
-                "    {} workers failed over away from {} (first after {:.1} s)\n",
-                g.moved_away,
-                g.region,
-                g.first_move_s.unwrap_or(0.0)
-            ));
-        }
-        if g.moved_back > 0 {
-            out.push_str(&format!(
-                "    {} workers came back to {} (first after {:.1} s)\n",
-                g.moved_back,
-                g.region,
-                g.first_back_s.unwrap_or(0.0)
-            ));
+        for (n, what, first) in [
+            (g.moved_away, "failed over away from", g.first_move_s),
+            (g.moved_back, "came back to", g.first_back_s),
+        ] {
+            if n > 0 {
+                out.push_str(&format!(
+                    "    {n} workers {what} {} (first after {:.1} s)\n",
+                    g.region,
+                    first.unwrap_or(0.0)
+                ));
+            }
         }
     }
     out
@@ -260,6 +256,40 @@ pub fn checks(c: &crate::check::CheckReport) -> String {
 mod tests {
     use super::*;
     use crate::results::fixtures;
+
+    #[test]
+    fn availability_tells_failovers_from_returns() {
+        use crate::results::availability::{Availability, RegionAvailability};
+        let region = |name: &str, away: u64, back: u64| RegionAvailability {
+            region: name.into(),
+            before_ops_s: 100.0,
+            first_impact_s: Some(0.0),
+            unavailable_s: 4.0,
+            recovered_after_s: Some(48.0),
+            dip_pct: 100.0,
+            errors: Default::default(),
+            unknown_outcome: 0,
+            moved_away: away,
+            first_move_s: (away > 0).then_some(5.0),
+            moved_back: back,
+            first_back_s: (back > 0).then_some(45.2),
+        };
+        let a = Availability {
+            fault_s: 45.0,
+            fault: "geobench lab stop n3".into(),
+            heal_s: Some(85.0),
+            resolution_s: 1.0,
+            overall: region("all", 0, 0),
+            regions: vec![region("A", 0, 0), region("C", 13, 13)],
+        };
+        let t = availability(&a);
+        assert!(
+            t.contains("13 workers failed over away from C (first after 5.0 s)")
+                && t.contains("13 workers came back to C (first after 45.2 s)")
+                && !t.contains("away from A"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn table_shows_each_operation() {
