@@ -221,7 +221,11 @@ impl Lab {
     fn recover_position(&self, i: usize) -> Result<Option<String>, LabError> {
         let n = &self.nodes[i];
         let state = std::fs::read_to_string(n.dir.join("data/grastate.dat")).unwrap_or_default();
-        if !state.lines().any(|l| l.trim() == "seqno:   -1") {
+        let crashed = state.lines().any(|l| {
+            l.split_once(':')
+                .is_some_and(|(k, v)| k.trim() == "seqno" && v.trim() == "-1")
+        });
+        if !crashed {
             return Ok(None);
         }
         let log = n.dir.join("recover.log");

@@ -149,6 +149,7 @@ pub fn execute<D: Db>(
     let my_target = cfg
         .target
         .map(|r| r * mine.len() as f64 / cfg.threads as f64);
+    let my_ops = plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count() as u64;
     let (tx, rx) = mpsc::channel::<Msg>();
     let (go_tx, go_rx) = watch::channel(Go::Wait);
     let (epoch_tx, epoch_rx) = watch::channel(0u64);
@@ -226,14 +227,7 @@ pub fn execute<D: Db>(
         t0,
         stop: AtomicBool::new(false),
         warming: AtomicBool::new(!cfg.warmup.is_zero()),
-        budget: Budget::new(
-            if cfg.phase == Phase::Run {
-                plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count() as u64
-            } else {
-                0
-            },
-            mine.len(),
-        ),
+        budget: Budget::new(if cfg.phase == Phase::Run { my_ops } else { 0 }, mine.len()),
         schedule: my_target.map(|r| Schedule::new(t0, r)),
         fatal: Mutex::new(None),
     });
@@ -344,10 +338,7 @@ pub fn execute<D: Db>(
     }
     let ended_by = ended_by.unwrap_or(match cfg.phase {
         Phase::Load => EndedBy::LoadDone { rows: my_rows },
-        Phase::Run => EndedBy::OperationCount {
-            operations: plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count()
-                as u64,
-        },
+        Phase::Run => EndedBy::OperationCount { operations: my_ops },
     });
     let measured_start = measured_start.unwrap_or(end);
     coord.close_interval(end);
