@@ -25,8 +25,7 @@ fn check(dir: &Path) -> Option<Output> {
         .expect("python3 runs");
     if out.status.code() == Some(3) {
         let why = String::from_utf8_lossy(&out.stderr);
-        assert!(!support::in_ci(), "CI must have the checker's tools: {why}");
-        eprintln!("skipped: {why}");
+        support::skip(&format!("the manifest checker's tools are missing: {why}"));
         return None;
     }
     Some(out)
@@ -173,11 +172,9 @@ fn dockerfile_lints_clean() {
     let out = match run {
         Ok(out) => out,
         Err(e) => {
-            assert!(
-                !support::in_ci(),
-                "CI must have dockerfilelint (.ci/run installs it): {e}"
-            );
-            eprintln!("skipped: dockerfilelint: {e}");
+            support::skip(&format!(
+                "dockerfilelint (npm install -g dockerfilelint): {e}"
+            ));
             return;
         }
     };

@@ -28,18 +28,13 @@ fn can_run() -> bool {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     if !root {
-        assert!(!support::in_ci(), "lab tests need root in CI");
-        eprintln!("skipped: the lab needs root");
+        support::skip("the lab needs root");
         return false;
     }
     if !std::path::Path::new(support::MARIADBD).exists()
         || !std::path::Path::new("/usr/lib/galera/libgalera_smm.so").exists()
     {
-        assert!(
-            !support::in_ci(),
-            "apt-get install -y mariadb-server galera-4 rsync"
-        );
-        eprintln!("skipped: mariadb-server/galera-4 not installed");
+        support::skip("apt-get install -y mariadb-server galera-4 rsync");
         return false;
     }
     true

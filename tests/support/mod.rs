@@ -14,6 +14,28 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
+/// A test that cannot run on this machine (a server or tool is missing). In CI that is a
+/// failure naming what to install: `.ci/run` installs everything. Elsewhere the test says why
+/// and returns; the skip is appended to the file `$GEOBENCH_SKIPPED` names, so that `.ci/run`
+/// counts it as skipped on its total line instead of as passed.
+pub fn skip(why: &str) {
+    assert!(!in_ci(), "cannot run in CI: {why}");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("(unnamed test)")
+        .to_string();
+    eprintln!("skipped: {test}: {why}");
+    if let Ok(path) = std::env::var("GEOBENCH_SKIPPED") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("GEOBENCH_SKIPPED={path}: {e}"));
+        writeln!(f, "{test}: {why}").unwrap_or_else(|e| panic!("GEOBENCH_SKIPPED={path}: {e}"));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -39,11 +61,7 @@ impl MariaDb {
     /// As `start`, with extra `[mysqld]` settings.
     pub fn start_with(extra: &str) -> Option<Self> {
         if !Path::new(MARIADBD).exists() {
-            assert!(
-                !in_ci(),
-                "mariadbd missing: apt-get install -y mariadb-server"
-            );
-            eprintln!("skipped: mariadbd not installed (apt-get install -y mariadb-server)");
+            skip("mariadbd not installed (apt-get install -y mariadb-server)");
             return None;
         }
         let dir = tempfile::Builder::new()
