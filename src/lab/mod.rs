@@ -497,6 +497,7 @@ impl Lab {
                 .collect(),
             groups: self.raft_groups(),
             events_log: self.raft.as_ref().map(|_| self.dir.join(raft::EVENTS_FILE)),
+            lab_state: Some(self.state_path()),
             source: None,
         }
     }
