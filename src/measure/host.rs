@@ -546,6 +546,59 @@ mod tests {
     }
 
     #[test]
+    fn the_sampler_reads_the_lab_processes_by_pid() {
+        use std::process::Command;
+        let mut busy = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .unwrap();
+        let mut idle = Command::new("sleep").arg("30").spawn().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("lab.json");
+        let write = |server: u32| {
+            let json = format!(
+                r#"{{"nodes":[{{"name":"a1","pid":{server}}}],"emulator_pid":{}}}"#,
+                idle.id()
+            );
+            std::fs::write(&state, json).unwrap();
+        };
+        write(busy.id());
+        let mut s = Sampler::start(Some(state.clone())).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        let u = s.sample().unwrap();
+        // A busy loop gets some of a second even on a loaded host; a sleeping process none.
+        let server = u.class_s(ProcessClass::Server).unwrap();
+        assert!(server > 0.02 && server <= 1.02, "{u:?}");
+        assert!(u.class_s(ProcessClass::Wan).unwrap() < 0.02, "{u:?}");
+        // The server is restarted (a raft lab rebuild): its CPU counts from its start, and the
+        // old one's is gone with it.
+        busy.kill().unwrap();
+        busy.wait().unwrap();
+        let mut again = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .unwrap();
+        write(again.id());
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let u = s.sample().unwrap();
+        let server = u.class_s(ProcessClass::Server).unwrap();
+        assert!(server > 0.0 && server <= 0.52, "{u:?}");
+        assert_eq!(s.lab_error(), None);
+        // A state that cannot be read keeps the last list, and says so.
+        std::fs::write(&state, "not json").unwrap();
+        assert!(s.sample().unwrap().processes.is_some());
+        assert!(s.lab_error().unwrap().contains("lab.json"));
+        for c in [&mut again, &mut idle] {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+        // Never read: the lab's processes are unknown, not idle.
+        let mut s = Sampler::start(Some(dir.path().join("missing.json"))).unwrap();
+        assert_eq!(s.sample().unwrap().processes, None);
+        assert!(s.lab_error().unwrap().contains("missing.json"));
+    }
+
+    #[test]
     fn sums_add_cpu_and_average_queues() {
         let p = |cpu_s: f64| {
             Some(vec![ProcessCpu {
