@@ -221,13 +221,14 @@ pub struct HostUsage {
 }
 
 impl HostUsage {
-    /// The sum of the processes of `class`, when processes were measured.
+    /// The sum of the processes of `class`, when processes were measured (0 when the lab has
+    /// none of that class, e.g. no WAN emulator in a single-region lab).
     pub fn class_s(&self, class: ProcessClass) -> Option<f64> {
+        // A fold from +0.0: an empty float sum is -0.0, which prints as "-0".
         self.processes.as_ref().map(|ps| {
             ps.iter()
                 .filter(|p| p.class == class)
-                .map(|p| p.cpu_s)
-                .sum()
+                .fold(0.0, |a, p| a + p.cpu_s)
         })
     }
 
@@ -623,7 +624,8 @@ mod tests {
         let t = HostUsage::sum([&a, &b]);
         assert_eq!((t.capacity_s, t.busy_s, t.run_queue), (4.0, 3.0, 2.0));
         assert_eq!(t.class_s(ProcessClass::Server), Some(0.75));
-        assert_eq!(t.class_s(ProcessClass::Wan), Some(0.0));
+        let none = t.class_s(ProcessClass::Wan).unwrap();
+        assert!(none == 0.0 && none.is_sign_positive(), "{none}");
         assert_eq!(t.other_s(), 3.0 - 1.0 - 0.75);
         assert_eq!(a.busy_share(), 0.75);
         assert_eq!(HostUsage::default().class_s(ProcessClass::Wan), None);
