@@ -250,6 +250,23 @@ impl HostUsage {
         }
     }
 
+    /// Folds `other`'s processes into this one's, by name and class, with `combine` (a sum
+    /// over time, or the larger of two readings of the same interval); in a stable order.
+    pub fn combine_processes(&mut self, other: &HostUsage, combine: fn(f64, f64) -> f64) {
+        let Some(from) = &other.processes else { return };
+        let into = self.processes.get_or_insert_with(Vec::new);
+        for x in from {
+            match into
+                .iter_mut()
+                .find(|y| y.name == x.name && y.class == x.class)
+            {
+                Some(y) => y.cpu_s = combine(y.cpu_s, x.cpu_s),
+                None => into.push(x.clone()),
+            }
+        }
+        into.sort_by(|x, y| (x.class, &x.name).cmp(&(y.class, &y.name)));
+    }
+
     /// The sum of `parts`: CPU times add, run queue and load average are averaged, processes
     /// are summed by name.
     pub fn sum<'a>(parts: impl IntoIterator<Item = &'a HostUsage>) -> HostUsage {
@@ -264,18 +281,7 @@ impl HostUsage {
             out.run_queue += p.run_queue;
             out.load1 += p.load1;
             out.client_s += p.client_s;
-            if let Some(ps) = &p.processes {
-                let into = out.processes.get_or_insert_with(Vec::new);
-                for x in ps {
-                    match into
-                        .iter_mut()
-                        .find(|y| y.name == x.name && y.class == x.class)
-                    {
-                        Some(y) => y.cpu_s += x.cpu_s,
-                        None => into.push(x.clone()),
-                    }
-                }
-            }
+            out.combine_processes(p, |a, b| a + b);
         }
         if n > 0 {
             out.run_queue /= n as f64;

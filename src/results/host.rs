@@ -73,9 +73,10 @@ fn measured_total(intervals: &[HostInterval]) -> HostUsage {
     HostUsage::sum(intervals.iter().filter(|i| !i.warmup).map(|i| &i.usage))
 }
 
-/// The hosts of several shards of one run: one record per host. Shards on the same host
-/// measured the same machine over the same (aligned) intervals, so the host's figures are the
-/// first shard's; each shard's own CPU is added into `client_s`.
+/// The hosts of several shards of one run: one record per host, in host order. Shards on the
+/// same host measured the same machine over the same (aligned) intervals: its figures are
+/// taken once (the larger reading, so that the merge does not depend on the shards' order)
+/// and each shard's own CPU is added into `client_s`.
 pub fn merge<'a>(parts: impl IntoIterator<Item = &'a HostRecord>) -> Vec<HostRecord> {
     let mut out: Vec<HostRecord> = Vec::new();
     for r in parts {
@@ -84,15 +85,36 @@ pub fn merge<'a>(parts: impl IntoIterator<Item = &'a HostRecord>) -> Vec<HostRec
             continue;
         };
         m.clients += r.clients;
+        m.cores = m.cores.max(r.cores);
+        m.lab_state = m.lab_state.take().max(r.lab_state.clone());
+        m.note = m.note.take().max(r.note.clone());
         for (a, b) in m.intervals.iter_mut().zip(&r.intervals) {
-            a.usage.client_s += b.usage.client_s;
+            same_host(&mut a.usage, &b.usage);
+        }
+        if r.intervals.len() > m.intervals.len() {
+            let extra = r.intervals[m.intervals.len()..].to_vec();
+            m.intervals.extend(extra);
         }
         m.total = measured_total(&m.intervals);
-        if m.note.is_none() {
-            m.note.clone_from(&r.note);
-        }
     }
+    out.sort_by(|a, b| a.host.cmp(&b.host));
     out
+}
+
+/// Two readings of one host over one interval: one machine, two clients.
+fn same_host(a: &mut HostUsage, b: &HostUsage) {
+    for (x, y) in [
+        (&mut a.capacity_s, b.capacity_s),
+        (&mut a.busy_s, b.busy_s),
+        (&mut a.steal_s, b.steal_s),
+        (&mut a.iowait_s, b.iowait_s),
+        (&mut a.run_queue, b.run_queue),
+        (&mut a.load1, b.load1),
+    ] {
+        *x = x.max(y);
+    }
+    a.client_s += b.client_s;
+    a.combine_processes(b, f64::max);
 }
 
 #[cfg(test)]
@@ -125,10 +147,26 @@ mod tests {
 
     #[test]
     fn shards_merge_per_host() {
-        let a = record("h1", [0.5, 0.25, 0.25]);
-        let b = record("h1", [0.0, 0.5, 0.5]);
+        let server = |cpu_s: f64| {
+            Some(vec![crate::measure::host::ProcessCpu {
+                name: "n1".into(),
+                class: crate::measure::host::ProcessClass::Server,
+                cpu_s,
+            }])
+        };
+        let mut a = record("h1", [0.5, 0.25, 0.25]);
+        let mut b = record("h1", [0.0, 0.5, 0.5]);
+        a.intervals[1].usage.processes = server(0.5);
+        b.intervals[1].usage.processes = server(0.25);
         let c = record("h2", [0.0, 1.0, 1.0]);
-        let m = merge([&a, &b, &c]);
+        let m = merge([&c, &a, &b]);
+        // Both shards read the one server: its CPU is not counted twice.
+        assert_eq!(m[0].intervals[1].usage.processes, server(0.5));
+        assert_eq!(
+            m,
+            merge([&b, &c, &a]),
+            "the order of the shards does not matter"
+        );
         assert_eq!(m.len(), 2);
         // One machine is counted once; its two clients' CPU adds up.
         assert_eq!((m[0].clients, m[0].total.capacity_s), (2, 4.0));
