@@ -42,8 +42,11 @@ fn html_report_renders_in_chromium() {
     ]));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // On a machine busy with other work, steps are host-bound and the summary says so
+    // instead of comparing them.
     assert!(
-        stdout.contains("Summary: multi throughput is") && stdout.contains("lower than single"),
+        (stdout.contains("Summary: multi throughput is") && stdout.contains("lower than single"))
+            || stdout.contains("host-bound: this machine cannot answer the question"),
         "{stdout}"
     );
     for f in [

@@ -12,14 +12,22 @@ fn length(i: &Interval) -> f64 {
 /// The measured intervals: not warm-up, and at least half as long as the longest measured
 /// one (the last, cut short by the stop, says little about a rate).
 pub fn measured(intervals: &[Interval]) -> impl Iterator<Item = &Interval> {
-    let longest = intervals
+    measured_by(intervals, |i| (length(i), i.warmup))
+}
+
+/// The same choice among anything with a length and a warm-up flag (`span` gives both), such
+/// as the host's intervals.
+pub fn measured_by<T>(items: &[T], span: fn(&T) -> (f64, bool)) -> impl Iterator<Item = &T> {
+    let longest = items
         .iter()
-        .filter(|i| !i.warmup)
-        .map(length)
+        .map(span)
+        .filter(|s| !s.1)
+        .map(|s| s.0)
         .fold(0.0, f64::max);
-    intervals
-        .iter()
-        .filter(move |i| !i.warmup && length(i) >= longest / 2.0)
+    items.iter().filter(move |i| {
+        let (len, warmup) = span(i);
+        !warmup && len >= longest / 2.0
+    })
 }
 
 /// Throughput drift over a step: the first third of its measured intervals against the last.

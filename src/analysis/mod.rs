@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod capacity;
+pub mod host;
 pub mod intervals;
 pub mod placement;
 pub mod stats;

@@ -80,6 +80,16 @@ pub struct StepSummary {
     pub availability: Option<crate::results::availability::Availability>,
     /// Latency at 50..99.99th percentiles of all operations: (percentile, us).
     pub spectrum: Vec<(f64, f64)>,
+    /// The client host's CPU and whether it was saturated (absent: not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<super::host::StepHost>,
+}
+
+impl StepSummary {
+    /// The host was saturated in one of the repeats: the figures describe the host.
+    pub fn host_bound(&self) -> bool {
+        self.host.as_ref().is_some_and(|h| h.host_bound)
+    }
 }
 
 /// Failed attempts of one (operation, class, code).
@@ -242,6 +252,10 @@ pub fn analyse(
             let (Some(base), Some(this)) = (find(&baseline, c), find(&d.name, c)) else {
                 continue;
             };
+            // A saturated host makes the difference the host's, not the deployments'.
+            if base.host_bound() || this.host_bound() {
+                continue;
+            }
             let latency_pct = this
                 .ops
                 .iter()
@@ -323,6 +337,17 @@ pub fn analyse(
         &summaries,
         &degradation,
     );
+    let bound: Vec<(&str, usize, bool)> = summaries
+        .iter()
+        .map(|s| (s.deployment.as_str(), s.concurrency, s.host_bound()))
+        .collect();
+    if let Some(h) = super::host::summary(&baseline, &names, &bound) {
+        if degradation.is_empty() && names.len() > 1 {
+            summary = format!("No step that is not host-bound can be compared with {baseline}.");
+        }
+        summary.push(' ');
+        summary.push_str(&h);
+    }
     if let Some(slo) = &slo {
         for d in &m.deployments {
             summary.push_str(&format!(" {}", slo_sentence(&d.name, slo, &summaries)));
@@ -500,6 +525,7 @@ fn step_summary(
         availability: super::availability::timeline(first).filter(|_| !first.events.is_empty()),
         drift,
         regions,
+        host: super::host::step_host(reps.iter().map(|s| (s.repeat, &s.results))),
         spectrum: if all.is_empty() {
             Vec::new()
         } else {

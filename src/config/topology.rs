@@ -41,6 +41,10 @@ pub struct Topology {
     /// promotions); a run records the lines written while it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_log: Option<PathBuf>,
+    /// The lab's state file (`lab up` writes it: the PIDs of its servers and WAN emulator), so
+    /// that a run can account for their CPU per interval (`measure::host`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab_state: Option<PathBuf>,
     /// The file this topology was read from, so that clients can re-read it when the routing
     /// changes (a lab failover rewrites it).
     #[serde(skip)]
@@ -112,14 +116,16 @@ impl Topology {
             source,
         })?;
         let topo = Self::parse(&text, path)?;
-        // A relative events log is beside the topology file.
-        let events_log = topo
-            .events_log
-            .as_ref()
-            .map(|p| path.parent().unwrap_or(Path::new(".")).join(p));
+        // A relative events log or lab state is beside the topology file.
+        let beside = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| path.parent().unwrap_or(Path::new(".")).join(p))
+        };
+        let (events_log, lab_state) = (beside(&topo.events_log), beside(&topo.lab_state));
         // Kept so that clients can re-read it when the lab publishes new routing.
         Ok(Topology {
             events_log,
+            lab_state,
             source: Some(path.to_owned()),
             ..topo
         })
@@ -151,6 +157,7 @@ impl Topology {
             }],
             groups: Vec::new(),
             events_log: None,
+            lab_state: None,
             source: None,
         }
     }
@@ -315,6 +322,7 @@ mod tests {
                 .collect(),
             groups: Vec::new(),
             events_log: None,
+            lab_state: None,
             source: None,
         }
     }

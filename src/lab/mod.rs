@@ -497,6 +497,7 @@ impl Lab {
                 .collect(),
             groups: self.raft_groups(),
             events_log: self.raft.as_ref().map(|_| self.dir.join(raft::EVENTS_FILE)),
+            lab_state: Some(self.state_path()),
             source: None,
         }
     }
@@ -564,6 +565,48 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_finds_the_labs_processes_through_its_topology() {
+        use crate::measure::host::{ProcessClass, parse_lab_state};
+        let dir = tempfile::tempdir().unwrap();
+        let node = |name: &str, pid: Option<u32>| Node {
+            name: name.into(),
+            region: "A".into(),
+            ns: "gb-t-A".into(),
+            address: "10.77.1.2".into(),
+            dir: dir.path().join(name),
+            pid,
+        };
+        let lab = Lab {
+            name: "t".into(),
+            shape: Shape::Single,
+            dir: dir.path().to_owned(),
+            router_ns: "gb-t-rt".into(),
+            regions: vec![("A".into(), "gb-t-A".into(), Duration::ZERO)],
+            nodes: vec![node("a1", Some(41)), node("a2", None)],
+            emulator_pid: Some(42),
+            rtt_ms: Default::default(),
+            raft: None,
+            supervisor_pid: Some(43),
+        };
+        lab.save().unwrap();
+        lab.write_topology().unwrap();
+        let topo = crate::config::topology::Topology::load(&lab.topology_path()).unwrap();
+        let state = std::fs::read_to_string(topo.lab_state.unwrap()).unwrap();
+        let w = parse_lab_state(&state).unwrap();
+        let got: Vec<(&str, ProcessClass, u32)> = w
+            .iter()
+            .map(|w| (w.name.as_str(), w.class, w.pid))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a1", ProcessClass::Server, 41),
+                ("wan", ProcessClass::Wan, 42)
+            ]
+        );
+    }
 
     #[test]
     fn an_exited_unreaped_child_is_a_zombie_not_a_running_server() {

@@ -3,6 +3,8 @@
 //! workers of one client thread share one `Measurements` (same thread, no lock); threads'
 //! measurements are merged by the coordinator outside the hot loop.
 
+pub mod host;
+
 use crate::db::{DbError, ErrorClass};
 use crate::workload::Operation;
 use hdrhistogram::Histogram;

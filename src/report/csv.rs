@@ -5,7 +5,7 @@ use crate::analysis::sweep::SweepReport;
 /// CSV: one row per deployment, concurrency and operation.
 pub fn csv(r: &SweepReport) -> String {
     let mut out = String::from(
-        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct\n",
+        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct,host_bound,host_busy_pct,client_cpu_us_per_op,servers_cpu_us_per_op,wan_cpu_us_per_op,other_cpu_us_per_op\n",
     );
     for s in &r.steps {
         let g = r
@@ -19,7 +19,7 @@ pub fn csv(r: &SweepReport) -> String {
                 .and_then(|l| l.get("p99"))
                 .map_or(String::new(), |v| format!("{v:.3}"));
             out.push_str(&format!(
-                "{},{},{},{:.3},{},{},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99}\n",
+                "{},{},{},{:.3},{},{},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99},{}\n",
                 csv_field(&s.deployment),
                 s.concurrency,
                 s.repeats,
@@ -35,11 +35,31 @@ pub fn csv(r: &SweepReport) -> String {
                 p.p99,
                 p.p999,
                 p.max,
-                s.unchanged.get(op).copied().unwrap_or(0)
+                s.unchanged.get(op).copied().unwrap_or(0),
+                host_fields(s)
             ));
         }
     }
     out
+}
+
+/// Host-bound (true/false), busy percent and CPU us per operation by class; empty when the
+/// host was not measured, a class empty when it was not.
+fn host_fields(s: &crate::analysis::sweep::StepSummary) -> String {
+    let Some(h) = &s.host else {
+        return ",,,,,".into();
+    };
+    let us = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.1}"));
+    let c = h.cpu_per_op;
+    format!(
+        "{},{:.1},{},{},{},{}",
+        h.host_bound,
+        h.judged.busy_pct,
+        us(c.map(|c| c.client_us)),
+        us(c.and_then(|c| c.servers_us)),
+        us(c.and_then(|c| c.wan_us)),
+        us(c.map(|c| c.other_us))
+    )
 }
 
 fn csv_field(s: &str) -> String {

@@ -100,7 +100,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         for (op, p) in &s.ops {
             steps.rows.push(vec![
                 s.deployment.clone(),
-                s.concurrency.to_string(),
+                clients(s),
                 format!("{:.1}", s.throughput),
                 ci(s),
                 steady(s),
@@ -352,10 +352,64 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             },
         ]);
     }
-    [steps, regions, errors, avail, deg, cap, placement]
+    let host = host_table(r);
+    [steps, regions, errors, avail, deg, cap, placement, host]
         .into_iter()
         .filter(|t| !t.rows.is_empty())
         .collect()
+}
+
+/// The step's concurrency, marked when its host was saturated.
+fn clients(s: &StepSummary) -> String {
+    if s.host_bound() {
+        format!("{} (host-bound)", s.concurrency)
+    } else {
+        s.concurrency.to_string()
+    }
+}
+
+/// Per step: whether the client host was saturated, and the CPU per operation by process.
+fn host_table(r: &SweepReport) -> Table {
+    let mut t = Table {
+        title: "Client host CPU (host-bound steps are left out of the comparison)".into(),
+        headers: [
+            "deployment",
+            "clients",
+            "host-bound",
+            "saturated intervals",
+            "CPU busy",
+            "run queue",
+            "client CPU/op",
+            "servers CPU/op",
+            "WAN CPU/op",
+            "other CPU/op",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    let us = |v: Option<f64>| v.map_or("not measured".into(), human_us);
+    for s in &r.steps {
+        let Some(h) = &s.host else { continue };
+        let j = &h.judged;
+        let cpu = h.cpu_per_op;
+        t.rows.push(vec![
+            s.deployment.clone(),
+            s.concurrency.to_string(),
+            if h.host_bound { "YES" } else { "no" }.into(),
+            format!(
+                "{} of {} (r{}, {})",
+                j.saturated, j.measured, h.repeat, j.host
+            ),
+            format!("{:.0}% of {} cores", j.busy_pct, j.cores),
+            format!("{:.1}", j.run_queue),
+            us(cpu.map(|c| c.client_us)),
+            us(cpu.and_then(|c| c.servers_us)),
+            us(cpu.and_then(|c| c.wan_us)),
+            us(cpu.map(|c| c.other_us)),
+        ]);
+    }
+    t
 }
 
 /// A scheduled command as a label: its verb and object (`geobench lab fail C --dir D` is

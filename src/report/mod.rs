@@ -138,6 +138,62 @@ mod tests {
     }
 
     #[test]
+    fn host_bound_steps_are_marked_in_every_format() {
+        let report = crate::analysis::host::fixtures::sweep(&[("single", 20)]);
+        let t = text(&report);
+        assert!(t.contains("│ single     │ 20 (host-bound) │"), "{t}");
+        assert!(
+            t.contains("left out of the comparison: single at 20 clients"),
+            "{t}"
+        );
+        let md = markdown(&report);
+        assert!(
+            md.contains("| single | 20 | YES | 3 of 3 (r1, lab-host) | 99% of 2 cores |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| single | 10 | no | 0 of 3 (r1, lab-host) | 30% of 2 cores |"),
+            "{md}"
+        );
+        let html = crate::report::html::render(&report, None);
+        assert!(html.contains("<td>20 (host-bound)</td>") && html.contains("<td>YES</td>"));
+        let csv = csv(&report);
+        assert!(csv.lines().next().unwrap().ends_with(",host_bound,host_busy_pct,client_cpu_us_per_op,servers_cpu_us_per_op,wan_cpu_us_per_op,other_cpu_us_per_op"));
+        // 3 s of 2 cores at 99%, half the client's, over 2000 operations: 1485 us each.
+        assert!(
+            csv.lines().any(|l| l.starts_with("single,20,1,") && l.ends_with(",true,99.0,1485.0,,,1485.0")),
+            "{csv}"
+        );
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("single,10,1,") && l.contains(",false,30.0,"))
+        );
+        let json: serde_json::Value = serde_json::from_str(&json::Json.render(&report)).unwrap();
+        assert_eq!(json["steps"][1]["host"]["host_bound"], true);
+        assert_eq!(json["steps"][0]["host"]["host_bound"], false);
+    }
+
+    #[test]
+    fn the_run_table_says_when_the_host_was_saturated() {
+        let mut r = crate::results::fixtures::results(&[100; 1000], &[], 3.0);
+        r.hosts = vec![crate::analysis::host::fixtures::host(
+            &[0.99; 3], &[1.0; 3], 0.5,
+        )];
+        let t = table::render(&r);
+        assert!(t.contains("CPU per operation: client 3.0ms, servers not measured, WAN not measured, other 3.0ms"), "{t}");
+        assert!(t.contains("HOST-BOUND (the figures describe this host, not the deployment): host lab-host (2 cores): saturated in 3 of 3"), "{t}");
+        r.hosts = vec![crate::analysis::host::fixtures::host(
+            &[0.3; 3], &[1.0; 3], 0.5,
+        )];
+        let t = table::render(&r);
+        assert!(
+            !t.contains("HOST-BOUND")
+                && t.contains("host: host lab-host (2 cores): saturated in 0 of 3"),
+            "{t}"
+        );
+    }
+
+    #[test]
     fn unchanged_updates_are_shown_and_warned_about() {
         let report = with_unchanged_updates();
         let t = text(&report);

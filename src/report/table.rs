@@ -102,6 +102,7 @@ pub fn render(r: &Results) -> String {
             r.client.max_rss_kib as f64 / 1024.0
         ));
     }
+    out.push_str(&host_lines(r));
     if let Some(f) = &r.fleet {
         out.push_str(&fleet_line(f, r.config.threads));
     }
@@ -154,6 +155,37 @@ pub fn render(r: &Results) -> String {
     }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
+    }
+    out
+}
+
+/// Per host: its CPU over the measured phase, CPU per operation by process, and whether it
+/// was saturated (the run's figures then describe the host).
+fn host_lines(r: &Results) -> String {
+    use crate::analysis::host::{cpu_per_op, judge_host};
+    let mut out = String::new();
+    if let Some(c) = cpu_per_op([r]) {
+        let us = |v: Option<f64>| v.map_or("not measured".into(), human_us);
+        out.push_str(&format!(
+            "CPU per operation: client {}, servers {}, WAN {}, other {}\n",
+            human_us(c.client_us),
+            us(c.servers_us),
+            us(c.wan_us),
+            human_us(c.other_us)
+        ));
+    }
+    for h in &r.hosts {
+        match judge_host(h) {
+            Some(j) if j.host_bound => out.push_str(&format!(
+                "HOST-BOUND (the figures describe this host, not the deployment): {}\n",
+                j.describe()
+            )),
+            Some(j) => out.push_str(&format!("host: {}\n", j.describe())),
+            None => {}
+        }
+        if let Some(n) = &h.note {
+            out.push_str(&format!("host {}: {n}\n", h.host));
+        }
     }
     out
 }

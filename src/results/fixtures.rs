@@ -80,5 +80,6 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         events: vec![],
         cluster_events: vec![],
         fleet: None,
+        hosts: vec![],
     }
 }

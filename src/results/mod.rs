@@ -10,6 +10,7 @@ pub mod cluster;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod fleet;
+pub mod host;
 pub mod timeseries;
 
 use crate::measure::{Measurements, OpStats, new_histogram};
@@ -316,6 +317,10 @@ pub struct Results {
     /// merged result was made of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<fleet::FleetInfo>,
+    /// The client host's CPU per interval and over the measured phase (and the lab's
+    /// processes' on a lab topology): one record per host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<host::HostRecord>,
 }
 
 /// A results file that cannot be read.
@@ -654,6 +659,7 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
             .max()
             .unwrap_or(0),
     };
+    out.hosts = host::merge(parts.iter().flat_map(|p| &p.hosts));
     out.ops = merge_ops(parts.iter().map(|p| &p.ops))?;
     let mut errors: BTreeMap<(Operation, ErrorClass, Option<u32>), ErrorSummary> = BTreeMap::new();
     for e in parts.iter().flat_map(|p| &p.errors) {

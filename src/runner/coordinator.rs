@@ -6,6 +6,8 @@ use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::ServerInfo;
 use crate::measure::Measurements;
+use crate::measure::host::{HostUsage, Sampler};
+use crate::results::host::HostRecord;
 use crate::results::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
 use crate::telemetry::{LivePhase, RegionMeasurements, Telemetry};
@@ -42,6 +44,10 @@ pub(super) struct Coordinator {
     region_workers: Vec<usize>,
     intervals: Vec<Interval>,
     rows: u64,
+    /// The host's counters (or why they cannot be read), sampled at each interval's close.
+    host: Result<Sampler, String>,
+    host_samples: Vec<HostUsage>,
+    lab_state: Option<std::path::PathBuf>,
 }
 
 impl Coordinator {
@@ -79,6 +85,9 @@ impl Coordinator {
             region_workers,
             intervals: Vec::new(),
             rows: 0,
+            host: Sampler::start(topology.lab_state.clone()).map_err(|e| e.to_string()),
+            host_samples: Vec::new(),
+            lab_state: topology.lab_state.clone(),
         }
     }
 
@@ -142,9 +151,40 @@ impl Coordinator {
         live.set_in_flight(&per_region);
     }
 
+    /// Closes the interval at `now` and samples the host (before client threads are told, so
+    /// that their wake-up is not in the run queue read).
     pub(super) fn close_interval(&mut self, now: Instant) {
         self.boundaries.push((now - self.t0).as_secs_f64());
         self.epoch += 1;
+        if let Ok(s) = &mut self.host {
+            match s.sample() {
+                Ok(u) => self.host_samples.push(u),
+                // Intervals would no longer line up with samples: stop, and say why.
+                Err(e) => self.host = Err(format!("sampling stopped: {e}")),
+            }
+        }
+    }
+
+    /// The host's record: its intervals, or why there are none (or fewer than the run's).
+    fn host_record(&mut self) -> HostRecord {
+        let samples = std::mem::take(&mut self.host_samples);
+        let (cores, note) = match &self.host {
+            Ok(s) => (
+                s.cores(),
+                s.lab_error().map(|e| format!("lab processes: {e}")),
+            ),
+            Err(e) => (0, Some(format!("host CPU not measured: {e}"))),
+        };
+        let mut r = HostRecord::new(
+            crate::results::fleet::hostname(),
+            cores,
+            self.lab_state.take(),
+            &self.boundaries,
+            samples,
+            self.warmup,
+        );
+        r.note = note;
+        r
     }
 
     pub(super) fn rows_so_far(&self) -> u64 {
@@ -193,7 +233,7 @@ impl Coordinator {
 
     #[allow(clippy::too_many_arguments)]
     pub(super) fn into_results(
-        self,
+        mut self,
         cfg: &RunConfig,
         server: ServerInfo,
         started_wall: SystemTime,
@@ -230,6 +270,7 @@ impl Coordinator {
             })
             .collect();
         let measured_wall = started_wall + (measured_start - t0);
+        let host = self.host_record();
         Results {
             schema_version: SCHEMA_VERSION,
             tool: format!("geobench {}", env!("CARGO_PKG_VERSION")),
@@ -265,6 +306,7 @@ impl Coordinator {
             events: Vec::new(),
             cluster_events: Vec::new(),
             fleet: None,
+            hosts: vec![host],
         }
     }
 }
