@@ -24,7 +24,7 @@ pub enum Command {
     Load(LoadArgs),
     /// Run the workload's operation mix (YCSB run phase).
     #[command(after_help = "Examples:
-  geobench run -P workloads/workloada -d 30s -w 5s -t 32
+  geobench run -P workloads/workloada -d 5s -w 1s -t 32
   geobench run -P workloads/workloada --dsn mysql://bench@127.0.0.1:4000/ycsb --target 2000 -o results.json
   geobench run -P workloads/geo-5050 --topology lab/topology.toml -d 60s --at '20s=geobench lab fail B'")]
     Run(RunArgs),
@@ -55,7 +55,7 @@ pub enum Command {
     /// Load once, then run at several concurrencies against each deployment, storing every
     /// step's results as it ends, then write the report.
     #[command(after_help = "Examples:
-  geobench sweep -P workloads/geo-5050 -c 20,40,80 --deployment single=memory:1ms --deployment multi=memory:5ms -d 10s -o reports/try
+  geobench sweep -P workloads/geo-5050 -p recordcount=10000 -c 20,40,80 --deployment single=memory:1ms --deployment multi=memory:5ms -d 2s -o reports/try
   geobench sweep -P workloads/geo-5050 -c 20,40,80,160,320,640 --deployment single=lab-single.toml --deployment multi=lab-three.toml -p mysql.user=geobench -p mysql.password=geobench -p mysql.db=ycsb -d 60s -w 10s --repeat 3 -o reports/geo")]
     Sweep(SweepArgs),
     /// TiDB administration for multi-region runs: placement policies of the YCSB table.

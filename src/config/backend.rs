@@ -46,13 +46,25 @@ pub enum Fault {
     StaleReads(Duration),
     /// Stores this share of writes with a garbled value (`corrupt:0.001`).
     Corrupt(f64),
+    /// The first operation (not a load batch) this long after the store was opened panics
+    /// its worker (`panic:300ms`): one worker fails mid-run, so the runner's handling of it
+    /// can be tested.
+    Panic(Duration),
+    /// The first connection opened panics its client thread (`panic-setup`): a failure during
+    /// set-up, while the other threads wait for the start.
+    PanicSetup,
 }
+
+const FAULT_KINDS: &str = "lose-writes:P, stale-reads:DURATION, corrupt:P, panic:AT or panic-setup";
 
 impl Fault {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let (kind, arg) = s.split_once(':').ok_or_else(|| {
-            format!("expected lose-writes:P, stale-reads:DURATION or corrupt:P, got {s:?}")
-        })?;
+        if s.trim() == "panic-setup" {
+            return Ok(Fault::PanicSetup);
+        }
+        let (kind, arg) = s
+            .split_once(':')
+            .ok_or_else(|| format!("expected {FAULT_KINDS}, got {s:?}"))?;
         let share = |a: &str| -> Result<f64, String> {
             a.trim()
                 .parse::<f64>()
@@ -64,9 +76,8 @@ impl Fault {
             "lose-writes" => Ok(Fault::LoseWrites(share(arg)?)),
             "corrupt" => Ok(Fault::Corrupt(share(arg)?)),
             "stale-reads" => Ok(Fault::StaleReads(parse_duration(arg)?)),
-            other => Err(format!(
-                "{other:?}: expected lose-writes:P, stale-reads:DURATION or corrupt:P"
-            )),
+            "panic" => Ok(Fault::Panic(parse_duration(arg)?)),
+            other => Err(format!("{other:?}: expected {FAULT_KINDS}")),
         }
     }
 }
@@ -84,6 +95,8 @@ impl From<Fault> for String {
             Fault::LoseWrites(p) => format!("lose-writes:{p}"),
             Fault::StaleReads(d) => format!("stale-reads:{}", fmt_duration(d)),
             Fault::Corrupt(p) => format!("corrupt:{p}"),
+            Fault::Panic(at) => format!("panic:{}", fmt_duration(at)),
+            Fault::PanicSetup => "panic-setup".into(),
         }
     }
 }
@@ -777,11 +790,18 @@ mod tests {
             stall: Some(st),
             fault: Some(Fault::parse("stale-reads:50ms").unwrap()),
         };
-        for f in ["lose-writes:0.01", "corrupt:0.001", "stale-reads:50ms"] {
+        for f in [
+            "lose-writes:0.01",
+            "corrupt:0.001",
+            "stale-reads:50ms",
+            "panic:300ms",
+            "panic-setup",
+        ] {
             assert_eq!(String::from(Fault::parse(f).unwrap()), f);
         }
         assert!(Fault::parse("lose-writes:2").is_err());
         assert!(Fault::parse("explode:1").is_err());
+        assert!(Fault::parse("panic").is_err());
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<MemoryConfig>(&json).unwrap(), m);
         // Results written before typed settings: latency and stall were plain text or null.

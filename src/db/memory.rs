@@ -14,7 +14,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const SHARDS: usize = 64;
@@ -43,6 +43,8 @@ pub struct MemoryDb {
     fault: Option<Fault>,
     created: Instant,
     conn_seq: AtomicU64,
+    /// An injected panic fault has fired (it fires once: one worker or thread fails).
+    panicked: AtomicBool,
 }
 
 impl MemoryDb {
@@ -57,6 +59,7 @@ impl MemoryDb {
             fault: cfg.fault,
             created: Instant::now(),
             conn_seq: AtomicU64::new(0),
+            panicked: AtomicBool::new(false),
         }
     }
 
@@ -75,6 +78,13 @@ impl MemoryDb {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Fires an injected panic fault once, when `due`.
+    fn panic_if(&self, due: bool, fault: Fault) {
+        if due && !self.panicked.swap(true, Ordering::Relaxed) {
+            panic!("injected panic (memory.fault={})", String::from(fault));
+        }
     }
 
     fn put(&self, key: &str, values: &[Vec<u8>], mode: LoadMode) -> Result<bool, DbError> {
@@ -106,6 +116,87 @@ fn copy_fields(dst: &mut [Vec<u8>], src: &[Vec<u8>]) {
     }
 }
 
+/// Bytes per row beyond its allocations: the hash map's entry (key box and field vector) at
+/// its fill factor with the control byte, and the ordered set's share of a B-tree node.
+/// Measured as the RSS growth of `geobench load` on this store (300,000 rows, 1 to 20 fields
+/// of 1 to 1,000 bytes: 97 bytes, with hash tables 57% full); up to about 20 more right after
+/// the tables grow. tests/failures.rs holds the estimate to the measured growth.
+const ROW_OVERHEAD: u64 = 120;
+
+/// Bytes glibc's malloc takes for an allocation of `n` bytes (8-byte header, 16-byte
+/// granules, 32 at least): what the measurements above fit to the byte.
+fn allocated(n: u64) -> u64 {
+    (n + 8).next_multiple_of(16).max(32)
+}
+
+/// Bytes the store takes for `rows` rows of `fields` fields of up to `field_len` bytes under
+/// keys of up to `key_len` bytes: the key twice (map and ordered set), the row's vector of
+/// fields, each field's bytes, and the per-row overhead.
+pub fn estimate_bytes(rows: u64, key_len: u64, fields: u64, field_len: u64) -> u64 {
+    let per_row = 2 * allocated(key_len)
+        + allocated(24 * fields)
+        + fields * allocated(field_len)
+        + ROW_OVERHEAD;
+    rows.saturating_mul(per_row)
+}
+
+/// Refuses to load what will not fit: the rows `w` loads, estimated as `estimate_bytes`,
+/// against the memory available now (`MemAvailable` in /proc/meminfo).
+pub fn check_fits(w: &crate::config::WorkloadConfig) -> Result<(), DbError> {
+    let keys = &w.keys;
+    // The longest key: a hashed key number has up to 20 digits.
+    let digits = if keys.hashed {
+        20
+    } else {
+        (w.insert_start + w.insert_count).max(1).ilog10() as usize + 1
+    };
+    let key_len = (keys.prefix.len() + digits.max(keys.zero_padding)) as u64;
+    let need = estimate_bytes(
+        w.insert_count,
+        key_len,
+        w.field_count as u64,
+        w.field_length as u64,
+    );
+    let available = mem_available().map_err(DbError::fatal)?;
+    if need <= available {
+        return Ok(());
+    }
+    let name = if w.insert_count == w.record_count {
+        "recordcount"
+    } else {
+        "insertcount"
+    };
+    let per_row = need / w.insert_count.max(1);
+    Err(DbError::fatal(format!(
+        "{name}={} rows would take about {} in the embedded store ({per_row} bytes a row: \
+         {key_len}-byte keys, {} fields of {} bytes, and the store's own overhead), more than \
+         the {} available (MemAvailable in /proc/meminfo); about {} rows fit: lower {name}",
+        w.insert_count,
+        gib(need),
+        w.field_count,
+        w.field_length,
+        gib(available),
+        available / per_row.max(1),
+    )))
+}
+
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes.
+fn mem_available() -> Result<u64, String> {
+    let path = "/proc/meminfo";
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {path} to size the embedded store: {e}"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .ok_or_else(|| format!("{path} has no MemAvailable line in kB"))
+}
+
 /// The `Db` handle the runner uses: an `Arc` so connections can hold the store.
 #[derive(Clone)]
 pub struct MemoryHandle(pub Arc<MemoryDb>);
@@ -114,6 +205,8 @@ impl Db for MemoryHandle {
     type Conn = MemoryConn;
 
     async fn connect(&self, _placement: Placement) -> Result<MemoryConn, DbError> {
+        self.0
+            .panic_if(self.0.fault == Some(Fault::PanicSetup), Fault::PanicSetup);
         let seq = self.0.conn_seq.fetch_add(1, Ordering::Relaxed);
         Ok(MemoryConn {
             db: self.0.clone(),
@@ -129,6 +222,15 @@ pub struct MemoryConn {
 }
 
 impl MemoryConn {
+    /// A workload operation: may fire `memory.fault=panic:AT` (load batches do not, so the
+    /// panic falls in the run phase however long the preload took), then waits as `service`.
+    async fn operation(&mut self) {
+        if let Some(f @ Fault::Panic(at)) = self.db.fault {
+            self.db.panic_if(self.db.created.elapsed() >= at, f);
+        }
+        self.service().await;
+    }
+
     /// Waits out the injected service time and any stall.
     async fn service(&mut self) {
         let mut wait = self.db.latency.draw(&mut self.rng);
@@ -205,7 +307,7 @@ impl Conn for MemoryConn {
         fields: FieldSet,
         out: &mut Record,
     ) -> Result<bool, DbError> {
-        self.service().await;
+        self.operation().await;
         let shard = self.db.shard(key).read();
         let Some(mut rec) = shard.rows.get(key) else {
             return Ok(false);
@@ -238,7 +340,7 @@ impl Conn for MemoryConn {
         fields: &[usize],
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
-        self.service().await;
+        self.operation().await;
         let fault = self.fault();
         let mut guard = self.db.shard(key).write();
         let shard = &mut *guard;
@@ -271,7 +373,7 @@ impl Conn for MemoryConn {
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
-        self.service().await;
+        self.operation().await;
         match self.fault() {
             Some(Applied::Dropped) => Ok(()),
             Some(Applied::Garbled) => {
@@ -289,7 +391,7 @@ impl Conn for MemoryConn {
         count: usize,
         _fields: FieldSet,
     ) -> Result<usize, DbError> {
-        self.service().await;
+        self.operation().await;
         // Each shard holds an ordered slice of the keys: merge the shards' ranges from
         // `start` (k-way, through a heap) until `count` rows have been read.
         let guards: Vec<_> = self.db.shards.iter().map(|s| s.read()).collect();
@@ -326,7 +428,7 @@ impl Conn for MemoryConn {
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
-        self.service().await;
+        self.operation().await;
         let mut shard = self.db.shard(key).write();
         shard.order.remove(key);
         Ok(shard.rows.remove(key).is_some())

@@ -6,6 +6,7 @@ pub mod memory;
 pub mod mysql;
 pub mod placement;
 pub mod routing;
+pub mod rows;
 pub mod tidb;
 
 use crate::config::{BackendConfig, LoadMode, RunConfig};

@@ -326,10 +326,11 @@ impl MysqlConn {
         let mut info = tidb::parse_version(&version);
         if info.kind == "mysql" || (details && info.kind == "tidb") {
             let c = self.live()?;
-            // An error here (MySQL: no such function) only means "not TiDB".
-            if let Ok(Some(Some(text))) = c
-                .query_first::<Option<String>, _>("SELECT tidb_version()")
-                .await
+            // A refusal here (MySQL: no such function) only means "not TiDB".
+            let sql = "SELECT tidb_version()";
+            if let Ok(Some(row)) = c.query_first::<Row, _>(sql).await
+                && let Some(text) =
+                    super::rows::convert::<Option<String>>(row, sql).map_err(row_error)?
                 && let Some(v) = tidb::parse_tidb_version(&text)
             {
                 tidb::apply_tidb_version(&mut info, &v);
@@ -440,9 +441,20 @@ impl MysqlConn {
     }
 
     async fn query_one(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+        Ok(self.query_first::<Option<String>>(sql).await?.flatten())
+    }
+
+    /// The first row of `sql`'s answer, as `T`.
+    async fn query_first<T: mysql_async::prelude::FromRow>(
+        &mut self,
+        sql: &str,
+    ) -> Result<Option<T>, DbError> {
         let c = self.live()?;
-        match c.query_first::<Option<String>, _>(sql).await {
-            Ok(v) => Ok(v.flatten()),
+        match c.query_first::<Row, _>(sql).await {
+            Ok(row) => row
+                .map(|r| super::rows::convert(r, sql))
+                .transpose()
+                .map_err(row_error),
             Err(e) => Err(self.fail(e, false)),
         }
     }
@@ -809,11 +821,9 @@ impl Conn for MysqlConn {
             && let Ok(Some(on)) = self.query_one("SELECT @@wsrep_on").await
             && (on == "1" || on.eq_ignore_ascii_case("on"))
         {
-            let c = self.live()?;
-            let size: Option<(String, String)> = c
+            let size: Option<(String, String)> = self
                 .query_first("SHOW STATUS LIKE 'wsrep_cluster_size'")
-                .await
-                .unwrap_or(None);
+                .await?;
             info.galera_cluster_size = size.and_then(|(_, v)| v.parse().ok());
         }
         if info.kind == "tidb" {
@@ -836,6 +846,11 @@ impl Conn for MysqlConn {
         }
         Ok(info)
     }
+}
+
+/// A server's answer that is not what its query should give: retrying will not change it.
+fn row_error(e: super::rows::RowError) -> DbError {
+    DbError::fatal(e.to_string())
 }
 
 impl MysqlConn {

@@ -8,6 +8,7 @@
 //! stays PENDING; `ALTER PLACEMENT POLICY` replaces every option; the TIKV_* tables fail with
 //! 1105 "pd http client unavailable" (they ask PD, which unistore has not).
 
+use super::rows::{RowError, convert, convert_all};
 use crate::config::placement::{PlacementRequest, PlacementShape};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
@@ -356,14 +357,33 @@ impl From<mysql_async::Error> for PlacementError {
     }
 }
 
+impl From<RowError> for PlacementError {
+    fn from(e: RowError) -> Self {
+        PlacementError {
+            code: None,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The first row of a prepared query's answer, as `T`.
+async fn exec_first<T: mysql_async::prelude::FromRow>(
+    c: &mut Conn,
+    sql: &str,
+    params: impl Into<mysql_async::Params> + Send,
+) -> Result<Option<T>, PlacementError> {
+    let row: Option<Row> = c.exec_first(sql, params).await?;
+    Ok(row.map(|r| convert(r, sql)).transpose()?)
+}
+
 /// Whether a policy of this name exists.
 pub async fn policy_exists(c: &mut Conn, name: &str) -> Result<bool, PlacementError> {
-    let n: Option<u64> = c
-        .exec_first(
-            "SELECT COUNT(*) FROM information_schema.PLACEMENT_POLICIES WHERE POLICY_NAME = ?",
-            (name,),
-        )
-        .await?;
+    let n: Option<u64> = exec_first(
+        c,
+        "SELECT COUNT(*) FROM information_schema.PLACEMENT_POLICIES WHERE POLICY_NAME = ?",
+        (name,),
+    )
+    .await?;
     Ok(n.unwrap_or(0) > 0)
 }
 
@@ -373,19 +393,13 @@ pub async fn placement_state(
     db: &str,
     table: &str,
 ) -> Result<Option<(String, String)>, PlacementError> {
-    let rows: Vec<Row> = c
-        .query(format!(
-            "SHOW PLACEMENT FOR TABLE {}.{}",
-            ident(db),
-            ident(table)
-        ))
-        .await?;
-    Ok(rows.into_iter().next().map(|mut r| {
-        let text = |r: &mut Row, i: usize| -> String {
-            r.take::<Option<String>, _>(i).flatten().unwrap_or_default()
-        };
-        (text(&mut r, 1), text(&mut r, 2))
-    }))
+    let sql = format!("SHOW PLACEMENT FOR TABLE {}.{}", ident(db), ident(table));
+    let rows: Vec<Row> = c.query(&sql).await?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    let (_, text, state): (Option<String>, Option<String>, Option<String>) = convert(row, &sql)?;
+    Ok(Some((text.unwrap_or_default(), state.unwrap_or_default())))
 }
 
 /// The snapshot of `db.table`: never fails as a whole; what could not be read is said in it.
@@ -394,17 +408,17 @@ pub async fn snapshot(c: &mut Conn, db: &str, table: &str) -> PlacementSnapshot 
         table: format!("{db}.{table}"),
         ..Default::default()
     };
-    s.policy = c
-        .exec_first::<Option<String>, _, _>(
-            "SELECT TIDB_PLACEMENT_POLICY_NAME FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-            (db, table),
-        )
-        .await
-        .ok()
-        .flatten()
-        .flatten()
-        .filter(|p| !p.is_empty());
+    match exec_first::<Option<String>>(
+        c,
+        "SELECT TIDB_PLACEMENT_POLICY_NAME FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        (db, table),
+    )
+    .await
+    {
+        Ok(p) => s.policy = p.flatten().filter(|p| !p.is_empty()),
+        Err(e) => s.policy = Some(format!("unknown: {e}")),
+    }
     match placement_state(c, db, table).await {
         Ok(Some((text, state))) => {
             (s.leader_regions, s.replicas_per_region) = expectations(&text);
@@ -433,13 +447,9 @@ async fn peer_rows(
     db: &str,
     table: &str,
 ) -> Result<(Vec<u64>, Vec<PeerRow>, Vec<StoreRow>), PlacementError> {
-    let ids: Vec<u64> = c
-        .exec(
-            "SELECT REGION_ID FROM information_schema.TIKV_REGION_STATUS \
-             WHERE DB_NAME = ? AND TABLE_NAME = ?",
-            (db, table),
-        )
-        .await?;
+    let sql = "SELECT REGION_ID FROM information_schema.TIKV_REGION_STATUS \
+               WHERE DB_NAME = ? AND TABLE_NAME = ?";
+    let ids: Vec<u64> = convert_all(c.exec(sql, (db, table)).await?, sql)?;
     let mut distinct = ids.clone();
     distinct.sort_unstable();
     distinct.dedup();
@@ -447,13 +457,12 @@ async fn peer_rows(
     // In chunks: a big table has thousands of regions, and the IN list goes to PD per id.
     for chunk in distinct.chunks(500) {
         let list: Vec<String> = chunk.iter().map(u64::to_string).collect();
-        let rows: Vec<(u64, u64, u8, u8)> = c
-            .query(format!(
-                "SELECT REGION_ID, STORE_ID, IS_LEADER, IS_LEARNER FROM \
-                 information_schema.TIKV_REGION_PEERS WHERE REGION_ID IN ({})",
-                list.join(",")
-            ))
-            .await?;
+        let sql = format!(
+            "SELECT REGION_ID, STORE_ID, IS_LEADER, IS_LEARNER FROM \
+             information_schema.TIKV_REGION_PEERS WHERE REGION_ID IN ({})",
+            list.join(",")
+        );
+        let rows: Vec<(u64, u64, u8, u8)> = convert_all(c.query(&sql).await?, &sql)?;
         peers.extend(rows.into_iter().map(|(r, s, l, learner)| PeerRow {
             region_id: r,
             store_id: s,
@@ -461,13 +470,10 @@ async fn peer_rows(
             is_learner: learner != 0,
         }));
     }
-    let stores: Vec<(u64, Option<String>)> = c
-        // Tombstones are stores removed from the cluster: they hold nothing and count as none.
-        .query(
-            "SELECT STORE_ID, LABEL FROM information_schema.TIKV_STORE_STATUS \
-             WHERE STORE_STATE_NAME <> 'Tombstone'",
-        )
-        .await?;
+    // Tombstones are stores removed from the cluster: they hold nothing and count as none.
+    let sql = "SELECT STORE_ID, LABEL FROM information_schema.TIKV_STORE_STATUS \
+               WHERE STORE_STATE_NAME <> 'Tombstone'";
+    let stores: Vec<(u64, Option<String>)> = convert_all(c.query(sql).await?, sql)?;
     let stores = stores
         .into_iter()
         .map(|(store_id, label)| StoreRow { store_id, label })

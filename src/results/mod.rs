@@ -233,6 +233,9 @@ pub enum EndedBy {
     Interrupted,
     /// A fatal error (see `stop_reason`).
     Error,
+    /// A worker (or, without one, a client thread) failed, e.g. panicked: `stop_reason` names
+    /// it, its region and the message.
+    ClientFailure { worker: Option<u64> },
 }
 
 impl std::fmt::Display for EndedBy {
@@ -245,6 +248,8 @@ impl std::fmt::Display for EndedBy {
             EndedBy::LoadDone { rows } => write!(f, "all {rows} rows loaded"),
             EndedBy::Interrupted => write!(f, "interrupted (Ctrl-C)"),
             EndedBy::Error => write!(f, "a fatal error"),
+            EndedBy::ClientFailure { worker: Some(w) } => write!(f, "the failure of worker {w}"),
+            EndedBy::ClientFailure { worker: None } => write!(f, "a client thread's failure"),
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::db::{Conn, Db, DbError, ErrorClass, ServerInfo};
 use crate::measure::Measurements;
 use crate::workload::Workload;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -121,18 +123,22 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
                 stale: RefCell::new(StaleTally::default()),
             }),
         });
-        let mut tasks = Vec::new();
+        // A JoinSet, so that a worker that fails is seen when it fails, not when the workers
+        // spawned before it end.
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut worker_of = HashMap::new();
         for (conn, (id, _, range)) in conns.into_iter().zip(a.workers.iter().cloned()) {
             let ctx = ctx.clone();
             let wl = a.workload.worker(a.cfg.worker_seed(), a.nonce, id);
             let cfg = &a.cfg;
             let (phase, batch, mode) = (cfg.phase, cfg.batch_size, cfg.load_mode);
-            tasks.push(tokio::task::spawn_local(async move {
+            let task = tasks.spawn_local(async move {
                 match phase {
                     Phase::Run => ctx.run(conn, wl).await,
                     Phase::Load => ctx.load(conn, wl, range, batch, mode).await,
                 }
-            }));
+            });
+            worker_of.insert(task.id(), id);
         }
         // Hands over what was recorded during each closed interval.
         let flusher = {
@@ -165,11 +171,23 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
             tokio::time::sleep(DRAIN_TIMEOUT).await;
         };
         tokio::pin!(drain);
-        let mut tasks = tasks.into_iter();
-        let mut current = tasks.next();
-        while let Some(t) = current.as_mut() {
+        loop {
             tokio::select! {
-                _ = t => { finished += 1; current = tasks.next(); }
+                r = tasks.join_next() => match r {
+                    None => break,
+                    Some(Ok(())) => finished += 1,
+                    Some(Err(e)) => {
+                        // A worker that panicked is gone with its share of the work: the
+                        // phase stops, and the coordinator says which worker and why.
+                        finished += 1;
+                        shared.stop.store(true, Ordering::Relaxed);
+                        let _ = a.tx.send(Msg::WorkerFailed {
+                            thread: a.index,
+                            worker: worker_of.get(&e.id()).copied(),
+                            message: join_error_message(e),
+                        });
+                    }
+                },
                 _ = &mut drain => break,
             }
         }
@@ -187,6 +205,14 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
             stale,
         });
     });
+}
+
+/// What a failed task says: its panic message, or that it was cancelled.
+fn join_error_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => format!("panicked: {}", super::panic_message(p.as_ref())),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// First connection of the phase: for a load, creates the table; records the server

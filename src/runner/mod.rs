@@ -107,6 +107,17 @@ enum Msg {
         logs: Vec<(u32, u64, WriteLog)>,
         stale: StaleTally,
     },
+    /// A worker task failed (panicked); its thread goes on and still sends `Done`.
+    WorkerFailed {
+        thread: usize,
+        worker: Option<u64>,
+        message: String,
+    },
+    /// The thread itself panicked outside its workers: it sends nothing more.
+    ThreadFailed {
+        thread: usize,
+        message: String,
+    },
 }
 
 /// What the coordinator tells client threads.
@@ -125,7 +136,14 @@ pub fn execute_any(
     progress: &mut Progress,
 ) -> Result<Results, RunError> {
     match db {
-        AnyDb::Memory(m) => execute(Arc::new(m.clone()), cfg, topology, progress),
+        AnyDb::Memory(m) => {
+            if cfg.phase == Phase::Load {
+                // Before a row is written: a store too big for this machine would swap or be
+                // killed hours into its load.
+                crate::db::memory::check_fits(&cfg.workload).map_err(RunError::Setup)?;
+            }
+            execute(Arc::new(m.clone()), cfg, topology, progress)
+        }
         AnyDb::Mysql(m) => execute(m.clone(), cfg, topology, progress),
     }
 }
@@ -173,9 +191,20 @@ pub fn execute<D: Db>(
             netns: plan.netns.clone(),
             workers: plan.workers.clone(),
         };
+        let tx = tx.clone();
         let h = std::thread::Builder::new()
             .name(format!("client-{t}"))
-            .spawn(move || client_thread(ctx))
+            .spawn(move || {
+                // A panic must reach the coordinator, which otherwise waits for this thread's
+                // messages forever.
+                let run = std::panic::AssertUnwindSafe(|| client_thread(ctx));
+                if let Err(p) = std::panic::catch_unwind(run) {
+                    let _ = tx.send(Msg::ThreadFailed {
+                        thread: t,
+                        message: format!("panicked: {}", panic_message(p.as_ref())),
+                    });
+                }
+            })
             .map_err(|e| RunError::Thread(e.to_string()))?;
         handles.push(h);
     }
@@ -188,10 +217,17 @@ pub fn execute<D: Db>(
             Ok(Msg::Ready) => ready += 1,
             Ok(Msg::SetupFailed(e)) => {
                 let _ = go_tx.send(Go::Abort);
-                handles.into_iter().for_each(|h| {
-                    let _ = h.join();
-                });
+                join_threads(handles).map_err(RunError::Thread)?;
                 return Err(RunError::Setup(e));
+            }
+            Ok(Msg::ThreadFailed { thread, message }) => {
+                let _ = go_tx.send(Go::Abort);
+                let cause = format!(
+                    "during set-up, {} {message}",
+                    who_failed(&plans, topology, thread, None)
+                );
+                join_threads(handles).map_err(RunError::Thread)?;
+                return Err(RunError::Thread(cause));
             }
             Ok(_) => {}
             Err(_) => {
@@ -214,9 +250,7 @@ pub fn execute<D: Db>(
                 Ok(t0) => (t0, at),
                 Err(e) => {
                     let _ = go_tx.send(Go::Abort);
-                    handles.into_iter().for_each(|h| {
-                        let _ = h.join();
-                    });
+                    join_threads(handles).map_err(RunError::Thread)?;
                     return Err(e);
                 }
             }
@@ -266,6 +300,8 @@ pub fn execute<D: Db>(
     let mut done_threads = 0;
     let mut events = events::Events::new(cfg.events.clone());
     let mut collected = checks::Collected::new(topology.regions.len());
+    // The first worker or thread failure: (worker, who, message).
+    let mut failure = None;
     while done_threads < plans.len() {
         events.poll(t0, measured_start);
         let now = Instant::now();
@@ -291,6 +327,27 @@ pub fn execute<D: Db>(
                 coord.finish_thread(thread);
                 done_threads += 1;
                 abandoned += a;
+                end = Instant::now();
+            }
+            Ok(Msg::WorkerFailed {
+                thread,
+                worker,
+                message,
+            }) => {
+                shared.stop.store(true, Ordering::Relaxed);
+                failure.get_or_insert((
+                    worker,
+                    who_failed(&plans, topology, thread, worker),
+                    message,
+                ));
+            }
+            Ok(Msg::ThreadFailed { thread, message }) => {
+                // Its measurements since the last interval are lost with it; the failure
+                // says so by ending the phase.
+                shared.stop.store(true, Ordering::Relaxed);
+                failure.get_or_insert((None, who_failed(&plans, topology, thread, None), message));
+                coord.finish_thread(thread);
+                done_threads += 1;
                 end = Instant::now();
             }
             Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -324,8 +381,8 @@ pub fn execute<D: Db>(
         }
     }
     let _ = epoch_tx.send(u64::MAX);
-    for h in handles {
-        let _ = h.join();
+    if let Err(message) = join_threads(handles) {
+        failure.get_or_insert((None, "a client thread".into(), message));
     }
     if let Some(e) = shared
         .fatal
@@ -335,6 +392,11 @@ pub fn execute<D: Db>(
     {
         stop_reason = Some(fatal_reason(&e));
         ended_by = Some(EndedBy::Error);
+    }
+    // A failed worker outranks what it caused (e.g. Ctrl-C or the others' errors after it).
+    if let Some((worker, who, message)) = failure {
+        stop_reason = Some(format!("{who} {message}"));
+        ended_by = Some(EndedBy::ClientFailure { worker });
     }
     let ended_by = ended_by.unwrap_or(match cfg.phase {
         Phase::Load => EndedBy::LoadDone { rows: my_rows },
@@ -469,6 +531,54 @@ fn wait_until(at: SystemTime) -> Result<Instant, RunError> {
         }
         std::thread::sleep((t0 - now).min(Duration::from_millis(100)));
     }
+}
+
+/// Names a failed worker (or client thread) with its region, for messages.
+fn who_failed(
+    plans: &[plan::ThreadPlan],
+    topology: &Topology,
+    thread: usize,
+    worker: Option<u64>,
+) -> String {
+    let plan = &plans[thread];
+    let region = topology
+        .regions
+        .get(plan.region)
+        .map_or("?", |r| r.name.as_str());
+    match worker {
+        Some(w) => format!("worker {w} (region {region})"),
+        None => {
+            let ids: Vec<String> = plan.workers.iter().map(|w| w.0.to_string()).collect();
+            format!(
+                "client thread {thread} (region {region}; workers {})",
+                ids.join(", ")
+            )
+        }
+    }
+}
+
+/// Waits for the client threads; a panic that escaped one is an error with its message.
+fn join_threads(handles: Vec<std::thread::JoinHandle<()>>) -> Result<(), String> {
+    let mut first = Ok(());
+    for h in handles {
+        if let Err(p) = h.join()
+            && first.is_ok()
+        {
+            first = Err(format!(
+                "client thread panicked: {}",
+                panic_message(p.as_ref())
+            ));
+        }
+    }
+    first
+}
+
+/// The text of a panic's payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// A fatal error as the reason a phase stopped, with the way out for duplicate keys.
