@@ -5,7 +5,8 @@ use super::plan::ThreadPlan;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::ServerInfo;
-use crate::measure::Measurements;
+use crate::measure::{COMPLETION_BUCKET_MS, Measurements};
+use crate::results::availability::{Completions, RegionCompletions};
 use crate::results::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
 use crate::telemetry::{LivePhase, RegionMeasurements, Telemetry};
@@ -42,6 +43,8 @@ pub(super) struct Coordinator {
     region_workers: Vec<usize>,
     intervals: Vec<Interval>,
     rows: u64,
+    /// Per region (topology order), the completion timeline of its threads, once one is done.
+    completions: Vec<Option<RegionCompletions>>,
 }
 
 impl Coordinator {
@@ -79,6 +82,7 @@ impl Coordinator {
             region_workers,
             intervals: Vec::new(),
             rows: 0,
+            completions: vec![None; topology.regions.len()],
         }
     }
 
@@ -122,6 +126,15 @@ impl Coordinator {
         if phase != LivePhase::Idle {
             self.publish_in_flight();
         }
+    }
+
+    /// Adds a finished thread's completion timeline to its region's.
+    pub(super) fn add_completions(&mut self, thread: usize, c: &crate::measure::Completions) {
+        let region = self.thread_region[thread];
+        let name = &self.region_names[region];
+        let r = self.completions[region].get_or_insert_with(|| RegionCompletions::new(name));
+        r.add_thread(c);
+        r.trim();
     }
 
     /// A client thread sent its last measurements: its workers are done.
@@ -260,6 +273,10 @@ impl Coordinator {
             regions,
             client: ClientUsage::default(),
             failover_moves: Vec::new(),
+            completions: Some(Completions {
+                bucket_ms: COMPLETION_BUCKET_MS,
+                regions: self.completions.into_iter().flatten().collect(),
+            }),
             availability: None,
             checks: None,
             events: Vec::new(),
