@@ -1,6 +1,8 @@
 //! The engine on the embedded store, in-process and through the binary: budgets, warm-up,
 //! open-loop accounting under a stall (coordinated omission), load modes, Ctrl-C.
 
+mod support;
+
 use clap::Parser;
 use geobench::app;
 use geobench::cli::{Cli, Command, LoadArgs, RunArgs};
@@ -73,31 +75,11 @@ fn duration_limits_the_run_and_intervals_cover_it() {
     );
 }
 
-/// Runs `f` with this thread, and the client threads it starts (they inherit it), at real-time
-/// priority where that is allowed (root). Accuracy claims are about the tool; at ordinary
-/// priority on a shared 2-core host they measure the host's run queue instead (load average
-/// 23: a 2 ms injected service time measured 5.9 ms at p50, 2.03 ms at real-time priority).
-fn at_realtime_priority<T>(f: impl FnOnce() -> T) -> T {
-    let set = |policy, priority| {
-        let p = libc::sched_param {
-            sched_priority: priority,
-        };
-        // SAFETY: changes the calling thread's scheduling only; `p` outlives the call.
-        unsafe { libc::sched_setscheduler(0, policy, &p) == 0 }
-    };
-    if !set(libc::SCHED_FIFO, 10) {
-        eprintln!("not at real-time priority (needs root): the host's load counts too");
-    }
-    let out = f();
-    set(libc::SCHED_OTHER, 0);
-    out
-}
-
 #[test]
 fn injected_service_time_is_what_is_measured() {
     // README's accuracy claim: p50 within 2% (or 20 us) of the injected time, one worker on
     // its client thread.
-    let r = at_realtime_priority(|| {
+    let r = support::at_realtime_priority(|| {
         run(
             "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 2s -t 1 -p client.threads=1 -p memory.latency=2ms",
         )
@@ -318,7 +300,7 @@ fn availability_at_the_default_status_interval_sees_a_three_second_stall() {
 fn availability_before_a_stall_is_the_true_rate_in_open_loop() {
     // Open loop at 200 ops/s: the true rate before the stall is the schedule's, when the host
     // lets the client keep it (at ordinary priority under load it completed 163 ops/s).
-    let r = at_realtime_priority(|| {
+    let r = support::at_realtime_priority(|| {
         run(
             "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 8s -w 0s -t 2 --target 200 -p memory.latency=1ms -p memory.stall=2s@3s --at 3s=true",
         )
