@@ -12,6 +12,9 @@ const RECOVERED: f64 = 0.9;
 /// Successes a rate window should expect at the pre-fault rate: fewer, and a window below
 /// 90% is as likely noise as a dip.
 const WINDOW_OPS: f64 = 50.0;
+/// Successes a stretch without any should have expected to count as an outage: shorter gaps
+/// are how a slow rate looks (at 1000 ops/s one 100 ms bucket, at 2 ops/s 2.5 s).
+const OUTAGE_OPS: f64 = 5.0;
 
 /// The measured buckets and the fault, in buckets and seconds since the phase started.
 struct Span {
@@ -148,11 +151,10 @@ fn series(name: &str, c: &RegionCompletions, s: &Span) -> RegionAvailability {
     let before = (before_n > 0)
         .then(|| (s.first..s.fault).map(ok).sum::<u64>() as f64 / (before_n as f64 * s.bucket_s));
     let rate = before.filter(|&r| r > 0.0);
-    let w = rate.map_or(1, |r| {
-        ((WINDOW_OPS / (r * s.bucket_s)).ceil() as usize).max(1)
-    });
+    let buckets_for = |n: f64| rate.map_or(1, |r| ((n / (r * s.bucket_s)).ceil() as usize).max(1));
+    let (w, outage) = (buckets_for(WINDOW_OPS), buckets_for(OUTAGE_OPS));
     // Stretches without a success from the fault on (one that began before it counts from
-    // it), at least a window long: shorter gaps are how a slow rate looks.
+    // it), long enough to be an outage.
     let mut stretches = Vec::new();
     let mut i = s.fault;
     while i < s.end {
@@ -164,7 +166,7 @@ fn series(name: &str, c: &RegionCompletions, s: &Span) -> RegionAvailability {
         while i < s.end && ok(i) == 0 {
             i += 1;
         }
-        if i - from >= w {
+        if i - from >= outage {
             stretches.push((from, i));
         }
     }
@@ -189,7 +191,11 @@ fn series(name: &str, c: &RegionCompletions, s: &Span) -> RegionAvailability {
         }
         _ => None,
     };
+    // An outage is a 100% dip, even one shorter than a rate window.
     let dip_pct = rate.and_then(|r| {
+        if !stretches.is_empty() {
+            return Some(100.0);
+        }
         let last = recovered.unwrap_or(usize::MAX);
         let low = windows(s.fault)
             .take_while(|&j| j <= last)
@@ -332,9 +338,24 @@ mod tests {
     }
 
     #[test]
+    fn a_gap_shorter_than_a_rate_window_is_still_an_outage() {
+        // 250 ops/s (50-success windows are 0.2 s), nothing from 10.1 to 10.3 s.
+        let ok: Vec<u64> = (0..200)
+            .map(|k| if (101..103).contains(&k) { 0 } else { 25 })
+            .collect();
+        let mut r = with_series(20.0, vec![region("default", ok, vec![0; 200])]);
+        r.events = vec![event("short", 10.0)];
+        let g = timeline(&r).unwrap().overall;
+        assert!((g.unavailable_s - 0.2).abs() < 1e-9, "{g:?}");
+        assert!((g.unavailable_from_s.unwrap() - 0.1).abs() < 1e-9, "{g:?}");
+        assert_eq!((g.first_impact_s, g.dip_pct), (Some(0.0), Some(100.0)));
+        assert!((g.recovered_after_s.unwrap() - 0.5).abs() < 1e-9, "{g:?}");
+    }
+
+    #[test]
     fn a_slow_rate_is_not_an_outage_and_an_unhit_region_has_no_recovery() {
-        // 5 successes per second, one every other bucket: gaps of 0.1 s are its normal, and
-        // rates are judged over 10 s windows (50 successes).
+        // 5 successes per second, one every other bucket: gaps of 0.1 s are its normal (an
+        // outage needs 1 s without success), and rates are judged over 10 s windows.
         let ok: Vec<u64> = (0..400).map(|k| u64::from(k % 2 == 0)).collect();
         let mut r = with_series(40.0, vec![region("default", ok, vec![0; 400])]);
         r.events = vec![event("nothing", 20.0)];

@@ -50,8 +50,10 @@ pub struct RegionAvailability {
     /// From the fault to the first failure, stretch without success, or window below 90% of
     /// `before_ops_s`; `None`: never hit.
     pub first_impact_s: Option<f64>,
-    /// The longest stretch without a single successful operation (of at least one window:
-    /// shorter gaps are how a slow rate looks), from the fault on.
+    /// The longest stretch without a single successful operation from the fault on, counted
+    /// when `before_ops_s` would have given 5 successes in it (shorter gaps are how a slow
+    /// rate looks; one 100 ms bucket from 50 ops/s up). Whole buckets without a success: up
+    /// to two buckets shorter than the gap between the successes around it.
     pub unavailable_s: f64,
     /// When that stretch began.
     #[serde(default)]
@@ -61,7 +63,7 @@ pub struct RegionAvailability {
     /// the run (`first_impact_s` tells which).
     pub recovered_after_s: Option<f64>,
     /// Lowest window rate from the fault to recovery (or the end), as a drop from
-    /// `before_ops_s`, percent; `None` without a rate before the fault.
+    /// `before_ops_s`, percent (100 with an outage); `None` without a rate before the fault.
     pub dip_pct: Option<f64>,
     /// Failed attempts in the status intervals overlapping the fault to recovery (or the
     /// end), by `class code`.

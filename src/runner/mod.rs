@@ -401,10 +401,15 @@ pub fn execute<D: Db>(
     results.fleet = fleet;
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
-        progress.note(&format!(
-            "event at {:.1} s: {} -> {:?}",
-            e.started_s, e.command, e.exit_code
-        ));
+        // An event the phase ended before has no time (NaN).
+        progress.note(&if e.started_s.is_finite() {
+            format!(
+                "event at {:.1} s: {} -> {:?}",
+                e.started_s, e.command, e.exit_code
+            )
+        } else {
+            format!("event not run ({}): {}", e.output, e.command)
+        });
     }
     if cfg.checks.any() {
         results.checks = Some(checks::finish(
