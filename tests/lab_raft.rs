@@ -88,21 +88,18 @@ fn geobench(lab: &Lab, args: &[&str]) {
     );
 }
 
+/// Loads the table with workload file `workload`'s records from `threads` workers.
+fn load(lab: &Lab, workload: &str, threads: &str) {
+    geobench(
+        lab,
+        &["load", "-P", workload, "-t", threads, "--format", "ycsb"],
+    );
+}
+
 /// Loads the table, then runs workload A (reads and updates) for `secs` with one worker per
 /// region.
 fn load_and_run(lab: &Lab, secs: u32, extra: &[&str]) -> Results {
-    geobench(
-        lab,
-        &[
-            "load",
-            "-P",
-            "workloads/workloada",
-            "-t",
-            "3",
-            "--format",
-            "ycsb",
-        ],
-    );
+    load(lab, "workloads/workloada", "3");
     run(lab, secs, extra)
 }
 
@@ -274,18 +271,7 @@ fn an_unloaded_remote_read_takes_one_round_trip() {
 fn remote_read_in_2_1() {
     let g = up("r", "2:1", "A,B", "A");
     let lab = g.0.as_ref().unwrap();
-    geobench(
-        lab,
-        &[
-            "load",
-            "-P",
-            "workloads/workloadc",
-            "-t",
-            "2",
-            "--format",
-            "ycsb",
-        ],
-    );
+    load(lab, "workloads/workloadc", "2");
     let out = tempfile::NamedTempFile::new().unwrap();
     geobench(
         lab,
@@ -342,18 +328,7 @@ fn one_one_one_commits_wait_for_the_nearest_other_region() {
     }
     let g = up("s", "1:1:1", "A,B,C", "spread");
     let lab = g.0.as_ref().unwrap();
-    geobench(
-        lab,
-        &[
-            "load",
-            "-P",
-            "workloads/workloada",
-            "-t",
-            "3",
-            "--format",
-            "ycsb",
-        ],
-    );
+    load(lab, "workloads/workloada", "3");
     // Group i is led from region i: a commit there waits for the nearest other region.
     let topo = lab.topology();
     for (g, region, nearest) in [(0, "A", 25.0), (1, "B", 20.0), (2, "C", 20.0)] {
