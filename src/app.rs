@@ -474,7 +474,9 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
         }
         bad(&msg)
     };
-    let merged = crate::results::merge(&parts).map_err(named)?;
+    let mut merged = crate::results::merge(&parts).map_err(named)?;
+    // Each part's timeline saw only its own clients.
+    merged.availability = crate::analysis::availability::timeline(&merged);
     let missing = crate::results::fleet::missing_shards(&parts);
     if !missing.is_empty() {
         let list = missing.join(", ");
@@ -848,10 +850,11 @@ fn failover_demo(
              back at 90% of their throughput {}{}",
             s.deployment,
             c.unavailable_s,
-            c.recovered_after_s
-                .map_or("not by the end of the run".into(), |t| format!(
-                    "{t:.1} s after the stop"
-                )),
+            match (c.first_impact_s, c.recovered_after_s) {
+                (None, _) => "throughout (never hit)".into(),
+                (Some(_), None) => "not by the end of the run".into(),
+                (Some(_), Some(t)) => format!("{t:.1} s after the stop"),
+            },
             c.first_move_s.map_or(String::new(), |t| format!(
                 "; {} workers moved to another region, the first {t:.1} s after the stop{}",
                 c.moved_away,

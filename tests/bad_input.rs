@@ -194,6 +194,12 @@ const CASES: &[Case] = &[
         &["--at \"soon=echo hi\"", "like 90s"],
     ),
     case(
+        "--at after the end of a time-bounded run",
+        run!["-d", "3s", "--at", "30s=touch {d}/x"],
+        2,
+        &["--at \"30s=touch", "not inside the run", "measures 3s"],
+    ),
+    case(
         "-p without =",
         run!["-p", "recordcount"],
         2,

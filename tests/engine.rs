@@ -1,6 +1,8 @@
 //! The engine on the embedded store, in-process and through the binary: budgets, warm-up,
 //! open-loop accounting under a stall (coordinated omission), load modes, Ctrl-C.
 
+mod support;
+
 use clap::Parser;
 use geobench::app;
 use geobench::cli::{Cli, Command, LoadArgs, RunArgs};
@@ -75,14 +77,19 @@ fn duration_limits_the_run_and_intervals_cover_it() {
 
 #[test]
 fn injected_service_time_is_what_is_measured() {
-    let r = run(
-        "-P workloads/workloadc -p recordcount=100 -p operationcount=400 -t 4 -p memory.latency=2ms",
-    );
+    // README's accuracy claim: p50 within 2% (or 20 us) of the injected time, one worker on
+    // its client thread.
+    let r = support::at_realtime_priority(|| {
+        run(
+            "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 2s -t 1 -p client.threads=1 -p memory.latency=2ms",
+        )
+    });
     let l = r.ops[&Operation::Read].latency.unwrap();
-    // Never less than the injected time; above it only a sanity bound (a busy 2-core machine
-    // delays the store's yield-spin sleeps by milliseconds): accuracy is measured by
-    // benches/targets.sh, not asserted here.
-    assert!(l.p50_us >= 2000.0 && l.p50_us < 20_000.0, "{l:?}");
+    assert!(l.count > 200, "{l:?}");
+    assert!(
+        (l.p50_us - 2000.0).abs() <= 40.0,
+        "p50 not within 2% of 2 ms: {l:?}"
+    );
     assert!(l.min_us >= 1999.0, "{l:?}");
 }
 
@@ -107,6 +114,8 @@ fn open_loop_counts_a_stall_against_every_operation_it_delayed() {
     assert!(slow(&intended) >= 90, "intended: {} slow", slow(&intended));
     let i = read.intended.unwrap();
     assert!(i.p99_us >= 900_000.0, "{i:?}");
+    // README's claim: the corrected p99.9 holds the stall (>= 0.9 s) and no more than it.
+    assert!(i.p999_us >= 900_000.0 && i.p999_us < 1_500_000.0, "{i:?}");
     assert!(
         r.throughput > 150.0 && r.throughput < 250.0,
         "{}",
@@ -227,7 +236,7 @@ fn topology_places_workers_by_region_and_reports_each() {
 #[test]
 fn scheduled_events_run_during_the_measured_phase() {
     let mut a = run_args(
-        "run -q --format json -P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 800ms -w 200ms --status-interval 200ms --at 5s=true",
+        "run -q --format json -P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 800ms -w 200ms --status-interval 200ms --at 700ms=true",
     );
     a.timing.events.insert(0, "300ms=echo hello".into());
     let r = app::run_command(&a).unwrap();
@@ -239,5 +248,66 @@ fn scheduled_events_run_during_the_measured_phase() {
     );
     // 300 ms after the 200 ms warm-up.
     assert!(e.started_s >= 0.5 && e.started_s < 0.9, "{}", e.started_s);
-    assert!(r.events[1].output.starts_with("not started"));
+    assert_eq!(r.events[1].exit_code, Some(0));
+}
+
+#[test]
+fn scheduled_events_an_operation_bound_run_never_reached_are_recorded_as_not_started() {
+    // Bounded by operations, not time, so `--at 1h` cannot be refused up front.
+    let r = run(
+        "-P workloads/workloadc -p recordcount=100 -p operationcount=300 -t 1 -p memory.latency=1ms --at 1h=true",
+    );
+    assert_eq!(r.events.len(), 1);
+    assert!(r.events[0].started_s.is_nan());
+    assert!(r.events[0].output.starts_with("not started"));
+    // No availability block for a fault that never happened.
+    assert!(r.availability.is_none(), "{:?}", r.availability);
+    let table = geobench::report::table::render(&r);
+    assert!(
+        table.contains("event not run (not started: the phase ended first): true")
+            && !table.contains("NaN"),
+        "{table}"
+    );
+}
+
+#[test]
+fn availability_at_the_default_status_interval_sees_a_three_second_stall() {
+    // Issue 21.7, as reported: with the default 10 s status interval this printed "0 ops/s
+    // before; first hit never; unavailable 0.0 s; dip 0%".
+    let r = run(
+        "-P workloads/workloada -d 20s -w 0s -p memory.latency=1ms -p memory.stall=3s@6s --at 6s=true",
+    );
+    assert_eq!(r.config.status_interval, std::time::Duration::from_secs(10));
+    let a = r.availability.as_ref().expect("availability");
+    let g = &a.overall;
+    assert!((g.unavailable_s - 3.0).abs() <= 0.5, "{g:?}");
+    assert_eq!(g.dip_pct, Some(100.0), "{g:?}");
+    assert!(g.first_impact_s.unwrap() <= 0.5, "{g:?}");
+    // Back by the end of the run, after the outage (how soon depends on this host's load).
+    let recovered = g.recovered_after_s.expect("recovered");
+    assert!(recovered >= g.unavailable_s, "{g:?}");
+    // The rate before the stall: every success of the run but the stall's, over the time they
+    // took (the machine's load varies over a run: a plausible rate, not a figure).
+    let ok = r.ok_operations() as f64;
+    let rest = ok / (r.duration_s - 3.0);
+    let before = g.before_ops_s.unwrap();
+    assert!(
+        before > 0.6 * rest && before < 1.6 * rest,
+        "before {before} vs {rest} over the run"
+    );
+}
+
+#[test]
+fn availability_before_a_stall_is_the_true_rate_in_open_loop() {
+    // Open loop at 200 ops/s: the true rate before the stall is the schedule's, when the host
+    // lets the client keep it (at ordinary priority under load it completed 163 ops/s).
+    let r = support::at_realtime_priority(|| {
+        run(
+            "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 8s -w 0s -t 2 --target 200 -p memory.latency=1ms -p memory.stall=2s@3s --at 3s=true",
+        )
+    });
+    let g = &r.availability.as_ref().expect("availability").overall;
+    let before = g.before_ops_s.unwrap();
+    assert!((before - 200.0).abs() <= 200.0 * 0.05, "{g:?}");
+    assert!((g.unavailable_s - 2.0).abs() <= 0.5, "{g:?}");
 }

@@ -1059,6 +1059,8 @@ fn fuzz_results() {
         &[
             "\"schema_version\": 1",
             "\"histogram\": \"",
+            "\"bucket_ms\": ",
+            ",0,",
             "\"ops\": {}",
             "null",
             "{}",

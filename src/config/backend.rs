@@ -211,7 +211,7 @@ impl From<Latency> for Option<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Stall {
-    /// Offset from the store's creation.
+    /// Offset from the start of the run phase (warm-up included; a preload never stalls).
     pub at: Duration,
     pub length: Duration,
 }

@@ -275,14 +275,32 @@ fn run_config(
             super::Checks::default()
         },
         properties: super::redacted(p),
-        events: src
-            .events
-            .iter()
-            .map(|e| ScheduledEvent::parse(e))
-            .collect::<Result<_, _>>()
-            .map_err(ConfigError::Other)?,
+        events: scheduled_events(&src.events, client.duration)?,
         fleet,
     })
+}
+
+/// The `--at` events, refusing any a time-bounded run would end before (an event that never
+/// runs would leave an availability figure for a fault that did not happen).
+fn scheduled_events(
+    given: &[String],
+    duration: Option<Duration>,
+) -> Result<Vec<ScheduledEvent>, ConfigError> {
+    given
+        .iter()
+        .map(|text| {
+            let e = ScheduledEvent::parse(text).map_err(ConfigError::Other)?;
+            match duration {
+                Some(d) if e.at >= d => Err(ConfigError::Other(format!(
+                    "--at {text:?}: {} is not inside the run: events are timed from the \
+                     measured start (after warm-up) and the run measures {}",
+                    humantime::format_duration(e.at),
+                    humantime::format_duration(d)
+                ))),
+                _ => Ok(e),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,10 +42,15 @@ pub struct MemoryDb {
     stall: Option<Stall>,
     fault: Option<Fault>,
     created: Instant,
+    /// When the run phase started, nanoseconds after `created` (`NOT_RUNNING` before): the
+    /// stall is timed from it, as `--at` events are, not from the preload before it.
+    run_start_ns: AtomicU64,
     conn_seq: AtomicU64,
     /// An injected panic fault has fired (it fires once: one worker or thread fails).
     panicked: AtomicBool,
 }
+
+const NOT_RUNNING: u64 = u64::MAX;
 
 impl MemoryDb {
     pub fn new(field_count: usize, cfg: &MemoryConfig) -> Self {
@@ -58,6 +63,7 @@ impl MemoryDb {
             stall: cfg.stall,
             fault: cfg.fault,
             created: Instant::now(),
+            run_start_ns: AtomicU64::new(NOT_RUNNING),
             conn_seq: AtomicU64::new(0),
             panicked: AtomicBool::new(false),
         }
@@ -204,6 +210,11 @@ pub struct MemoryHandle(pub Arc<MemoryDb>);
 impl Db for MemoryHandle {
     type Conn = MemoryConn;
 
+    fn run_started(&self, t0: Instant) {
+        let ns = t0.saturating_duration_since(self.0.created).as_nanos() as u64;
+        self.0.run_start_ns.store(ns, Ordering::Relaxed);
+    }
+
     async fn connect(&self, _placement: Placement) -> Result<MemoryConn, DbError> {
         self.0
             .panic_if(self.0.fault == Some(Fault::PanicSetup), Fault::PanicSetup);
@@ -234,8 +245,13 @@ impl MemoryConn {
     /// Waits out the injected service time and any stall.
     async fn service(&mut self) {
         let mut wait = self.db.latency.draw(&mut self.rng);
-        if let Some(stall) = self.db.stall {
-            let now = self.db.created.elapsed();
+        let run_start = self.db.run_start_ns.load(Ordering::Relaxed);
+        if let Some(stall) = self.db.stall.filter(|_| run_start != NOT_RUNNING) {
+            let now = self
+                .db
+                .created
+                .elapsed()
+                .saturating_sub(Duration::from_nanos(run_start));
             if now >= stall.at && now < stall.at + stall.length {
                 wait += stall.at + stall.length - now;
             }
@@ -289,14 +305,28 @@ fn keep_version(
 }
 
 /// Sleeps `d` with microsecond precision: tokio's timer has millisecond ticks, so the last
-/// millisecond is spent yielding to other tasks until the deadline.
+/// 2 ms are spent yielding to other tasks, and once the deadline is nearer than the last trip
+/// through the scheduler took (tens of microseconds in an unoptimized build), waiting it out
+/// here: a yield would overshoot it.
 pub async fn precise_sleep(d: Duration) {
     let deadline = Instant::now() + d;
     if d > Duration::from_millis(2) {
         tokio::time::sleep(d - Duration::from_millis(2)).await;
     }
-    while Instant::now() < deadline {
+    let mut trip = Duration::ZERO;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        if deadline - now <= trip {
+            while Instant::now() < deadline {
+                std::hint::spin_loop();
+            }
+            return;
+        }
         tokio::task::yield_now().await;
+        trip = now.elapsed();
     }
 }
 

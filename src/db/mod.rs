@@ -151,6 +151,9 @@ pub trait Db: Send + Sync + 'static {
     }
     /// Opens the connection a worker at `placement` uses for its whole life.
     fn connect(&self, placement: Placement) -> impl Future<Output = Result<Self::Conn, DbError>>;
+    /// A run phase starts at `t0`: the clock of `--at` events and of injected faults timed
+    /// from the run (the embedded store's stall).
+    fn run_started(&self, _t0: std::time::Instant) {}
 }
 
 /// One worker's connection. Futures need not be `Send`: a worker stays on its client thread.

@@ -194,6 +194,46 @@ impl Measurements {
     }
 }
 
+/// Completions are counted per bucket of this length: the availability timeline's resolution,
+/// whatever the status interval.
+pub const COMPLETION_BUCKET_MS: u32 = 100;
+const BUCKET_NS: u64 = COMPLETION_BUCKET_MS as u64 * 1_000_000;
+
+/// One client thread's top-level operations by completion time since the phase started:
+/// `[ok, failed]` per 100 ms bucket. Preallocated for the planned length of the phase, so the
+/// hot loop only increments; a phase that runs longer grows it (doubling: rarely).
+#[derive(Debug, Clone, Default)]
+pub struct Completions {
+    pub buckets: Vec<[u32; 2]>,
+}
+
+impl Completions {
+    /// Room for a phase of `planned` length.
+    pub fn new(planned: std::time::Duration) -> Self {
+        let n = (planned.as_nanos() / u128::from(BUCKET_NS)) as usize + 1;
+        Completions {
+            buckets: vec![[0, 0]; n],
+        }
+    }
+
+    /// An operation that completed `ns` after the phase started.
+    #[inline]
+    pub fn add(&mut self, ns: u64, ok: bool) {
+        let i = (ns / BUCKET_NS) as usize;
+        if i >= self.buckets.len() {
+            self.grow(i);
+        }
+        let c = &mut self.buckets[i][usize::from(!ok)];
+        *c = c.saturating_add(1);
+    }
+
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        let n = (i + 1).max(self.buckets.len() * 2);
+        self.buckets.resize(n, [0, 0]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +275,19 @@ mod tests {
         let h = &m.op(Operation::Scan).ok;
         assert_eq!(h.len(), 2);
         assert!(h.max() >= MAX_LATENCY_NS && h.max() < MAX_LATENCY_NS + MAX_LATENCY_NS / 1000);
+    }
+
+    #[test]
+    fn completions_land_in_their_100ms_bucket_and_grow_past_the_plan() {
+        let mut c = Completions::new(std::time::Duration::from_millis(250));
+        assert_eq!(c.buckets.len(), 3);
+        c.add(0, true);
+        c.add(99_999_999, false);
+        c.add(100_000_000, true);
+        c.add(1_050_000_000, true);
+        assert_eq!(c.buckets[0], [1, 1]);
+        assert_eq!(c.buckets[1], [1, 0]);
+        assert_eq!(c.buckets[10], [1, 0]);
+        assert!(c.buckets.len() > 10);
     }
 }

@@ -204,13 +204,16 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 s.concurrency.to_string(),
                 format!("{} at {:.1} s", short_command(&a.fault), a.fault_s),
                 g.region.clone(),
-                format!("{:.0}", g.before_ops_s),
+                g.before_ops_s.map_or("-".into(), |v| format!("{v:.0}")),
                 g.first_impact_s
                     .map_or("never".into(), |v| format!("{v:.1} s")),
                 format!("{:.1} s", g.unavailable_s),
-                g.recovered_after_s
-                    .map_or("not by the end".into(), |v| format!("{v:.1} s")),
-                format!("{:.0}%", g.dip_pct),
+                match (g.first_impact_s, g.recovered_after_s) {
+                    (None, _) => "not hit".into(),
+                    (Some(_), None) => "not by the end".into(),
+                    (Some(_), Some(v)) => format!("{v:.1} s"),
+                },
+                g.dip_pct.map_or("-".into(), |v| format!("{v:.0}%")),
                 match (g.first_move_s, g.first_back_s) {
                     (Some(t), Some(b)) => format!(
                         "{} (first after {t:.1} s), {} back (first after {b:.1} s)",

@@ -124,10 +124,15 @@ pub fn render(r: &Results) -> String {
     }
     for e in &r.events {
         let code = e.exit_code.map_or("-".to_owned(), |c| c.to_string());
-        out.push_str(&format!(
-            "event at {:.1} s (exit {code}): {}\n",
-            e.started_s, e.command
-        ));
+        // An event the phase ended before has no time (NaN).
+        out.push_str(&if e.started_s.is_finite() {
+            format!(
+                "event at {:.1} s (exit {code}): {}\n",
+                e.started_s, e.command
+            )
+        } else {
+            format!("event not run ({}): {}\n", e.output, e.command)
+        });
     }
     for e in &r.cluster_events {
         out.push_str(&format!(
@@ -193,7 +198,8 @@ fn host_lines(r: &Results) -> String {
 /// The availability timeline, a line per region.
 pub fn availability(a: &crate::results::availability::Availability) -> String {
     let mut out = format!(
-        "availability after {:?} at {:.1} s{} ({:.1} s intervals):\n",
+        "availability after {:?} at {:.1} s{} (completions in {:.1} s buckets; times from the \
+         fault):\n",
         a.fault,
         a.fault_s,
         a.heal_s
@@ -202,17 +208,27 @@ pub fn availability(a: &crate::results::availability::Availability) -> String {
     );
     for g in std::iter::once(&a.overall).chain(&a.regions) {
         let errors: Vec<String> = g.errors.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        let before = g.before_ops_s.map_or(
+            "no rate before (the fault came at the measured start)".into(),
+            |b| format!("{b:.0} ops/s before"),
+        );
+        let hit = match g.first_impact_s {
+            None => "never hit".to_owned(),
+            Some(h) => format!(
+                "first hit after {h:.1} s; unavailable {:.1} s{}; recovered {}",
+                g.unavailable_s,
+                g.unavailable_from_s
+                    .map_or(String::new(), |f| format!(" (from {f:.1} s)")),
+                g.recovered_after_s
+                    .map_or("not by the end".into(), |s| format!("after {s:.1} s"))
+            ),
+        };
+        let dip = g.dip_pct.map_or("dip -".into(), |d| {
+            format!("dip {d:.0}% ({:.1} s windows)", g.window_s)
+        });
         out.push_str(&format!(
-            "  {}: {:.0} ops/s before; first hit {}; unavailable {:.1} s; recovered {}; dip {:.0}%; \
-             errors {}{}\n",
+            "  {}: {before}; {hit}; {dip}; errors {}{}\n",
             g.region,
-            g.before_ops_s,
-            g.first_impact_s
-                .map_or("never".into(), |s| format!("after {s:.1} s")),
-            g.unavailable_s,
-            g.recovered_after_s
-                .map_or("not by the end".into(), |s| format!("after {s:.1} s")),
-            g.dip_pct,
             if errors.is_empty() {
                 "none".into()
             } else {
@@ -294,11 +310,13 @@ mod tests {
         use crate::results::availability::{Availability, RegionAvailability};
         let region = |name: &str, away: u64, back: u64| RegionAvailability {
             region: name.into(),
-            before_ops_s: 100.0,
+            before_ops_s: Some(100.0),
+            window_s: 0.5,
             first_impact_s: Some(0.0),
             unavailable_s: 4.0,
+            unavailable_from_s: Some(0.0),
             recovered_after_s: Some(48.0),
-            dip_pct: 100.0,
+            dip_pct: Some(100.0),
             errors: Default::default(),
             unknown_outcome: 0,
             moved_away: away,

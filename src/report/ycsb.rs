@@ -63,7 +63,11 @@ pub fn render(r: &Results, percentiles: &[f64]) -> String {
                 g.recovered_after_s
                     .map_or("-".into(), |v| format!("{v:.3}"))
             );
-            let _ = writeln!(s, "[{label}], DipPercent, {:.1}", g.dip_pct);
+            let _ = writeln!(
+                s,
+                "[{label}], DipPercent, {}",
+                g.dip_pct.map_or("-".into(), |v| format!("{v:.1}"))
+            );
         }
     }
     if let Some(c) = r.checks.as_ref().and_then(|c| c.lost_writes.as_ref()) {

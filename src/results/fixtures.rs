@@ -75,6 +75,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         regions: vec![],
         client: Default::default(),
         failover_moves: vec![],
+        completions: None,
         availability: None,
         checks: None,
         events: vec![],

@@ -305,6 +305,9 @@ pub struct Results {
     /// Client failover moves between regions (`failover=region`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failover_moves: Vec<availability::Move>,
+    /// Operations by completion time per region at 100 ms: what availability is computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completions: Option<availability::Completions>,
     /// Availability around a fault (scheduled event or first errors), when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<availability::Availability>,
@@ -666,6 +669,8 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     };
     out.hosts = host::merge(parts.iter().flat_map(|p| &p.hosts));
     out.ops = merge_ops(parts.iter().map(|p| &p.ops))?;
+    out.completions =
+        availability::Completions::merge(parts.iter().map(|p| p.completions.as_ref()));
     let mut errors: BTreeMap<(Operation, ErrorClass, Option<u32>), ErrorSummary> = BTreeMap::new();
     for e in parts.iter().flat_map(|p| &p.errors) {
         let entry = errors

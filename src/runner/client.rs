@@ -10,7 +10,7 @@ use crate::config::Phase;
 use crate::config::RunConfig;
 use crate::config::topology::Placement;
 use crate::db::{Conn, Db, DbError, ErrorClass, ServerInfo};
-use crate::measure::Measurements;
+use crate::measure::{Completions, Measurements};
 use crate::workload::Workload;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -114,6 +114,7 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         let ctx = Rc::new(WorkerCtx {
             shared: shared.clone(),
             meas: meas.clone(),
+            completions: RefCell::new(Completions::new(planned_length(&a.cfg))),
             retry: a.cfg.retry,
             check: checks.any().then(|| CheckState {
                 lost_writes: checks.lost_writes,
@@ -200,6 +201,7 @@ pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
         let _ = a.tx.send(Msg::Done {
             thread: a.index,
             meas: m,
+            completions: ctx.completions.take(),
             abandoned: (total - finished) as u64,
             logs,
             stale,
@@ -213,6 +215,15 @@ fn join_error_message(e: tokio::task::JoinError) -> String {
         Ok(p) => format!("panicked: {}", super::panic_message(p.as_ref())),
         Err(e) => e.to_string(),
     }
+}
+
+/// How long the phase is planned to take (warm-up, duration, drain), so that the completion
+/// timeline is allocated once; a phase bounded by operations alone plans a minute and grows.
+fn planned_length(cfg: &RunConfig) -> Duration {
+    cfg.warmup
+        + cfg
+            .duration
+            .map_or(Duration::from_secs(60), |d| d + DRAIN_TIMEOUT)
 }
 
 /// First connection of the phase: for a load, creates the table; records the server

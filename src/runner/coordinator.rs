@@ -5,8 +5,9 @@ use super::plan::ThreadPlan;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::ServerInfo;
-use crate::measure::Measurements;
 use crate::measure::host::{HostUsage, Sampler};
+use crate::measure::{COMPLETION_BUCKET_MS, Measurements};
+use crate::results::availability::{Completions, RegionCompletions};
 use crate::results::host::HostRecord;
 use crate::results::timeseries::{Interval, RegionInterval};
 use crate::results::{self, ClientUsage, LoopMode, RegionSummary, Results, SCHEMA_VERSION};
@@ -48,6 +49,8 @@ pub(super) struct Coordinator {
     host: Result<Sampler, String>,
     host_samples: Vec<HostUsage>,
     lab_state: Option<std::path::PathBuf>,
+    /// Per region (topology order), the completion timeline of its threads, once one is done.
+    completions: Vec<Option<RegionCompletions>>,
 }
 
 impl Coordinator {
@@ -88,6 +91,7 @@ impl Coordinator {
             host: Sampler::start(topology.lab_state.clone()).map_err(|e| e.to_string()),
             host_samples: Vec::new(),
             lab_state: topology.lab_state.clone(),
+            completions: vec![None; topology.regions.len()],
         }
     }
 
@@ -131,6 +135,15 @@ impl Coordinator {
         if phase != LivePhase::Idle {
             self.publish_in_flight();
         }
+    }
+
+    /// Adds a finished thread's completion timeline to its region's.
+    pub(super) fn add_completions(&mut self, thread: usize, c: &crate::measure::Completions) {
+        let region = self.thread_region[thread];
+        let name = &self.region_names[region];
+        let r = self.completions[region].get_or_insert_with(|| RegionCompletions::new(name));
+        r.add_thread(c);
+        r.trim();
     }
 
     /// A client thread sent its last measurements: its workers are done.
@@ -301,6 +314,10 @@ impl Coordinator {
             regions,
             client: ClientUsage::default(),
             failover_moves: Vec::new(),
+            completions: Some(Completions {
+                bucket_ms: COMPLETION_BUCKET_MS,
+                regions: self.completions.into_iter().flatten().collect(),
+            }),
             availability: None,
             checks: None,
             events: Vec::new(),

@@ -24,7 +24,7 @@ use crate::check::lost::WriteLog;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::{AnyDb, Db, DbError, ServerInfo};
-use crate::measure::Measurements;
+use crate::measure::{Completions, Measurements};
 use crate::results::fleet::FleetInfo;
 use crate::results::{ClientUsage, EndedBy, Results};
 use crate::telemetry::LivePhase;
@@ -101,6 +101,8 @@ enum Msg {
     Done {
         thread: usize,
         meas: [Measurements; 2],
+        /// Its operations by completion time, for the availability timeline.
+        completions: Completions,
         abandoned: u64,
         /// The checkers' data: per worker (id, last write sequence, write log), and the
         /// thread's stale-read tally.
@@ -256,6 +258,9 @@ pub fn execute<D: Db>(
             }
         }
     };
+    if cfg.phase == Phase::Run {
+        db.run_started(t0);
+    }
     let usage_at_start = ClientUsage::now();
     let shared = Arc::new(Shared {
         t0,
@@ -317,12 +322,14 @@ pub fn execute<D: Db>(
             Ok(Msg::Done {
                 thread,
                 meas,
+                completions,
                 abandoned: a,
                 logs,
                 stale,
             }) => {
                 let epoch = coord.epoch;
                 coord.add(thread, epoch, meas);
+                coord.add_completions(thread, &completions);
                 collected.add(plans[thread].region, logs, &stale);
                 coord.finish_thread(thread);
                 done_threads += 1;
@@ -456,10 +463,15 @@ pub fn execute<D: Db>(
     results.fleet = fleet;
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
-        progress.note(&format!(
-            "event at {:.1} s: {} -> {:?}",
-            e.started_s, e.command, e.exit_code
-        ));
+        // An event the phase ended before has no time (NaN).
+        progress.note(&if e.started_s.is_finite() {
+            format!(
+                "event at {:.1} s: {} -> {:?}",
+                e.started_s, e.command, e.exit_code
+            )
+        } else {
+            format!("event not run ({}): {}", e.output, e.command)
+        });
     }
     if cfg.checks.any() {
         results.checks = Some(checks::finish(

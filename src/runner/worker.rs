@@ -10,7 +10,7 @@ use crate::check::stale::{ALL_FIELDS, Acked, Snapshot, WriteClock, stale};
 use crate::config::LoadMode;
 use crate::config::RetryPolicy;
 use crate::db::{Conn, DbError, ErrorClass, InsertBatch, Updated};
-use crate::measure::Measurements;
+use crate::measure::{Completions, Measurements};
 use crate::workload::tag::WriteTag;
 use crate::workload::{FieldSet, Operation, WorkerWorkload};
 use std::cell::{RefCell, RefMut};
@@ -25,6 +25,9 @@ pub struct WorkerCtx {
     pub shared: Arc<Shared>,
     /// The thread's measurements: `[measured, warm-up]`, by when an operation started.
     pub meas: Rc<RefCell<[Measurements; 2]>>,
+    /// The thread's top-level operations by completion time (warm-up included): the
+    /// availability timeline at a finer resolution than the status interval.
+    pub completions: RefCell<Completions>,
     pub retry: RetryPolicy,
     /// The consistency checks' state, when any is on.
     pub check: Option<CheckState>,
@@ -161,7 +164,14 @@ impl WorkerCtx {
         let ns = |t: Instant| end.saturating_duration_since(t).as_nanos() as u64;
         let mut m = self.m(warm);
         if top {
-            m.count_operation(matches!(r, Ok(Done::Ok { .. } | Done::Unchanged)));
+            let ok = matches!(r, Ok(Done::Ok { .. } | Done::Unchanged));
+            m.count_operation(ok);
+            // Not found is neither: as in the throughput, which counts successes only.
+            if ok || r.is_err() {
+                self.completions
+                    .borrow_mut()
+                    .add(since(self.shared.t0, end), ok);
+            }
         }
         match r {
             Ok(Done::Ok { rows }) => {
