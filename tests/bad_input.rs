@@ -351,6 +351,24 @@ const CASES: &[Case] = &[
         2,
         &["noregion.toml", "missing field `region`", "[[region]]"],
     ),
+    case(
+        "topology with a mistyped key",
+        run!["--topology", "{d}/typo.toml"],
+        2,
+        &[
+            "typo.toml: line 5: unknown key \"client\" in a [[region]]",
+            "did you mean clients?",
+        ],
+    ),
+    case(
+        "topology with two regions of one name",
+        run!["--topology", "{d}/tworegions.toml"],
+        2,
+        &[
+            "tworegions.toml: line 6: a second [[region]] named \"A\"",
+            "the first is on line 3",
+        ],
+    ),
     // Telemetry.
     case(
         "metrics address without a port",
@@ -574,6 +592,17 @@ fn fixtures(d: &Path) {
     std::fs::write(
         d.join("badendpoint.toml"),
         "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"db1\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("typo.toml"),
+        "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"h:1\"]\nclient = 0.5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("tworegions.toml"),
+        "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"h:1\"]\n\
+         [[region]]\nname = \"A\"\nendpoints = [\"h:2\"]\n",
     )
     .unwrap();
     std::fs::write(
