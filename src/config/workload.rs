@@ -68,6 +68,17 @@ impl OpMix {
             ("delete", self.delete),
         ]
     }
+
+    /// The mix that runs, normalised as YCSB does: `read 64.3%, update 35.7%`.
+    pub fn effective(&self) -> String {
+        let total = self.total();
+        self.named()
+            .into_iter()
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(name, v)| format!("{name} {:.1}%", 100.0 * v / total))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// YCSB CoreWorkload settings.
@@ -113,17 +124,10 @@ impl WorkloadConfig {
         // YCSB normalises a mix that does not sum to 1, and so does geobench; but a mistyped
         // proportion then changes every other operation's share too, so say what will run.
         if (total - 1.0).abs() > 1e-6 {
-            let effective: Vec<String> = self
-                .mix
-                .named()
-                .into_iter()
-                .filter(|(_, v)| *v > 0.0)
-                .map(|(name, v)| format!("{name} {:.1}%", 100.0 * v / total))
-                .collect();
             w.push(format!(
                 "the operation proportions sum to {total} (not 1): normalised as YCSB does, \
                  the run's mix is {}",
-                effective.join(", ")
+                self.mix.effective()
             ));
         }
         w
