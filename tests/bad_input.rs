@@ -101,6 +101,24 @@ const CASES: &[Case] = &[
         &["requestdistribution", "expected uniform, zipfian, latest"],
     ),
     case(
+        "mistyped distribution",
+        run!["-p", "requestdistribution=zipfain"],
+        2,
+        &[
+            "requestdistribution=\"zipfain\"",
+            "sequential or exponential; did you mean zipfian?",
+        ],
+    ),
+    case(
+        "mistyped load mode",
+        run!["-p", "load.mode=ignroe"],
+        2,
+        &[
+            "load.mode",
+            "strict, ignore or replace; did you mean ignore?",
+        ],
+    ),
+    case(
         "zipfian constant out of range",
         run![
             "-p",

@@ -94,7 +94,7 @@ impl Sources {
                     "memory" | "site.ycsb.BasicDB" | "basic" => BackendChoice::Memory,
                     "mysql" | "mariadb" | "site.ycsb.db.JdbcDBClient" => BackendChoice::Mysql,
                     "tidb" => BackendChoice::Tidb,
-                    _ => return Err(p.invalid("db", "expected memory, mysql or tidb".into())),
+                    _ => return Err(p.not_one_of("db", &["memory", "mysql", "tidb"])),
                 },
                 format!("db={} ({})", v.value.trim(), v.origin),
             )),
@@ -213,7 +213,7 @@ fn run_config(
         "strict" => LoadMode::Strict,
         "ignore" => LoadMode::Ignore,
         "replace" => LoadMode::Replace,
-        _ => return Err(p.invalid("load.mode", "expected strict, ignore or replace".into())),
+        _ => return Err(p.not_one_of("load.mode", &["strict", "ignore", "replace"])),
     };
     let topology = match &src.endpoints {
         Some(eps) => {

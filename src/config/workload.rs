@@ -296,9 +296,16 @@ impl WorkloadConfig {
                 KeyDistribution::Exponential { percentile, frac }
             }
             _ => {
-                return Err(p.invalid(
+                return Err(p.not_one_of(
                     "requestdistribution",
-                    "expected uniform, zipfian, latest, hotspot, sequential or exponential".into(),
+                    &[
+                        "uniform",
+                        "zipfian",
+                        "latest",
+                        "hotspot",
+                        "sequential",
+                        "exponential",
+                    ],
                 ));
             }
         };
@@ -416,6 +423,6 @@ fn length_distribution(p: &Properties, key: &str) -> Result<LengthDistribution, 
         "uniform" => Ok(LengthDistribution::Uniform),
         "zipfian" => Ok(LengthDistribution::Zipfian),
         "histogram" => Err(p.invalid(key, "histogram lengths are not supported".into())),
-        _ => Err(p.invalid(key, "expected constant, uniform or zipfian".into())),
+        _ => Err(p.not_one_of(key, &["constant", "uniform", "zipfian"])),
     }
 }
