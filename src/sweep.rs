@@ -983,6 +983,74 @@ mod tests {
     }
 
     #[test]
+    fn every_phase_is_resolved_with_its_deployment_clients_stream_and_start() {
+        let m = Manifest {
+            schema_version: 1,
+            tool: String::new(),
+            created_at: String::new(),
+            workload_files: vec![],
+            overrides: vec![],
+            deployments: vec![
+                Deployment::parse("a=memory").unwrap(),
+                Deployment::parse("b=memory:2ms").unwrap(),
+            ],
+            concurrencies: vec![3, 5],
+            repeats: 2,
+            duration_s: 1.0,
+            warmup_s: 0.5,
+            fleet: None,
+        };
+        let mut run = Sources {
+            overrides: vec!["recordcount=10".into(), "operationcount=99".into()],
+            ..Default::default()
+        };
+        run.option("maxexecutiontime", Some("1s".into()), "--duration");
+        run.option("warmuptime", Some("0.5s".into()), "--warmup");
+        run.fleet.start_at = Some("2100-01-01T00:00:00Z".into());
+        let fleet = run.fleet.resolve(std::time::SystemTime::now()).unwrap();
+        let phases = resolve_phases(
+            &m,
+            &Inputs {
+                run: &run,
+                load_threads: 7,
+                fleet: fleet.as_ref(),
+                step_gap: std::time::Duration::from_secs(2),
+            },
+        )
+        .unwrap();
+        let b = &phases[1];
+        assert_eq!((b.load.threads, b.load.duration), (7, None));
+        assert_eq!(b.load.warmup, std::time::Duration::ZERO);
+        assert!(
+            b.load.fleet.is_none(),
+            "an in-process store loads every row"
+        );
+        // Step k (in run order: concurrency, repeat, deployment) starts k x 3.5 s after the
+        // first.
+        for (k, (c, r, cfg)) in [(3, 1, 1), (3, 2, 3), (5, 1, 5), (5, 2, 7)]
+            .map(|(c, r, k)| (k, (c, r, b.step(c, r).unwrap())))
+        {
+            assert_eq!((cfg.threads, cfg.stream), (c, step_stream(c, r)));
+            assert_eq!(cfg.label.as_deref(), Some("b"));
+            assert_eq!(cfg.workload.operation_count, 0);
+            assert!(
+                matches!(&cfg.backend, crate::config::BackendConfig::Memory(mem)
+                    if mem.latency == Latency::parse("2ms").unwrap())
+            );
+            let start = cfg
+                .fleet
+                .as_ref()
+                .and_then(FleetConfig::start_time)
+                .unwrap();
+            let first = fleet.as_ref().and_then(FleetConfig::start_time).unwrap();
+            assert_eq!(
+                start.duration_since(first).unwrap(),
+                std::time::Duration::from_millis(3500 * k)
+            );
+        }
+    }
+
+    #[test]
     fn every_step_draws_its_own_streams() {
         let mut seen = std::collections::HashSet::new();
         for c in [1, 20, 40, 80, 160, 320, 640, 1 << 20] {
