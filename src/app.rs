@@ -309,7 +309,7 @@ pub fn sweep_command(
     let slo = a
         .slo
         .as_deref()
-        .map(|s| crate::analysis::capacity::Slo::parse(s).map_err(|e| bad(&format!("--slo: {e}"))))
+        .map(|s| crate::analysis::capacity::Slo::parse(s).map_err(|e| bad(&e)))
         .transpose()?;
 
     if a.repeat == 0 || a.load_threads == 0 {
@@ -591,7 +591,7 @@ pub fn write_report(
     let slo = slo
         .map(crate::analysis::capacity::Slo::parse)
         .transpose()
-        .map_err(|e| bad(&format!("--slo: {e}")))?;
+        .map_err(|e| bad(&e))?;
     if let Some(op) = slo.as_ref().and_then(|s| s.operation.as_deref()) {
         let mut ran: Vec<&str> = steps
             .iter()
