@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! DIR/sweep.json                         the manifest (what was asked for)
+//! DIR/sweep.lock                         locked while a sweep runs; the holder's pid
 //! DIR/load/<deployment>.json             the load phase of each deployment (if loaded)
 //! DIR/steps/<deployment>/c<N>-r<R>.json  run step: concurrency N, repeat R (1-based)
 //! DIR/steps/<deployment>/c<N>-r<R>.shard<I>.json           the same, shard I of a fleet
