@@ -286,23 +286,32 @@ pub fn sweep_command(
     ),
     AppError,
 > {
-    let resolved = a.sources().resolve(Phase::Run)?;
-    let (p, mut base) = (resolved.properties, resolved.run);
-    let mysql = match &base.backend {
-        BackendConfig::Mysql(m) => m.clone(),
-        BackendConfig::Memory(_) => config::MysqlConfig::from_properties(&p, 3306)?,
-    };
-    config::warn_unknown(&p, &base.workload);
-    if base.duration.is_none() {
+    // Each phase of every deployment is resolved on its own (`sweep::resolve_phases`); here
+    // only what the plan needs first: the step length, and the fleet's start (once:
+    // `--start-in` counts from now).
+    let sources = a.sources();
+    let p = sources.properties()?;
+    let timing = config::ClientSettings::from_properties(&p)?;
+    if timing.duration.is_none() {
         // A sweep compares steps of equal length: it needs a time limit per step.
         return Err(AppError::Config(ConfigError::Other(
             "sweep: give each step a time limit with --duration (or maxexecutiontime)".into(),
         )));
     }
-    base.workload.operation_count = 0;
     if a.concurrency.is_empty() || a.concurrency.contains(&0) {
         return Err(bad("--concurrency: give client counts > 0, e.g. 20,40,80"));
     }
+    if let Some(c) = sweep::repeated(&a.concurrency) {
+        return Err(bad(&format!(
+            "--concurrency: {c} is given twice (a step runs once per --repeat)"
+        )));
+    }
+    let slo = a
+        .slo
+        .as_deref()
+        .map(|s| crate::analysis::capacity::Slo::parse(s).map_err(|e| bad(&e)))
+        .transpose()?;
+
     if a.repeat == 0 || a.load_threads == 0 {
         return Err(bad("--repeat and --load-threads must be at least 1"));
     }
@@ -323,7 +332,7 @@ pub fn sweep_command(
             a.step_gap
         ))
     })?;
-    let fleet = base.fleet.clone();
+    let fleet = sources.fleet.resolve(std::time::SystemTime::now())?;
     if let Some(f) = &fleet {
         if f.is_split() && f.start_at.is_none() {
             return Err(bad(
@@ -388,8 +397,8 @@ pub fn sweep_command(
         deployments,
         concurrencies: a.concurrency.clone(),
         repeats: a.repeat,
-        duration_s: base.duration.map_or(0.0, |d| d.as_secs_f64()),
-        warmup_s: base.warmup.as_secs_f64(),
+        duration_s: timing.duration.map_or(0.0, |d| d.as_secs_f64()),
+        warmup_s: timing.warmup.as_secs_f64(),
         fleet: fleet
             .as_ref()
             .and_then(|f| Some((f, f.start_at.clone()?)))
@@ -405,12 +414,38 @@ pub fn sweep_command(
     {
         f.plan_hash = hash;
     }
+    let phases = sweep::resolve_phases(
+        &manifest,
+        &sweep::Inputs {
+            run: &sources,
+            load_threads: a.load_threads,
+            fleet: fleet.as_ref(),
+            step_gap,
+        },
+    )?;
+    // Every step runs the same workload: warn once, and check the SLO against it before
+    // anything runs (the report at the end would judge nothing).
+    if let Some((_, _, first)) = phases.first().and_then(|d| d.steps.first()) {
+        config::warn_unknown(&p, &first.workload);
+        let mix = &first.workload.mix;
+        if let Some(op) = slo.as_ref().and_then(|s| s.operation.as_deref())
+            && !mix
+                .named()
+                .iter()
+                .any(|(name, v)| *v > 0.0 && name.eq_ignore_ascii_case(op))
+        {
+            return Err(bad(&format!(
+                "--slo {:?}: the workload runs no {op} operations (its mix: {})",
+                a.slo.as_deref().unwrap_or_default(),
+                mix.effective()
+            )));
+        }
+    }
     runner::install_interrupt_handler();
     let plan = sweep::Plan {
         dir: sweep::SweepDir::new(&a.out),
         manifest,
-        base,
-        mysql,
+        phases,
         skip_load: a.skip_load,
         resume: a.resume,
         overwrite: a.overwrite,
@@ -418,7 +453,6 @@ pub fn sweep_command(
         status: StatusMode::auto(a.common.status, a.common.quiet),
         telemetry: start_telemetry(&a.telemetry)?,
         fleet,
-        step_gap,
     };
     let lines = sweep::run(&plan).map_err(|e| match e {
         sweep::SweepRunError::Interrupted(_) => {
@@ -426,7 +460,9 @@ pub fn sweep_command(
             AppError::Interrupted
         }
         sweep::SweepRunError::Setup { .. } => AppError::Setup(e.to_string()),
-        sweep::SweepRunError::Mismatch { .. } | sweep::SweepRunError::Exists(_) => {
+        sweep::SweepRunError::Mismatch { .. }
+        | sweep::SweepRunError::Exists(_)
+        | sweep::SweepRunError::Locked { .. } => {
             AppError::Config(ConfigError::Other(e.to_string()))
         }
         other => AppError::Failed(other.to_string()),
@@ -557,7 +593,23 @@ pub fn write_report(
     let slo = slo
         .map(crate::analysis::capacity::Slo::parse)
         .transpose()
-        .map_err(|e| bad(&format!("--slo: {e}")))?;
+        .map_err(|e| bad(&e))?;
+    if let Some(op) = slo.as_ref().and_then(|s| s.operation.as_deref()) {
+        let mut ran: Vec<&str> = steps
+            .iter()
+            .flat_map(|s| s.results.ops.keys().map(|o| o.label()))
+            .collect();
+        ran.sort_unstable();
+        ran.dedup();
+        if !ran.contains(&op) {
+            // Every deployment would show "-", as if none met the objective.
+            return Err(bad(&format!(
+                "--slo: no step of {} ran {op} operations (they ran {})",
+                dir.display(),
+                ran.join(", ")
+            )));
+        }
+    }
     let r =
         crate::analysis::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
     let out = out_dir.unwrap_or(dir);
@@ -585,6 +637,19 @@ pub fn write_report(
 pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
+    // As `sweep`: a report already there is replaced only when asked, and before any lab
+    // comes up. (No --resume: every demo brings up new, empty labs.)
+    let (out, overwrite) = match &a.other {
+        Some(crate::cli::OtherDemo::Failover(f)) => (&f.out, f.overwrite),
+        None => (&a.out, a.overwrite),
+    };
+    if sweep::SweepDir::is_sweep(out) && !overwrite {
+        return Err(bad(&format!(
+            "{} holds a report already: --overwrite replaces it (its steps and report are \
+             deleted), or choose another --out",
+            out.display()
+        )));
+    }
     if let Some(crate::cli::OtherDemo::Failover(f)) = &a.other {
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
         return failover_demo(f);
@@ -688,7 +753,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         out: a.out.clone(),
         skip_load: false,
         resume: false,
-        overwrite: true,
+        overwrite: a.overwrite,
         load_threads: 8,
         slo: Some(a.slo.clone()),
         telemetry: TelemetryArgs::default(),

@@ -524,6 +524,9 @@ pub struct DemoArgs {
     /// Where the sweep and its report go.
     #[arg(long, default_value = "reports/demo")]
     pub out: PathBuf,
+    /// Replace a report already in --out (its steps and report are deleted).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Latency objective for the capacity table.
     #[arg(long, default_value = "p99<100ms")]
     pub slo: String,
@@ -565,6 +568,9 @@ pub struct FailoverDemoArgs {
     /// Where the runs and their report go.
     #[arg(long, default_value = "reports/demo-failover")]
     pub out: PathBuf,
+    /// Replace a report already in --out (its runs and report are deleted).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// A comparison output format.

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! DIR/sweep.json                         the manifest (what was asked for)
+//! DIR/sweep.lock                         locked while a sweep runs; the holder's pid
 //! DIR/load/<deployment>.json             the load phase of each deployment (if loaded)
 //! DIR/steps/<deployment>/c<N>-r<R>.json  run step: concurrency N, repeat R (1-based)
 //! DIR/steps/<deployment>/c<N>-r<R>.shard<I>.json           the same, shard I of a fleet
@@ -12,13 +13,19 @@
 //! plan, step k starting at START + k x (warm-up + duration + gap); reading the directory
 //! merges each step's shards and names the missing ones.
 
+use crate::config::Phase;
+use crate::config::RunConfig;
 use crate::config::backend::Latency;
 use crate::config::fleet::FleetConfig;
+use crate::config::properties::ConfigError;
+use crate::config::resolve::{BackendChoice, Sources};
 use crate::results::{Results, ResultsError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "sweep.json";
+/// Locked while a sweep writes the directory (`SweepDir::lock`).
+pub const LOCK: &str = "sweep.lock";
 
 /// One deployment of a sweep: a name and how to reach it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +173,51 @@ impl SweepDir {
             }
         }
         Ok(())
+    }
+
+    /// Locks the directory for this process while a sweep writes it (released when the file
+    /// returned is dropped, or the process ends): exclusively, or `shared` by a fleet's
+    /// shards. The lock file holds the last holder's process id, for the refusal to name.
+    pub fn lock(&self, shared: bool) -> Result<std::fs::File, SweepRunError> {
+        use std::io::{Read, Seek, Write};
+        let path = self.root.join(LOCK);
+        let io = |source| SweepError::Io {
+            context: format!("locking {}", path.display()),
+            source,
+        };
+        std::fs::create_dir_all(&self.root).map_err(io)?;
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        let got = if shared {
+            f.try_lock_shared()
+        } else {
+            f.try_lock()
+        };
+        match got {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                f.read_to_string(&mut holder).map_err(io)?;
+                return Err(SweepRunError::Locked {
+                    path: self.root.clone(),
+                    holder: match holder.trim() {
+                        "" => "unknown".into(),
+                        pid => pid.to_owned(),
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e).into()),
+        }
+        f.set_len(0)
+            .and_then(|()| f.rewind())
+            .and_then(|()| writeln!(f, "{}", std::process::id()))
+            .map_err(io)?;
+        Ok(f)
     }
 
     /// Whether `path` looks like a sweep directory.
@@ -329,8 +381,23 @@ impl Manifest {
                 "concurrencies: expected a non-empty list of client counts > 0".into(),
             ));
         }
+        if let Some(c) = repeated(&m.concurrencies) {
+            return Err(layout(format!(
+                "concurrencies: {c} is listed twice (each step has one file)"
+            )));
+        }
         Ok(m)
     }
+}
+
+/// A client count listed more than once: its steps would share files, the later run
+/// replacing the earlier.
+pub fn repeated(concurrencies: &[usize]) -> Option<usize> {
+    concurrencies
+        .iter()
+        .enumerate()
+        .find(|(i, c)| concurrencies[..*i].contains(c))
+        .map(|(_, c)| *c)
 }
 
 /// `.shard<I>` or `.<REGION>.shard<I>` when the fleet is split, else nothing.
@@ -396,11 +463,9 @@ impl Deployment {
 pub struct Plan {
     pub dir: SweepDir,
     pub manifest: Manifest,
-    /// The run configuration every step starts from (threads and backend are set per step).
-    pub base: crate::config::RunConfig,
-    /// Connection settings for the deployments that are servers (their endpoints come from
-    /// each deployment's topology).
-    pub mysql: crate::config::MysqlConfig,
+    /// Each deployment's phases, resolved before anything starts (`resolve_phases`), in
+    /// manifest order.
+    pub phases: Vec<Phases>,
     pub skip_load: bool,
     pub resume: bool,
     /// Replace a sweep already in the directory.
@@ -411,8 +476,136 @@ pub struct Plan {
     pub telemetry: Option<std::sync::Arc<crate::telemetry::Telemetry>>,
     /// This process's share of a fleet, with the first step's start instant.
     pub fleet: Option<FleetConfig>,
-    /// Between one step's end and the next one's start, when steps are scheduled.
+}
+
+/// One deployment's configurations: its load, and every step as (concurrency, repeat, config).
+#[derive(Debug, Clone)]
+pub struct Phases {
+    pub load: RunConfig,
+    pub steps: Vec<(usize, usize, RunConfig)>,
+}
+
+impl Phases {
+    fn step(&self, concurrency: usize, repeat: usize) -> Option<&RunConfig> {
+        self.steps
+            .iter()
+            .find(|(c, r, _)| (*c, *r) == (concurrency, repeat))
+            .map(|(_, _, cfg)| cfg)
+    }
+}
+
+/// What a sweep's phases are resolved from.
+pub struct Inputs<'a> {
+    /// The sweep's flags as `run` takes them (workload, server settings, timing, fleet).
+    pub run: &'a Sources,
+    pub load_threads: usize,
+    /// The fleet as resolved once: step k starts at its start + k x (warm-up + duration +
+    /// `step_gap`).
+    pub fleet: Option<&'a FleetConfig>,
     pub step_gap: std::time::Duration,
+}
+
+/// Resolves every deployment's load and every step through `config::resolve`, as `load` and
+/// `run` resolve theirs (a step is refused for what a run would be refused for: an unknown
+/// region in `failover.order`, a memory setting on a server...), before anything connects
+/// or loads. The deployment, the clients and the schedule are inputs of the resolution;
+/// nothing changes a configuration once resolved.
+pub fn resolve_phases(m: &Manifest, inputs: &Inputs) -> Result<Vec<Phases>, ConfigError> {
+    let per_step = m.warmup_s + m.duration_s + inputs.step_gap.as_secs_f64();
+    let t0 = inputs.fleet.and_then(FleetConfig::start_time);
+    let mut k = 0;
+    let servers = m.deployments.iter().any(|d| d.topology.is_some());
+    let mut out: Vec<Phases> = Vec::with_capacity(m.deployments.len());
+    for d in &m.deployments {
+        let named = |e: ConfigError| ConfigError::Other(format!("--deployment {}: {e}", d.name));
+        let mut load = deployment_sources(inputs.run, d, servers);
+        // The time limit, warm-up and events are the steps'; a load loads every row.
+        load.options
+            .retain(|(key, _, _)| !["maxexecutiontime", "warmuptime"].contains(key));
+        load.events.clear();
+        load.option(
+            "threadcount",
+            Some(inputs.load_threads.to_string()),
+            "--load-threads",
+        );
+        // A shard loads its part of the keys as soon as it can; every process's in-process
+        // store starts empty, so each loads every record.
+        load.fleet.start_at = None;
+        load.fleet.start_in = None;
+        if d.topology.is_none() {
+            load.fleet = Default::default();
+        }
+        out.push(Phases {
+            load: load.resolve(Phase::Load).map_err(named)?.run,
+            steps: Vec::new(),
+        });
+    }
+    // Run order (concurrency, repeat, deployment): the order step k's start is counted in.
+    for &c in &m.concurrencies {
+        for r in 1..=m.repeats {
+            for (d, phases) in m.deployments.iter().zip(&mut out) {
+                let mut s = deployment_sources(inputs.run, d, servers);
+                s.option("threadcount", Some(c.to_string()), "--concurrency");
+                // Steps of equal length: the time limit ends each, never an operation count.
+                s.option("operationcount", Some("0".into()), "--duration");
+                s.stream = step_stream(c, r);
+                if let Some(t0) = t0 {
+                    let start = std::time::Duration::try_from_secs_f64(per_step * k as f64)
+                        .ok()
+                        .and_then(|after| crate::config::fleet::later(t0, after))
+                        .ok_or_else(|| {
+                            ConfigError::Other(
+                                "the last step would start after the year 9999: shorten the \
+                                 steps"
+                                    .into(),
+                            )
+                        })?;
+                    s.fleet.start_at = Some(humantime::format_rfc3339_millis(start).to_string());
+                    s.fleet.start_in = None;
+                }
+                k += 1;
+                let cfg = s.resolve(Phase::Run).map_err(|e| {
+                    ConfigError::Other(format!("--deployment {} at {c} clients: {e}", d.name))
+                })?;
+                phases.steps.push((c, r, cfg.run));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `base` pointed at deployment `d`: its store and service time, or its servers.
+fn deployment_sources(base: &Sources, d: &Deployment, servers: bool) -> Sources {
+    let mut s = base.clone();
+    match &d.topology {
+        None => {
+            s.backend = Some(BackendChoice::Memory);
+            s.servers_elsewhere = servers;
+            s.topology = None;
+            s.endpoints = None;
+            let latency = d.source.strip_prefix("memory:").map(str::to_owned);
+            s.option("memory.latency", latency, "--deployment");
+        }
+        Some(t) => {
+            if s.backend != Some(BackendChoice::Tidb) {
+                s.backend = Some(BackendChoice::Mysql);
+            }
+            // A topology file is read again by the resolution; an endpoint list is one region.
+            match &t.source {
+                Some(path) => {
+                    s.topology = Some(path.clone());
+                    s.endpoints = None;
+                }
+                None => {
+                    s.topology = None;
+                    s.endpoints =
+                        Some(t.regions.iter().flat_map(|r| r.endpoints.clone()).collect());
+                }
+            }
+        }
+    }
+    s.option("label", Some(d.name.clone()), "--deployment");
+    s
 }
 
 /// One finished step, for the closing summary.
@@ -437,8 +630,16 @@ pub enum SweepRunError {
     Failed { deployment: String, message: String },
     #[error("interrupted; finished steps are kept in {0} (rerun with --resume)")]
     Interrupted(PathBuf),
-    #[error("--resume: {path} was made by a different sweep ({what} differs); use another --out")]
+    #[error(
+        "--resume: {path} was made by a different sweep ({what}); resume with the same plan, or \
+         use another --out"
+    )]
     Mismatch { path: PathBuf, what: String },
+    #[error(
+        "{path} is in use by another sweep (process {holder}): two sweeps in one directory would \
+         mix their steps; wait for it, or choose another --out"
+    )]
+    Locked { path: PathBuf, holder: String },
     #[error(
         "{0} holds a sweep already: --resume continues it, --overwrite replaces it (its steps and \
          report are deleted), or choose another --out"
@@ -471,95 +672,117 @@ impl Plan {
         }
     }
 
-    /// The configuration of one step (or load) of `d`.
-    fn config_for(
-        &self,
-        d: &Deployment,
-        phase: crate::config::Phase,
-        threads: usize,
-    ) -> crate::config::RunConfig {
-        use crate::config::{BackendConfig, MemoryConfig, Phase};
-        let mut cfg = self.base.clone();
-        cfg.phase = phase;
-        cfg.threads = threads;
-        cfg.label = Some(d.name.clone());
-        match &d.topology {
-            None => {
-                // The deployment's service time on top of the base store's other knobs.
-                let base = match &cfg.backend {
-                    BackendConfig::Memory(m) => m.clone(),
-                    BackendConfig::Mysql(_) => MemoryConfig::default(),
-                };
-                cfg.backend = BackendConfig::Memory(MemoryConfig {
-                    latency: d.latency.clone(),
-                    ..base
-                });
-                cfg.topology = None;
-            }
-            Some(t) => {
-                cfg.backend = BackendConfig::Mysql(self.mysql.clone());
-                cfg.topology = Some(t.clone());
-            }
-        }
-        if phase == Phase::Load {
-            cfg.duration = None;
-            cfg.warmup = std::time::Duration::ZERO;
-            cfg.target = None;
-        }
-        cfg.fleet = match (&self.fleet, phase, &d.topology) {
-            // Every process's in-process store starts empty: each loads every record.
-            (_, Phase::Load, None) => None,
-            // A shard loads its part of the keys as soon as it can.
-            (Some(f), Phase::Load, Some(_)) => Some(FleetConfig {
-                start_at: None,
-                ..f.clone()
-            }),
-            (f, _, _) => f.clone(),
-        };
-        cfg
-    }
-
-    /// When step `k` (0-based, in run order) starts, if the steps are scheduled.
-    fn step_start(&self, k: usize) -> Option<std::time::SystemTime> {
-        let t0 = self.fleet.as_ref()?.start_time()?;
-        let m = &self.manifest;
-        let per = m.warmup_s + m.duration_s + self.step_gap.as_secs_f64();
-        let after = std::time::Duration::try_from_secs_f64(per * k as f64).ok()?;
-        crate::config::fleet::later(t0, after)
-    }
-
+    /// `--resume` continues only the same plan: every setting of the manifest and of every
+    /// stored phase must be this sweep's, or its steps would be reported as one sweep.
     fn check_resumable(&self) -> Result<(), SweepRunError> {
         let old = self.dir.read_manifest()?;
         let m = &self.manifest;
-        let mismatch = |what: &str| SweepRunError::Mismatch {
+        let mismatch = |what: String| SweepRunError::Mismatch {
             path: self.dir.root.clone(),
-            what: what.to_owned(),
+            what,
         };
-        if old
-            .deployments
-            .iter()
-            .map(|d| (&d.name, &d.source))
-            .ne(m.deployments.iter().map(|d| (&d.name, &d.source)))
-        {
-            return Err(mismatch("the deployment list"));
+        let names = |m: &Manifest| {
+            m.deployments
+                .iter()
+                .map(|d| format!("{}={}", d.name, d.source))
+                .collect::<Vec<_>>()
+        };
+        let plan = [
+            ("the deployments", names(&old).join(" "), names(m).join(" ")),
+            (
+                "the concurrencies (-c)",
+                format!("{:?}", old.concurrencies),
+                format!("{:?}", m.concurrencies),
+            ),
+            ("--repeat", old.repeats.to_string(), m.repeats.to_string()),
+            (
+                "the workload files (-P)",
+                format!("{:?}", old.workload_files),
+                format!("{:?}", m.workload_files),
+            ),
+            (
+                "the -p overrides",
+                format!("{:?}", old.overrides),
+                format!("{:?}", m.overrides),
+            ),
+            (
+                "--duration",
+                format!("{}s", old.duration_s),
+                format!("{}s", m.duration_s),
+            ),
+            (
+                "--warmup",
+                format!("{}s", old.warmup_s),
+                format!("{}s", m.warmup_s),
+            ),
+        ];
+        if let Some((what, before, now)) = plan.iter().find(|(_, a, b)| a != b) {
+            return Err(mismatch(format!("{what}: {before} before, {now} now")));
         }
-        if old.workload_files != m.workload_files || old.overrides != m.overrides {
-            return Err(mismatch("the workload"));
-        }
-        if old.duration_s != m.duration_s || old.warmup_s != m.warmup_s {
-            return Err(mismatch("the step duration"));
+        for (d, phases) in m.deployments.iter().zip(&self.phases) {
+            // An in-process store is loaded again by every run: its old load does not count.
+            let load = self.dir.load_path(&d.name, self.fleet.as_ref());
+            let stored = (d.topology.is_some() && load.is_file()).then_some((load, &phases.load));
+            let steps = phases.steps.iter().map(|(c, r, cfg)| {
+                (
+                    self.dir
+                        .shard_step_path(&d.name, *c, *r, self.fleet.as_ref()),
+                    cfg,
+                )
+            });
+            for (path, cfg) in stored.into_iter().chain(steps.filter(|(p, _)| p.is_file())) {
+                let before = Results::read(&path).map_err(SweepError::from)?;
+                if let Some(what) = config_difference(&before.config, cfg) {
+                    return Err(mismatch(format!("{what} in {}", path.display())));
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// The first setting in which a stored phase's configuration differs from a new one, named:
+/// a property as the user set it, else the configuration's field. The fleet's start instants
+/// and the topology's routing (a lab rewrites its leaders) are not the plan's.
+fn config_difference(before: &RunConfig, now: &RunConfig) -> Option<String> {
+    let show = |v: Option<&String>| v.map_or("not set".to_owned(), |v| format!("{v:?}"));
+    let keys = before.properties.keys().chain(now.properties.keys());
+    if let Some(k) = keys
+        .into_iter()
+        .find(|k| before.properties.get(*k) != now.properties.get(*k))
+    {
+        return Some(format!(
+            "property {k}: {} before, {} now",
+            show(before.properties.get(k)),
+            show(now.properties.get(k))
+        ));
+    }
+    let (a, b) = match (serde_json::to_value(before), serde_json::to_value(now)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return Some(format!("the configuration ({e})")),
+    };
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return Some("the configuration".into());
+    };
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| !matches!(k.as_str(), "fleet" | "topology"))
+        .find(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            let show =
+                |v: Option<&serde_json::Value>| v.map_or("not set".into(), |v| v.to_string());
+            format!("{k}: {} before, {} now", show(a.get(k)), show(b.get(k)))
+        })
+}
+
 /// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
 /// interleaving deployments at each concurrency so that drift hits them alike.
 pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
-    use crate::config::Phase;
     use crate::db::AnyDb;
     use crate::runner::{self, progress::Progress};
 
+    // Held until the sweep ends; a fleet's shards share the directory, so theirs is shared.
+    let _lock = plan.dir.lock(plan.manifest.fleet.is_some())?;
     let same_fleet = |old: &Manifest| {
         old.fleet.as_ref().map(|f| &f.plan_hash)
             == plan.manifest.fleet.as_ref().map(|f| &f.plan_hash)
@@ -569,7 +792,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         if !same_fleet(&plan.dir.read_manifest()?) {
             return Err(SweepRunError::Mismatch {
                 path: plan.dir.root.clone(),
-                what: "the fleet's plan".into(),
+                what: "the fleet's plan differs".into(),
             });
         }
     } else if plan.dir.manifest_path().is_file() {
@@ -583,26 +806,15 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
     }
     let m = &plan.manifest;
     let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
-    if plan.fleet.as_ref().is_some_and(|f| f.start_at.is_some())
-        && plan.step_start(steps.saturating_sub(1)).is_none()
-    {
-        return Err(SweepRunError::Setup {
-            deployment: m
-                .deployments
-                .first()
-                .map_or(String::new(), |d| d.name.clone()),
-            message: "the last step would start after the year 9999: shorten the steps".into(),
-        });
-    }
     plan.dir.write_manifest(&plan.manifest)?;
     let mut dbs = Vec::new();
-    for d in &m.deployments {
-        let cfg = plan.config_for(d, Phase::Load, plan.load_threads);
+    for (d, phases) in m.deployments.iter().zip(&plan.phases) {
+        let cfg = &phases.load;
         let setup = |message: String| SweepRunError::Setup {
             deployment: d.name.clone(),
             message,
         };
-        let db = AnyDb::open(&cfg);
+        let db = AnyDb::open(cfg);
         // Per shard even when the shard loads everything (an in-process store).
         let load_path = plan.dir.load_path(&d.name, plan.fleet.as_ref());
         // An in-process store starts empty in every process: it is always loaded.
@@ -612,7 +824,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             plan.step(&d.name, plan.load_threads, None);
             let mut progress = Progress::new(plan.status, format!("load {}", d.name))
                 .with_telemetry(plan.telemetry.clone());
-            let r = runner::execute_any(&db, &cfg, &topo, &mut progress);
+            let r = runner::execute_any(&db, cfg, &topo, &mut progress);
             progress.finish();
             let r = r.map_err(|e| setup(e.to_string()))?;
             stopped_early(plan, d, &r)?;
@@ -631,7 +843,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
     let mut late = Vec::new();
     for &c in &m.concurrencies {
         for r in 1..=m.repeats {
-            for (d, db) in m.deployments.iter().zip(&dbs) {
+            for ((d, db), phases) in m.deployments.iter().zip(&dbs).zip(&plan.phases) {
                 k += 1;
                 let path = plan.dir.shard_step_path(&d.name, c, r, plan.fleet.as_ref());
                 if plan.resume && path.is_file() {
@@ -639,11 +851,10 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                     lines.push(step_line(d, c, r, &old, true));
                     continue;
                 }
-                let mut cfg = plan.config_for(d, Phase::Run, c);
-                cfg.stream = step_stream(c, r);
-                if let (Some(f), Some(at)) = (&mut cfg.fleet, plan.step_start(k - 1)) {
-                    f.set_start(at);
-                }
+                let cfg = phases.step(c, r).ok_or_else(|| SweepRunError::Setup {
+                    deployment: d.name.clone(),
+                    message: format!("no configuration was resolved for c={c} r={r}"),
+                })?;
                 let topo = db.topology();
                 let eta = if ran == 0 {
                     per_step * (total - k + 1) as f64
@@ -658,7 +869,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
                 plan.step(&d.name, c, Some(r));
                 let mut progress = Progress::new(plan.status, label.clone())
                     .with_telemetry(plan.telemetry.clone());
-                let res = runner::execute_any(db, &cfg, &topo, &mut progress);
+                let res = runner::execute_any(db, cfg, &topo, &mut progress);
                 progress.finish();
                 if let Err(runner::RunError::Late(why)) = &res
                     && !runner::interrupted()
@@ -770,6 +981,74 @@ mod tests {
                 .unwrap_err()
                 .contains("missing.toml")
         );
+    }
+
+    #[test]
+    fn every_phase_is_resolved_with_its_deployment_clients_stream_and_start() {
+        let m = Manifest {
+            schema_version: 1,
+            tool: String::new(),
+            created_at: String::new(),
+            workload_files: vec![],
+            overrides: vec![],
+            deployments: vec![
+                Deployment::parse("a=memory").unwrap(),
+                Deployment::parse("b=memory:2ms").unwrap(),
+            ],
+            concurrencies: vec![3, 5],
+            repeats: 2,
+            duration_s: 1.0,
+            warmup_s: 0.5,
+            fleet: None,
+        };
+        let mut run = Sources {
+            overrides: vec!["recordcount=10".into(), "operationcount=99".into()],
+            ..Default::default()
+        };
+        run.option("maxexecutiontime", Some("1s".into()), "--duration");
+        run.option("warmuptime", Some("0.5s".into()), "--warmup");
+        run.fleet.start_at = Some("2100-01-01T00:00:00Z".into());
+        let fleet = run.fleet.resolve(std::time::SystemTime::now()).unwrap();
+        let phases = resolve_phases(
+            &m,
+            &Inputs {
+                run: &run,
+                load_threads: 7,
+                fleet: fleet.as_ref(),
+                step_gap: std::time::Duration::from_secs(2),
+            },
+        )
+        .unwrap();
+        let b = &phases[1];
+        assert_eq!((b.load.threads, b.load.duration), (7, None));
+        assert_eq!(b.load.warmup, std::time::Duration::ZERO);
+        assert!(
+            b.load.fleet.is_none(),
+            "an in-process store loads every row"
+        );
+        // Step k (in run order: concurrency, repeat, deployment) starts k x 3.5 s after the
+        // first.
+        for (k, (c, r, cfg)) in [(3, 1, 1), (3, 2, 3), (5, 1, 5), (5, 2, 7)]
+            .map(|(c, r, k)| (k, (c, r, b.step(c, r).unwrap())))
+        {
+            assert_eq!((cfg.threads, cfg.stream), (c, step_stream(c, r)));
+            assert_eq!(cfg.label.as_deref(), Some("b"));
+            assert_eq!(cfg.workload.operation_count, 0);
+            assert!(
+                matches!(&cfg.backend, crate::config::BackendConfig::Memory(mem)
+                    if mem.latency == Latency::parse("2ms").unwrap())
+            );
+            let start = cfg
+                .fleet
+                .as_ref()
+                .and_then(FleetConfig::start_time)
+                .unwrap();
+            let first = fleet.as_ref().and_then(FleetConfig::start_time).unwrap();
+            assert_eq!(
+                start.duration_since(first).unwrap(),
+                std::time::Duration::from_millis(3500 * k)
+            );
+        }
     }
 
     #[test]

@@ -101,6 +101,24 @@ const CASES: &[Case] = &[
         &["requestdistribution", "expected uniform, zipfian, latest"],
     ),
     case(
+        "mistyped distribution",
+        run!["-p", "requestdistribution=zipfain"],
+        2,
+        &[
+            "requestdistribution=\"zipfain\"",
+            "sequential or exponential; did you mean zipfian?",
+        ],
+    ),
+    case(
+        "mistyped load mode",
+        run!["-p", "load.mode=ignroe"],
+        2,
+        &[
+            "load.mode",
+            "strict, ignore or replace; did you mean ignore?",
+        ],
+    ),
+    case(
         "zipfian constant out of range",
         run![
             "-p",
@@ -357,6 +375,24 @@ const CASES: &[Case] = &[
         2,
         &["noregion.toml", "missing field `region`", "[[region]]"],
     ),
+    case(
+        "topology with a mistyped key",
+        run!["--topology", "{d}/typo.toml"],
+        2,
+        &[
+            "typo.toml: line 5: unknown key \"client\" in a [[region]]",
+            "did you mean clients?",
+        ],
+    ),
+    case(
+        "topology with two regions of one name",
+        run!["--topology", "{d}/tworegions.toml"],
+        2,
+        &[
+            "tworegions.toml: line 6: a second [[region]] named \"A\"",
+            "the first is on line 3",
+        ],
+    ),
     // Telemetry.
     case(
         "metrics address without a port",
@@ -448,6 +484,82 @@ const CASES: &[Case] = &[
         &["--slo", "expected e.g. p99<100ms"],
     ),
     case(
+        "report with an SLO on a mistyped operation",
+        &[
+            "report",
+            "{d}/sweep",
+            "--slo",
+            "reed.p99<50ms",
+            "--out-dir",
+            "{d}/out.json",
+        ],
+        2,
+        &[
+            "--slo \"reed.p99<50ms\": unknown operation \"reed\"; did you mean READ?",
+            "READ-MODIFY-WRITE",
+        ],
+    ),
+    case(
+        "report with an SLO on an operation no step ran",
+        &[
+            "report",
+            "{d}/sweep",
+            "--slo",
+            "delete.p99<50ms",
+            "--out-dir",
+            "{d}/out.json",
+        ],
+        2,
+        &[
+            "no step of",
+            "ran DELETE operations (they ran READ, UPDATE)",
+        ],
+    ),
+    case(
+        "sweep with an SLO on a mistyped operation",
+        &[
+            "sweep",
+            "-P",
+            "workloads/workloada",
+            "-c",
+            "1",
+            "--deployment",
+            "a=memory",
+            "-d",
+            "1s",
+            "--slo",
+            "updat.p99<1s",
+            "-o",
+            "{d}/out.json",
+        ],
+        2,
+        &["unknown operation \"updat\"; did you mean UPDATE?"],
+    ),
+    case(
+        "sweep with an SLO on an operation the workload never runs",
+        &[
+            "sweep",
+            "-P",
+            "workloads/workloada",
+            "-c",
+            "1",
+            "--deployment",
+            "a=memory",
+            "-d",
+            "1s",
+            "--slo",
+            "scan.p99<1s",
+            "-o",
+            "{d}/out.json",
+        ],
+        2,
+        &[
+            "--slo \"scan.p99<1s\"",
+            "the workload runs no SCAN",
+            "read 50.0%, update 50.0%",
+        ],
+    ),
+    case(
         "compare with a bad threshold",
         &[
             "compare",
@@ -510,6 +622,36 @@ const CASES: &[Case] = &[
         ],
         2,
         &["--duration"],
+    ),
+    case(
+        "sweep with a concurrency given twice",
+        &[
+            "sweep",
+            "-P",
+            "workloads/workloada",
+            "-c",
+            "4,4",
+            "--deployment",
+            "a=memory",
+            "-d",
+            "1s",
+            "-o",
+            "{d}/out.json",
+        ],
+        2,
+        &["--concurrency: 4 is given twice"],
+    ),
+    case(
+        "demo into a report that is there",
+        &["demo", "--out", "{d}/sweep"],
+        2,
+        &["sweep holds a report already", "--overwrite replaces it"],
+    ),
+    case(
+        "failover demo into a report that is there",
+        &["demo", "failover", "--out", "{d}/sweep"],
+        2,
+        &["sweep holds a report already", "--overwrite replaces it"],
     ),
     // Fleet flags.
     case(
@@ -580,6 +722,17 @@ fn fixtures(d: &Path) {
     std::fs::write(
         d.join("badendpoint.toml"),
         "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"db1\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("typo.toml"),
+        "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"h:1\"]\nclient = 0.5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("tworegions.toml"),
+        "name = \"x\"\n[[region]]\nname = \"A\"\nendpoints = [\"h:1\"]\n\
+         [[region]]\nname = \"A\"\nendpoints = [\"h:2\"]\n",
     )
     .unwrap();
     std::fs::write(

@@ -144,6 +144,46 @@ fn unknown_property_is_warned_about_with_its_origin() {
         )),
         "{err}"
     );
+    assert!(err.contains("did you mean readproportion?"), "{err}");
+    let o = geobench(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-q",
+        "-p",
+        "recordcont=5000",
+    ]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains(
+            "-p flag: unknown property \"recordcont\" (ignored; did you mean recordcount?)"
+        ),
+        "{err}"
+    );
+}
+
+/// YCSB normalises proportions that do not sum to 1; geobench does too, and says so with the
+/// mix that will actually run.
+#[test]
+fn a_mix_that_does_not_sum_to_one_is_warned_about_with_the_effective_mix() {
+    let o = geobench(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-q",
+        "-p",
+        "readproportion=0.9",
+    ]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("the operation proportions sum to 1.4 (not 1)")
+            && err.contains("read 64.3%, update 35.7%"),
+        "{err}"
+    );
+    let o = geobench(&["run", "-P", "workloads/workloada", "-q"]);
+    let (_, err) = text(&o);
+    assert!(!err.contains("proportions sum"), "{err}");
 }
 
 #[test]

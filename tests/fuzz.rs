@@ -999,7 +999,14 @@ fn fuzz_fleet() {
 fn fuzz_slo() {
     fuzz(
         "slo",
-        &[b"p99<100ms", b"read.p99<50ms", b"max<1s", b"p99.9<2ms"],
+        &[
+            b"p99<100ms",
+            b"read.p99<50ms",
+            b"reed.p99<50ms",
+            b"read_modify_write.max<1s",
+            b"max<1s",
+            b"p99.9<2ms",
+        ],
         &["<", ".", "p", "p99", "mean", "max", "ms", "read", "\u{130}"],
         check_slo,
     );
@@ -1033,12 +1040,18 @@ fn fuzz_dsn() {
 fn fuzz_topology() {
     fuzz(
         "topology",
-        &[],
+        &[
+            b"name='x'\n[[region]]\nname='A'\nendpoints=['h:1']\nclient=0.5\n",
+            b"name='x'\n[[region]]\nname='A'\nendpoints=['h:1']\n[[region]]\nname='a'\nendpoints=['h:2']\n",
+        ],
         &[
             "[[region]]\n",
             "name = ",
             "endpoints = [",
             "clients = ",
+            "client = ",
+            "[[group]]\n",
+            "replicas = [{ endpoint = ",
             "netns = ",
             "\"",
             "'",

@@ -133,7 +133,192 @@ fn interrupted_sweep_resumes_without_redoing_steps() {
     other.extend(["--resume".into(), "-p".into(), "readproportion=0.9".into()]);
     let o = geobench(&other);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("the workload differs"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the -p overrides"));
+}
+
+/// A small sweep of two memory deployments.
+fn small_sweep(out: &str, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "sweep",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=100",
+        "-c",
+        "1,2",
+        "--deployment",
+        "a=memory",
+        "--deployment",
+        "b=memory:100us",
+        "-d",
+        "300ms",
+        "-q",
+        "-o",
+        out,
+    ]
+    .map(String::from)
+    .to_vec();
+    // A duration given replaces the default (clap takes one).
+    if extra.contains(&"-d") {
+        let i = a.iter().position(|x| x == "-d").unwrap();
+        a.drain(i..i + 2);
+    }
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+#[test]
+fn resume_refuses_any_plan_difference_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let out = out.to_str().unwrap();
+    let o = geobench(&small_sweep(out, &[]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let differences: &[(&[&str], &str)] = &[
+        (
+            &["--seed", "12345"],
+            "property seed: not set before, \"12345\" now",
+        ),
+        (
+            &["-c", "4"],
+            "the concurrencies (-c): [1, 2] before, [1, 2, 4] now",
+        ),
+        (&["--repeat", "2"], "--repeat: 1 before, 2 now"),
+        (&["-w", "1s"], "--warmup: 0s before, 1s now"),
+        (&["-d", "1s"], "--duration: 0.3s before, 1s now"),
+        (
+            &["--deployment", "c=memory"],
+            "the deployments: a=memory b=memory:100us before",
+        ),
+        (&["-p", "fieldcount=5"], "the -p overrides"),
+        (&["--drop"], "drop_table: false before, true now"),
+    ];
+    for (extra, want) in differences {
+        let mut args = small_sweep(out, extra);
+        args.push("--resume".into());
+        let o = geobench(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains("was made by a different sweep") && err.contains(want),
+            "{extra:?}: want {want:?} in {err}"
+        );
+    }
+    // The same plan resumes: every step is taken from the first run.
+    let o = geobench(&small_sweep(out, &["--resume"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .matches("(resumed)")
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn a_second_sweep_into_a_directory_in_use_is_refused_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let first = Command::new(BIN)
+        .args(small_sweep(out.to_str().unwrap(), &["-d", "3s"]))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !out.join("sweep.json").is_file() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = geobench(&small_sweep(
+        out.to_str().unwrap(),
+        &["-c", "8", "--overwrite"],
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "is in use by another sweep (process {})",
+            first.id()
+        )),
+        "{err}"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // Only the first sweep's steps are there.
+    let names: Vec<String> = walk(&out.join("steps"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["c1-r1.json", "c2-r1.json", "c1-r1.json", "c2-r1.json"]
+    );
+    // Once it has ended, the directory is free again.
+    let o = geobench(&small_sweep(
+        out.to_str().unwrap(),
+        &["-d", "3s", "--resume"],
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Every deployment's steps are resolved as `run` resolves a run, before anything starts: a
+/// failover order naming no region of the second deployment is refused before the first is
+/// loaded, and before the second's servers (an unroutable address, which would hang until
+/// the connect timeout) are tried.
+#[test]
+fn a_sweep_refuses_what_run_refuses_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = dir.path().join("t.toml");
+    std::fs::write(
+        &topo,
+        "name = \"t\"\n[[region]]\nname = \"A\"\nendpoints = [\"192.0.2.1:3306\"]\n\
+         [[region]]\nname = \"B\"\nendpoints = [\"192.0.2.2:3306\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("s");
+    let mut args = small_sweep(out.to_str().unwrap(), &[]);
+    args.extend(
+        [
+            "--deployment",
+            &format!("m={}", topo.display()),
+            "-p",
+            "failover=region",
+            "-p",
+            "failover.order=Z",
+            "-p",
+            "mysql.connect_timeout=120",
+        ]
+        .map(String::from),
+    );
+    let mut child = Command::new(BIN)
+        .args(&args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+        panic!("the sweep was still running after 60 s: it went on to connect");
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: --deployment m: ")
+            && err.contains("failover.order=\"Z\": \"Z\" is not a region of the topology (A, B)"),
+        "{err}"
+    );
+    assert!(!out.exists(), "the sweep wrote {}", out.display());
 }
 
 #[test]

@@ -171,7 +171,7 @@ impl Slo {
                 || (t.starts_with('p') && t[1..].starts_with(|c: char| c.is_ascii_digit()))
         };
         let (op, pct) = match lhs.split_once('.') {
-            Some((op, p)) if !is_pct(op) => (Some(op.to_uppercase()), p.to_owned()),
+            Some((op, p)) if !is_pct(op) => (Some(operation(s, op)?), p.to_owned()),
             _ => (None, lhs.clone()),
         };
         let pct = pct.to_lowercase();
@@ -187,6 +187,27 @@ impl Slo {
             percentile: pct,
             limit_us: limit.as_secs_f64() * 1e6,
         })
+    }
+}
+
+/// The label of the run operation `name` names (`read`, `read-modify-write`, any case; `_`
+/// for `-`): an operation no run performs would judge nothing, and every deployment would show
+/// "-" as if none met the objective.
+fn operation(slo: &str, name: &str) -> Result<String, String> {
+    use crate::workload::Operation;
+    let labels = Operation::ALL
+        .iter()
+        .filter(|o| **o != Operation::InsertBatch)
+        .map(|o| o.label());
+    let wanted = name.trim().to_uppercase().replace('_', "-");
+    match labels.clone().find(|l| *l == wanted) {
+        Some(l) => Ok(l.to_owned()),
+        None => Err(format!(
+            "--slo {slo:?}: unknown operation {:?}{} (operations: {})",
+            name.trim(),
+            crate::config::suggest::did_you_mean(&wanted, labels.clone()),
+            labels.collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -321,6 +342,14 @@ mod tests {
             (Some("READ"), "p99.9")
         );
         assert!(Slo::parse("p42<1ms").is_err());
+        let s = Slo::parse("Read_Modify_Write.p99<1s").unwrap();
+        assert_eq!(s.operation.as_deref(), Some("READ-MODIFY-WRITE"));
+        let e = Slo::parse("reed.p99<50ms").unwrap_err();
+        assert!(
+            e.contains("unknown operation \"reed\"; did you mean READ?")
+                && e.contains("READ, UPDATE, INSERT, SCAN, READ-MODIFY-WRITE, DELETE"),
+            "{e}"
+        );
         assert!(Slo::parse("p99").is_err());
         let l = little(100.0, 2000.0, 0.05);
         assert!(!l.flagged && l.gap_pct.abs() < 1e-9);

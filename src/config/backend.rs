@@ -674,36 +674,15 @@ pub fn check_namespace(
         if known.clone().any(|k| k == key) {
             continue;
         }
-        let nearest = known.clone().min_by_key(|k| edit_distance(k, key));
         let origin = p.get(key).map(|v| v.origin.to_string()).unwrap_or_default();
         // The value is not echoed: a mistyped key may hold a password (`mysql.pasword=...`).
         return Err(ConfigError::Other(format!(
-            "{origin}: unknown property {key}{}",
-            match nearest {
-                Some(n) => format!(
-                    "; did you mean {n}? (known: {})",
-                    known.collect::<Vec<_>>().join(", ")
-                ),
-                None => String::new(),
-            }
+            "{origin}: unknown property {key}{} (known: {})",
+            super::suggest::did_you_mean(key, known.clone()),
+            known.collect::<Vec<_>>().join(", ")
         )));
     }
     Ok(())
-}
-
-/// Levenshtein distance, for naming the nearest known key.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The session settings the `tidb.*` properties ask for, as (variable, SQL literal).

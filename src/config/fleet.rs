@@ -147,11 +147,6 @@ impl FleetConfig {
             .and_then(|s| humantime::parse_rfc3339_weak(s).ok())
     }
 
-    /// Sets the start instant (a sweep moves it per step).
-    pub fn set_start(&mut self, t: SystemTime) {
-        self.start_at = Some(humantime::format_rfc3339_millis(t).to_string());
-    }
-
     /// Whether this process runs only part of the workers (not merely a start instant).
     pub fn is_split(&self) -> bool {
         self.shards > 1 || self.region.is_some()

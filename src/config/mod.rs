@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod placement;
 pub mod properties;
 pub mod resolve;
+pub mod suggest;
 pub mod topology;
 pub mod workload;
 
@@ -186,7 +187,7 @@ pub fn warn_unknown(p: &Properties, w: &WorkloadConfig) {
         eprintln!("warning: {warning}");
     }
     for (key, origin) in p.unknown_keys(KNOWN_KEYS, KNOWN_PREFIXES) {
-        eprintln!("warning: {origin}: unknown property {key:?} (ignored; a typo?)");
+        eprintln!("warning: {}", unknown_property(key, origin));
     }
     if let Some(m) = p.get("measurementtype")
         && m.value.trim() != "hdrhistogram"
@@ -195,6 +196,14 @@ pub fn warn_unknown(p: &Properties, w: &WorkloadConfig) {
             "warning: {}: measurementtype={}: geobench always records HdrHistograms",
             m.origin, m.value
         );
+    }
+}
+
+/// The warning for a property geobench does not know, naming the nearest known one.
+pub fn unknown_property(key: &str, origin: &properties::Origin) -> String {
+    match suggest::nearest(key, KNOWN_KEYS.iter().copied()) {
+        Some(n) => format!("{origin}: unknown property {key:?} (ignored; did you mean {n}?)"),
+        None => format!("{origin}: unknown property {key:?} (ignored; a typo?)"),
     }
 }
 

@@ -220,6 +220,17 @@ impl Properties {
     }
 
     /// An error for `key`'s current value (or its absence).
+    /// `key`'s value is none of `valid`: the error lists them and names the nearest.
+    pub fn not_one_of(&self, key: &str, valid: &[&str]) -> ConfigError {
+        let list = match valid {
+            [first @ .., last] if !first.is_empty() => format!("{} or {last}", first.join(", ")),
+            _ => valid.join(""),
+        };
+        let value = self.get(key).map_or("", |v| v.value.trim());
+        let hint = super::suggest::did_you_mean(value, valid.iter().copied());
+        self.invalid(key, format!("expected {list}{hint}"))
+    }
+
     pub fn invalid(&self, key: &str, reason: String) -> ConfigError {
         match self.map.get(key) {
             Some(p) => ConfigError::Invalid {

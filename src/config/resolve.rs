@@ -29,6 +29,15 @@ pub struct Sources {
     pub options: Vec<(&'static str, String, &'static str)>,
     pub backend: Option<BackendChoice>,
     pub topology: Option<PathBuf>,
+    /// Endpoints given as a list instead of a topology file (`sweep --deployment
+    /// NAME=HOST:PORT,...`): one region holding them.
+    pub endpoints: Option<Vec<String>>,
+    /// The family of RNG streams the workers draw from (`RunConfig::stream`): 0 but for a
+    /// sweep's steps.
+    pub stream: u64,
+    /// A sweep's in-process deployment beside server deployments: the server settings are
+    /// theirs, not a contradiction of this one's backend.
+    pub servers_elsewhere: bool,
     /// `--at TIME=COMMAND`.
     pub events: Vec<String>,
     /// `--drop`.
@@ -85,7 +94,7 @@ impl Sources {
                     "memory" | "site.ycsb.BasicDB" | "basic" => BackendChoice::Memory,
                     "mysql" | "mariadb" | "site.ycsb.db.JdbcDBClient" => BackendChoice::Mysql,
                     "tidb" => BackendChoice::Tidb,
-                    _ => return Err(p.invalid("db", "expected memory, mysql or tidb".into())),
+                    _ => return Err(p.not_one_of("db", &["memory", "mysql", "tidb"])),
                 },
                 format!("db={} ({})", v.value.trim(), v.origin),
             )),
@@ -94,13 +103,14 @@ impl Sources {
         let server = backend::names_a_server(p);
         // A topology with the memory store named explicitly is a test of region placement
         // (its endpoints are not used); without a name, a topology means servers.
-        let topology = self
-            .topology
-            .as_ref()
-            .filter(|_| named.is_none())
-            .map(|_| "--topology".to_owned());
+        let topology = match (&self.topology, &self.endpoints) {
+            (_, Some(_)) => Some("--deployment".to_owned()),
+            (Some(_), None) => Some("--topology".to_owned()),
+            (None, None) => None,
+        }
+        .filter(|_| named.is_none());
         match (named, server.or(topology)) {
-            (Some((BackendChoice::Memory, how)), Some(key)) => {
+            (Some((BackendChoice::Memory, how)), Some(key)) if !self.servers_elsewhere => {
                 let origin = p
                     .get(&key)
                     .map_or(String::new(), |v| format!(" ({})", v.origin));
@@ -203,14 +213,16 @@ fn run_config(
         "strict" => LoadMode::Strict,
         "ignore" => LoadMode::Ignore,
         "replace" => LoadMode::Replace,
-        _ => return Err(p.invalid("load.mode", "expected strict, ignore or replace".into())),
+        _ => return Err(p.not_one_of("load.mode", &["strict", "ignore", "replace"])),
     };
-    let topology = src
-        .topology
-        .as_deref()
-        .map(Topology::load)
-        .transpose()
-        .map_err(|e| ConfigError::Other(e.to_string()))?;
+    let topology = match &src.endpoints {
+        Some(eps) => {
+            let t = Topology::single_region(eps.clone());
+            t.validate("--deployment").map(|()| Some(t))
+        }
+        None => src.topology.as_deref().map(Topology::load).transpose(),
+    }
+    .map_err(|e| ConfigError::Other(e.to_string()))?;
     if let BackendConfig::Mysql(m) = &backend
         && let Some(f) = &m.failover
     {
@@ -260,7 +272,7 @@ fn run_config(
         },
         status_interval: client.status_interval,
         seed: client.seed,
-        stream: 0,
+        stream: src.stream,
         retry: client.retry,
         batch_size,
         load_mode,

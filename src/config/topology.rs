@@ -133,6 +133,7 @@ impl Topology {
 
     /// Parses and validates topology TOML text read from `origin` (named in errors).
     pub fn parse(text: &str, origin: &Path) -> Result<Self, TopologyError> {
+        check_keys(text, origin)?;
         let topo: Topology = toml::from_str(text).map_err(|e| TopologyError::Parse {
             path: origin.to_owned(),
             message: format!(
@@ -284,6 +285,83 @@ impl Topology {
     }
 }
 
+/// The keys a topology file may hold, per table: (table, its keys, the sub-tables' keys).
+const TOP_KEYS: &[&str] = &["name", "description", "region", "group", "events_log"];
+const REGION_KEYS: &[&str] = &["name", "endpoints", "netns", "clients"];
+const GROUP_KEYS: &[&str] = &["name", "start", "leader", "replicas"];
+const REPLICA_KEYS: &[&str] = &["endpoint", "region"];
+
+/// Refuses what serde would silently ignore or accept: a key no table of a topology has
+/// (`client = 0.5` for `clients` would leave the weight at 1), and two regions of one name
+/// (workers, failover and per-region figures are all by name). Errors name the file's line.
+/// Syntax errors are left to the typed parse, whose messages say what was expected.
+fn check_keys(text: &str, origin: &Path) -> Result<(), TopologyError> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(());
+    };
+    let line = |span: std::ops::Range<usize>| {
+        text.get(..span.start)
+            .map_or(0, |t| t.matches('\n').count())
+            + 1
+    };
+    let err = |span: std::ops::Range<usize>, message: String| TopologyError::Parse {
+        path: origin.to_owned(),
+        message: format!("line {}: {message}", line(span)),
+    };
+    let unknown = |table: &DeTable, what: &str, known: &[&str]| {
+        for (k, _) in table.iter() {
+            let key: &str = k.get_ref();
+            if !known.contains(&key) {
+                return Err(err(
+                    k.span(),
+                    format!(
+                        "unknown key {key:?} in {what}{} (known: {})",
+                        super::suggest::did_you_mean(key, known.iter().copied()),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    };
+    fn tables<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Vec<&'a DeTable<'i>> {
+        match table.get(key).map(|v| v.get_ref()) {
+            Some(DeValue::Array(a)) => a.iter().filter_map(|v| v.get_ref().as_table()).collect(),
+            _ => Vec::new(),
+        }
+    }
+    let top = doc.get_ref();
+    unknown(top, "the file", TOP_KEYS)?;
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for region in tables(top, "region") {
+        unknown(region, "a [[region]]", REGION_KEYS)?;
+        let Some((k, v)) = region.iter().find(|(k, _)| k.get_ref() == "name") else {
+            continue;
+        };
+        let Some(name) = v.get_ref().as_str() else {
+            continue;
+        };
+        if let Some((_, first)) = names.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return Err(err(
+                k.span(),
+                format!(
+                    "a second [[region]] named {name:?} (the first is on line {first}): region \
+                     names must differ"
+                ),
+            ));
+        }
+        names.push((name.to_owned(), line(k.span())));
+    }
+    for group in tables(top, "group") {
+        unknown(group, "a [[group]]", GROUP_KEYS)?;
+        for replica in tables(group, "replicas") {
+            unknown(replica, "a group's replicas", REPLICA_KEYS)?;
+        }
+    }
+    Ok(())
+}
+
 /// The index of the group whose range holds `key`, in groups sorted by start.
 pub fn group_of(groups: &[Group], key: &str) -> Option<usize> {
     groups
@@ -388,6 +466,52 @@ mod tests {
         let plain = topo(&[1.0]);
         assert_eq!(plain.group_of("user1"), None);
         assert!(!toml::to_string(&plain).unwrap().contains("group"));
+    }
+
+    #[test]
+    fn unknown_keys_and_a_second_region_of_a_name_are_refused_with_their_line() {
+        let region = |extra: &str| format!("[[region]]\nname='A'\nendpoints=['h:1']\n{extra}");
+        let bad = [
+            (
+                region("client = 0.5\n"),
+                "line 4: unknown key \"client\" in a [[region]]; did you mean clients?",
+            ),
+            (
+                format!("nmae='x'\n{}", region("")),
+                "line 1: unknown key \"nmae\" in the file; did you mean name?",
+            ),
+            (
+                format!(
+                    "name='x'\n{}{}",
+                    region(""),
+                    region("").replace("'A'", "'a'")
+                ),
+                "line 6: a second [[region]] named \"a\" (the first is on line 3)",
+            ),
+            (
+                format!(
+                    "name='x'\n{}[[group]]\nname='g'\nstart=''\nleader='h:1'\n\
+                     replicas=[{{endpoint='h:1', regoin='A'}}]\n",
+                    region("")
+                ),
+                "line 9: unknown key \"regoin\" in a group's replicas; did you mean region?",
+            ),
+        ];
+        for (text, want) in bad {
+            let e = Topology::parse(&text, Path::new("t.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("t.toml") && e.contains(want), "{text}\n{e}");
+        }
+        let good = format!(
+            "name='x'\n{}{}",
+            region("clients = 0.5\n"),
+            region("").replace("'A'", "'B'")
+        );
+        assert_eq!(
+            Topology::parse(&good, Path::new("t")).unwrap().regions[0].clients,
+            0.5
+        );
     }
 
     #[test]
