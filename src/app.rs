@@ -425,7 +425,9 @@ pub fn sweep_command(
             eprintln!("error: {e}");
             AppError::Interrupted
         }
-        sweep::SweepRunError::Setup { .. } => AppError::Setup(e.to_string()),
+        sweep::SweepRunError::Setup { .. } | sweep::SweepRunError::Short { .. } => {
+            AppError::Setup(e.to_string())
+        }
         sweep::SweepRunError::Mismatch { .. } | sweep::SweepRunError::Exists(_) => {
             AppError::Config(ConfigError::Other(e.to_string()))
         }
