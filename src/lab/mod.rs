@@ -210,6 +210,15 @@ fn alive(pid: u32) -> bool {
     exists && !zombie(pid)
 }
 
+/// Whether `pid` is a process this lab started: its command line names the lab's directory
+/// (servers by their my.cnf, the supervisor and the WAN emulator by their --dir / --config).
+/// A stored PID may belong to an unrelated process once the lab's own has exited.
+fn started_in(pid: u32, dir: &Path) -> bool {
+    let dir = dir.display().to_string();
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
+}
+
 /// The process state in /proc/PID/stat is Z (the field after the parenthesised name).
 fn zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -515,7 +524,7 @@ impl Lab {
     /// `keep_data`). Never fails: it does what it can, so it is safe after a broken `up`.
     pub fn down(&self, keep_data: bool) {
         // First the supervisor, so that it does not react to nodes going away.
-        if let Some(pid) = self.supervisor_pid {
+        if let Some(pid) = self.supervisor_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
         // The supervisor may have restarted servers (a rebuild) since this state was read.
@@ -526,11 +535,7 @@ impl Lab {
         pids.sort_unstable();
         pids.dedup();
         // A PID from an older state may be gone and reused: only servers of this lab.
-        let dir = self.dir.display().to_string();
-        pids.retain(|&pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
-        });
+        pids.retain(|&pid| self.started(pid));
         // Every server is told at once, so that they shut down in parallel.
         for &pid in &pids {
             // SAFETY: a signal to a server of this lab (checked above).
@@ -539,7 +544,7 @@ impl Lab {
         for &pid in &pids {
             stop_pid(pid, Duration::from_secs(30));
         }
-        if let Some(pid) = self.emulator_pid {
+        if let Some(pid) = self.emulator_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
         for (_, ns, _) in &self.regions {
@@ -551,6 +556,11 @@ impl Lab {
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+    }
+
+    /// Whether `pid` is one of this lab's processes (see `started_in`).
+    fn started(&self, pid: u32) -> bool {
+        started_in(pid, &self.dir)
     }
 
     fn region_index(&self, region: &str) -> Result<usize, LabError> {
@@ -577,5 +587,27 @@ mod tests {
         assert!(!zombie(std::process::id()));
         child.wait().unwrap();
         assert!(!alive(pid));
+    }
+
+    #[test]
+    fn only_processes_naming_the_labs_directory_are_the_labs() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        // As the supervisor is started: its command line names the lab's directory.
+        let mut ours = Command::new("sh")
+            .args(["-c", "sleep 30; true", "supervise"])
+            .arg(dir.path())
+            .spawn()
+            .unwrap();
+        let mut foreign = Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(started_in(ours.id(), dir.path()));
+        assert!(!started_in(ours.id(), other.path()));
+        assert!(!started_in(foreign.id(), dir.path()));
+        // A PID that ran nothing any more is no process of the lab.
+        ours.kill().unwrap();
+        ours.wait().unwrap();
+        assert!(!started_in(ours.id(), dir.path()));
+        foreign.kill().unwrap();
+        foreign.wait().unwrap();
     }
 }

@@ -759,7 +759,7 @@ impl Lab {
         }
         // It holds transactions no replica acknowledged: throw its data away. A commit waiting
         // for acknowledgements holds up a clean shutdown, and the data goes anyway: no grace.
-        if let Some(pid) = self.nodes[old].pid.take() {
+        if let Some(pid) = self.nodes[old].pid.take().filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(1));
         }
         self.fresh_datadir(old)?;
