@@ -312,6 +312,10 @@ pub struct Results {
     /// groups unavailable), from the topology's `events_log`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_events: Vec<cluster::ClusterEvent>,
+    /// What the run could not do or record although it went on (e.g. an events log it could
+    /// not read): every report shows them beside the figures they may affect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The process's place in a fleet (shard, region, host, plan, clock), or the shards a
     /// merged result was made of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -643,6 +647,7 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     }
     out.interrupted = parts.iter().any(|p| p.interrupted);
     out.stop_reason = parts.iter().find_map(|p| p.stop_reason.clone());
+    out.warnings = parts.iter().flat_map(|p| p.warnings.clone()).collect();
     let total_ok: f64 = parts.iter().map(|p| p.throughput * p.duration_s).sum();
     out.throughput = total_ok / out.duration_s.max(1e-9);
     out.client = ClientUsage {
