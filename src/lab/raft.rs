@@ -995,23 +995,22 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
             }
         }
         let lab_ref = &lab;
-        let promoted: Vec<(usize, usize, Result<(usize, Event), LabError>)> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = due
-                    .iter()
-                    .map(|(g, old, reachable, since)| {
-                        (
-                            *g,
-                            *old,
-                            s.spawn(move || lab_ref.promote(*g, *old, reachable, *since)),
-                        )
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|(g, old, h)| (g, old, joined(h.join())))
-                    .collect()
-            });
+        let promoted: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = due
+                .iter()
+                .map(|(g, old, reachable, since)| {
+                    (
+                        *g,
+                        *old,
+                        s.spawn(move || lab_ref.promote(*g, *old, reachable, *since)),
+                    )
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|(g, old, h)| (g, old, joined(h.join())))
+                .collect()
+        });
         for (g, old, r) in promoted {
             match r {
                 Ok((new, event)) => {
