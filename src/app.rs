@@ -586,8 +586,11 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
     use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
     if let Some(crate::cli::OtherDemo::Failover(f)) = &a.other {
+        // Parsed as the run will parse it, before anything starts: the manifest records it.
+        let duration = crate::config::properties::parse_duration_secs(&f.duration)
+            .map_err(|e| bad(&format!("--duration {:?}: {e}", f.duration)))?;
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
-        return failover_demo(f);
+        return failover_demo(f, duration);
     }
     let shape = match a.lab_engine {
         LabEngine::Galera => Shape::ThreeRegion,
@@ -714,6 +717,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
 /// live application servers is what a geo load balancer's failover is for.
 fn failover_demo(
     f: &crate::cli::FailoverDemoArgs,
+    duration: std::time::Duration,
 ) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     use crate::lab::{self, Lab, UpArgs, spec::Shape};
     runner::install_interrupt_handler();
@@ -829,7 +833,7 @@ fn failover_demo(
         deployments,
         concurrencies: vec![f.clients],
         repeats: 1,
-        duration_s: humantime::parse_duration(&f.duration).map_or(0.0, |d| d.as_secs_f64()),
+        duration_s: duration.as_secs_f64(),
         warmup_s: 5.0,
         fleet: None,
     })

@@ -572,3 +572,104 @@ fn two_to_one_losing_the_majority_region_stops_writes_everywhere_until_it_is_bac
     );
     assert_eq!(r.checks.as_ref().unwrap().violations(), 0, "{lost:?}");
 }
+
+/// Rows in the table: the sum over the groups' leaders (each group holds its own key range),
+/// counted from the first region's namespace.
+fn rows(lab: &Lab) -> u64 {
+    let ns = lab.regions[0].1.clone();
+    let leaders: Vec<String> = lab
+        .topology()
+        .groups
+        .iter()
+        .map(|g| g.leader.clone())
+        .collect();
+    std::thread::spawn(move || {
+        geobench::netns::enter(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use mysql_async::prelude::Queryable;
+            let mut total = 0;
+            for ep in leaders {
+                let (host, port) = geobench::config::topology::split_host_port(&ep).unwrap();
+                let opts = mysql_async::OptsBuilder::default()
+                    .ip_or_hostname(host)
+                    .tcp_port(port)
+                    .user(Some("geobench"))
+                    .pass(Some("geobench"))
+                    .db_name(Some("ycsb"));
+                let mut c = mysql_async::Conn::new(opts).await.unwrap();
+                let n: Option<u64> = c
+                    .query_first("SELECT COUNT(*) FROM usertable")
+                    .await
+                    .unwrap();
+                total += n.unwrap();
+            }
+            total
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+/// The reproduction of issue 22 item 2: with a statement timeout shorter than B's round trips
+/// to the leaders in A, batches time out (outcome unknown) and their connections must be
+/// opened again within the timeout. The load either gets every row in (read back and re-sent)
+/// and says so, or fails naming the rows it could not confirm: never "all rows loaded" over a
+/// short table.
+#[test]
+fn a_load_whose_batches_time_out_says_loaded_only_when_the_rows_are_there() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = up("nc", "2:1", "A,B", "A");
+    let lab = g.0.as_ref().unwrap();
+    let o = support::geobench(&support::strings(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-t",
+        "4",
+        "--db",
+        "mysql",
+        "--topology",
+        lab.topology_path().to_str().unwrap(),
+        "-p",
+        "mysql.user=geobench",
+        "-p",
+        "mysql.password=geobench",
+        "-p",
+        "mysql.db=ycsb",
+        "-p",
+        &format!("recordcount={RECORDS}"),
+        "--drop",
+        "-p",
+        "lab.timeout=0.03",
+        "-q",
+        "--format",
+        "table",
+    ]));
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    let n = rows(lab);
+    eprintln!(
+        "exit {:?}, {n} rows in the table\n{out}{err}",
+        o.status.code()
+    );
+    if o.status.success() {
+        assert_eq!(n, RECORDS, "{out}");
+        assert!(
+            out.contains(&format!("ended by all {RECORDS} rows loaded")),
+            "{out}"
+        );
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(!out.contains("rows loaded"), "{out}");
+        assert!(err.contains("not confirmed in the table"), "{err}");
+    }
+}
