@@ -604,7 +604,9 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         fn drop(&mut self) {
             for lab in self.0.drain(..) {
                 eprintln!("demo: tearing down lab {}", lab.name);
-                lab.down(false);
+                if let Err(e) = lab.down(false) {
+                    eprintln!("demo: {e}");
+                }
             }
         }
     }
@@ -739,7 +741,9 @@ fn failover_demo(
         fn drop(&mut self) {
             if let Some(lab) = self.0.take() {
                 eprintln!("demo: tearing down lab {}", lab.name);
-                lab.down(false);
+                if let Err(e) = lab.down(false) {
+                    eprintln!("demo: {e}");
+                }
             }
         }
     }

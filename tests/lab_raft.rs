@@ -23,8 +23,10 @@ struct Guard(Option<Lab>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(lab) = self.0.take() {
-            lab.down(false);
+        if let Some(lab) = self.0.take()
+            && let Err(e) = lab.down(false)
+        {
+            eprintln!("{e}");
         }
     }
 }
@@ -487,7 +489,7 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
     let mut g = g;
     let lab = g.0.take().unwrap();
     let dir = lab.dir.display().to_string();
-    lab.down(false);
+    lab.down(false).unwrap();
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()

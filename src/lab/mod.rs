@@ -387,7 +387,9 @@ impl Lab {
         match lab.bring_up(&exe, jitter, a.loss / 100.0) {
             Ok(()) => Ok(lab),
             Err(e) => {
-                lab.down(false);
+                if let Err(d) = lab.down(false) {
+                    eprintln!("{d}");
+                }
                 Err(e)
             }
         }
@@ -521,8 +523,9 @@ impl Lab {
     }
 
     /// Stops everything this lab started and removes its namespaces (and files unless
-    /// `keep_data`). Never fails: it does what it can, so it is safe after a broken `up`.
-    pub fn down(&self, keep_data: bool) {
+    /// `keep_data`). It does all it can, so it is safe after a broken `up`, and then fails
+    /// naming what is still there (a namespace or a process of the lab).
+    pub fn down(&self, keep_data: bool) -> Result<(), LabError> {
         // First the supervisor, so that it does not react to nodes going away.
         if let Some(pid) = self.supervisor_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
@@ -547,15 +550,50 @@ impl Lab {
         if let Some(pid) = self.emulator_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
-        for (_, ns, _) in &self.regions {
+        let namespaces: Vec<&str> = self
+            .regions
+            .iter()
+            .map(|(_, ns, _)| ns.as_str())
+            .chain([self.router_ns.as_str()])
+            .collect();
+        // Whether each deletion worked is judged below, by what is left.
+        for ns in &namespaces {
             let _ = ip(&["netns", "del", ns]);
         }
-        let _ = ip(&["netns", "del", &self.router_ns]);
-        if keep_data {
-            let _ = std::fs::remove_file(self.state_path());
+        let mut left: Vec<String> = namespaces
+            .iter()
+            .filter(|ns| !ns.is_empty() && Path::new("/run/netns").join(ns).exists())
+            .map(|ns| format!("namespace {ns}"))
+            .collect();
+        let procs = pids
+            .iter()
+            .copied()
+            .chain(self.supervisor_pid)
+            .chain(self.emulator_pid);
+        left.extend(
+            procs
+                .filter(|&p| alive(p) && self.started(p))
+                .map(|p| format!("process {p}")),
+        );
+        let removed = if keep_data {
+            std::fs::remove_file(self.state_path())
         } else {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            std::fs::remove_dir_all(&self.dir)
+        };
+        if let Err(e) = removed.or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        }) {
+            left.push(format!("{} ({e})", self.dir.display()));
         }
+        if left.is_empty() {
+            return Ok(());
+        }
+        Err(LabError::Bad(format!(
+            "lab {} is not entirely down: {} still there",
+            self.name,
+            left.join(", ")
+        )))
     }
 
     /// Whether `pid` is one of this lab's processes (see `started_in`).
@@ -587,6 +625,42 @@ mod tests {
         assert!(!zombie(std::process::id()));
         child.wait().unwrap();
         assert!(!alive(pid));
+    }
+
+    #[test]
+    fn down_names_a_namespace_it_could_not_remove() {
+        if !is_root() {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+                "needs root"
+            );
+            eprintln!("skipped: needs root (/run/netns)");
+            return;
+        }
+        // A non-empty directory where a namespace's mount would be: `ip netns del` cannot
+        // unlink it, as it cannot remove a namespace that is still in use.
+        let ns = format!("gbdown{}", std::process::id());
+        let stuck = Path::new("/run/netns").join(&ns);
+        std::fs::create_dir_all(stuck.join("x")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let lab = Lab {
+            name: "t".into(),
+            shape: Shape::Single,
+            dir: dir.path().join("lab"),
+            router_ns: String::new(),
+            regions: vec![("A".into(), ns.clone(), Duration::ZERO)],
+            nodes: vec![],
+            emulator_pid: None,
+            rtt_ms: Default::default(),
+            raft: None,
+            supervisor_pid: None,
+        };
+        let r = lab.down(false);
+        std::fs::remove_dir_all(&stuck).unwrap();
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains(&format!("namespace {ns}")), "{e}");
+        // Nothing left: down succeeds.
+        assert!(lab.down(false).is_ok());
     }
 
     #[test]

@@ -361,7 +361,9 @@ impl Lab {
         match r {
             Ok(()) => Ok(lab),
             Err(e) => {
-                lab.down(false);
+                if let Err(d) = lab.down(false) {
+                    eprintln!("{d}");
+                }
                 Err(e)
             }
         }
