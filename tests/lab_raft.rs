@@ -164,9 +164,12 @@ fn assert_semi_sync(lab: &Lab) {
     }
 }
 
-/// Fastest and median time (ms) of `n` autocommit UPDATEs sent from `region`'s namespace to
-/// `endpoint`.
-fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -> (f64, f64) {
+/// Runs `f` on a thread inside `region`'s namespace, on a runtime of its own.
+fn in_region<T, F>(lab: &Lab, region: &str, f: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
     let ns = lab
         .regions
         .iter()
@@ -174,40 +177,51 @@ fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -
         .unwrap()
         .1
         .clone();
-    let (endpoint, key) = (endpoint.to_owned(), key.to_owned());
     std::thread::spawn(move || {
         geobench::netns::enter(&ns).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(async move {
-            use mysql_async::prelude::Queryable;
-            let (host, port) = geobench::config::topology::split_host_port(&endpoint).unwrap();
-            let opts = mysql_async::OptsBuilder::default()
-                .ip_or_hostname(host)
-                .tcp_port(port)
-                .user(Some("geobench"))
-                .pass(Some("geobench"))
-                .db_name(Some("ycsb"));
-            let mut c = mysql_async::Conn::new(opts).await.unwrap();
-            let mut times = Vec::new();
-            for i in 0..n {
-                let t = Instant::now();
-                c.exec_drop(
-                    "UPDATE usertable SET field0 = ? WHERE YCSB_KEY = ?",
-                    (format!("probe-{i}-{}", std::process::id()), key.clone()),
-                )
-                .await
-                .unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            (times[0], times[n / 2])
-        })
+        rt.block_on(f())
     })
     .join()
     .unwrap()
+}
+
+/// A connection to `endpoint` as the benchmark user.
+async fn connect(endpoint: &str) -> mysql_async::Conn {
+    let (host, port) = geobench::config::topology::split_host_port(endpoint).unwrap();
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(host)
+        .tcp_port(port)
+        .user(Some("geobench"))
+        .pass(Some("geobench"))
+        .db_name(Some("ycsb"));
+    mysql_async::Conn::new(opts).await.unwrap()
+}
+
+/// Fastest and median time (ms) of `n` autocommit UPDATEs sent from `region`'s namespace to
+/// `endpoint`.
+fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -> (f64, f64) {
+    let (endpoint, key) = (endpoint.to_owned(), key.to_owned());
+    in_region(lab, region, move || async move {
+        use mysql_async::prelude::Queryable;
+        let mut c = connect(&endpoint).await;
+        let mut times = Vec::new();
+        for i in 0..n {
+            let t = Instant::now();
+            c.exec_drop(
+                "UPDATE usertable SET field0 = ? WHERE YCSB_KEY = ?",
+                (format!("probe-{i}-{}", std::process::id()), key.clone()),
+            )
+            .await
+            .unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        (times[0], times[n / 2])
+    })
 }
 
 /// A key of group `g` that the load wrote.
@@ -576,44 +590,27 @@ fn two_to_one_losing_the_majority_region_stops_writes_everywhere_until_it_is_bac
 }
 
 /// Rows in the table: the sum over the groups' leaders (each group holds its own key range),
-/// counted from the first region's namespace.
+/// counted from the first region.
 fn rows(lab: &Lab) -> u64 {
-    let ns = lab.regions[0].1.clone();
     let leaders: Vec<String> = lab
         .topology()
         .groups
         .iter()
         .map(|g| g.leader.clone())
         .collect();
-    std::thread::spawn(move || {
-        geobench::netns::enter(&ns).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            use mysql_async::prelude::Queryable;
-            let mut total = 0;
-            for ep in leaders {
-                let (host, port) = geobench::config::topology::split_host_port(&ep).unwrap();
-                let opts = mysql_async::OptsBuilder::default()
-                    .ip_or_hostname(host)
-                    .tcp_port(port)
-                    .user(Some("geobench"))
-                    .pass(Some("geobench"))
-                    .db_name(Some("ycsb"));
-                let mut c = mysql_async::Conn::new(opts).await.unwrap();
-                let n: Option<u64> = c
-                    .query_first("SELECT COUNT(*) FROM usertable")
-                    .await
-                    .unwrap();
-                total += n.unwrap();
-            }
-            total
-        })
+    in_region(lab, &lab.regions[0].0.clone(), move || async move {
+        use mysql_async::prelude::Queryable;
+        let mut total = 0;
+        for ep in leaders {
+            let n: Option<u64> = connect(&ep)
+                .await
+                .query_first("SELECT COUNT(*) FROM usertable")
+                .await
+                .unwrap();
+            total += n.unwrap();
+        }
+        total
     })
-    .join()
-    .unwrap()
 }
 
 /// The reproduction of issue 22 item 2: with a statement timeout shorter than B's round trips
