@@ -178,13 +178,8 @@ fn a_sweep_over_a_short_table_is_refused() {
         "--deployment",
     ]);
     args.push(format!("server=127.0.0.1:{}", db.port));
+    args.extend(db.props());
     args.extend(strings(&[
-        "-p",
-        "mysql.user=bench",
-        "-p",
-        &format!("mysql.password={}", MariaDb::PASSWORD),
-        "-p",
-        "mysql.db=ycsb",
         "-o",
         &dir.path().join("s").display().to_string(),
     ]));
