@@ -459,7 +459,9 @@ pub fn sweep_command(
             eprintln!("error: {e}");
             AppError::Interrupted
         }
-        sweep::SweepRunError::Setup { .. } => AppError::Setup(e.to_string()),
+        sweep::SweepRunError::Setup { .. } | sweep::SweepRunError::Short { .. } => {
+            AppError::Setup(e.to_string())
+        }
         sweep::SweepRunError::Mismatch { .. }
         | sweep::SweepRunError::Exists(_)
         | sweep::SweepRunError::Locked { .. } => {
@@ -651,8 +653,11 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         )));
     }
     if let Some(crate::cli::OtherDemo::Failover(f)) = &a.other {
+        // Parsed as the run will parse it, before anything starts: the manifest records it.
+        let duration = crate::config::properties::parse_duration_secs(&f.duration)
+            .map_err(|e| bad(&format!("--duration {:?}: {e}", f.duration)))?;
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
-        return failover_demo(f);
+        return failover_demo(f, duration);
     }
     let shape = match a.lab_engine {
         LabEngine::Galera => Shape::ThreeRegion,
@@ -666,7 +671,9 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         fn drop(&mut self) {
             for lab in self.0.drain(..) {
                 eprintln!("demo: tearing down lab {}", lab.name);
-                lab.down(false);
+                if let Err(e) = lab.down(false) {
+                    eprintln!("demo: {e}");
+                }
             }
         }
     }
@@ -779,6 +786,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
 /// live application servers is what a geo load balancer's failover is for.
 fn failover_demo(
     f: &crate::cli::FailoverDemoArgs,
+    duration: std::time::Duration,
 ) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     use crate::lab::{self, Lab, UpArgs, spec::Shape};
     runner::install_interrupt_handler();
@@ -800,7 +808,9 @@ fn failover_demo(
         fn drop(&mut self) {
             if let Some(lab) = self.0.take() {
                 eprintln!("demo: tearing down lab {}", lab.name);
-                lab.down(false);
+                if let Err(e) = lab.down(false) {
+                    eprintln!("demo: {e}");
+                }
             }
         }
     }
@@ -894,7 +904,7 @@ fn failover_demo(
         deployments,
         concurrencies: vec![f.clients],
         repeats: 1,
-        duration_s: humantime::parse_duration(&f.duration).map_or(0.0, |d| d.as_secs_f64()),
+        duration_s: duration.as_secs_f64(),
         warmup_s: 5.0,
         fleet: None,
     })

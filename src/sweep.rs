@@ -626,6 +626,14 @@ pub enum SweepRunError {
     Sweep(#[from] SweepError),
     #[error("deployment {deployment}: {message}")]
     Setup { deployment: String, message: String },
+    /// The table holds fewer rows than the steps will ask for (`recordcount`).
+    #[error("deployment {deployment} holds {rows} of {want} rows: {hint}")]
+    Short {
+        deployment: String,
+        rows: u64,
+        want: u64,
+        hint: &'static str,
+    },
     #[error("deployment {deployment}: {message} (finished steps are kept; rerun with --resume)")]
     Failed { deployment: String, message: String },
     #[error("interrupted; finished steps are kept in {0} (rerun with --resume)")]
@@ -831,6 +839,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             eprintln!("sweep: loaded {} ({} rows/s)", d.name, r.throughput.round());
             write_results(&r, &load_path)?;
         }
+        check_rows(plan, d, cfg, &db, load)?;
         dbs.push(db);
     }
 
@@ -911,6 +920,44 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
 /// ones at a step (they are different databases, compared on the same key sequence).
 pub fn step_stream(concurrency: usize, repeat: usize) -> u64 {
     ((concurrency as u64) << 20) | repeat as u64
+}
+
+/// Refuses to measure a deployment whose table holds fewer than `recordcount` rows: its
+/// operations would find no row for the missing keys. A split fleet's shards load their parts
+/// at their own pace, so there the table is not complete until every shard has loaded: each
+/// shard's load confirms its own part instead.
+fn check_rows(
+    plan: &Plan,
+    d: &Deployment,
+    cfg: &RunConfig,
+    db: &crate::db::AnyDb,
+    loaded: bool,
+) -> Result<(), SweepRunError> {
+    if plan.fleet.as_ref().is_some_and(|f| f.is_split()) {
+        return Ok(());
+    }
+    let want = cfg.workload.record_count;
+    let rows = crate::runner::check_table(db, cfg, &db.topology(), 0)
+        .map_err(|e| SweepRunError::Setup {
+            deployment: d.name.clone(),
+            message: format!("counting its rows: {e}"),
+        })?
+        .rows;
+    if rows >= want {
+        return Ok(());
+    }
+    Err(SweepRunError::Short {
+        deployment: d.name.clone(),
+        rows,
+        want,
+        hint: if loaded {
+            "its load did not leave them in the table"
+        } else if plan.skip_load {
+            "load it or drop --skip-load"
+        } else {
+            "load it, or rerun without --resume so that the sweep loads it"
+        },
+    })
 }
 
 /// A phase that stopped early ends the sweep: interrupted, or failed on a fatal error.

@@ -18,8 +18,10 @@ struct Guard(Option<Lab>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(lab) = self.0.take() {
-            lab.down(false);
+        if let Some(lab) = self.0.take()
+            && let Err(e) = lab.down(false)
+        {
+            eprintln!("{e}");
         }
     }
 }
@@ -98,7 +100,7 @@ fn single_region_up_serves_and_down_cleans() {
     assert_eq!(topo.regions.len(), 1);
     assert_eq!(topo.regions[0].endpoints, vec!["10.77.1.2:3306"]);
     let (name, p, dir) = (lab.name.clone(), pids(lab), lab.dir.clone());
-    g.0.take().unwrap().down(false);
+    g.0.take().unwrap().down(false).unwrap();
     assert_gone(&name, &p, &dir);
 }
 

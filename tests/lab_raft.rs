@@ -23,8 +23,10 @@ struct Guard(Option<Lab>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(lab) = self.0.take() {
-            lab.down(false);
+        if let Some(lab) = self.0.take()
+            && let Err(e) = lab.down(false)
+        {
+            eprintln!("{e}");
         }
     }
 }
@@ -60,8 +62,8 @@ fn up(name: &str, placement: &str, regions: &str, leaders: &str) -> Guard {
     Guard(Some(lab))
 }
 
-/// `geobench ARGS` against the lab's topology; panics with stderr on failure.
-fn geobench(lab: &Lab, args: &[&str]) {
+/// `geobench ARGS` against the lab's topology, quiet.
+fn try_geobench(lab: &Lab, args: &[&str]) -> std::process::Output {
     let mut v = support::strings(args);
     v.extend(support::strings(&[
         "--db",
@@ -78,7 +80,12 @@ fn geobench(lab: &Lab, args: &[&str]) {
         &format!("recordcount={RECORDS}"),
         "-q",
     ]));
-    let o = support::geobench(&v);
+    support::geobench(&v)
+}
+
+/// `geobench ARGS` against the lab's topology; panics with stderr on failure.
+fn geobench(lab: &Lab, args: &[&str]) {
+    let o = try_geobench(lab, args);
     assert!(
         o.status.success(),
         "geobench {args:?}: {}",
@@ -157,9 +164,12 @@ fn assert_semi_sync(lab: &Lab) {
     }
 }
 
-/// Fastest and median time (ms) of `n` autocommit UPDATEs sent from `region`'s namespace to
-/// `endpoint`.
-fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -> (f64, f64) {
+/// Runs `f` on a thread inside `region`'s namespace, on a runtime of its own.
+fn in_region<T, F>(lab: &Lab, region: &str, f: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
     let ns = lab
         .regions
         .iter()
@@ -167,40 +177,51 @@ fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -
         .unwrap()
         .1
         .clone();
-    let (endpoint, key) = (endpoint.to_owned(), key.to_owned());
     std::thread::spawn(move || {
         geobench::netns::enter(&ns).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(async move {
-            use mysql_async::prelude::Queryable;
-            let (host, port) = geobench::config::topology::split_host_port(&endpoint).unwrap();
-            let opts = mysql_async::OptsBuilder::default()
-                .ip_or_hostname(host)
-                .tcp_port(port)
-                .user(Some("geobench"))
-                .pass(Some("geobench"))
-                .db_name(Some("ycsb"));
-            let mut c = mysql_async::Conn::new(opts).await.unwrap();
-            let mut times = Vec::new();
-            for i in 0..n {
-                let t = Instant::now();
-                c.exec_drop(
-                    "UPDATE usertable SET field0 = ? WHERE YCSB_KEY = ?",
-                    (format!("probe-{i}-{}", std::process::id()), key.clone()),
-                )
-                .await
-                .unwrap();
-                times.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            times.sort_by(f64::total_cmp);
-            (times[0], times[n / 2])
-        })
+        rt.block_on(f())
     })
     .join()
     .unwrap()
+}
+
+/// A connection to `endpoint` as the benchmark user.
+async fn connect(endpoint: &str) -> mysql_async::Conn {
+    let (host, port) = geobench::config::topology::split_host_port(endpoint).unwrap();
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(host)
+        .tcp_port(port)
+        .user(Some("geobench"))
+        .pass(Some("geobench"))
+        .db_name(Some("ycsb"));
+    mysql_async::Conn::new(opts).await.unwrap()
+}
+
+/// Fastest and median time (ms) of `n` autocommit UPDATEs sent from `region`'s namespace to
+/// `endpoint`.
+fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -> (f64, f64) {
+    let (endpoint, key) = (endpoint.to_owned(), key.to_owned());
+    in_region(lab, region, move || async move {
+        use mysql_async::prelude::Queryable;
+        let mut c = connect(&endpoint).await;
+        let mut times = Vec::new();
+        for i in 0..n {
+            let t = Instant::now();
+            c.exec_drop(
+                "UPDATE usertable SET field0 = ? WHERE YCSB_KEY = ?",
+                (format!("probe-{i}-{}", std::process::id()), key.clone()),
+            )
+            .await
+            .unwrap();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        (times[0], times[n / 2])
+    })
 }
 
 /// A key of group `g` that the load wrote.
@@ -529,7 +550,7 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
     let mut g = g;
     let lab = g.0.take().unwrap();
     let dir = lab.dir.display().to_string();
-    lab.down(false);
+    lab.down(false).unwrap();
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -613,4 +634,78 @@ fn two_to_one_losing_the_majority_region_stops_writes_everywhere_until_it_is_bac
         "{lost:?}"
     );
     assert_eq!(r.checks.as_ref().unwrap().violations(), 0, "{lost:?}");
+}
+
+/// Rows in the table: the sum over the groups' leaders (each group holds its own key range),
+/// counted from the first region.
+fn rows(lab: &Lab) -> u64 {
+    let leaders: Vec<String> = lab
+        .topology()
+        .groups
+        .iter()
+        .map(|g| g.leader.clone())
+        .collect();
+    in_region(lab, &lab.regions[0].0.clone(), move || async move {
+        use mysql_async::prelude::Queryable;
+        let mut total = 0;
+        for ep in leaders {
+            let n: Option<u64> = connect(&ep)
+                .await
+                .query_first("SELECT COUNT(*) FROM usertable")
+                .await
+                .unwrap();
+            total += n.unwrap();
+        }
+        total
+    })
+}
+
+/// The reproduction of issue 22 item 2: with a statement timeout shorter than B's round trips
+/// to the leaders in A, batches time out (outcome unknown) and their connections must be
+/// opened again within the timeout. The load either gets every row in (read back and re-sent)
+/// and says so, or fails naming the rows it could not confirm: never "all rows loaded" over a
+/// short table.
+#[test]
+fn a_load_whose_batches_time_out_says_loaded_only_when_the_rows_are_there() {
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let g = up("nc", "2:1", "A,B", "A");
+    let lab = g.0.as_ref().unwrap();
+    let o = try_geobench(
+        lab,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-t",
+            "4",
+            "--drop",
+            "-p",
+            "lab.timeout=0.03",
+            "--format",
+            "table",
+        ],
+    );
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    let n = rows(lab);
+    eprintln!(
+        "exit {:?}, {n} rows in the table\n{out}{err}",
+        o.status.code()
+    );
+    if o.status.success() {
+        assert_eq!(n, RECORDS, "{out}");
+        assert!(
+            out.contains(&format!("ended by all {RECORDS} rows loaded")),
+            "{out}"
+        );
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(!out.contains("rows loaded"), "{out}");
+        assert!(err.contains("not confirmed in the table"), "{err}");
+    }
 }

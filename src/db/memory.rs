@@ -481,6 +481,14 @@ impl Conn for MemoryConn {
         Ok(written)
     }
 
+    async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
+        self.service().await;
+        Ok(keys
+            .iter()
+            .map(|k| self.db.shard(k).read().rows.contains_key(k.as_str()))
+            .collect())
+    }
+
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
         if drop {
             self.db

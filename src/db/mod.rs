@@ -193,6 +193,9 @@ pub trait Conn {
         batch: &InsertBatch,
         mode: LoadMode,
     ) -> impl Future<Output = Result<u64, DbError>>;
+    /// Which of `keys` are in the table, in order (reading back a load batch whose outcome is
+    /// unknown, and confirming a loaded range).
+    fn present(&mut self, keys: &[String]) -> impl Future<Output = Result<Vec<bool>, DbError>>;
     /// Creates the table if missing (dropping it first if `drop`).
     fn create_schema(&mut self, drop: bool) -> impl Future<Output = Result<(), DbError>>;
     /// Checks that the table exists (before a run, so a missing table is a set-up error).

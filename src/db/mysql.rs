@@ -176,6 +176,8 @@ enum Stmt {
     Delete,
     /// A multi-row insert of this many rows.
     Batch(usize, LoadMode),
+    /// Which of this many keys exist.
+    Present(usize),
 }
 
 type Stmts = HashMap<Stmt, Statement, foldhash::fast::FixedState>;
@@ -514,6 +516,10 @@ impl MysqlConn {
                 format!("SELECT * FROM {table} WHERE YCSB_KEY >= ? ORDER BY YCSB_KEY LIMIT ?")
             }
             Stmt::Delete => format!("DELETE FROM {table} WHERE YCSB_KEY = ?"),
+            Stmt::Present(n) => format!(
+                "SELECT YCSB_KEY FROM {table} WHERE YCSB_KEY IN ({})",
+                vec!["?"; n].join(",")
+            ),
             Stmt::Batch(rows, mode) => {
                 let cols = cols();
                 let one = format!("({})", vec!["?"; cols.len() + 1].join(","));
@@ -663,6 +669,25 @@ impl MysqlConn {
         }
     }
 
+    async fn present_op(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
+        self.ensure().await?;
+        let stmt = self.statement(Stmt::Present(keys.len())).await?;
+        let params = keys.iter().map(|k| bytes(k.as_bytes())).collect();
+        let c = self.live()?;
+        let rows: Vec<Row> = match c.exec(&stmt, Params::Positional(params)).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.fail(e, false)),
+        };
+        let found: std::collections::HashSet<Vec<u8>> = rows
+            .into_iter()
+            .filter_map(|mut r| match r.take::<Value, _>(0) {
+                Some(Value::Bytes(b)) => Some(b),
+                _ => None,
+            })
+            .collect();
+        Ok(keys.iter().map(|k| found.contains(k.as_bytes())).collect())
+    }
+
     async fn delete_op(&mut self, key: &str) -> Result<bool, DbError> {
         self.ensure().await?;
         let stmt = self.statement(Stmt::Delete).await?;
@@ -748,6 +773,14 @@ impl Conn for MysqlConn {
         } else {
             affected
         })
+    }
+
+    async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
+        if let Some(r) = &mut self.routed {
+            return r.present(keys).await;
+        }
+        let r = self.present_op(keys).await;
+        self.track(r)
     }
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {

@@ -281,6 +281,29 @@ impl RoutedConn {
         Ok(written)
     }
 
+    /// Which keys exist, asking each key's group leader (as a read of the leader: what was
+    /// acknowledged there is what counts).
+    pub(crate) async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
+        let limit = self.opts.timeout;
+        let mut found = vec![false; keys.len()];
+        for g in 0..self.groups.len() {
+            let (idx, part): (Vec<usize>, Vec<String>) = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| self.group(k) == g)
+                .map(|(i, k)| (i, k.clone()))
+                .unzip();
+            if part.is_empty() {
+                continue;
+            }
+            let r = timed(limit, Box::pin(self.leaders[g].present(&part)), false).await;
+            for (i, there) in idx.into_iter().zip(self.after(g, false, r)?) {
+                found[i] = there;
+            }
+        }
+        Ok(found)
+    }
+
     /// Creates (or checks) the table in every group: each is its own replicated database.
     pub(crate) async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
         for c in &mut self.leaders {

@@ -214,7 +214,7 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
         }
         LabCommand::Down { which, keep_data } => {
             let dir = which.dir()?;
-            Lab::open(&dir)?.down(keep_data);
+            Lab::open(&dir)?.down(keep_data)?;
             println!("lab in {} is down", dir.display());
             Ok(0)
         }

@@ -210,6 +210,15 @@ fn alive(pid: u32) -> bool {
     exists && !zombie(pid)
 }
 
+/// Whether `pid` is a process this lab started: its command line names the lab's directory
+/// (servers by their my.cnf, the supervisor and the WAN emulator by their --dir / --config).
+/// A stored PID may belong to an unrelated process once the lab's own has exited.
+fn started_in(pid: u32, dir: &Path) -> bool {
+    let dir = dir.display().to_string();
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
+}
+
 /// The process state in /proc/PID/stat is Z (the field after the parenthesised name).
 fn zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -378,7 +387,9 @@ impl Lab {
         match lab.bring_up(&exe, jitter, a.loss / 100.0) {
             Ok(()) => Ok(lab),
             Err(e) => {
-                lab.down(false);
+                if let Err(d) = lab.down(false) {
+                    eprintln!("{d}");
+                }
                 Err(e)
             }
         }
@@ -513,10 +524,11 @@ impl Lab {
     }
 
     /// Stops everything this lab started and removes its namespaces (and files unless
-    /// `keep_data`). Never fails: it does what it can, so it is safe after a broken `up`.
-    pub fn down(&self, keep_data: bool) {
+    /// `keep_data`). It does all it can, so it is safe after a broken `up`, and then fails
+    /// naming what is still there (a namespace or a process of the lab).
+    pub fn down(&self, keep_data: bool) -> Result<(), LabError> {
         // First the supervisor, so that it does not react to nodes going away.
-        if let Some(pid) = self.supervisor_pid {
+        if let Some(pid) = self.supervisor_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
         // The supervisor may have restarted servers (a rebuild) since this state was read.
@@ -527,11 +539,7 @@ impl Lab {
         pids.sort_unstable();
         pids.dedup();
         // A PID from an older state may be gone and reused: only servers of this lab.
-        let dir = self.dir.display().to_string();
-        pids.retain(|&pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&dir))
-        });
+        pids.retain(|&pid| self.started(pid));
         // Every server is told at once, so that they shut down in parallel.
         for &pid in &pids {
             // SAFETY: a signal to a server of this lab (checked above).
@@ -540,18 +548,58 @@ impl Lab {
         for &pid in &pids {
             stop_pid(pid, Duration::from_secs(30));
         }
-        if let Some(pid) = self.emulator_pid {
+        if let Some(pid) = self.emulator_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
-        for (_, ns, _) in &self.regions {
+        let namespaces: Vec<&str> = self
+            .regions
+            .iter()
+            .map(|(_, ns, _)| ns.as_str())
+            .chain([self.router_ns.as_str()])
+            .collect();
+        // Whether each deletion worked is judged below, by what is left.
+        for ns in &namespaces {
             let _ = ip(&["netns", "del", ns]);
         }
-        let _ = ip(&["netns", "del", &self.router_ns]);
-        if keep_data {
-            let _ = std::fs::remove_file(self.state_path());
+        let mut left: Vec<String> = namespaces
+            .iter()
+            .filter(|ns| !ns.is_empty() && Path::new("/run/netns").join(ns).exists())
+            .map(|ns| format!("namespace {ns}"))
+            .collect();
+        let procs = pids
+            .iter()
+            .copied()
+            .chain(self.supervisor_pid)
+            .chain(self.emulator_pid);
+        left.extend(
+            procs
+                .filter(|&p| alive(p) && self.started(p))
+                .map(|p| format!("process {p}")),
+        );
+        let removed = if keep_data {
+            std::fs::remove_file(self.state_path())
         } else {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            std::fs::remove_dir_all(&self.dir)
+        };
+        if let Err(e) = removed.or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        }) {
+            left.push(format!("{} ({e})", self.dir.display()));
         }
+        if left.is_empty() {
+            return Ok(());
+        }
+        Err(LabError::Bad(format!(
+            "lab {} is not entirely down: {} still there",
+            self.name,
+            left.join(", ")
+        )))
+    }
+
+    /// Whether `pid` is one of this lab's processes (see `started_in`).
+    fn started(&self, pid: u32) -> bool {
+        started_in(pid, &self.dir)
     }
 
     fn region_index(&self, region: &str) -> Result<usize, LabError> {
@@ -620,5 +668,63 @@ mod tests {
         assert!(!zombie(std::process::id()));
         child.wait().unwrap();
         assert!(!alive(pid));
+    }
+
+    #[test]
+    fn down_names_a_namespace_it_could_not_remove() {
+        if !is_root() {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
+                "needs root"
+            );
+            eprintln!("skipped: needs root (/run/netns)");
+            return;
+        }
+        // A non-empty directory where a namespace's mount would be: `ip netns del` cannot
+        // unlink it, as it cannot remove a namespace that is still in use.
+        let ns = format!("gbdown{}", std::process::id());
+        let stuck = Path::new("/run/netns").join(&ns);
+        std::fs::create_dir_all(stuck.join("x")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let lab = Lab {
+            name: "t".into(),
+            shape: Shape::Single,
+            dir: dir.path().join("lab"),
+            router_ns: String::new(),
+            regions: vec![("A".into(), ns.clone(), Duration::ZERO)],
+            nodes: vec![],
+            emulator_pid: None,
+            rtt_ms: Default::default(),
+            raft: None,
+            supervisor_pid: None,
+        };
+        let r = lab.down(false);
+        std::fs::remove_dir_all(&stuck).unwrap();
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains(&format!("namespace {ns}")), "{e}");
+        // Nothing left: down succeeds.
+        assert!(lab.down(false).is_ok());
+    }
+
+    #[test]
+    fn only_processes_naming_the_labs_directory_are_the_labs() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        // As the supervisor is started: its command line names the lab's directory.
+        let mut ours = Command::new("sh")
+            .args(["-c", "sleep 30; true", "supervise"])
+            .arg(dir.path())
+            .spawn()
+            .unwrap();
+        let mut foreign = Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(started_in(ours.id(), dir.path()));
+        assert!(!started_in(ours.id(), other.path()));
+        assert!(!started_in(foreign.id(), dir.path()));
+        // A PID that ran nothing any more is no process of the lab.
+        ours.kill().unwrap();
+        ours.wait().unwrap();
+        assert!(!started_in(ours.id(), dir.path()));
+        foreign.kill().unwrap();
+        foreign.wait().unwrap();
     }
 }

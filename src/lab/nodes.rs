@@ -164,6 +164,8 @@ impl Lab {
             .into_iter()
             .filter_map(|i| self.nodes[i].pid.take())
             .collect();
+        // A server that exited since may have left its PID to another process.
+        let pids: Vec<u32> = pids.into_iter().filter(|&p| self.started(p)).collect();
         std::thread::scope(|s| {
             for pid in pids {
                 s.spawn(move || {

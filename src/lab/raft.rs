@@ -361,7 +361,9 @@ impl Lab {
         match r {
             Ok(()) => Ok(lab),
             Err(e) => {
-                lab.down(false);
+                if let Err(d) = lab.down(false) {
+                    eprintln!("{d}");
+                }
                 Err(e)
             }
         }
@@ -569,18 +571,20 @@ impl Lab {
             .collect()
     }
 
-    fn record(&self, e: Event) {
+    /// Appends an event to the log runs read; a failure is the caller's error (a run would
+    /// otherwise show no promotion where one happened).
+    fn record(&self, e: Event) -> Result<(), LabError> {
         use std::io::Write;
         eprintln!("{} {} {}: {}", e.at_unix_ms, e.kind, e.group, e.detail);
-        if let Ok(line) = serde_json::to_string(&e)
-            && let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.dir.join(EVENTS_FILE))
-        {
-            // One write per line: promotions of several groups record at the same time.
-            let _ = f.write_all(format!("{line}\n").as_bytes());
-        }
+        let path = self.dir.join(EVENTS_FILE);
+        let line = serde_json::to_string(&e).map_err(|e| step("event", e))?;
+        // One write per line: promotions of several groups record at the same time.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()))
+            .map_err(|e| step(format!("writing {}", path.display()), e))
     }
 
     /// Resident memory of the lab's servers, summed (bytes).
@@ -633,7 +637,7 @@ impl Lab {
         old: usize,
         reachable: &[usize],
         since: Instant,
-    ) -> Result<usize, LabError> {
+    ) -> Result<(usize, Event), LabError> {
         let spec = self.spec()?;
         // Most advanced received GTID first; on a tie the pinned leader region, then the
         // first server.
@@ -694,7 +698,7 @@ impl Lab {
         }
         let t_ack = t.elapsed().as_millis();
         self.fence(old);
-        self.record(Event {
+        let event = Event {
             at_unix_ms: now_ms(),
             kind: "promote".into(),
             group: spec.groups[g].name.clone(),
@@ -711,8 +715,8 @@ impl Lab {
                 self.nodes[new].region
             ),
             at_s: None,
-        });
-        Ok(new)
+        };
+        Ok((new, event))
     }
 
     /// Best effort: the old primary stops taking writes (Raft's check-quorum step-down). It
@@ -759,7 +763,7 @@ impl Lab {
         }
         // It holds transactions no replica acknowledged: throw its data away. A commit waiting
         // for acknowledgements holds up a clean shutdown, and the data goes anyway: no grace.
-        if let Some(pid) = self.nodes[old].pid.take() {
+        if let Some(pid) = self.nodes[old].pid.take().filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(1));
         }
         self.fresh_datadir(old)?;
@@ -877,6 +881,21 @@ fn majority_partition(members: &[usize], parts: &[Option<String>]) -> Option<Str
         .map(|(p, _)| p.to_owned())
 }
 
+/// A promotion thread's outcome; one that panicked is that group's failed promotion (retried
+/// like any other), not a promotion forgotten.
+fn joined<T>(r: std::thread::Result<Result<T, LabError>>) -> Result<T, LabError> {
+    r.unwrap_or_else(|p| {
+        let why = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(LabError::Bad(format!(
+            "the promotion thread panicked: {why}"
+        )))
+    })
+}
+
 /// The supervisor (`lab supervise`): failure detection, election, rejoin; runs until the lab
 /// is gone or it is stopped.
 pub fn supervise(dir: &Path) -> Result<(), LabError> {
@@ -884,6 +903,13 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
     let spec = lab.spec()?.clone();
     let timeout = Duration::from_millis(spec.election_timeout_ms);
     let mut st = lab.raft_state()?;
+    // Runs read the log whole: it exists from the start, so that a missing log is an error.
+    let events = dir.join(EVENTS_FILE);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&events)
+        .map_err(|e| step(format!("creating {}", events.display()), e))?;
     // Per group: since when its primary has not been in a partition holding a majority.
     let mut lost_since: Vec<Option<Instant>> = vec![None; spec.groups.len()];
     let mut was_up = vec![true; lab.nodes.len()];
@@ -919,6 +945,8 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
             was_up[i] = up;
         }
         let mut changed = false;
+        // This round's events, written once its state is saved.
+        let mut log = Vec::new();
         // Groups elect independently: every due promotion runs at once.
         let mut due = Vec::new();
         for (g, gs) in spec.groups.iter().enumerate() {
@@ -948,7 +976,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
             if st.unavailable[g] == available {
                 st.unavailable[g] = !available;
                 changed = true;
-                lab.record(Event {
+                log.push(Event {
                     at_unix_ms: now_ms(),
                     kind: if available {
                         "available"
@@ -969,25 +997,33 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
             }
         }
         let lab_ref = &lab;
-        let promoted: Vec<(usize, usize, Result<usize, LabError>)> = std::thread::scope(|s| {
+        let promoted: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = due
                 .iter()
                 .map(|(g, old, reachable, since)| {
-                    s.spawn(move || (*g, *old, lab_ref.promote(*g, *old, reachable, *since)))
+                    (
+                        *g,
+                        *old,
+                        s.spawn(move || lab_ref.promote(*g, *old, reachable, *since)),
+                    )
                 })
                 .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            handles
+                .into_iter()
+                .map(|(g, old, h)| (g, old, joined(h.join())))
+                .collect()
         });
         for (g, old, r) in promoted {
             match r {
-                Ok(new) => {
+                Ok((new, event)) => {
                     st.primaries[g] = new;
                     st.deposed.push((g, old));
                     changed = true;
+                    log.push(event);
                 }
                 Err(e) => {
                     last_error.insert(g, Instant::now());
-                    lab.record(Event {
+                    log.push(Event {
                         at_unix_ms: now_ms(),
                         kind: "error".into(),
                         group: spec.groups[g].name.clone(),
@@ -1017,7 +1053,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                 Ok(kind) => {
                     st.deposed.retain(|&d| d != (g, n));
                     changed = true;
-                    lab.record(Event {
+                    log.push(Event {
                         at_unix_ms: now_ms(),
                         kind: kind.into(),
                         group: spec.groups[g].name.clone(),
@@ -1033,7 +1069,7 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
                 }
                 Err(e) => {
                     rejoin_error.insert(n, Instant::now());
-                    lab.record(Event {
+                    log.push(Event {
                         at_unix_ms: now_ms(),
                         kind: "error".into(),
                         group: spec.groups[g].name.clone(),
@@ -1049,6 +1085,11 @@ pub fn supervise(dir: &Path) -> Result<(), LabError> {
         if changed {
             st.save(dir)?;
             lab.write_topology()?;
+        }
+        // A log that cannot be written stops the supervisor (a run would show no promotion
+        // where one happened), once what this round did is published.
+        for e in log {
+            lab.record(e)?;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -1170,6 +1211,52 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panicked_promotion_is_a_failed_promotion() {
+        let r = std::thread::scope(|s| {
+            s.spawn(|| -> Result<usize, LabError> { panic!("boom") })
+                .join()
+        });
+        let e = joined(r).unwrap_err();
+        assert!(
+            e.to_string().contains("promotion thread panicked: boom"),
+            "{e}"
+        );
+        let ok = std::thread::scope(|s| s.spawn(|| Ok::<_, LabError>(3)).join());
+        assert_eq!(joined(ok).unwrap(), 3);
+    }
+
+    #[test]
+    fn an_event_that_cannot_be_written_is_an_error() {
+        // A file where the lab's directory should be: the log cannot be opened, even by root.
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let lab = Lab {
+            name: "t".into(),
+            shape: Shape::Raft,
+            dir: f.path().to_owned(),
+            router_ns: String::new(),
+            regions: vec![],
+            nodes: vec![],
+            emulator_pid: None,
+            rtt_ms: Default::default(),
+            raft: None,
+            supervisor_pid: None,
+        };
+        let e = lab
+            .record(Event {
+                at_unix_ms: 1,
+                kind: "promote".into(),
+                group: "g1".into(),
+                from: None,
+                to: None,
+                elapsed_ms: None,
+                detail: "x".into(),
+                at_s: None,
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains(EVENTS_FILE), "{e}");
+    }
 
     #[test]
     fn placements_as_tidb_users_write_them() {

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -160,13 +160,8 @@ pub fn run(cfg: &WanConfig) -> std::io::Result<()> {
         let wan = open_tun(&link.region_ns, "wan0")?;
         let rt = open_tun(&cfg.router_ns, &link.router_dev)?;
         let blocked = Arc::new(AtomicBool::new(false));
-        // SAFETY: duplicating descriptors we own so each direction has its own File.
-        let (wan2, rt2) = unsafe {
-            (
-                File::from_raw_fd(libc::dup(wan.as_raw_fd())),
-                File::from_raw_fd(libc::dup(rt.as_raw_fd())),
-            )
-        };
+        // Each direction has its own File (a failed dup is an error, not descriptor -1).
+        let (wan2, rt2) = (wan.try_clone()?, rt.try_clone()?);
         pipe(wan, rt2, cfg, link.delay, blocked.clone());
         pipe(rt, wan2, cfg, link.delay, blocked.clone());
         flags.push((link.region.clone(), blocked));

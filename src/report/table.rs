@@ -158,6 +158,9 @@ pub fn render(r: &Results) -> String {
     if let Some(w) = r.unchanged_warning() {
         out.push_str(&format!("warning: {w}\n"));
     }
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
     if let Some(reason) = &r.stop_reason {
         out.push_str(&format!("stopped early: {reason}\n"));
     }

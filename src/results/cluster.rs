@@ -34,25 +34,48 @@ impl ClusterEvent {
     }
 }
 
-/// The events of a log (missing file: none; unreadable lines are skipped, as a line being
-/// appended may be cut) with `from_ms <= at_unix_ms <= to_ms`, their `at_s` counted from
-/// `phase_start_ms`.
+/// The events of a log with `from_ms <= at_unix_ms <= to_ms`, their `at_s` counted from
+/// `phase_start_ms`, and what could not be read: the file, or a line that is not an event.
+/// The last line is skipped quietly while it has no newline: it may be being appended.
 pub fn read_window(
     path: &Path,
     phase_start_ms: u64,
     from_ms: u64,
     to_ms: u64,
-) -> Vec<ClusterEvent> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<ClusterEvent>(l).ok())
-        .filter(|e| (from_ms..=to_ms).contains(&e.at_unix_ms))
-        .map(|mut e| {
-            e.at_s = Some(e.at_unix_ms.saturating_sub(phase_start_ms) as f64 / 1000.0);
-            e
-        })
-        .collect()
+) -> (Vec<ClusterEvent>, Vec<String>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = format!(
+                "cluster events not recorded: cannot read the events log {}: {e}",
+                path.display()
+            );
+            return (Vec::new(), vec![why]);
+        }
+    };
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let mut problems = Vec::new();
+    let mut events = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<ClusterEvent>(line) {
+            Ok(e) if (from_ms..=to_ms).contains(&e.at_unix_ms) => events.push(e),
+            Ok(_) => {}
+            Err(_) if i + 1 == lines.len() && !complete => {}
+            Err(e) => problems.push(format!(
+                "events log {} line {}: not a cluster event ({e}): skipped",
+                path.display(),
+                i + 1
+            )),
+        }
+    }
+    for e in &mut events {
+        e.at_s = Some(e.at_unix_ms.saturating_sub(phase_start_ms) as f64 / 1000.0);
+    }
+    (events, problems)
 }
 
 #[cfg(test)]
@@ -72,14 +95,16 @@ mod tests {
             [
                 line(900, "rebuild"),
                 line(1500, "promote"),
-                "{\"at_unix_ms\":16".into(),
                 line(2500, "rejoin"),
                 line(9000, "promote"),
+                // Being appended: no newline yet.
+                "{\"at_unix_ms\":16".into(),
             ]
             .join("\n"),
         )
         .unwrap();
-        let got = read_window(&path, 1000, 1000, 3000);
+        let (got, problems) = read_window(&path, 1000, 1000, 3000);
+        assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(
             got.iter()
                 .map(|e| (e.kind.as_str(), e.at_s))
@@ -87,7 +112,30 @@ mod tests {
             vec![("promote", Some(0.5)), ("rejoin", Some(1.5))]
         );
         assert_eq!(got[0].label(), "promote g3");
-        assert!(read_window(&dir.join("none.jsonl"), 0, 0, u64::MAX).is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unreadable_log_or_a_line_that_is_no_event_is_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let (got, problems) = read_window(&dir.path().join("none.jsonl"), 0, 0, u64::MAX);
+        assert!(got.is_empty());
+        assert!(
+            problems.len() == 1 && problems[0].contains("cannot read the events log"),
+            "{problems:?}"
+        );
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(
+            &path,
+            "{\"at_unix_ms\":5,\"kind\":\"promote\",\"group\":\"g1\",\"detail\":\"x\"}\n\
+             garbage\n",
+        )
+        .unwrap();
+        let (got, problems) = read_window(&path, 0, 0, u64::MAX);
+        assert_eq!(got.len(), 1);
+        assert!(
+            problems.len() == 1 && problems[0].contains("line 2: not a cluster event"),
+            "{problems:?}"
+        );
     }
 }

@@ -80,6 +80,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         checks: None,
         events: vec![],
         cluster_events: vec![],
+        warnings: vec![],
         fleet: None,
         hosts: vec![],
     }

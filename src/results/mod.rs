@@ -321,6 +321,10 @@ pub struct Results {
     /// groups unavailable), from the topology's `events_log`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_events: Vec<cluster::ClusterEvent>,
+    /// What the run could not do or record although it went on (e.g. an events log it could
+    /// not read): every report shows them beside the figures they may affect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The process's place in a fleet (shard, region, host, plan, clock), or the shards a
     /// merged result was made of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -531,8 +535,11 @@ pub fn error_summaries(m: &Measurements) -> Vec<ErrorSummary> {
 
 pub fn encode_histogram(h: &Histogram<u64>) -> String {
     let mut buf = Vec::new();
-    // Serializing into a Vec cannot fail for a valid histogram.
-    let _ = V2DeflateSerializer::new().serialize(h, &mut buf);
+    // Into a Vec, only a count past 2^63 - 1 fails to serialize: decoding and merging refuse
+    // such totals (`check_total`, an error naming the file), and no run records that many.
+    V2DeflateSerializer::new()
+        .serialize(h, &mut buf)
+        .expect("histogram totals are checked to fit the V2 encoding");
     base64::engine::general_purpose::STANDARD.encode(buf)
 }
 
@@ -548,12 +555,14 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, ResultsError> {
     Ok(h)
 }
 
-/// Refuses a histogram whose total count saturated (a crafted file, or merged parts that
-/// add up past u64): hdrhistogram's quantile scan would overflow on it.
+/// Refuses a histogram whose total count is past what the results format stores (a crafted
+/// file, or merged parts that add up past it): the V2 encoding holds counts up to 2^63 - 1
+/// (a merged histogram past it was written empty), and the quantile scan would overflow on a
+/// saturated total.
 fn check_total(h: &Histogram<u64>) -> Result<(), ResultsError> {
-    if h.len() == u64::MAX {
+    if h.len() > i64::MAX as u64 {
         return Err(ResultsError::Histogram(
-            "counts add up past 2^64 - 1 (not a histogram a run could record)".into(),
+            "counts add up past 2^63 - 1 (not a histogram a run could record)".into(),
         ));
     }
     Ok(())
@@ -656,6 +665,7 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     }
     out.interrupted = parts.iter().any(|p| p.interrupted);
     out.stop_reason = parts.iter().find_map(|p| p.stop_reason.clone());
+    out.warnings = parts.iter().flat_map(|p| p.warnings.clone()).collect();
     let total_ok: f64 = parts.iter().map(|p| p.throughput * p.duration_s).sum();
     out.throughput = total_ok / out.duration_s.max(1e-9);
     out.client = ClientUsage {
@@ -808,6 +818,23 @@ fn merge_ops<'a>(
 mod merge_tests {
     use super::*;
     use crate::results::fixtures;
+
+    #[test]
+    fn a_merge_whose_counts_would_not_serialize_is_refused() {
+        // Each part's count fits the V2 encoding (< 2^63); their sum does not.
+        let part = || {
+            let mut r = fixtures::results(&[100], &[], 1.0);
+            let mut h = Histogram::<u64>::new(3).unwrap();
+            h.auto(true);
+            h.record_n(100, 3 << 61).unwrap();
+            r.ops.get_mut(&Operation::Read).unwrap().histogram = encode_histogram(&h);
+            r
+        };
+        let (a, mut b) = (part(), part());
+        b.run_nonce = a.run_nonce.wrapping_add(1);
+        let e = merge(&[a, b]).unwrap_err().to_string();
+        assert!(e.contains("past 2^63 - 1"), "{e}");
+    }
 
     #[test]
     fn merging_adds_histograms_exactly() {

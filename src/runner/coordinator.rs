@@ -322,6 +322,7 @@ impl Coordinator {
             checks: None,
             events: Vec::new(),
             cluster_events: Vec::new(),
+            warnings: Vec::new(),
             fleet: None,
             hosts: vec![host],
         }

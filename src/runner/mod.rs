@@ -484,8 +484,13 @@ pub fn execute<D: Db>(
                 .map_or(0, |d| d.as_millis() as u64)
         };
         let start = ms(started_wall);
-        results.cluster_events =
+        let (events, problems) =
             crate::results::cluster::read_window(log, start, start, ms(SystemTime::now()));
+        results.cluster_events = events;
+        for p in problems {
+            progress.note(&format!("warning: {p}"));
+            results.warnings.push(p);
+        }
         for e in &results.cluster_events {
             progress.note(&format!(
                 "cluster at {:.1} s: {}: {}",

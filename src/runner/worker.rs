@@ -55,6 +55,47 @@ fn since(t0: Instant, t: Instant) -> u64 {
 /// Operations between forced yields to the thread's other tasks.
 const YIELD_EVERY: u32 = 64;
 
+/// Keys read back per statement when a worker confirms its loaded range.
+const CONFIRM_CHUNK: u64 = 1000;
+
+/// Reads back which rows of `batch` are in the table and sends the missing ones again;
+/// returns how many were missing.
+async fn resend_missing<C: Conn>(
+    conn: &mut C,
+    batch: &InsertBatch,
+    mode: LoadMode,
+) -> Result<usize, DbError> {
+    let there = conn.present(&batch.keys).await?;
+    let mut missing = InsertBatch::default();
+    for (i, _) in there.iter().enumerate().filter(|(_, t)| !**t) {
+        let (key, values) = batch.row(i);
+        missing.keys.push(key.to_owned());
+        missing.values.extend(values.iter().cloned());
+    }
+    if !missing.is_empty() {
+        conn.insert_batch(&missing, mode).await?;
+    }
+    Ok(missing.len())
+}
+
+/// The error a load stops with when rows of `range` could not be confirmed.
+fn unconfirmed(last: &DbError, batch: &InsertBatch, range: Range<u64>, tries: u32) -> DbError {
+    let keys = match (batch.keys.first(), batch.keys.last()) {
+        (Some(a), Some(b)) if batch.len() > 1 => format!(" ({a} .. {b})"),
+        (Some(a), _) => format!(" ({a})"),
+        _ => String::new(),
+    };
+    DbError::new(
+        last.class,
+        last.code,
+        format!(
+            "rows {}..{} of the load{keys} are not confirmed in the table after {tries} \
+             read-back(s) and re-send(s): {}",
+            range.start, range.end, last.message
+        ),
+    )
+}
+
 /// The result of one successful attempt.
 enum Done {
     Ok {
@@ -402,7 +443,11 @@ impl WorkerCtx {
         }
     }
 
-    /// Load phase: inserts key numbers `range` in batches of `batch_size`.
+    /// Load phase: inserts key numbers `range` in batches of `batch_size`. A batch that failed
+    /// without being refused (its outcome unknown, or the server unavailable) is read back and
+    /// its missing rows re-sent; at the end the whole range is read back, so that the load says
+    /// its rows are loaded only when they are there. Rows that cannot be confirmed stop the
+    /// load with an error naming them.
     pub async fn load<C: Conn>(
         &self,
         mut conn: C,
@@ -422,22 +467,29 @@ impl WorkerCtx {
             }
             let n = (range.end - next).min(batch_size as u64);
             let start = Instant::now();
+            batch.keys.clear();
+            batch.values.clear();
             let r = if batch_size == 1 {
                 wl.set_key(next);
                 wl.build_insert();
-                self.with_retries(
-                    Operation::Insert,
-                    &mut conn,
-                    &mut wl,
-                    FieldSet::All,
-                    0,
-                    false,
-                )
-                .await
-                .map(|_| 1)
+                let r = self
+                    .with_retries(
+                        Operation::Insert,
+                        &mut conn,
+                        &mut wl,
+                        FieldSet::All,
+                        0,
+                        false,
+                    )
+                    .await
+                    .map(|_| 1);
+                if r.is_err() {
+                    // Kept for reading back.
+                    batch.keys.push(wl.key.clone());
+                    batch.values.extend(wl.write_values().iter().cloned());
+                }
+                r
             } else {
-                batch.keys.clear();
-                batch.values.clear();
                 for k in next..next + n {
                     wl.set_key(k);
                     wl.build_insert();
@@ -462,15 +514,135 @@ impl WorkerCtx {
                 .map(|_| Done::Ok { rows: 0 })
                 .map_err(Clone::clone);
             self.record(op, start, intended, &done, true, false);
-            if let Ok(written) = r {
-                let mut m = self.m(false);
-                let s = m.op_mut(op);
-                s.rows += written;
-                s.rows_skipped += n - written;
-            } else if shared.stopping() {
-                break;
-            }
+            let written = match r {
+                Ok(written) => written,
+                Err(_) if shared.stopping() => break,
+                Err(e) => match self
+                    .make_present(&mut conn, &batch, mode, Some(e), next..next + n)
+                    .await
+                {
+                    // What was there before cannot be told from what this load wrote.
+                    Ok(()) => n,
+                    Err(e) => {
+                        self.shared.fail(&e);
+                        break;
+                    }
+                },
+            };
+            let mut m = self.m(false);
+            let s = m.op_mut(op);
+            s.rows += written;
+            s.rows_skipped += n - written;
+            drop(m);
             next += n;
+        }
+        if !shared.stopping()
+            && let Err(e) = self.confirm(&mut conn, &mut wl, range, mode).await
+        {
+            self.shared.fail(&e);
+        }
+    }
+
+    /// Reads back the worker's whole range, a chunk of keys at a time, and re-sends rows that
+    /// are missing (acknowledged but lost, e.g. by a leader that lost its primary role).
+    async fn confirm<C: Conn>(
+        &self,
+        conn: &mut C,
+        wl: &mut WorkerWorkload,
+        range: Range<u64>,
+        mode: LoadMode,
+    ) -> Result<(), DbError> {
+        let mut keys = Vec::with_capacity(CONFIRM_CHUNK as usize);
+        let mut k = range.start;
+        while k < range.end && !self.shared.stopping() {
+            let chunk = k..(k + CONFIRM_CHUNK).min(range.end);
+            keys.clear();
+            for i in chunk.clone() {
+                wl.set_key(i);
+                keys.push(wl.key.clone());
+            }
+            let failed = match conn.present(&keys).await {
+                Ok(there) if there.iter().all(|&t| t) => {
+                    k = chunk.end;
+                    continue;
+                }
+                Ok(_) => None,
+                Err(e) => Some(e),
+            };
+            // Rows to re-send need their values: built only for a chunk that needs them.
+            let mut batch = InsertBatch::default();
+            for i in chunk.clone() {
+                wl.set_key(i);
+                wl.build_insert();
+                batch.keys.push(wl.key.clone());
+                batch.values.extend(wl.write_values().iter().cloned());
+            }
+            self.make_present(conn, &batch, mode, failed, chunk.clone())
+                .await?;
+            k = chunk.end;
+        }
+        Ok(())
+    }
+
+    /// Makes sure every row of `batch` (key numbers `range`) is in the table: reads back which
+    /// keys are there and re-sends the others, as INSERT IGNORE (a row the earlier statement
+    /// wrote meanwhile is no duplicate) or, for a replacing load, REPLACE; then reads back
+    /// again. `failed` is the error that left the batch's outcome unknown: with it, the first
+    /// read-back waits for the retry policy's first delay. Gives up, naming the range, when
+    /// the policy's retries are spent.
+    async fn make_present<C: Conn>(
+        &self,
+        conn: &mut C,
+        batch: &InsertBatch,
+        mode: LoadMode,
+        failed: Option<DbError>,
+        range: Range<u64>,
+    ) -> Result<(), DbError> {
+        let resend = match mode {
+            LoadMode::Replace => LoadMode::Replace,
+            LoadMode::Strict | LoadMode::Ignore => LoadMode::Ignore,
+        };
+        // A REPLACE whose outcome is unknown may have left older values: sent again whole.
+        let mut all = failed.is_some() && mode == LoadMode::Replace;
+        let mut last = failed;
+        let mut tries = 0;
+        loop {
+            if let Some(e) = &last {
+                match self.retry.next_delay(tries) {
+                    Some(d) if !self.shared.stopping() => {
+                        tokio::time::sleep(d).await;
+                        tries += 1;
+                    }
+                    _ => return Err(unconfirmed(e, batch, range, tries)),
+                }
+            }
+            let step = if all {
+                conn.insert_batch(batch, resend).await.map(|_| batch.len())
+            } else {
+                resend_missing(conn, batch, resend).await
+            };
+            match step {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    all = false;
+                    last = Some(DbError::new(
+                        ErrorClass::UnknownOutcome,
+                        None,
+                        format!(
+                            "{n} of {} rows were missing and were sent again",
+                            batch.len()
+                        ),
+                    ));
+                }
+                Err(e) if matches!(e.class, ErrorClass::Rejected | ErrorClass::Fatal) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    self.m(false)
+                        .record_attempt_error(Operation::InsertBatch, &e);
+                    last = Some(e);
+                }
+            }
         }
     }
 
