@@ -643,6 +643,10 @@ pub struct MergeArgs {
     /// without it a missing shard is an error.
     #[arg(long)]
     pub allow_missing_shards: bool,
+    /// Merge parts whose measured windows do not overlap (runs made one after another);
+    /// without it they are refused, since their sum is no rate anything sustained.
+    #[arg(long)]
+    pub allow_disjoint: bool,
 }
 
 /// `--threads`: a whole number, with a message that says so (clap's own for `-1` is

@@ -405,7 +405,41 @@ fn merge_adds_two_clients_results() {
             &out(n),
         ]);
         assert!(o.status.success());
+        // Well past the 1 s allowed per part whose clock offset is unknown.
+        std::thread::sleep(std::time::Duration::from_secs(3));
     }
+    // One after the other: refused unless asked for.
+    let o = geobench(&[
+        "merge",
+        &out("a.json"),
+        &out("b.json"),
+        "-o",
+        &out("m.json"),
+    ]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("did not run at the same time")
+            && err.contains("a.json")
+            && err.contains("b.json")
+            && err.contains("--allow-disjoint"),
+        "{err}"
+    );
+    // The same run twice: refused whatever the flags, naming the file both times.
+    let o = geobench(&[
+        "merge",
+        &out("a.json"),
+        &out("a.json"),
+        "-o",
+        &out("m.json"),
+        "--allow-disjoint",
+    ]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("same run") && err.matches("a.json").count() >= 2,
+        "{err}"
+    );
     let o = geobench(&[
         "merge",
         &out("a.json"),
@@ -414,9 +448,14 @@ fn merge_adds_two_clients_results() {
         &out("m.json"),
         "--format",
         "ycsb",
+        "--allow-disjoint",
     ]);
     let (stdout, err) = text(&o);
     assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("did not run at the same time"),
+        "{err}"
+    );
     let ok: u64 = stdout
         .lines()
         .filter(|l| l.contains("], Return=OK, "))

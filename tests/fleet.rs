@@ -426,7 +426,8 @@ fn a_missing_shard_or_one_of_another_plan_is_refused_by_name() {
     let merge = |files: &[&str], extra: &[&str]| {
         let mut a = vec!["merge".to_owned()];
         a.extend(files.iter().map(|f| p(&r(f))));
-        a.extend(strings(&["-o", &p(&r("m.json"))]));
+        // The shards ran one after the other.
+        a.extend(strings(&["-o", &p(&r("m.json")), "--allow-disjoint"]));
         a.extend(strings(extra));
         geobench(&a)
     };

@@ -601,6 +601,7 @@ pub enum MergeError {
 pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
     fleet::check_parts(parts)?;
+    fleet::check_distinct_runs(parts)?;
     for (i, p) in parts.iter().enumerate().skip(1) {
         if p.phase != first.phase {
             return Err(MergeError::Different {
