@@ -72,7 +72,7 @@ fn load_and_run_every_workload() {
         let r: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         assert_eq!(r["operations"], 1000, "run {w}");
-        assert_eq!(r["schema_version"], 1);
+        assert_eq!(r["schema_version"], 2);
         let expect = match w {
             "a" => vec!["READ", "UPDATE"],
             "b" => vec!["READ", "UPDATE"],

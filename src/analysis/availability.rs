@@ -177,6 +177,7 @@ mod tests {
             name: name.into(),
             throughput: tput[k],
             errors: errors[k],
+            ops: Default::default(),
             error_codes: if errors[k] > 0 {
                 [("unavailable 1047".to_owned(), errors[k])].into()
             } else {
