@@ -909,6 +909,34 @@ mod merge_tests {
     }
 
     #[test]
+    fn intervals_without_histograms_do_not_merge() {
+        let mut m = Measurements::default();
+        m.record_ok(Operation::Read, 100_000, None);
+        let with = |r: &mut Results| {
+            r.intervals = vec![Interval::from_measurements(&m, 0.0, 1.0, false)];
+        };
+        let (mut a, mut b) = (
+            fixtures::results(&[100], &[], 1.0),
+            fixtures::results(&[100], &[], 1.0),
+        );
+        with(&mut a);
+        with(&mut b);
+        b.run_nonce = 1;
+        merge(&[a.clone(), b.clone()]).unwrap();
+        // As schema_version 1 wrote them: figures, no histogram.
+        b.intervals[0]
+            .ops
+            .get_mut(&Operation::Read)
+            .unwrap()
+            .histogram = None;
+        let e = merge(&[a, b]).unwrap_err().to_string();
+        assert!(
+            e.contains("part 1") && e.contains("schema_version 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn different_workloads_do_not_merge() {
         let a = fixtures::results(&[100], &[], 1.0);
         let mut b = a.clone();
