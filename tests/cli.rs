@@ -408,14 +408,14 @@ fn merge_adds_two_clients_results() {
         // Well past the 1 s allowed per part whose clock offset is unknown.
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
+    let merge = |a: &str, b: &str, extra: &[&str]| {
+        let (a, b, m) = (out(a), out(b), out("m.json"));
+        let mut args = vec!["merge", &a, &b, "-o", &m];
+        args.extend(extra);
+        geobench(&args)
+    };
     // One after the other: refused unless asked for.
-    let o = geobench(&[
-        "merge",
-        &out("a.json"),
-        &out("b.json"),
-        "-o",
-        &out("m.json"),
-    ]);
+    let o = merge("a.json", "b.json", &[]);
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -426,30 +426,18 @@ fn merge_adds_two_clients_results() {
         "{err}"
     );
     // The same run twice: refused whatever the flags, naming the file both times.
-    let o = geobench(&[
-        "merge",
-        &out("a.json"),
-        &out("a.json"),
-        "-o",
-        &out("m.json"),
-        "--allow-disjoint",
-    ]);
+    let o = merge("a.json", "a.json", &["--allow-disjoint"]);
     let err = text(&o).1;
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
         err.contains("same run") && err.matches("a.json").count() >= 2,
         "{err}"
     );
-    let o = geobench(&[
-        "merge",
-        &out("a.json"),
-        &out("b.json"),
-        "-o",
-        &out("m.json"),
-        "--format",
-        "ycsb",
-        "--allow-disjoint",
-    ]);
+    let o = merge(
+        "a.json",
+        "b.json",
+        &["--format", "ycsb", "--allow-disjoint"],
+    );
     let (stdout, err) = text(&o);
     assert!(o.status.success(), "{err}");
     assert!(
