@@ -504,15 +504,21 @@ pub fn merge_command(a: &MergeArgs) -> Result<Results, AppError> {
         .map(|p| Results::read(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| bad(&e.to_string()))?;
-    let named = |e: crate::results::MergeError| {
-        let mut msg = e.to_string();
+    let named = |mut msg: String| {
         // Parts are numbered in the order given: name the files.
         for (i, p) in a.inputs.iter().enumerate().rev() {
             msg = msg.replace(&format!("part {i}"), &p.display().to_string());
         }
-        bad(&msg)
+        msg
     };
-    let mut merged = crate::results::merge(&parts).map_err(named)?;
+    let mut merged = crate::results::merge(&parts).map_err(|e| bad(&named(e.to_string())))?;
+    if let Some(why) = crate::results::fleet::not_concurrent(&parts) {
+        let why = named(why);
+        if !a.allow_disjoint {
+            return Err(bad(&format!("{why}; --allow-disjoint merges them anyway")));
+        }
+        eprintln!("warning: {why} (--allow-disjoint)");
+    }
     // Each part's timeline saw only its own clients.
     merged.availability = crate::analysis::availability::timeline(&merged);
     let missing = crate::results::fleet::missing_shards(&parts);

@@ -592,7 +592,9 @@ pub struct CompareArgs {
     /// Largest acceptable throughput drop.
     #[arg(long, default_value = "5%")]
     pub max_throughput_drop: String,
-    /// Largest acceptable latency increases, per percentile or operation and percentile.
+    /// Largest acceptable latency increases, per percentile (p50, p95, p99, p99.9) or
+    /// operation and percentile (READ.p99=20%). Each limit given adds to or replaces the
+    /// default of its name; the others stay in force. An unknown name is an error.
     #[arg(long, default_value = "p50=10%,p99=25%")]
     pub max_latency_increase: String,
     /// Largest acceptable error-rate increase, in percentage points.
@@ -649,6 +651,10 @@ pub struct MergeArgs {
     /// without it a missing shard is an error.
     #[arg(long)]
     pub allow_missing_shards: bool,
+    /// Merge parts whose measured windows do not overlap (runs made one after another);
+    /// without it they are refused, since their sum is no rate anything sustained.
+    #[arg(long)]
+    pub allow_disjoint: bool,
 }
 
 /// `--threads`: a whole number, with a message that says so (clap's own for `-1` is

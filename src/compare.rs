@@ -3,18 +3,22 @@
 //! orientation, a noise-aware verdict and the threshold it was held to. A comparison is a
 //! value; only `exit_code` turns it into a pass or a fail.
 //!
-//! Noise: each side's per-interval samples (throughput, and each operation's p50/p99 per
-//! status interval), pooled over repeats, are resampled with a moving-block bootstrap (blocks
-//! keep the autocorrelation of neighbouring intervals; 2000 resamples, fixed seed) to get a 95%
-//! interval of the relative difference of the means. A metric regresses only when its change
-//! crosses the threshold *and* that interval excludes no change; otherwise it is unchanged, and
-//! the output says whether it was within the noise.
+//! Noise: each side's measured intervals, pooled over repeats, are resampled with a
+//! moving-block bootstrap (blocks keep the autocorrelation of neighbouring intervals; 2000
+//! resamples, fixed seed) to get a 95% interval of the relative change: for throughput, of the
+//! mean of per-interval throughputs; for a latency percentile, of that percentile of the
+//! resampled intervals' histograms added together (so "p99" is the p99 of the operations, as
+//! the run table's, not an average of interval p99s). A metric regresses only when its change
+//! crosses the threshold *and* that interval excludes no change; otherwise it is unchanged,
+//! and the output says whether it was within the noise.
 
 use crate::analysis::intervals;
-use crate::analysis::stats::bootstrap_change;
-use crate::results::Results;
+use crate::analysis::stats::{bootstrap_change, bootstrap_quantile_change};
+use crate::measure::new_histogram;
 use crate::results::timeseries::Interval;
+use crate::results::{Results, add_histogram, decode_histogram};
 use crate::workload::Operation;
+use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,25 +47,47 @@ impl Default for Thresholds {
     }
 }
 
+/// The percentiles the gate judges, as `--max-latency-increase` names them.
+pub const PERCENTILES: [&str; 4] = ["p50", "p95", "p99", "p99.9"];
+
+/// `name`, and the nearest of `known` when it is close enough to be a typo.
+fn unknown(what: &str, name: &str, known: &[&str]) -> String {
+    let nearest = crate::config::suggest::nearest(name, known.iter().copied());
+    let hint = nearest.map_or(String::new(), |n| format!("did you mean {n}? "));
+    format!(
+        "unknown {what} {name:?}: {hint}(valid: {})",
+        known.join(", ")
+    )
+}
+
 impl Thresholds {
-    /// Parses `p99=10%,p50=15%,read.p99=20%` into the latency limits.
+    /// Parses `p99=10%,p50=15%,read.p99=20%` into the latency limits: each one given adds to
+    /// or replaces the default of the same name; the others stay in force.
     pub fn parse_latency(&mut self, s: &str) -> Result<(), String> {
-        self.latency_increase_pct.clear();
+        let ops: Vec<&str> = Operation::ALL.iter().map(|o| o.label()).collect();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("{part:?}: expected PERCENTILE=N%"))?;
+            let (k, v) = part.split_once('=').ok_or_else(|| {
+                format!("{part:?}: expected PERCENTILE=N% or OPERATION.PERCENTILE=N%")
+            })?;
             let k = k.trim().to_lowercase();
             let is_pct = k.starts_with('p') && k[1..].starts_with(|c: char| c.is_ascii_digit());
-            let (key, pct) = match k.split_once('.') {
-                Some((op, p)) if !is_pct => (format!("{}.{p}", op.to_uppercase()), p.to_owned()),
-                _ => (k.clone(), k.clone()),
+            let (op, pct) = match k.split_once('.') {
+                Some((op, p)) if !is_pct => (Some(op.to_uppercase()), p.to_owned()),
+                _ => (None, k.clone()),
             };
-            if !["p50", "p95", "p99", "p99.9"].contains(&pct.as_str()) {
+            if !PERCENTILES.contains(&pct.as_str()) {
                 return Err(format!(
-                    "{part:?}: percentile must be p50, p95, p99 or p99.9"
+                    "{part:?}: {}",
+                    unknown("percentile", &pct, &PERCENTILES)
                 ));
             }
+            let key = match op {
+                Some(op) if !ops.contains(&op.as_str()) => {
+                    return Err(format!("{part:?}: {}", unknown("operation", &op, &ops)));
+                }
+                Some(op) => format!("{op}.{pct}"),
+                None => pct,
+            };
             self.latency_increase_pct.insert(key, parse_pct(v)?);
         }
         Ok(())
@@ -72,6 +98,19 @@ impl Thresholds {
             .get(&format!("{}.{pct}", op.label()))
             .or_else(|| self.latency_increase_pct.get(pct))
             .copied()
+    }
+
+    /// The limits in force, for every verdict: `throughput -5%, p50 +10%, ..., error rate
+    /// +1 pp`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("throughput -{}%", self.throughput_drop_pct)];
+        parts.extend(
+            self.latency_increase_pct
+                .iter()
+                .map(|(k, v)| format!("{k} +{v}%")),
+        );
+        parts.push(format!("error rate +{} pp", self.error_rate_pp));
+        parts.join(", ")
     }
 }
 
@@ -263,6 +302,33 @@ fn samples(rs: &[Results], f: &dyn Fn(&Interval) -> Option<f64>) -> Vec<f64> {
         .collect()
 }
 
+/// `p99.9` -> 0.999.
+fn quantile_of(pct: &str) -> f64 {
+    pct.trim_start_matches('p').parse::<f64>().unwrap_or(100.0) / 100.0
+}
+
+/// Each interval's histogram of `op` after the warm-up (intended-start in open loop), repeats
+/// one after the other; `None` when an interval has none (results of schema 1) or one does not
+/// decode.
+fn interval_histograms(rs: &[Results], op: Operation) -> Option<Vec<Histogram<u64>>> {
+    rs.iter()
+        .flat_map(|r| r.intervals.iter().filter(|i| !i.warmup))
+        .filter_map(|i| i.ops.get(&op))
+        .map(|o| o.latency_histogram()?.ok())
+        .collect()
+}
+
+/// Every measured operation of `op` in the step's repeats, as `Results::latency` takes it.
+fn step_histogram(rs: &[Results], op: Operation) -> Option<Histogram<u64>> {
+    let mut total = new_histogram();
+    for r in rs {
+        let Some(s) = r.ops.get(&op) else { continue };
+        let h = decode_histogram(s.intended_histogram.as_ref().unwrap_or(&s.histogram)).ok()?;
+        add_histogram(&mut total, &h).ok()?;
+    }
+    Some(total)
+}
+
 /// The values a metric is judged on: the means of the per-interval samples (the statistic the
 /// bootstrap interval is about), or the whole-run values when there are no samples.
 fn point(sb: &[f64], sc: &[f64], run_b: f64, run_c: f64) -> (f64, f64) {
@@ -389,32 +455,44 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
             th.throughput_drop_pct,
             few,
         ));
-        // Latency per operation and percentile.
+        // Latency per operation and percentile: the percentile of every operation of the
+        // step (repeats pooled), its noise from resampled blocks of interval histograms.
         for op in b[0].ops.keys().filter(|op| c[0].ops.contains_key(op)) {
-            for pct in ["p50", "p95", "p99", "p99.9"] {
+            for pct in PERCENTILES {
                 let Some(limit) = th.latency_limit(*op, pct) else {
                     continue;
                 };
+                let q = quantile_of(pct);
+                let (hb, hc) = (interval_histograms(b, *op), interval_histograms(c, *op));
                 let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
-                let per = |i: &Interval| {
-                    i.ops.get(op).filter(|o| o.ok > 0).map(|o| match pct {
-                        "p50" => o.p50_us,
-                        "p95" => o.p95_us,
-                        "p99" => o.p99_us,
-                        _ => o.p999_us,
-                    })
+                let whole = |rs: &[Results]| {
+                    let h = step_histogram(rs, *op)?;
+                    (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
                 };
-                let (sb, sc) = (samples(b, &per), samples(c, &per));
-                let (vb, vc) = point(&sb, &sc, mean(b, &lat), mean(c, &lat));
+                let (vb, vc) = match (whole(b), whole(c)) {
+                    (Some(vb), Some(vc)) => (vb, vc),
+                    // Histograms that do not decode were refused when read; kept total.
+                    _ => (mean(b, &lat), mean(c, &lat)),
+                };
+                let interval = match (&hb, &hc) {
+                    (Some(hb), Some(hc)) => bootstrap_quantile_change(hb, hc, q, 2),
+                    _ => None,
+                };
+                let note = if hb.is_none() || hc.is_none() {
+                    "no interval histograms (results of schema_version 1): judged on the \
+                     whole-run percentile"
+                } else {
+                    few
+                };
                 out.metrics.push(judge(
                     step,
                     format!("{} {pct}", op.label()),
                     false,
                     vb,
                     vc,
-                    bootstrap_change(&sb, &sc, 2),
+                    interval,
                     limit,
-                    few,
+                    note,
                 ));
             }
         }
@@ -451,6 +529,89 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::Measurements;
+    use crate::results::{fixtures, op_summaries};
+
+    /// A run of 1 s intervals of READs (latencies in us, per interval).
+    fn run(intervals: &[Vec<u64>]) -> Results {
+        let all: Vec<u64> = intervals.iter().flatten().copied().collect();
+        let mut r = fixtures::results(&all, &[], intervals.len() as f64);
+        r.intervals = intervals
+            .iter()
+            .enumerate()
+            .map(|(k, v)| {
+                let mut m = Measurements::default();
+                for &us in v {
+                    m.record_ok(Operation::Read, us * 1000, None);
+                    m.count_operation(true);
+                }
+                Interval::from_measurements(&m, k as f64, k as f64 + 1.0, false)
+            })
+            .collect();
+        r.ops = op_summaries(&{
+            let mut m = Measurements::default();
+            all.iter()
+                .for_each(|&us| m.record_ok(Operation::Read, us * 1000, None));
+            m
+        });
+        r
+    }
+
+    #[test]
+    fn a_slow_tail_in_one_interval_is_judged_on_the_true_p99() {
+        // 20 intervals of 200 READs at 0.9-1.1 ms; the candidate's interval 7 stalled: all
+        // its READs took 5 ms (5% of the run). Four repeats per side.
+        let fast = || (0..200).map(|i| 900 + i as u64).collect::<Vec<u64>>();
+        let side = |stall: bool| -> Side {
+            let repeats = (0..4)
+                .map(|_| {
+                    let iv: Vec<Vec<u64>> = (0..20)
+                        .map(|k| {
+                            if stall && k == 7 {
+                                vec![5000; 200]
+                            } else {
+                                fast()
+                            }
+                        })
+                        .collect();
+                    run(&iv)
+                })
+                .collect();
+            [("s@8".to_owned(), repeats)].into()
+        };
+        let (base, cand) = (side(false), side(true));
+        let c = compare(&base, &cand, &Thresholds::default(), false);
+        let p99 = c.metrics.iter().find(|m| m.metric == "READ p99").unwrap();
+        // The p99 of every candidate operation: one histogram fed all of them.
+        let mut all = new_histogram();
+        for r in &cand["s@8"] {
+            for iv in &r.intervals {
+                let h = iv.ops[&Operation::Read]
+                    .latency_histogram()
+                    .unwrap()
+                    .unwrap();
+                all.add(&h).unwrap();
+            }
+        }
+        assert_eq!(p99.candidate, all.value_at_quantile(0.99) as f64 / 1000.0);
+        assert!((p99.candidate - 5000.0).abs() < 5.0, "{p99:?}");
+        assert_eq!(p99.verdict, Verdict::Regressed, "{p99:?}");
+        assert_eq!(c.exit_code(), 1);
+        // What the gate judged before: the mean of interval p99s, diluted 20 times, passed.
+        let diluted = |s: &Side| {
+            let v = samples(&s["s@8"], &|i| {
+                i.ops.get(&Operation::Read).map(|o| o.p99_us)
+            });
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        let old_change = (diluted(&cand) / diluted(&base) - 1.0) * 100.0;
+        assert!(old_change < 25.0, "{old_change}");
+        // The same runs on both sides: no change, no verdict but unchanged.
+        let same = compare(&cand, &cand, &Thresholds::default(), false);
+        assert!(same.metrics.iter().all(|m| m.verdict == Verdict::Unchanged));
+        let p50 = c.metrics.iter().find(|m| m.metric == "READ p50").unwrap();
+        assert_eq!(p50.verdict, Verdict::Unchanged, "{p50:?}");
+    }
 
     #[test]
     fn verdicts_respect_threshold_and_noise() {
@@ -518,7 +679,25 @@ mod tests {
         t.parse_latency("p99=15%,read.p50=20").unwrap();
         assert_eq!(t.latency_limit(Operation::Read, "p99"), Some(15.0));
         assert_eq!(t.latency_limit(Operation::Read, "p50"), Some(20.0));
-        assert_eq!(t.latency_limit(Operation::Update, "p50"), None);
+        // The default p50 limit stays in force for what the flag did not name.
+        assert_eq!(t.latency_limit(Operation::Update, "p50"), Some(10.0));
+        assert_eq!(t.latency_limit(Operation::Update, "p95"), None);
+        assert_eq!(
+            t.describe(),
+            "throughput -5%, READ.p50 +20%, p50 +10%, p99 +15%, error rate +1 pp"
+        );
+        let e = t.parse_latency("reed.p50=5%").unwrap_err();
+        assert!(
+            e.contains("unknown operation \"REED\"") && e.contains("did you mean READ?"),
+            "{e}"
+        );
+        let e = t.parse_latency("read.p90=5%").unwrap_err();
+        assert!(
+            e.contains("did you mean p99?") || e.contains("did you mean p50?"),
+            "{e}"
+        );
+        let e = t.parse_latency("p99.5=5%").unwrap_err();
+        assert!(e.contains("did you mean p99.9?"), "{e}");
         assert!(t.parse_latency("p42=1%").is_err());
         assert!(t.parse_latency("p99").is_err());
         assert!(parse_pct("x%").is_err());

@@ -72,7 +72,7 @@ fn load_and_run_every_workload() {
         let r: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         assert_eq!(r["operations"], 1000, "run {w}");
-        assert_eq!(r["schema_version"], 1);
+        assert_eq!(r["schema_version"], 2);
         let expect = match w {
             "a" => vec!["READ", "UPDATE"],
             "b" => vec!["READ", "UPDATE"],
@@ -445,18 +445,45 @@ fn merge_adds_two_clients_results() {
             &out(n),
         ]);
         assert!(o.status.success());
+        // Well past the 1 s allowed per part whose clock offset is unknown.
+        std::thread::sleep(std::time::Duration::from_secs(3));
     }
-    let o = geobench(&[
-        "merge",
-        &out("a.json"),
-        &out("b.json"),
-        "-o",
-        &out("m.json"),
-        "--format",
-        "ycsb",
-    ]);
+    let merge = |a: &str, b: &str, extra: &[&str]| {
+        let (a, b, m) = (out(a), out(b), out("m.json"));
+        let mut args = vec!["merge", &a, &b, "-o", &m];
+        args.extend(extra);
+        geobench(&args)
+    };
+    // One after the other: refused unless asked for.
+    let o = merge("a.json", "b.json", &[]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("did not run at the same time")
+            && err.contains("a.json")
+            && err.contains("b.json")
+            && err.contains("--allow-disjoint"),
+        "{err}"
+    );
+    // The same run twice: refused whatever the flags, naming the file both times.
+    let o = merge("a.json", "a.json", &["--allow-disjoint"]);
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("same run") && err.matches("a.json").count() >= 2,
+        "{err}"
+    );
+    let o = merge(
+        "a.json",
+        "b.json",
+        &["--format", "ycsb", "--allow-disjoint"],
+    );
     let (stdout, err) = text(&o);
     assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("warning") && err.contains("did not run at the same time"),
+        "{err}"
+    );
     let ok: u64 = stdout
         .lines()
         .filter(|l| l.contains("], Return=OK, "))

@@ -81,6 +81,42 @@ fn a_twenty_percent_latency_increase_is_a_regression() {
         .filter(|n| n.has_tag_name("testcase"))
         .count();
     assert!(cases >= 5, "{cases}");
+    // Limiting p99 alone keeps the default p50 limit, which still catches the +20%; every
+    // format says which limits were in force.
+    let o = compare(
+        &base,
+        &slow,
+        &[
+            "--max-latency-increase",
+            "p99=50%",
+            "--out-dir",
+            dir.path().join("p99").to_str().unwrap(),
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    let limits = "limits: throughput -5%, p50 +10%, p99 +50%, error rate +1 pp";
+    assert!(text.contains(limits), "{text}");
+    for f in ["compare.md", "compare.xml", "compare.json"] {
+        let body = std::fs::read_to_string(dir.path().join("p99").join(f)).unwrap();
+        let found = if f.ends_with("json") {
+            body.contains("\"p50\": 10.0") && body.contains("\"p99\": 50.0")
+        } else {
+            body.contains("throughput -5%, p50 +10%, p99 +50%, error rate +1 pp")
+        };
+        assert!(found, "{f}: {body}");
+    }
+    // A typo in an operation or percentile is an error naming the nearest valid name, not a
+    // gate switched off.
+    for (flag, nearest) in [("reed.p50=5%", "READ"), ("read.p99.5=5%", "p99.9")] {
+        let o = compare(&base, &slow, &["--max-latency-increase", flag]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {err}");
+        assert!(
+            err.contains(&format!("did you mean {nearest}?")),
+            "{flag}: {err}"
+        );
+    }
     // The other way round it is an improvement, and no regression.
     let o = compare(&slow, &base, &[]);
     assert_eq!(

@@ -78,12 +78,22 @@ fn headline(c: &Comparison) -> String {
     s
 }
 
+/// The limits every verdict was held to.
+fn limits(c: &Comparison) -> String {
+    format!("limits: {}", c.thresholds.describe())
+}
+
 pub fn text(c: &Comparison) -> String {
-    format!("{}{}\n", table(c).terminal(), headline(c))
+    format!("{}{}\n{}\n", table(c).terminal(), headline(c), limits(c))
 }
 
 pub fn markdown(c: &Comparison) -> String {
-    format!("**{}**\n\n{}", headline(c), table(c).markdown())
+    format!(
+        "**{}**\n\n{}\n\n{}",
+        headline(c),
+        limits(c),
+        table(c).markdown()
+    )
 }
 
 /// JUnit XML: one test case per step and metric; regressions are failures.
@@ -99,6 +109,10 @@ pub fn junit(c: &Comparison) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"geobench compare\" tests=\"{}\" failures=\"{failures}\">\n",
         c.metrics.len() + usize::from(c.incomparable_reason().is_some())
     );
+    s.push_str(&format!(
+        "<properties><property name=\"limits\" value=\"{}\"/></properties>\n",
+        esc(&c.thresholds.describe())
+    ));
     for m in &c.metrics {
         s.push_str(&format!(
             "<testcase classname=\"{}\" name=\"{}\">",

@@ -109,6 +109,70 @@ pub fn check_parts(parts: &[Results]) -> Result<(), MergeError> {
     Ok(())
 }
 
+/// Refuses one run given twice: parts with the same run nonce and start (the nonce is drawn
+/// per process, so shards of one fleet differ in it; 0 is an older file that has none).
+pub fn check_distinct_runs(parts: &[Results]) -> Result<(), MergeError> {
+    for (j, b) in parts.iter().enumerate() {
+        let same = parts[..j].iter().position(|a| {
+            a.run_nonce != 0 && a.run_nonce == b.run_nonce && a.started_at == b.started_at
+        });
+        if let Some(i) = same {
+            return Err(MergeError::Fleet(format!(
+                "part {i} and part {j} are the same run (run nonce {}, started {}): merging \
+                 it with itself would count every operation twice",
+                b.run_nonce, b.started_at
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Slack allowed between windows when a part's clock offset is unknown: hosts kept by NTP
+/// agree to well under this.
+pub const UNKNOWN_CLOCK_SLACK_S: f64 = 1.0;
+
+/// Why `parts` did not run at the same time, if they did not: some pair of measured windows
+/// (`started_at` + `duration_s`, moved onto the server's clock by each part's recorded clock
+/// offset) does not overlap, allowing for the offsets' uncertainty (half the clock query's
+/// round trip, or `UNKNOWN_CLOCK_SLACK_S` when a part has no offset).
+pub fn not_concurrent(parts: &[Results]) -> Option<String> {
+    let mut windows = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let Ok(t) = humantime::parse_rfc3339_weak(&p.started_at) else {
+            return Some(format!(
+                "part {i} has no readable start (started_at {:?}): cannot tell when it ran",
+                p.started_at
+            ));
+        };
+        let unix = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let f = p.fleet.as_ref();
+        let (offset, slack) = match (
+            f.and_then(|f| f.clock_offset_s),
+            f.and_then(|f| f.clock_rtt_s),
+        ) {
+            (Some(o), rtt) => (o, rtt.unwrap_or(0.0).max(0.0) / 2.0),
+            (None, _) => (0.0, UNKNOWN_CLOCK_SLACK_S),
+        };
+        let start = unix + offset;
+        windows.push((i, start, start + p.duration_s.max(0.0), slack));
+    }
+    for (k, &(i, s1, e1, d1)) in windows.iter().enumerate() {
+        for &(j, s2, e2, d2) in &windows[k + 1..] {
+            let gap = s1.max(s2) - e1.min(e2);
+            if gap > d1 + d2 {
+                return Some(format!(
+                    "part {i} and part {j} did not run at the same time (their measured windows \
+                     are {gap:.1} s apart, allowing {:.1} s for the clocks)",
+                    d1 + d2
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// The shards of the plan that are not among `parts` (empty when they are all there, or the
 /// parts are no fleet). With `--region`, every region the topology gives workers has its
 /// own shards.
@@ -263,6 +327,40 @@ mod tests {
             .unwrap(),
         );
         assert_eq!(missing_shards(&[a]), vec!["region B shard 0 of 1"]);
+    }
+
+    #[test]
+    fn windows_are_compared_on_the_servers_clock() {
+        let (mut a, mut b) = (shard(None, 0, 2, "p"), shard(None, 1, 2, "p"));
+        // b's host clock runs 60 s behind a's: the server's clock says they ran together.
+        a.started_at = "2026-11-24T00:01:00.000Z".into();
+        b.started_at = "2026-11-24T00:00:00.000Z".into();
+        let f = |r: &mut Results, offset: f64| {
+            let fl = r.fleet.as_mut().unwrap();
+            (fl.clock_offset_s, fl.clock_rtt_s) = (Some(offset), Some(0.002));
+        };
+        f(&mut a, 0.0);
+        f(&mut b, 60.0);
+        assert_eq!(not_concurrent(&[a.clone(), b.clone()]), None);
+        // Without offsets, 59 s apart (1 s windows) is not one run.
+        a.fleet.as_mut().unwrap().clock_offset_s = None;
+        b.fleet.as_mut().unwrap().clock_offset_s = None;
+        let why = not_concurrent(&[a.clone(), b.clone()]).unwrap();
+        assert!(
+            why.contains("part 0 and part 1") && why.contains("59.0 s apart"),
+            "{why}"
+        );
+        // Within the slack of unknown clocks.
+        b.started_at = "2026-11-24T00:00:58.500Z".into();
+        assert_eq!(not_concurrent(&[a.clone(), b.clone()]), None);
+        // The same file twice is one run, whatever the shard says.
+        b.run_nonce = 7;
+        let mut same = b.clone();
+        same.fleet.as_mut().unwrap().shard = Some(0);
+        check_distinct_runs(&[a, b.clone(), same]).unwrap_err();
+        let mut other = b.clone();
+        other.run_nonce = 8;
+        check_distinct_runs(&[b, other]).unwrap();
     }
 
     #[test]

@@ -21,10 +21,14 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer}
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use timeseries::Interval;
+use timeseries::{Interval, RegionInterval};
 
-/// Bumped whenever a field changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bumped whenever a field changes meaning. 2: every interval carries its histograms (per
+/// operation, and per region), so merged interval figures are exact.
+pub const SCHEMA_VERSION: u32 = 2;
+/// The oldest version read: version 1 files load (their interval figures are each run's
+/// own), but do not merge, since their intervals have no histograms to add.
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// Share of UPDATEs that may change nothing before a run is warned about it.
 pub const UNCHANGED_WARN_FRACTION: f64 = 0.001;
@@ -129,21 +133,53 @@ pub struct IntervalOp {
     pub p99_us: f64,
     pub p999_us: f64,
     pub max_us: f64,
+    /// Base64 HdrHistogram V2+DEFLATE of the interval's successful operations, nanoseconds
+    /// (absent in results of schema 1): what the figures above are computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<String>,
+    /// Open loop: completion minus intended start, as `histogram`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intended_histogram: Option<String>,
 }
 
 impl IntervalOp {
     pub fn from_stats(s: &OpStats) -> Self {
-        let l = LatencySummary::from_histogram(&s.ok).unwrap_or_default();
+        IntervalOp::from_histograms(
+            &s.ok,
+            (!s.intended.is_empty()).then_some(&s.intended),
+            s.failed.len(),
+        )
+    }
+
+    /// The figures of these histograms, and the histograms themselves.
+    fn from_histograms(
+        ok: &Histogram<u64>,
+        intended: Option<&Histogram<u64>>,
+        failed: u64,
+    ) -> Self {
+        let l = LatencySummary::from_histogram(ok).unwrap_or_default();
         IntervalOp {
-            ok: s.ok.len(),
-            failed: s.failed.len(),
+            ok: ok.len(),
+            failed,
             mean_us: l.mean_us,
             p50_us: l.p50_us,
             p95_us: l.p95_us,
             p99_us: l.p99_us,
             p999_us: l.p999_us,
             max_us: l.max_us,
+            histogram: Some(encode_histogram(ok)),
+            intended_histogram: intended.map(encode_histogram),
         }
+    }
+
+    /// The latency the gate judges (intended-start in open loop, as `Results::latency`),
+    /// `None` in results of schema 1.
+    pub fn latency_histogram(&self) -> Option<Result<Histogram<u64>, ResultsError>> {
+        let enc = self
+            .intended_histogram
+            .as_ref()
+            .or(self.histogram.as_ref())?;
+        Some(decode_histogram(enc))
     }
 }
 
@@ -349,7 +385,8 @@ pub enum ResultsError {
         message: String,
     },
     #[error(
-        "{path}: schema_version {found} is not supported (this geobench reads {SCHEMA_VERSION})"
+        "{path}: schema_version {found} is not supported (this geobench reads \
+         {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION})"
     )]
     Version {
         path: std::path::PathBuf,
@@ -390,7 +427,8 @@ impl Results {
             ));
         }
         match v.get("schema_version").and_then(|s| s.as_u64()) {
-            Some(n) if n == u64::from(SCHEMA_VERSION) => {}
+            Some(n)
+                if (u64::from(OLDEST_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION)).contains(&n) => {}
             Some(n) => {
                 return Err(ResultsError::Version {
                     path: origin.to_owned(),
@@ -412,6 +450,16 @@ impl Results {
         for (op, s) in r.ops.iter().chain(region_ops) {
             for h in std::iter::once(&s.histogram).chain(s.intended_histogram.as_ref()) {
                 decode_histogram(h).map_err(|e| parse(format!("operation {}: {e}", op.label())))?;
+            }
+        }
+        for (k, iv) in r.intervals.iter().enumerate() {
+            let region_ops = iv.regions.iter().flat_map(|g| &g.ops);
+            for (op, o) in iv.ops.iter().chain(region_ops) {
+                for h in o.histogram.iter().chain(&o.intended_histogram) {
+                    decode_histogram(h).map_err(|e| {
+                        parse(format!("interval {k}, operation {}: {e}", op.label()))
+                    })?;
+                }
             }
         }
         Ok(r)
@@ -614,6 +662,11 @@ pub enum MergeError {
     /// Shards that are not of one fleet run.
     #[error("{0}")]
     Fleet(String),
+    #[error(
+        "part {index} has intervals without histograms (results of schema_version 1, an older \
+         geobench): its interval figures cannot be merged exactly; re-run it with this version"
+    )]
+    NoIntervalHistograms { index: usize },
 }
 
 /// Merges the results of several clients that ran the same workload at the same time (shards
@@ -623,6 +676,7 @@ pub enum MergeError {
 pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
     let first = parts.first().ok_or(MergeError::Empty)?;
     fleet::check_parts(parts)?;
+    fleet::check_distinct_runs(parts)?;
     for (i, p) in parts.iter().enumerate().skip(1) {
         if p.phase != first.phase {
             return Err(MergeError::Different {
@@ -643,7 +697,19 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
             });
         }
     }
+    if let Some(index) = parts.iter().position(|p| {
+        p.intervals.iter().any(|iv| {
+            let region_ops = iv.regions.iter().flat_map(|g| g.ops.values());
+            iv.ops
+                .values()
+                .chain(region_ops)
+                .any(|o| o.histogram.is_none())
+        })
+    }) {
+        return Err(MergeError::NoIntervalHistograms { index });
+    }
     let mut out = first.clone();
+    out.schema_version = SCHEMA_VERSION;
     out.fleet = fleet::merged(parts);
     // RFC 3339 UTC with the same precision sorts as text.
     if let Some(earliest) = parts.iter().map(|p| &p.started_at).min() {
@@ -691,11 +757,11 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
                 ..e.clone()
             });
         entry.count += e.count;
-        for s in &e.samples {
-            if entry.samples.len() < 3 && !entry.samples.contains(s) {
-                entry.samples.push(s.clone());
-            }
-        }
+        // The first few in text order, whatever the order of the parts.
+        entry.samples.extend(e.samples.iter().cloned());
+        entry.samples.sort();
+        entry.samples.dedup();
+        entry.samples.truncate(3);
     }
     out.errors = errors.into_values().collect();
     out.errors.sort_by_key(|e| std::cmp::Reverse(e.count));
@@ -715,54 +781,83 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
             })
         })
         .collect::<Result<_, MergeError>>()?;
-    let longest = parts.iter().map(|p| p.intervals.len()).max().unwrap_or(0);
-    out.intervals = (0..longest)
-        .map(|i| {
-            let same: Vec<&Interval> = parts.iter().filter_map(|p| p.intervals.get(i)).collect();
-            let mut iv = same[0].clone();
-            iv.operations = same.iter().map(|x| x.operations).sum();
-            iv.throughput = same.iter().map(|x| x.throughput).sum();
-            iv.errors = same.iter().map(|x| x.errors).sum();
-            for x in &same[1..] {
-                add_codes(&mut iv.error_codes, &x.error_codes);
-                for r in &x.regions {
-                    match iv.regions.iter_mut().find(|m| m.name == r.name) {
-                        Some(m) => {
-                            m.throughput += r.throughput;
-                            m.errors += r.errors;
-                            add_codes(&mut m.error_codes, &r.error_codes);
-                        }
-                        None => iv.regions.push(r.clone()),
-                    }
-                }
-            }
-            // Percentiles of an interval cannot be added; keep the worst part's, per operation.
-            for x in &same[1..] {
-                for (op, o) in &x.ops {
-                    iv.ops
-                        .entry(*op)
-                        .and_modify(|m| {
-                            m.ok += o.ok;
-                            m.failed += o.failed;
-                            m.p50_us = m.p50_us.max(o.p50_us);
-                            m.p95_us = m.p95_us.max(o.p95_us);
-                            m.p99_us = m.p99_us.max(o.p99_us);
-                            m.p999_us = m.p999_us.max(o.p999_us);
-                            m.max_us = m.max_us.max(o.max_us);
-                        })
-                        .or_insert_with(|| o.clone());
-                }
-            }
-            iv
-        })
-        .collect();
+    out.intervals = merge_intervals(parts)?;
     Ok(out)
 }
 
-fn add_codes(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
-    for (k, v) in from {
+/// Interval i of every part into interval i: counts and histograms added, every figure
+/// computed from the added histograms, regions by name.
+fn merge_intervals(parts: &[Results]) -> Result<Vec<Interval>, MergeError> {
+    let longest = parts.iter().map(|p| p.intervals.len()).max().unwrap_or(0);
+    (0..longest)
+        .map(|i| {
+            let same: Vec<&Interval> = parts.iter().filter_map(|p| p.intervals.get(i)).collect();
+            let mut regions: BTreeMap<&str, Vec<&RegionInterval>> = BTreeMap::new();
+            for r in same.iter().flat_map(|x| &x.regions) {
+                regions.entry(&r.name).or_default().push(r);
+            }
+            Ok(Interval {
+                start_s: same.iter().map(|x| x.start_s).fold(f64::INFINITY, f64::min),
+                end_s: same
+                    .iter()
+                    .map(|x| x.end_s)
+                    .fold(f64::NEG_INFINITY, f64::max),
+                warmup: same.iter().any(|x| x.warmup),
+                operations: same.iter().map(|x| x.operations).sum(),
+                throughput: same.iter().map(|x| x.throughput).sum(),
+                errors: same.iter().map(|x| x.errors).sum(),
+                error_codes: sum_codes(same.iter().map(|x| &x.error_codes)),
+                ops: merge_interval_ops(same.iter().map(|x| &x.ops))?,
+                regions: regions
+                    .into_iter()
+                    .map(|(name, rs)| {
+                        Ok(RegionInterval {
+                            name: name.to_owned(),
+                            throughput: rs.iter().map(|r| r.throughput).sum(),
+                            errors: rs.iter().map(|r| r.errors).sum(),
+                            error_codes: sum_codes(rs.iter().map(|r| &r.error_codes)),
+                            ops: merge_interval_ops(rs.iter().map(|r| &r.ops))?,
+                        })
+                    })
+                    .collect::<Result<_, MergeError>>()?,
+            })
+        })
+        .collect()
+}
+
+fn sum_codes<'a>(parts: impl Iterator<Item = &'a BTreeMap<String, u64>>) -> BTreeMap<String, u64> {
+    let mut into = BTreeMap::new();
+    for (k, v) in parts.flatten() {
         *into.entry(k.clone()).or_insert(0) += v;
     }
+    into
+}
+
+/// One interval's operations of several parts, from their histograms.
+fn merge_interval_ops<'a>(
+    parts: impl Iterator<Item = &'a BTreeMap<Operation, IntervalOp>>,
+) -> Result<BTreeMap<Operation, IntervalOp>, MergeError> {
+    let decode = |h: Option<&String>| {
+        h.map(|h| decode_histogram(h))
+            .ok_or_else(|| ResultsError::Histogram("an interval without its histogram".into()))?
+    };
+    // Per operation: service and intended-start histograms, failed count.
+    type Acc = (Histogram<u64>, Option<Histogram<u64>>, u64);
+    let mut acc: BTreeMap<Operation, Acc> = BTreeMap::new();
+    for ops in parts {
+        for (op, o) in ops {
+            let (h, ih, failed) = acc.entry(*op).or_insert_with(|| (new_histogram(), None, 0));
+            add_histogram(h, &decode(o.histogram.as_ref())?)?;
+            if let Some(enc) = &o.intended_histogram {
+                add_histogram(ih.get_or_insert_with(new_histogram), &decode(Some(enc))?)?;
+            }
+            *failed += o.failed;
+        }
+    }
+    Ok(acc
+        .into_iter()
+        .map(|(op, (h, ih, failed))| (op, IntervalOp::from_histograms(&h, ih.as_ref(), failed)))
+        .collect())
 }
 
 /// One operation being merged: its summary, and its histograms (service, intended-start).
@@ -854,6 +949,34 @@ mod merge_tests {
         // 4 ops in 1 s and 2 ops in 2 s, over the longest duration: 6 / 2.
         assert!((m.throughput - 3.0).abs() < 1e-9, "{}", m.throughput);
         assert_eq!(m.workers, 8);
+    }
+
+    #[test]
+    fn intervals_without_histograms_do_not_merge() {
+        let mut m = Measurements::default();
+        m.record_ok(Operation::Read, 100_000, None);
+        let with = |r: &mut Results| {
+            r.intervals = vec![Interval::from_measurements(&m, 0.0, 1.0, false)];
+        };
+        let (mut a, mut b) = (
+            fixtures::results(&[100], &[], 1.0),
+            fixtures::results(&[100], &[], 1.0),
+        );
+        with(&mut a);
+        with(&mut b);
+        b.run_nonce = 1;
+        merge(&[a.clone(), b.clone()]).unwrap();
+        // As schema_version 1 wrote them: figures, no histogram.
+        b.intervals[0]
+            .ops
+            .get_mut(&Operation::Read)
+            .unwrap()
+            .histogram = None;
+        let e = merge(&[a, b]).unwrap_err().to_string();
+        assert!(
+            e.contains("part 1") && e.contains("schema_version 1"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -42,6 +42,19 @@ pub struct RegionInterval {
     /// Failed attempts by `class code`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub error_codes: BTreeMap<String, u64>,
+    /// This region's operations in this interval, with their histograms (absent in results
+    /// of schema 1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ops: BTreeMap<Operation, IntervalOp>,
+}
+
+/// Figures and histograms of every operation that happened.
+fn interval_ops(m: &Measurements) -> BTreeMap<Operation, IntervalOp> {
+    Operation::ALL
+        .iter()
+        .filter(|&&op| m.op(op).completed() > 0)
+        .map(|&op| (op, IntervalOp::from_stats(m.op(op))))
+        .collect()
 }
 
 /// Failed attempts by `class code` (`-` for no code).
@@ -65,6 +78,7 @@ impl RegionInterval {
             throughput: m.operations_ok as f64 / secs.max(1e-9),
             errors: m.errors.values().map(|c| c.count).sum(),
             error_codes: error_codes(m),
+            ops: interval_ops(m),
         }
     }
 }
@@ -72,11 +86,6 @@ impl RegionInterval {
 impl Interval {
     pub fn from_measurements(m: &Measurements, start_s: f64, end_s: f64, warmup: bool) -> Self {
         let secs = (end_s - start_s).max(1e-9);
-        let ops: BTreeMap<Operation, IntervalOp> = Operation::ALL
-            .iter()
-            .filter(|&&op| m.op(op).completed() > 0)
-            .map(|&op| (op, IntervalOp::from_stats(m.op(op))))
-            .collect();
         Interval {
             start_s,
             end_s,
@@ -85,7 +94,7 @@ impl Interval {
             throughput: m.operations_ok as f64 / secs,
             errors: m.errors.values().map(|c| c.count).sum(),
             error_codes: error_codes(m),
-            ops,
+            ops: interval_ops(m),
             regions: Vec::new(),
         }
     }
