@@ -73,10 +73,45 @@ fn steady(s: &StepSummary) -> String {
     }
 }
 
-/// The report's tables: steps, per region, errors, degradation, capacity.
+/// A share in percent, with two decimals.
+fn share(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// The report's tables: deployments, steps, per region, errors, degradation, capacity.
 pub fn tables(r: &SweepReport) -> Vec<Table> {
+    let deployments = Table {
+        title: "Deployments".into(),
+        headers: [
+            "deployment",
+            "what",
+            "server",
+            "regions",
+            "leaders",
+            "records",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: r
+            .deployment_info
+            .iter()
+            .map(|d| {
+                vec![
+                    d.name.clone(),
+                    d.what.clone(),
+                    d.server.clone(),
+                    d.regions.clone(),
+                    d.leaders.clone(),
+                    d.records.to_string(),
+                ]
+            })
+            .collect(),
+    };
     let mut steps = Table {
-        title: "Throughput and latency per deployment and concurrency".into(),
+        title: "Throughput and latency per deployment and concurrency (ops/s and latency count \
+                every answered operation, found or not found; errors and not found are each \
+                operation's own share of its completed operations)"
+            .into(),
         headers: [
             "deployment",
             "clients",
@@ -90,6 +125,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "p99.9",
             "max",
             "errors",
+            "not found",
             "unchanged",
         ]
         .map(String::from)
@@ -98,6 +134,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     };
     for s in &r.steps {
         for (op, p) in &s.ops {
+            let o = s.outcomes.get(op).copied().unwrap_or_default();
             steps.rows.push(vec![
                 s.deployment.clone(),
                 s.concurrency.to_string(),
@@ -110,13 +147,18 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 human_us(p.p99),
                 human_us(p.p999),
                 human_us(p.max),
-                format!("{:.2}%", s.error_rate * 100.0),
+                share(o.error_rate()),
+                share(o.not_found_rate()),
                 s.unchanged.get(op).copied().unwrap_or(0).to_string(),
             ]);
         }
     }
     let mut regions = Table {
-        title: "Per region (each region's clients talk to their own region's endpoints)".into(),
+        title: format!(
+            "Per region (each region's clients talk to their own region's endpoints; vs {}: \
+             against its same region, or its whole step when it has no regions)",
+            r.baseline
+        ),
         headers: [
             "deployment",
             "clients",
@@ -127,7 +169,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "operation",
             "p50",
             "p99",
+            "p50 vs baseline",
+            "p99 vs baseline",
             "failed",
+            "not found",
         ]
         .map(String::from)
         .to_vec(),
@@ -136,6 +181,14 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     for s in &r.steps {
         for g in &s.regions {
             for (op, p) in &g.ops {
+                let o = g.outcomes.get(op).copied().unwrap_or_default();
+                let vs = |k: &str| {
+                    g.latency_pct
+                        .get(op)
+                        .and_then(|l| l.get(k))
+                        .copied()
+                        .map_or("-".into(), change)
+                };
                 regions.rows.push(vec![
                     s.deployment.clone(),
                     s.concurrency.to_string(),
@@ -146,7 +199,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                     op.label().to_owned(),
                     human_us(p.p50),
                     human_us(p.p99),
-                    g.failed.to_string(),
+                    vs("p50"),
+                    vs("p99"),
+                    o.failed.to_string(),
+                    o.not_found.to_string(),
                 ]);
             }
         }
@@ -260,16 +316,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
-    let slo = r.slo.as_ref().map_or("SLO".to_owned(), |s| {
-        format!(
-            "best under {}{}<{}",
-            s.operation
-                .as_ref()
-                .map_or(String::new(), |o| format!("{o}.")),
-            s.percentile,
-            human_us(s.limit_us)
-        )
-    });
+    let slo = r
+        .slo_definition
+        .as_ref()
+        .map_or("SLO".to_owned(), |d| format!("best under {d}"));
     let mut cap = Table {
         title: "Capacity (Universal Scalability Law fit)".into(),
         headers: vec![
@@ -352,10 +402,19 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             },
         ]);
     }
-    [steps, regions, errors, avail, deg, cap, placement]
-        .into_iter()
-        .filter(|t| !t.rows.is_empty())
-        .collect()
+    [
+        deployments,
+        steps,
+        regions,
+        errors,
+        avail,
+        deg,
+        cap,
+        placement,
+    ]
+    .into_iter()
+    .filter(|t| !t.rows.is_empty())
+    .collect()
 }
 
 /// A scheduled command as a label: its verb and object (`geobench lab fail C --dir D` is

@@ -86,9 +86,11 @@ impl LatencySummary {
 /// One operation kind over the measured phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpSummary {
-    /// Successful operations.
+    /// Successful operations that found their row (or wrote it).
     pub ok: u64,
     pub failed: u64,
+    /// Answered operations on a missing key (YCSB's NOT_FOUND): not in `ok`, but completed
+    /// operations all the same, so in throughput and in `latency` (as YCSB counts them).
     pub not_found: u64,
     /// Updates that changed nothing (the row already held the values): the server skipped
     /// them, so they are no measure of a write. Included in `ok`.
@@ -100,7 +102,7 @@ pub struct OpSummary {
     pub rows: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rows_skipped: u64,
-    /// Service time of successful operations (closed loop: the latency).
+    /// Service time of answered operations, `ok` and `not_found` (closed loop: the latency).
     pub latency: Option<LatencySummary>,
     /// Open loop: completion minus intended start (coordinated-omission corrected).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,11 +119,25 @@ fn is_zero(v: &u64) -> bool {
     *v == 0
 }
 
+impl OpSummary {
+    /// Operations the server answered: found (`ok`) or not found.
+    pub fn answered(&self) -> u64 {
+        self.ok + self.not_found
+    }
+
+    /// Share of answered operations that found no row.
+    pub fn not_found_share(&self) -> f64 {
+        self.not_found as f64 / self.answered().max(1) as f64
+    }
+}
+
 /// Per-interval figures of one operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntervalOp {
     pub ok: u64,
     pub failed: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_found: u64,
     pub mean_us: f64,
     pub p50_us: f64,
     pub p95_us: f64,
@@ -134,8 +150,9 @@ impl IntervalOp {
     pub fn from_stats(s: &OpStats) -> Self {
         let l = LatencySummary::from_histogram(&s.ok).unwrap_or_default();
         IntervalOp {
-            ok: s.ok.len(),
+            ok: s.found(),
             failed: s.failed.len(),
+            not_found: s.not_found,
             mean_us: l.mean_us,
             p50_us: l.p50_us,
             p95_us: l.p95_us,
@@ -285,7 +302,8 @@ pub struct Results {
     pub workers: usize,
     /// Operations completed in the measured phase (ok, failed, not found).
     pub operations: u64,
-    /// Successful operations per second (load: rows per second).
+    /// Answered operations per second: found or not found, failures excluded (load: rows per
+    /// second).
     pub throughput: f64,
     /// Operations in flight when the run was cut off at the drain deadline.
     pub abandoned: u64,
@@ -454,6 +472,44 @@ impl Results {
         })
     }
 
+    /// A warning when operations found no row although the workload deletes none: every key
+    /// it chooses was loaded or inserted, so the table holds fewer rows than `recordcount`
+    /// (or inserts failed).
+    pub fn not_found_warning(&self) -> Option<String> {
+        if self.phase != Phase::Run || self.config.workload.mix.delete > 0.0 {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .ops
+            .iter()
+            .filter(|(op, o)| **op != Operation::ReadModifyWrite && o.not_found > 0)
+            .map(|(op, o)| {
+                format!(
+                    "{:.1}% of {}s ({} of {})",
+                    o.not_found_share() * 100.0,
+                    op.label(),
+                    o.not_found,
+                    o.answered()
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            return None;
+        }
+        let failed_inserts = self.ops.get(&Operation::Insert).map_or(0, |o| o.failed);
+        Some(format!(
+            "{} found no row although the workload deletes none: the table holds fewer rows \
+             than recordcount ({}){}: was it loaded?",
+            parts.join(", "),
+            self.config.workload.record_count,
+            if failed_inserts > 0 {
+                format!(" or {failed_inserts} INSERTs failed")
+            } else {
+                String::new()
+            }
+        ))
+    }
+
     /// Successful operations in the measured phase.
     pub fn ok_operations(&self) -> u64 {
         self.ops.values().map(|s| s.ok).sum()
@@ -481,7 +537,7 @@ pub fn op_summaries(m: &Measurements) -> BTreeMap<Operation, OpSummary> {
             (
                 op,
                 OpSummary {
-                    ok: s.ok.len(),
+                    ok: s.found(),
                     failed: s.failed.len(),
                     not_found: s.not_found,
                     unchanged: s.unchanged,
@@ -718,6 +774,7 @@ pub fn merge(parts: &[Results]) -> Result<Results, MergeError> {
                         .and_modify(|m| {
                             m.ok += o.ok;
                             m.failed += o.failed;
+                            m.not_found += o.not_found;
                             m.p50_us = m.p50_us.max(o.p50_us);
                             m.p95_us = m.p95_us.max(o.p95_us);
                             m.p99_us = m.p99_us.max(o.p99_us);

@@ -395,8 +395,13 @@ pub fn execute<D: Db>(
     results.events = events.finish(t0, Duration::from_secs(10));
     for e in &results.events {
         progress.note(&format!(
-            "event at {:.1} s: {} -> {:?}",
-            e.started_s, e.command, e.exit_code
+            "event at {:.1} s: {} -> {}",
+            e.started_s,
+            e.command,
+            e.exit_code.map_or(
+                "no exit code (not started, killed, or ended by a signal)".into(),
+                |c| { format!("exit {c}") }
+            )
         ));
     }
     if cfg.checks.any() {
