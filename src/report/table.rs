@@ -348,6 +348,45 @@ mod tests {
     }
 
     #[test]
+    fn table_shows_not_found_per_operation_and_region_and_warns() {
+        let mut r = fixtures::results(&[100; 10], &[200; 10], 1.0);
+        r.ops.get_mut(&Operation::Read).unwrap().not_found = 10;
+        let region = |name: &str, failed: u64| {
+            let mut ops = r.ops.clone();
+            ops.get_mut(&Operation::Update).unwrap().failed = failed;
+            crate::results::RegionSummary {
+                name: name.into(),
+                workers: 1,
+                operations: 0,
+                throughput: 1.0,
+                ops,
+            }
+        };
+        r.regions = vec![region("A", 0), region("B", 7)];
+        let t = render(&r);
+        // READ: 10 found, 10 not found; its ops/s counts both.
+        assert!(
+            t.lines().any(|l| l.starts_with("│ READ")
+                && l.split('│').map(str::trim).collect::<Vec<_>>()[2..6]
+                    == ["10", "10", "0", "20.0"]),
+            "{t}"
+        );
+        assert!(t.contains(NOT_FOUND_LEGEND), "{t}");
+        assert!(
+            t.contains("region A: 1 worker, 1.0 ops/s (READ ok 10, not found 10, failed 0; UPDATE ok 10, not found 0, failed 0)")
+                && t.contains("UPDATE ok 10, not found 0, failed 7)"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "warning: 50.0% of READs (10 of 20) found no row although the workload deletes \
+                 none: the table holds fewer rows than recordcount (1000): was it loaded?"
+            ),
+            "{t}"
+        );
+    }
+
+    #[test]
     fn table_warns_about_unchanged_updates() {
         let mut r = fixtures::results(&[100], &[2000; 1000], 1.0);
         r.ops

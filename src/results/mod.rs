@@ -125,9 +125,14 @@ impl OpSummary {
         self.ok + self.not_found
     }
 
-    /// Share of answered operations that found no row.
+    /// Completed operations: answered or failed.
+    pub fn completed(&self) -> u64 {
+        self.answered() + self.failed
+    }
+
+    /// Share of completed operations that found no row.
     pub fn not_found_share(&self) -> f64 {
-        self.not_found as f64 / self.answered().max(1) as f64
+        self.not_found as f64 / self.completed().max(1) as f64
     }
 }
 
@@ -489,7 +494,7 @@ impl Results {
                     o.not_found_share() * 100.0,
                     op.label(),
                     o.not_found,
-                    o.answered()
+                    o.completed()
                 )
             })
             .collect();
