@@ -451,10 +451,16 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             }
         }
     }
-    let mut tables = String::new();
+    // What the deployments are comes first: the charts compare them.
+    let (mut deployments, mut tables) = (String::new(), String::new());
     for t in markup::tables(r) {
+        let into = if t.title == markup::DEPLOYMENTS {
+            &mut deployments
+        } else {
+            &mut tables
+        };
         let _ = write!(
-            tables,
+            into,
             "<h2>{}</h2><table><tr>{}</tr>",
             escape(&t.title),
             t.headers
@@ -464,14 +470,14 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         );
         for row in &t.rows {
             let _ = write!(
-                tables,
+                into,
                 "<tr>{}</tr>",
                 row.iter()
                     .map(|c| format!("<td>{}</td>", escape(c)))
                     .collect::<String>()
             );
         }
-        tables.push_str("</table>");
+        into.push_str("</table>");
     }
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench sweep report</title><style>\
@@ -481,7 +487,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
          th{{background:#f4f4f4}} .summary{{font-size:17px;background:#f6f8fa;padding:12px;border-left:4px solid #1f77b4}}\
          .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}}</style></head>\
          <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p>{}<p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
-         <p>{}</p><div class=\"charts\">{}</div>{}</body></html>\n",
+         {}<p>{}</p><div class=\"charts\">{}</div>{}</body></html>\n",
         escape(&r.summary),
         r.warnings
             .iter()
@@ -491,6 +497,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         r.duration_s,
         r.repeats,
         escape(&r.baseline),
+        deployments,
         escape(&format!(
             "{}. Latency spectrum: {spectrum_note}.",
             crate::report::table::NOT_FOUND_LEGEND
@@ -512,6 +519,28 @@ mod tests {
         // Throughput, READ p99, spectrum, two time series.
         assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn one_concurrency_draws_time_series_not_dots_and_charts_take_the_width() {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = vec![10];
+        let steps = [
+            step("single", 10, 1, 10, 100),
+            step("multi", 10, 1, 10, 300),
+        ];
+        let html = render(&analyse(&m, &steps, None).unwrap(), None);
+        assert!(!html.contains("vs clients"), "{html}");
+        assert!(html.contains("throughput over time"));
+        // Sized by the page (CSS), not a fixed 640 px.
+        assert!(!html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width="));
+        assert!(html.contains(".charts svg{width:100%"));
+        // The deployments are described before the charts.
+        let described = html.find("<h2>Deployments</h2>").unwrap();
+        assert!(described < html.find("<svg").unwrap());
+        assert!(html.contains("embedded store"), "{html}");
+        assert!(html.contains("Latency spectrum: at 10 clients, the highest concurrency"));
     }
 
     #[test]

@@ -73,6 +73,9 @@ fn steady(s: &StepSummary) -> String {
     }
 }
 
+/// The title of the table that says what each deployment is.
+pub const DEPLOYMENTS: &str = "Deployments";
+
 /// A share in percent, with two decimals.
 fn share(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
@@ -81,7 +84,7 @@ fn share(x: f64) -> String {
 /// The report's tables: deployments, steps, per region, errors, degradation, capacity.
 pub fn tables(r: &SweepReport) -> Vec<Table> {
     let deployments = Table {
-        title: "Deployments".into(),
+        title: DEPLOYMENTS.into(),
         headers: [
             "deployment",
             "what",
