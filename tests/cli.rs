@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::ycsb_value;
+
 fn geobench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_geobench"))
         .args(args)
@@ -454,14 +457,6 @@ fn load_verify_checks_values_with_dataintegrity() {
         err.contains("0 of 100 sampled keys missing, 0 with other values than written"),
         "{err}"
     );
-}
-
-/// The last number of the YCSB line starting with `prefix`.
-fn ycsb_value(out: &str, prefix: &str) -> f64 {
-    out.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(", ").next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod support;
 
 use geobench::results::Results;
 use std::time::{Duration, Instant};
-use support::{MariaDb, geobench, strings};
+use support::{MariaDb, geobench, strings, ycsb_value};
 
 fn with(db: &MariaDb, args: &[&str]) -> Vec<String> {
     let mut v = strings(args);
@@ -835,14 +835,6 @@ fn placement_on_a_server_that_is_not_tidb_is_a_set_up_error() {
         err.contains("not TiDB: placement policies are TiDB's"),
         "{err}"
     );
-}
-
-/// The last number of the YCSB line starting with `prefix`.
-fn ycsb_value(out: &str, prefix: &str) -> f64 {
-    out.lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| l.rsplit(", ").next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
 }
 
 #[test]

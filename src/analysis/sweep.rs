@@ -1252,24 +1252,13 @@ mod tests {
 
     /// Sets the region summaries of `s`: (name, READ failed, UPDATE failed, READ not found).
     fn with_regions(s: &mut Step, regions: &[(&str, u64, u64, u64)]) {
-        let base = s.results.ops.clone();
         s.results.regions = regions
             .iter()
             .map(|&(name, rf, uf, nf)| {
-                let mut ops = base.clone();
-                for (op, failed) in [(Operation::Read, rf), (Operation::Update, uf)] {
-                    if let Some(o) = ops.get_mut(&op) {
-                        o.failed = failed;
-                    }
-                }
-                ops.get_mut(&Operation::Read).unwrap().not_found = nf;
-                crate::results::RegionSummary {
-                    name: name.into(),
-                    workers: 1,
-                    operations: 0,
-                    throughput: 1.0,
-                    ops,
-                }
+                let failed = [(Operation::Read, rf), (Operation::Update, uf)];
+                let mut g = crate::results::fixtures::region(&s.results, name, &failed);
+                g.ops.get_mut(&Operation::Read).unwrap().not_found = nf;
+                g
             })
             .collect();
     }

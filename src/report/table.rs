@@ -351,18 +351,10 @@ mod tests {
     fn table_shows_not_found_per_operation_and_region_and_warns() {
         let mut r = fixtures::results(&[100; 10], &[200; 10], 1.0);
         r.ops.get_mut(&Operation::Read).unwrap().not_found = 10;
-        let region = |name: &str, failed: u64| {
-            let mut ops = r.ops.clone();
-            ops.get_mut(&Operation::Update).unwrap().failed = failed;
-            crate::results::RegionSummary {
-                name: name.into(),
-                workers: 1,
-                operations: 0,
-                throughput: 1.0,
-                ops,
-            }
-        };
-        r.regions = vec![region("A", 0), region("B", 7)];
+        r.regions = vec![
+            fixtures::region(&r, "A", &[]),
+            fixtures::region(&r, "B", &[(Operation::Update, 7)]),
+        ];
         let t = render(&r);
         // READ: 10 found, 10 not found; its ops/s counts both.
         assert!(

@@ -355,3 +355,11 @@ impl Drop for TiDb {
         }
     }
 }
+
+/// The last number of the YCSB line starting with `prefix`.
+pub fn ycsb_value(out: &str, prefix: &str) -> f64 {
+    out.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(", ").next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
+}
