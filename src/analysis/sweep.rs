@@ -1425,6 +1425,38 @@ mod tests {
     }
 
     #[test]
+    fn a_step_is_timeout_bound_when_an_operation_took_the_statement_timeout() {
+        use crate::config::topology::{Group, GroupReplica, Topology};
+        let mut r = crate::results::fixtures::results(&[100; 10], &[2_900_000], 1.0);
+        // The memory store has no statement timeout.
+        assert!(!timeout_bound(&r));
+        r.config.backend = crate::config::BackendConfig::Mysql(Default::default());
+        // Nor does a server without replication groups (no routed connections).
+        assert!(!timeout_bound(&r));
+        r.config.topology = Some(Topology {
+            name: "raft".into(),
+            description: None,
+            regions: vec![],
+            groups: vec![Group {
+                name: "g1".into(),
+                start: String::new(),
+                leader: "a:1".into(),
+                replicas: vec![GroupReplica {
+                    endpoint: "a:1".into(),
+                    region: "A".into(),
+                }],
+            }],
+            events_log: None,
+            source: None,
+        });
+        // An UPDATE of 2.9 s against the default 3 s lab.timeout.
+        assert!(timeout_bound(&r));
+        let mut fast = crate::results::fixtures::results(&[100; 10], &[2_000_000], 1.0);
+        fast.config = r.config.clone();
+        assert!(!timeout_bound(&fast));
+    }
+
+    #[test]
     fn unchanged_updates_are_counted_and_warned_in_every_format() {
         let report = with_unchanged_updates();
         assert_eq!(report.steps[1].unchanged[&Operation::Update], 400);
