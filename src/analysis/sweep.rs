@@ -531,12 +531,15 @@ fn spectrum_default(m: &Manifest, steps: &[StepSummary]) -> (Option<usize>, Stri
 /// What a deployment is, from its manifest entry and one of its steps.
 fn deployment_info(d: &crate::sweep::Deployment, step: Option<&Step>) -> DeploymentInfo {
     let what = match &d.topology {
-        Some(t) => t.description.clone().unwrap_or_else(|| t.name.clone()),
+        // A topology file or endpoints (never a DSN, so no password).
+        Some(t) => t
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("as given: {}", d.source)),
         None if d.source.starts_with("memory") => {
             format!("embedded store, {} service time injected", d.latency)
         }
-        // A DSN may hold a password: the server line says what it is.
-        None => "one endpoint".into(),
+        None => format!("as given: {}", d.source),
     };
     let regions = d.topology.as_ref().map_or("-".into(), |t| {
         t.regions
