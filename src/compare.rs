@@ -253,6 +253,15 @@ fn differences(a: &Results, b: &Results) -> Vec<String> {
         format!("{:?}", a.loop_mode),
         format!("{:?}", b.loop_mode),
     );
+    // Not-found answers count as operations and come fast: a run over a table missing rows
+    // measures another workload.
+    let (na, nb) = (a.not_found_rate() * 100.0, b.not_found_rate() * 100.0);
+    if (na - nb).abs() > 1.0 {
+        d.push(format!(
+            "operations that found no row: {na:.1}% vs {nb:.1}% (a table holding fewer rows \
+             than recordcount?)"
+        ));
+    }
     d
 }
 
@@ -451,6 +460,21 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_over_a_table_missing_rows_is_incomparable() {
+        let base = crate::results::fixtures::results(&[100; 100], &[100; 100], 1.0);
+        let mut cand = base.clone();
+        assert!(differences(&base, &cand).is_empty());
+        cand.ops.get_mut(&Operation::Read).unwrap().not_found = 50;
+        assert_eq!(
+            differences(&base, &cand),
+            [
+                "operations that found no row: 0.0% vs 25.0% (a table holding fewer rows than \
+              recordcount?)"
+            ]
+        );
+    }
 
     #[test]
     fn verdicts_respect_threshold_and_noise() {

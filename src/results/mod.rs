@@ -520,6 +520,12 @@ impl Results {
         self.ops.values().map(|s| s.ok).sum()
     }
 
+    /// Operations that found no row / all completed, in the measured phase.
+    pub fn not_found_rate(&self) -> f64 {
+        let not_found: u64 = self.ops.values().map(|s| s.not_found).sum();
+        not_found as f64 / self.operations.max(1) as f64
+    }
+
     /// Failed operations / all completed, in the measured phase.
     pub fn error_rate(&self) -> f64 {
         let failed: u64 = self.ops.values().map(|s| s.failed).sum();
