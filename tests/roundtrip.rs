@@ -45,7 +45,7 @@ fn results_of(rec: &Recorded, workers: usize, duration_s: f64) -> Results {
     r.operations = rec.len() as u64;
     r.workers = workers;
     r.duration_s = duration_s;
-    r.throughput = r.ok_operations() as f64 / duration_s;
+    r.throughput = r.answered_operations() as f64 / duration_s;
     r.intervals.clear();
     r.regions.clear();
     r.errors.clear();

@@ -149,7 +149,7 @@ pub struct RegionStep {
     pub workers: usize,
     /// Mean over repeats.
     pub throughput: f64,
-    /// This region's share of the step's successful operations, percent.
+    /// This region's share of the step's answered operations (found or not), percent.
     pub share_pct: f64,
     pub ops: BTreeMap<Operation, Percentiles>,
     /// Per operation: this region's found, not found and failed operations.
@@ -688,7 +688,7 @@ fn step_summary(
         }
     }
     let first = &reps[0].results;
-    let ok_total: u64 = reps.iter().map(|s| s.results.ok_operations()).sum();
+    let ok_total: u64 = reps.iter().map(|s| s.results.answered_operations()).sum();
     let mut regions = Vec::new();
     if first.regions.len() > 1 {
         for g in &first.regions {
@@ -697,7 +697,11 @@ fn step_summary(
                 .filter_map(|s| s.results.regions.iter().find(|x| x.name == g.name))
                 .collect();
             let ops = merged_ops(mine.iter().map(|x| &x.ops))?;
-            let ok: u64 = mine.iter().flat_map(|x| x.ops.values()).map(|o| o.ok).sum();
+            let ok: u64 = mine
+                .iter()
+                .flat_map(|x| x.ops.values())
+                .map(|o| o.answered())
+                .sum();
             regions.push(RegionStep {
                 name: g.name.clone(),
                 workers: g.workers,

@@ -515,9 +515,9 @@ impl Results {
         ))
     }
 
-    /// Successful operations in the measured phase.
-    pub fn ok_operations(&self) -> u64 {
-        self.ops.values().map(|s| s.ok).sum()
+    /// Answered operations (found or not found) in the measured phase, as throughput counts.
+    pub fn answered_operations(&self) -> u64 {
+        self.ops.values().map(|s| s.answered()).sum()
     }
 
     /// Operations that found no row / all completed, in the measured phase.
