@@ -626,7 +626,9 @@ pub struct ReportArgs {
     /// Latency objective for "best throughput under the SLO", e.g. `p99<100ms`, `read.p99<50ms`.
     #[arg(long)]
     pub slo: Option<String>,
-    /// Concurrency of the latency-spectrum chart (default: the highest every deployment ran).
+    /// Concurrency of the latency-spectrum chart (default: the highest every deployment ran
+    /// whose steps did not reach the statement timeout `lab.timeout`, else the lowest; the
+    /// report says which).
     #[arg(long, value_name = "CLIENTS")]
     pub spectrum_at: Option<usize>,
     /// Report on the shards that are there when some of a step's are missing (they are

@@ -292,6 +292,15 @@ fn differences(a: &Results, b: &Results) -> Vec<String> {
         format!("{:?}", a.loop_mode),
         format!("{:?}", b.loop_mode),
     );
+    // Not-found answers count as operations and come fast: a run over a table missing rows
+    // measures another workload.
+    let (na, nb) = (a.not_found_rate() * 100.0, b.not_found_rate() * 100.0);
+    if (na - nb).abs() > 1.0 {
+        d.push(format!(
+            "operations that found no row: {na:.1}% vs {nb:.1}% (a table holding fewer rows \
+             than recordcount?)"
+        ));
+    }
     d
 }
 
@@ -611,6 +620,21 @@ mod tests {
         assert!(same.metrics.iter().all(|m| m.verdict == Verdict::Unchanged));
         let p50 = c.metrics.iter().find(|m| m.metric == "READ p50").unwrap();
         assert_eq!(p50.verdict, Verdict::Unchanged, "{p50:?}");
+    }
+
+    #[test]
+    fn a_run_over_a_table_missing_rows_is_incomparable() {
+        let base = crate::results::fixtures::results(&[100; 100], &[100; 100], 1.0);
+        let mut cand = base.clone();
+        assert!(differences(&base, &cand).is_empty());
+        cand.ops.get_mut(&Operation::Read).unwrap().not_found = 50;
+        assert_eq!(
+            differences(&base, &cand),
+            [
+                "operations that found no row: 0.0% vs 25.0% (a table holding fewer rows than \
+              recordcount?)"
+            ]
+        );
     }
 
     #[test]

@@ -1,5 +1,11 @@
 //! Units for people: durations and latencies as text.
 
+/// `1 worker`, `4 workers`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Formats microseconds for people: `850us`, `12.3ms`, `1.20s`.
 pub fn human_us(us: f64) -> String {
     if us < 10.0 {

@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::ycsb_value;
+
 fn geobench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_geobench"))
         .args(args)
@@ -530,4 +533,67 @@ fn demo_failover_refuses_an_unparsable_duration_before_bringing_up_its_lab() {
     assert_eq!(o.status.code(), Some(2), "{out}{err}");
     assert!(err.contains("--duration \"2x\""), "{err}");
     assert!(!err.contains("bringing up"), "{err}");
+}
+
+#[test]
+fn load_says_rows_and_batches_and_ycsb_throughput_agrees_with_operations() {
+    let o = geobench(&[
+        "load",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "recordcount=3000",
+        "-p",
+        "batch.size=100",
+        "-t",
+        "1",
+        "-q",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    // One worker, not "1 workers"; rows per second and batches per second, each named.
+    let header = out
+        .lines()
+        .find(|l| l.starts_with("geobench "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(header.contains(": 1 worker, "), "{header}");
+    let rows_s = ycsb_value(&out, "[OVERALL], Throughput(rows/sec)");
+    let batches_s = ycsb_value(&out, "[OVERALL], Throughput(ops/sec)");
+    assert!(
+        header.contains(&format!("{rows_s:.1} rows/s in {batches_s:.1} batches/s")),
+        "{header}"
+    );
+    // 3,000 rows in batches of 100: the operations are the 30 batches, as ops/sec counts.
+    let batches = ycsb_value(&out, "[INSERT-BATCH], Operations");
+    assert_eq!(batches, 30.0);
+    assert_eq!(ycsb_value(&out, "[INSERT-BATCH], Rows"), 3000.0);
+    let runtime_s = ycsb_value(&out, "[OVERALL], RunTime(ms)") / 1000.0;
+    // RunTime is printed in whole milliseconds.
+    assert!(
+        (batches_s * runtime_s - batches).abs() < batches * 0.01,
+        "{batches_s} x {runtime_s}"
+    );
+    assert!(
+        (rows_s / batches_s - 100.0).abs() < 1e-6,
+        "{rows_s} {batches_s}"
+    );
+}
+
+#[test]
+fn event_exit_status_is_said_in_words() {
+    let o = geobench(&[
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-d",
+        "1s",
+        "--at",
+        "200ms=exit 3",
+        "-t",
+        "2",
+    ]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains(" s: exit 3 -> exit 3\n"), "{err}");
+    assert!(!err.contains("Some("), "{err}");
 }

@@ -288,7 +288,7 @@ fn availability_at_the_default_status_interval_sees_a_three_second_stall() {
     assert!(recovered >= g.unavailable_s, "{g:?}");
     // The rate before the stall: every success of the run but the stall's, over the time they
     // took (the machine's load varies over a run: a plausible rate, not a figure).
-    let ok = r.ok_operations() as f64;
+    let ok = r.answered_operations() as f64;
     let rest = ok / (r.duration_s - 3.0);
     let before = g.before_ops_s.unwrap();
     assert!(

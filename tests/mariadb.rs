@@ -6,7 +6,7 @@ mod support;
 
 use geobench::results::Results;
 use std::time::{Duration, Instant};
-use support::{MariaDb, geobench, strings};
+use support::{MariaDb, geobench, strings, ycsb_value};
 
 fn with(db: &MariaDb, args: &[&str]) -> Vec<String> {
     let mut v = strings(args);
@@ -835,4 +835,143 @@ fn placement_on_a_server_that_is_not_tidb_is_a_set_up_error() {
         err.contains("not TiDB: placement policies are TiDB's"),
         "{err}"
     );
+}
+
+#[test]
+fn not_found_operations_are_counted_shown_and_warned() {
+    let Some(db) = MariaDb::start() else { return };
+    let load = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=1000",
+            "-q",
+        ],
+    ));
+    assert!(load.status.success());
+    // recordcount=2000 over 1,000 rows: about half the keys chosen are not there.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run.json");
+    let o = geobench(&with(
+        &db,
+        &[
+            "run",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=2000",
+            "-p",
+            "operationcount=4000",
+            "-p",
+            "requestdistribution=uniform",
+            "-t",
+            "4",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "{stderr}");
+    let text = format!("{stdout}{stderr}");
+    let r = Results::read(&out).unwrap();
+    let read = &r.ops[&geobench::workload::Operation::Read];
+    let update = &r.ops[&geobench::workload::Operation::Update];
+    // Keys are uniform over 2,000: half of them missing, within a wide margin for chance.
+    let share = read.not_found as f64 / (read.ok + read.not_found) as f64;
+    assert!((0.35..0.65).contains(&share), "{share}: {read:?}");
+    assert!(update.not_found > 0);
+    // Every one of the 4,000 operations was answered, and throughput and latency count them.
+    let answered: u64 = r.ops.values().map(|o| o.ok + o.not_found).sum();
+    assert_eq!((answered, r.operations), (4000, 4000));
+    assert!(
+        (r.throughput * r.duration_s - 4000.0).abs() < 1.0,
+        "{} ops/s over {} s",
+        r.throughput,
+        r.duration_s
+    );
+    assert_eq!(read.latency.unwrap().count, read.ok + read.not_found);
+    // The table has its column; the warning names the cause.
+    assert!(text.contains("not found"), "{text}");
+    assert!(
+        text.contains("of READs")
+            && text.contains(
+                "found no row although the workload deletes none: the table holds \
+                              fewer rows than recordcount (2000)"
+            ),
+        "{text}"
+    );
+    // YCSB: Operations are Return=OK + Return=NOT_FOUND, and throughput agrees with them.
+    let ops = ycsb_value(&stdout, "[READ], Operations");
+    let ok = ycsb_value(&stdout, "[READ], Return=OK");
+    let nf = ycsb_value(&stdout, "[READ], Return=NOT_FOUND");
+    assert_eq!(
+        (ops, ok, nf),
+        (answered_of(read), read.ok as f64, read.not_found as f64)
+    );
+    let total = ops + ycsb_value(&stdout, "[UPDATE], Operations");
+    let runtime_s = ycsb_value(&stdout, "[OVERALL], RunTime(ms)") / 1000.0;
+    let tput = ycsb_value(&stdout, "[OVERALL], Throughput(ops/sec)");
+    // RunTime is printed in whole milliseconds.
+    assert!(
+        (tput * runtime_s - total).abs() <= total * 0.002 + 1.0,
+        "{tput} ops/s x {runtime_s} s vs {total}"
+    );
+
+    // A sweep over the same table, skipping the load: every report format shows it.
+    let sweep = dir.path().join("sweep");
+    let o = geobench(&with(
+        &db,
+        &[
+            "sweep",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=2000",
+            "-p",
+            "requestdistribution=uniform",
+            "--deployment",
+            &format!("one=127.0.0.1:{}", db.port),
+            "-c",
+            "2",
+            "-d",
+            "1s",
+            "--skip-load",
+            "-q",
+            "-o",
+            sweep.to_str().unwrap(),
+        ],
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rep = geobench(&strings(&["report", sweep.to_str().unwrap()]));
+    assert!(
+        rep.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rep.stderr)
+    );
+    for f in ["report.txt", "report.md", "report.html"] {
+        let body = std::fs::read_to_string(sweep.join(f)).unwrap();
+        assert!(
+            body.contains("not found") && body.contains("found no row"),
+            "{f}:\n{body}"
+        );
+    }
+    let csv = std::fs::read_to_string(sweep.join("report.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",not_found,"), "{csv}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sweep.join("report.json")).unwrap()).unwrap();
+    let nf = json["steps"][0]["outcomes"]["READ"]["not_found"]
+        .as_u64()
+        .unwrap();
+    assert!(nf > 0, "{json}");
+}
+
+fn answered_of(o: &geobench::results::OpSummary) -> f64 {
+    (o.ok + o.not_found) as f64
 }

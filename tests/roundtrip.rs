@@ -72,7 +72,7 @@ fn results_of(rec: &Recorded, workers: usize, duration_s: f64, nonce: u32) -> Re
     r.operations = total.completed();
     r.workers = workers;
     r.duration_s = duration_s;
-    r.throughput = r.ok_operations() as f64 / duration_s;
+    r.throughput = r.answered_operations() as f64 / duration_s;
     r.regions = REGIONS
         .iter()
         .enumerate()

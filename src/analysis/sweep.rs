@@ -7,7 +7,7 @@
 use super::capacity::{self, Little, Slo, Usl};
 use super::intervals::{self, Drift};
 use crate::measure::new_histogram;
-use crate::results::{Results, ResultsError, decode_histogram};
+use crate::results::{OpSummary, Results, ResultsError, decode_histogram};
 use crate::sweep::{Manifest, Step};
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,50 @@ impl Percentiles {
     }
 }
 
+/// What one operation's attempts came to, over a step's repeats. Not found is an answer: it
+/// counts in throughput and latency as a found row does (as YCSB counts it), and apart here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Outcomes {
+    /// Found their row (or wrote it).
+    pub ok: u64,
+    /// Answered: no row with that key.
+    pub not_found: u64,
+    pub failed: u64,
+}
+
+impl Outcomes {
+    fn add(&mut self, o: &OpSummary) {
+        self.ok += o.ok;
+        self.not_found += o.not_found;
+        self.failed += o.failed;
+    }
+
+    pub fn completed(&self) -> u64 {
+        self.ok + self.not_found + self.failed
+    }
+
+    /// Failed operations / completed ones.
+    pub fn error_rate(&self) -> f64 {
+        self.failed as f64 / self.completed().max(1) as f64
+    }
+
+    /// Not-found operations / completed ones.
+    pub fn not_found_rate(&self) -> f64 {
+        self.not_found as f64 / self.completed().max(1) as f64
+    }
+}
+
+/// Per operation, the outcomes of several results' operations added up.
+fn outcomes<'a>(
+    parts: impl Iterator<Item = &'a BTreeMap<Operation, OpSummary>>,
+) -> BTreeMap<Operation, Outcomes> {
+    let mut out: BTreeMap<Operation, Outcomes> = BTreeMap::new();
+    for (op, o) in parts.flatten() {
+        out.entry(*op).or_default().add(o);
+    }
+    out
+}
+
 /// One deployment at one concurrency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepSummary {
@@ -53,6 +97,13 @@ pub struct StepSummary {
     /// Failed attempts by operation, class and code (every repeat).
     pub errors: Vec<ErrorCount>,
     pub ops: BTreeMap<Operation, Percentiles>,
+    /// Per operation: found, not found, failed (every repeat).
+    #[serde(default)]
+    pub outcomes: BTreeMap<Operation, Outcomes>,
+    /// Some operation's latency (successful or failed) reached the client's statement timeout
+    /// (`lab.timeout`): the tail is cut there, failures stand for the slower answers.
+    #[serde(default)]
+    pub timeout_bound: bool,
     /// Per operation (every repeat): successful updates that changed nothing, which the
     /// server skipped (no row change, no replication, no commit wait).
     #[serde(default)]
@@ -108,9 +159,17 @@ pub struct RegionStep {
     pub workers: usize,
     /// Mean over repeats.
     pub throughput: f64,
-    /// This region's share of the step's successful operations, percent.
+    /// This region's share of the step's answered operations (found or not), percent.
     pub share_pct: f64,
     pub ops: BTreeMap<Operation, Percentiles>,
+    /// Per operation: this region's found, not found and failed operations.
+    #[serde(default)]
+    pub outcomes: BTreeMap<Operation, Outcomes>,
+    /// Per operation and percentile (p50, p99): change of this region's latency against the
+    /// baseline deployment at the same concurrency (the baseline's same region when it has
+    /// one, else its whole step), in percent.
+    #[serde(default)]
+    pub latency_pct: BTreeMap<Operation, BTreeMap<String, f64>>,
     /// Failed operations.
     pub failed: u64,
     /// Throughput per measured interval of the first repeat.
@@ -167,6 +226,33 @@ pub struct SweepReport {
     /// TiDB deployments: where the table's data was (the last step's snapshot).
     #[serde(default)]
     pub placements: Vec<super::placement::DeploymentPlacement>,
+    /// What the SLO means here, as the summary and the capacity table both judge it.
+    #[serde(default)]
+    pub slo_definition: Option<String>,
+    /// What each deployment is.
+    #[serde(default)]
+    pub deployment_info: Vec<DeploymentInfo>,
+    /// The concurrency the latency spectrum is drawn at by default, and why that one.
+    #[serde(default)]
+    pub spectrum_at: Option<usize>,
+    #[serde(default)]
+    pub spectrum_note: String,
+}
+
+/// What a deployment is: from its manifest entry and its first step's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentInfo {
+    pub name: String,
+    /// The topology's description, else how the deployment was given.
+    pub what: String,
+    /// Server kind and version (`mariadb 11.8.3`).
+    pub server: String,
+    /// Regions: endpoints and client share of each.
+    pub regions: String,
+    /// Replication groups' leaders by region, when the topology has groups.
+    pub leaders: String,
+    /// `recordcount` of the steps.
+    pub records: u64,
 }
 
 const SPECTRUM: [f64; 9] = [50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99];
@@ -196,6 +282,7 @@ pub fn analyse(
         .unwrap_or_default();
     let mut summaries = Vec::new();
     let mut warnings = Vec::new();
+    let mut not_found = Vec::new();
     // A step the manifest asks for but the directory lacks is named, so that a report of an
     // unfinished (or damaged) sweep does not pass for a complete one.
     let missing: Vec<String> = m
@@ -231,20 +318,31 @@ pub fn analyse(
             if reps.is_empty() {
                 continue;
             }
-            summaries.push(step_summary(&d.name, c, &reps, &mut warnings)?);
+            summaries.push(step_summary(
+                &d.name,
+                c,
+                &reps,
+                &mut warnings,
+                &mut not_found,
+            )?);
         }
     }
+    // One line per sweep, not per step: every step of an unloaded table says the same.
+    if let Some(first) = not_found.first() {
+        warnings.push(if not_found.len() == 1 {
+            first.clone()
+        } else {
+            format!(
+                "{} steps had operations that found no row; the first: {first}",
+                not_found.len()
+            )
+        });
+    }
+    compare_regions(&baseline, &mut summaries);
     let find = |d: &str, c: usize| {
         summaries
             .iter()
             .find(|s| s.deployment == d && s.concurrency == c)
-    };
-    let pct = |new: f64, old: f64| {
-        if old > 0.0 {
-            (new / old - 1.0) * 100.0
-        } else {
-            f64::NAN
-        }
     };
     let mut degradation = Vec::new();
     for d in m.deployments.iter().skip(1) {
@@ -256,25 +354,8 @@ pub fn analyse(
             if base.host_bound() || this.host_bound() {
                 continue;
             }
-            let latency_pct = this
-                .ops
-                .iter()
-                .filter_map(|(op, p)| {
-                    let b = base.ops.get(op)?;
-                    Some((
-                        *op,
-                        ["p50", "p95", "p99", "p99.9", "max"]
-                            .iter()
-                            .map(|k| {
-                                (
-                                    k.to_string(),
-                                    pct(p.get(k).unwrap_or(0.0), b.get(k).unwrap_or(0.0)),
-                                )
-                            })
-                            .collect(),
-                    ))
-                })
-                .collect();
+            let latency_pct =
+                latency_change(&this.ops, &base.ops, &["p50", "p95", "p99", "p99.9", "max"]);
             degradation.push(Degradation {
                 deployment: d.name.clone(),
                 concurrency: c,
@@ -299,13 +380,7 @@ pub fn analyse(
             let usl = fit.as_ref().ok().copied();
             let best_under_slo = slo.as_ref().and_then(|slo| {
                 mine.iter()
-                    .filter(|s| {
-                        let lat = match &slo.operation {
-                            None => s.overall.get(&slo.percentile),
-                            Some(_) => slo_latency(slo, &s.ops),
-                        };
-                        lat.is_some_and(|l| l < slo.limit_us)
-                    })
+                    .filter(|s| slo_worst(slo, s).is_some_and(|(_, l)| l < slo.limit_us))
                     .max_by(|a, b| a.throughput.total_cmp(&b.throughput))
                     .map(|s| (s.concurrency, s.throughput))
             });
@@ -353,7 +428,17 @@ pub fn analyse(
             summary.push_str(&format!(" {}", slo_sentence(&d.name, slo, &summaries)));
         }
     }
+    let multi_region = summaries.iter().any(|s| !s.regions.is_empty());
+    let (spectrum_at, spectrum_note) = spectrum_default(m, &summaries);
     Ok(SweepReport {
+        slo_definition: slo.as_ref().map(|s| slo_definition(s, multi_region)),
+        deployment_info: m
+            .deployments
+            .iter()
+            .map(|d| deployment_info(d, steps.iter().find(|s| s.deployment == d.name)))
+            .collect(),
+        spectrum_at,
+        spectrum_note,
         workload: describe_workload(m),
         baseline,
         deployments: m.deployments.iter().map(|d| d.name.clone()).collect(),
@@ -368,6 +453,168 @@ pub fn analyse(
         warnings,
         placements,
     })
+}
+
+/// `new` against `old` in percent (NaN without a baseline figure).
+fn pct(new: f64, old: f64) -> f64 {
+    if old > 0.0 {
+        (new / old - 1.0) * 100.0
+    } else {
+        f64::NAN
+    }
+}
+
+/// Per operation both have, the change of each named percentile in percent.
+fn latency_change(
+    this: &BTreeMap<Operation, Percentiles>,
+    base: &BTreeMap<Operation, Percentiles>,
+    names: &[&str],
+) -> BTreeMap<Operation, BTreeMap<String, f64>> {
+    this.iter()
+        .filter_map(|(op, p)| {
+            let b = base.get(op)?;
+            Some((
+                *op,
+                names
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.to_string(),
+                            pct(p.get(k).unwrap_or(0.0), b.get(k).unwrap_or(0.0)),
+                        )
+                    })
+                    .collect(),
+            ))
+        })
+        .collect()
+}
+
+/// Each region's p50 and p99 against the baseline at the same concurrency: its same region
+/// when the baseline has one, else its whole step (a single-region baseline).
+fn compare_regions(baseline: &str, steps: &mut [StepSummary]) {
+    let base: BTreeMap<usize, StepSummary> = steps
+        .iter()
+        .filter(|s| s.deployment == baseline)
+        .map(|s| (s.concurrency, s.clone()))
+        .collect();
+    for s in steps.iter_mut().filter(|s| s.deployment != baseline) {
+        let Some(b) = base.get(&s.concurrency) else {
+            continue;
+        };
+        for g in &mut s.regions {
+            let against = b
+                .regions
+                .iter()
+                .find(|x| x.name == g.name)
+                .map_or(&b.ops, |x| &x.ops);
+            g.latency_pct = latency_change(&g.ops, against, &["p50", "p99"]);
+        }
+    }
+}
+
+/// The spectrum's default concurrency: the highest that every deployment ran whose steps did
+/// not reach the statement timeout (their tails are the timeout's), else the lowest; and a
+/// sentence saying which and why.
+fn spectrum_default(m: &Manifest, steps: &[StepSummary]) -> (Option<usize>, String) {
+    let common: Vec<usize> = m
+        .concurrencies
+        .iter()
+        .copied()
+        .filter(|c| {
+            m.deployments.iter().all(|d| {
+                steps
+                    .iter()
+                    .any(|s| s.deployment == d.name && s.concurrency == *c)
+            })
+        })
+        .collect();
+    let bound = |c: usize| steps.iter().any(|s| s.concurrency == c && s.timeout_bound);
+    let clear: Vec<usize> = common.iter().copied().filter(|&c| !bound(c)).collect();
+    match (clear.last(), common.first()) {
+        (Some(&c), _) if clear.len() == common.len() => (
+            Some(c),
+            format!("at {c} clients, the highest concurrency every deployment ran"),
+        ),
+        (Some(&c), _) => (
+            Some(c),
+            format!(
+                "at {c} clients, the highest concurrency every deployment ran without reaching \
+                 the statement timeout (lab.timeout), which cuts the tail of the others"
+            ),
+        ),
+        (None, Some(&c)) => (
+            Some(c),
+            format!(
+                "at {c} clients, the lowest concurrency: at every one some operation reached the \
+                 statement timeout (lab.timeout), which cuts the tail"
+            ),
+        ),
+        (None, None) => (None, String::new()),
+    }
+}
+
+/// What a deployment is, from its manifest entry and one of its steps.
+fn deployment_info(d: &crate::sweep::Deployment, step: Option<&Step>) -> DeploymentInfo {
+    let what = match &d.topology {
+        // A topology file or endpoints (never a DSN, so no password).
+        Some(t) => t
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("as given: {}", d.source)),
+        None if d.source.starts_with("memory") => {
+            format!("embedded store, {} service time injected", d.latency)
+        }
+        None => format!("as given: {}", d.source),
+    };
+    let regions = d.topology.as_ref().map_or("-".into(), |t| {
+        t.regions
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({}, client share {})",
+                    r.name,
+                    crate::units::count(r.endpoints.len() as u64, "endpoint"),
+                    r.clients
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let leaders = d.topology.as_ref().map_or("-".into(), |t| {
+        let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+        for g in &t.groups {
+            let home = g
+                .replicas
+                .iter()
+                .find(|r| r.endpoint == g.leader)
+                .map_or("?", |r| r.region.as_str());
+            *per.entry(home).or_default() += 1;
+        }
+        if per.is_empty() {
+            "-".into()
+        } else {
+            let by: Vec<String> = per.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            format!("{} of {} groups", by.join(", "), t.groups.len())
+        }
+    });
+    let (server, records) = step.map_or(("-".into(), 0), |s| {
+        let v = &s.results.server;
+        let galera = v
+            .galera_cluster_size
+            .map_or(String::new(), |n| format!(", Galera cluster of {n}"));
+        (
+            format!("{} {}{galera}", v.kind, v.version),
+            s.results.config.workload.record_count,
+        )
+    });
+    DeploymentInfo {
+        name: d.name.clone(),
+        what,
+        server,
+        regions,
+        leaders,
+        records,
+    }
 }
 
 /// Throughput per measured interval: (seconds since the phase started, ops/s).
@@ -414,6 +661,7 @@ fn step_summary(
     c: usize,
     reps: &[&Step],
     warnings: &mut Vec<String>,
+    not_found: &mut Vec<String>,
 ) -> Result<StepSummary, ResultsError> {
     let tputs: Vec<f64> = reps.iter().map(|s| s.results.throughput).collect();
     let (mean, lo, hi) = super::stats::mean_ci95(&tputs);
@@ -434,6 +682,9 @@ fn step_summary(
         let r = &s.results;
         if let Some(w) = r.unchanged_warning() {
             warnings.push(format!("{deployment} c={c} r={}: {w}", s.repeat));
+        }
+        if let Some(w) = r.not_found_warning() {
+            not_found.push(format!("{deployment} c={c} r={}: {w}", s.repeat));
         }
         if let Some(d) = intervals::drift(&r.intervals) {
             if !d.steady() {
@@ -462,7 +713,7 @@ fn step_summary(
         }
     }
     let first = &reps[0].results;
-    let ok_total: u64 = reps.iter().map(|s| s.results.ok_operations()).sum();
+    let ok_total: u64 = reps.iter().map(|s| s.results.answered_operations()).sum();
     let mut regions = Vec::new();
     if first.regions.len() > 1 {
         for g in &first.regions {
@@ -471,10 +722,17 @@ fn step_summary(
                 .filter_map(|s| s.results.regions.iter().find(|x| x.name == g.name))
                 .collect();
             let ops = merged_ops(mine.iter().map(|x| &x.ops))?;
-            let ok: u64 = mine.iter().flat_map(|x| x.ops.values()).map(|o| o.ok).sum();
+            let ok: u64 = mine
+                .iter()
+                .flat_map(|x| x.ops.values())
+                .map(|o| o.answered())
+                .sum();
             regions.push(RegionStep {
                 name: g.name.clone(),
                 workers: g.workers,
+                outcomes: outcomes(mine.iter().map(|x| &x.ops)),
+                // Filled in against the baseline once every step is summarised.
+                latency_pct: BTreeMap::new(),
                 throughput: mine.iter().map(|x| x.throughput).sum::<f64>() / mine.len() as f64,
                 share_pct: if ok_total > 0 {
                     ok as f64 * 100.0 / ok_total as f64
@@ -516,6 +774,8 @@ fn step_summary(
             })
             .collect(),
         ops: per_op.iter().map(|(op, h)| (*op, percentiles(h))).collect(),
+        outcomes: outcomes(reps.iter().map(|s| &s.results.ops)),
+        timeout_bound: reps.iter().any(|s| timeout_bound(&s.results)),
         unchanged,
         overall,
         little: capacity::little(c as f64, mean, overall.mean / 1e6),
@@ -534,6 +794,36 @@ fn step_summary(
                 .map(|&p| (p, all.value_at_percentile(p) as f64 / 1000.0))
                 .collect()
         },
+    })
+}
+
+/// The client's statement timeout, when it has one: the raft lab's routed connections
+/// abandon a statement after `lab.timeout`.
+fn statement_timeout_us(r: &Results) -> Option<f64> {
+    match &r.config.backend {
+        crate::config::BackendConfig::Mysql(m)
+            if r.config
+                .topology
+                .as_ref()
+                .is_some_and(|t| !t.groups.is_empty()) =>
+        {
+            Some(m.routing.timeout.as_secs_f64() * 1e6)
+        }
+        _ => None,
+    }
+}
+
+/// Whether some operation of `r` took (nearly) the statement timeout: its tail is the
+/// timeout's, not the deployment's.
+fn timeout_bound(r: &Results) -> bool {
+    let Some(limit) = statement_timeout_us(r) else {
+        return false;
+    };
+    r.ops.values().any(|o| {
+        [o.latency, o.failed_latency]
+            .iter()
+            .flatten()
+            .any(|l| l.max_us >= 0.9 * limit)
     })
 }
 
@@ -570,31 +860,51 @@ fn slo_latency(slo: &Slo, ops: &BTreeMap<Operation, Percentiles>) -> Option<f64>
     Some(of.fold(first, f64::max))
 }
 
+/// The SLO's latency at a step, as the summary and the capacity table both judge it: the
+/// worst over every operation (or the named one) and, when the step has regions, over every
+/// region; with the region it was in.
+fn slo_worst<'a>(slo: &Slo, s: &'a StepSummary) -> Option<(Option<&'a str>, f64)> {
+    if s.regions.is_empty() {
+        return slo_latency(slo, &s.ops).map(|l| (None, l));
+    }
+    s.regions
+        .iter()
+        .filter_map(|r| Some((Some(r.name.as_str()), slo_latency(slo, &r.ops)?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// "every operation's p99" or "READ p99".
+fn slo_what(slo: &Slo) -> String {
+    match &slo.operation {
+        Some(op) => format!("{op} {}", slo.percentile),
+        None => format!("every operation's {}", slo.percentile),
+    }
+}
+
+/// The SLO as the report judges it, for the tables that use it.
+fn slo_definition(slo: &Slo, multi_region: bool) -> String {
+    format!(
+        "{} < {}{}",
+        slo_what(slo),
+        crate::units::human_us(slo.limit_us),
+        if multi_region {
+            " (in every region of a multi-region deployment)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Whether each region's clients met the SLO, as the field report asks it ("p99 under 100 ms"):
 /// "2-1-leaders-A: every operation's p99 < 100 ms in every region at 20-160 clients, not at
 /// 320 (region B 131 ms)." Per region when the steps have regions, else the whole step.
 fn slo_sentence(deployment: &str, slo: &Slo, steps: &[StepSummary]) -> String {
-    let what = match &slo.operation {
-        Some(op) => format!("{op} {}", slo.percentile),
-        None => format!("every operation's {}", slo.percentile),
-    };
+    let what = slo_what(slo);
     let limit = crate::units::human_us(slo.limit_us);
     let mut met = Vec::new();
     let mut first_miss = None;
     for s in steps.iter().filter(|s| s.deployment == deployment) {
-        let parts: Vec<(Option<&str>, Option<f64>)> = if s.regions.is_empty() {
-            vec![(None, slo_latency(slo, &s.ops))]
-        } else {
-            s.regions
-                .iter()
-                .map(|r| (Some(r.name.as_str()), slo_latency(slo, &r.ops)))
-                .collect()
-        };
-        let worst = parts
-            .iter()
-            .filter_map(|(r, l)| Some((*r, (*l)?)))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        match worst {
+        match slo_worst(slo, s) {
             Some((_, l)) if l < slo.limit_us => met.push(s.concurrency),
             Some((region, l)) if first_miss.is_none() => {
                 first_miss = Some((s.concurrency, region, l));
@@ -627,14 +937,22 @@ fn slo_sentence(deployment: &str, slo: &Slo, steps: &[StepSummary]) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        _ => "at no concurrency".into(),
+        _ => match (all.first(), all.last()) {
+            (Some(a), Some(b)) if a != b => format!("at none of {a}-{b} clients"),
+            _ => format!("at none of {} clients", all.first().copied().unwrap_or(0)),
+        },
     };
     let miss = first_miss.map_or(String::new(), |(c, region, l)| {
-        format!(
-            ", not at {c} ({}{})",
+        let figure = format!(
+            "{}{}",
             region.map_or(String::new(), |r| format!("region {r} ")),
             crate::units::human_us(l)
-        )
+        );
+        if met.is_empty() {
+            format!(" ({figure} at {c})")
+        } else {
+            format!(", not at {c} ({figure})")
+        }
     });
     format!("{deployment}: {what} < {limit}{where_} {at}{miss}.")
 }
@@ -771,6 +1089,35 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// One step of `deployment` at `c` clients: `reads` READs at 100 us, `updates` UPDATEs at
+    /// `update_us`, over 1 s.
+    pub fn mixed(deployment: &str, c: usize, reads: usize, updates: usize, update_us: u64) -> Step {
+        let mut s = step(deployment, c, 1, reads, 100);
+        s.results =
+            crate::results::fixtures::results(&vec![100; reads], &vec![update_us; updates], 1.0);
+        s
+    }
+
+    pub fn one_repeat(concurrencies: &[usize]) -> Manifest {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = concurrencies.to_vec();
+        m
+    }
+
+    /// Sets the region summaries of `s`: (name, READ failed, UPDATE failed, READ not found).
+    pub fn with_regions(s: &mut Step, regions: &[(&str, u64, u64, u64)]) {
+        s.results.regions = regions
+            .iter()
+            .map(|&(name, rf, uf, nf)| {
+                let failed = [(Operation::Read, rf), (Operation::Update, uf)];
+                let mut g = crate::results::fixtures::region(&s.results, name, &failed);
+                g.ops.get_mut(&Operation::Read).unwrap().not_found = nf;
+                g
+            })
+            .collect();
+    }
+
     /// One step per deployment at 10 clients; multi's 1000 UPDATEs include 400 that changed
     /// nothing.
     pub fn with_unchanged_updates() -> SweepReport {
@@ -840,7 +1187,7 @@ mod tests {
             "multi throughput is 35-40% lower than single across 10-20 clients; \
              p99 READ latency is 3.0x single's at 10 clients. \
              single: every operation's p99 < 200us at 10-20 clients. \
-             multi: every operation's p99 < 200us at no concurrency, not at 10 (300us)."
+             multi: every operation's p99 < 200us at none of 10-20 clients (300us at 10)."
         );
         let single = &report.steps[0];
         assert_eq!(
@@ -869,6 +1216,8 @@ mod tests {
                     ..Default::default()
                 },
             )]),
+            outcomes: BTreeMap::new(),
+            latency_pct: BTreeMap::new(),
             failed: 0,
             timeseries: vec![],
             error_timeseries: vec![],
@@ -893,6 +1242,127 @@ mod tests {
             slo_sentence("multi", &read, &steps),
             "multi: READ p99 < 1.00s in every region at 10-40 clients."
         );
+    }
+
+    #[test]
+    fn summary_and_capacity_judge_the_slo_alike() {
+        // At 20 clients single's merged p99 is a READ's (100 us, 5 UPDATEs are 0.5% of the
+        // operations) but its UPDATE p99 is 300 us: it misses "p99 < 200us" for both.
+        let steps = [
+            mixed("single", 10, 1000, 0, 0),
+            mixed("single", 20, 2000, 5, 300),
+            mixed("multi", 10, 600, 0, 0),
+            mixed("multi", 20, 600, 0, 0),
+        ];
+        let slo = Slo::parse("p99<200us").unwrap();
+        let r = analyse(&one_repeat(&[10, 20]), &steps, Some(slo)).unwrap();
+        assert!(
+            r.summary.contains(
+                "single: every operation's p99 < 200us at 10 clients, not at 20 (300us)."
+            ),
+            "{}",
+            r.summary
+        );
+        assert_eq!(r.capacity[0].best_under_slo, Some((10, 1000.0)));
+        assert_eq!(
+            r.slo_definition.as_deref(),
+            Some("every operation's p99 < 200us")
+        );
+    }
+
+    #[test]
+    fn an_slo_met_nowhere_names_the_concurrencies_tried() {
+        let steps = [mixed("single", 10, 10, 0, 0), mixed("single", 20, 10, 0, 0)];
+        let mut m = one_repeat(&[10, 20]);
+        m.deployments.truncate(1);
+        let slo = Slo::parse("p99<50us").unwrap();
+        let r = analyse(&m, &steps, Some(slo)).unwrap();
+        assert!(
+            r.summary.ends_with(
+                "single: every operation's p99 < 50us at none of 10-20 clients (100us at 10)."
+            ),
+            "{}",
+            r.summary
+        );
+    }
+
+    #[test]
+    fn spectrum_defaults_below_the_timeout_and_deployments_are_described() {
+        let mut m = one_repeat(&[10, 20, 40]);
+        m.deployments[1].latency = crate::config::backend::Latency::parse("2ms").unwrap();
+        let steps: Vec<Step> = ["single", "multi"]
+            .iter()
+            .flat_map(|d| [10, 20, 40].map(|c| mixed(d, c, 100, 0, 0)))
+            .collect();
+        let mut summaries: Vec<StepSummary> = steps
+            .iter()
+            .map(|s| {
+                step_summary(&s.deployment, s.concurrency, &[s], &mut vec![], &mut vec![]).unwrap()
+            })
+            .collect();
+        assert_eq!(
+            spectrum_default(&m, &summaries),
+            (
+                Some(40),
+                "at 40 clients, the highest concurrency every deployment ran".into()
+            )
+        );
+        summaries[5].timeout_bound = true;
+        let (at, note) = spectrum_default(&m, &summaries);
+        assert_eq!(at, Some(20), "{note}");
+        assert!(
+            note.contains("without reaching the statement timeout"),
+            "{note}"
+        );
+        for s in &mut summaries {
+            s.timeout_bound = true;
+        }
+        let (at, note) = spectrum_default(&m, &summaries);
+        assert_eq!(at, Some(10), "{note}");
+        assert!(note.contains("the lowest concurrency"), "{note}");
+        let r = analyse(&m, &steps, None).unwrap();
+        let info = &r.deployment_info[1];
+        assert_eq!(
+            (info.what.as_str(), info.server.as_str(), info.records),
+            (
+                "embedded store, 2ms service time injected",
+                "memory 0",
+                1000
+            )
+        );
+    }
+
+    #[test]
+    fn a_step_is_timeout_bound_when_an_operation_took_the_statement_timeout() {
+        use crate::config::topology::{Group, GroupReplica, Topology};
+        let mut r = crate::results::fixtures::results(&[100; 10], &[2_900_000], 1.0);
+        // The memory store has no statement timeout.
+        assert!(!timeout_bound(&r));
+        r.config.backend = crate::config::BackendConfig::Mysql(Default::default());
+        // Nor does a server without replication groups (no routed connections).
+        assert!(!timeout_bound(&r));
+        r.config.topology = Some(Topology {
+            name: "raft".into(),
+            description: None,
+            regions: vec![],
+            groups: vec![Group {
+                name: "g1".into(),
+                start: String::new(),
+                leader: "a:1".into(),
+                replicas: vec![GroupReplica {
+                    endpoint: "a:1".into(),
+                    region: "A".into(),
+                }],
+            }],
+            events_log: None,
+            lab_state: None,
+            source: None,
+        });
+        // An UPDATE of 2.9 s against the default 3 s lab.timeout.
+        assert!(timeout_bound(&r));
+        let mut fast = crate::results::fixtures::results(&[100; 10], &[2_000_000], 1.0);
+        fast.config = r.config.clone();
+        assert!(!timeout_bound(&fast));
     }
 
     #[test]

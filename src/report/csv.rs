@@ -1,11 +1,13 @@
-//! The sweep report as CSV: one row per deployment, concurrency and operation.
+//! The sweep report as CSV: one row per deployment, concurrency and operation. `ops_per_s`
+//! and `step_error_rate` are the step's; `ok`, `not_found`, `failed` and the two rates after
+//! them are the row's operation's own.
 
 use crate::analysis::sweep::SweepReport;
 
 /// CSV: one row per deployment, concurrency and operation.
 pub fn csv(r: &SweepReport) -> String {
     let mut out = String::from(
-        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct,host_bound,host_busy_pct,client_cpu_us_per_op,servers_cpu_us_per_op,wan_cpu_us_per_op,other_cpu_us_per_op\n",
+        "deployment,clients,repeats,ops_per_s,ci95_low,ci95_high,step_error_rate,operation,p50_us,p95_us,p99_us,p999_us,max_us,unchanged,throughput_change_pct,p99_change_pct,ok,not_found,failed,error_rate,not_found_rate,host_bound,host_busy_pct,client_cpu_us_per_op,servers_cpu_us_per_op,wan_cpu_us_per_op,other_cpu_us_per_op\n",
     );
     for s in &r.steps {
         let g = r
@@ -13,13 +15,14 @@ pub fn csv(r: &SweepReport) -> String {
             .iter()
             .find(|g| g.deployment == s.deployment && g.concurrency == s.concurrency);
         for (op, p) in &s.ops {
+            let o = s.outcomes.get(op).copied().unwrap_or_default();
             let tput = g.map_or(String::new(), |g| format!("{:.3}", g.throughput_pct));
             let p99 = g
                 .and_then(|g| g.latency_pct.get(op))
                 .and_then(|l| l.get("p99"))
                 .map_or(String::new(), |v| format!("{v:.3}"));
             out.push_str(&format!(
-                "{},{},{},{:.3},{},{},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99},{}\n",
+                "{},{},{},{:.3},{},{},{:.6},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{tput},{p99},{},{},{},{:.6},{:.6},{}\n",
                 csv_field(&s.deployment),
                 s.concurrency,
                 s.repeats,
@@ -36,6 +39,11 @@ pub fn csv(r: &SweepReport) -> String {
                 p.p999,
                 p.max,
                 s.unchanged.get(op).copied().unwrap_or(0),
+                o.ok,
+                o.not_found,
+                o.failed,
+                o.error_rate(),
+                o.not_found_rate(),
                 host_fields(s)
             ));
         }

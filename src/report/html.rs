@@ -121,6 +121,7 @@ struct Chart<'a> {
 
 fn chart(c: &Chart) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 70.0, 150.0, 40.0, 50.0);
+    // Drawn in a 640x360 box and scaled to the width it is given (CSS).
     let pts: Vec<(f64, f64)> = c
         .series
         .iter()
@@ -128,7 +129,7 @@ fn chart(c: &Chart) -> String {
         .filter(|p| p.0.is_finite() && p.1.is_finite() && (c.y != Scale::Log || p.1 > 0.0))
         .collect();
     let mut svg = format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"><title>{}</title><rect width="{w}" height="{h}" fill="#fff"/><text x="{}" y="22" font-size="15" text-anchor="middle" font-family="sans-serif">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img"><title>{}</title><rect width="{w}" height="{h}" fill="#fff"/><text x="{}" y="22" font-size="15" text-anchor="middle" font-family="sans-serif">{}</text>"##,
         escape(&c.title),
         w / 2.0,
         escape(&c.title)
@@ -315,36 +316,33 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             })
             .collect()
     };
-    let common = r
-        .concurrencies
-        .iter()
-        .copied()
-        .filter(|c| {
-            r.deployments.iter().all(|d| {
-                r.steps
-                    .iter()
-                    .any(|s| &s.deployment == d && s.concurrency == *c)
-            })
-        })
-        .max();
-    let at = at.or(common);
-    let mut charts = vec![chart(&Chart {
-        title: "Throughput vs clients".into(),
-        x_label: "clients",
-        y_label: "ops/s",
-        x: Scale::Log,
-        y: Scale::Linear,
-        series: per(&|s| s.throughput),
-        shade: None,
-        markers: Vec::new(),
-    })];
+    let (at, spectrum_note) = match at {
+        Some(c) => (Some(c), format!("at {c} clients, as asked (--spectrum-at)")),
+        None => (r.spectrum_at, r.spectrum_note.clone()),
+    };
+    let mut charts = Vec::new();
+    // Against clients only with several concurrencies: one is a dot per deployment (the
+    // time series below show such a sweep).
+    let vs_clients = r.concurrencies.len() > 1;
+    if vs_clients {
+        charts.push(chart(&Chart {
+            title: "Throughput vs clients".into(),
+            x_label: "clients",
+            y_label: "ops/s",
+            x: Scale::Log,
+            y: Scale::Linear,
+            series: per(&|s| s.throughput),
+            shade: None,
+            markers: Vec::new(),
+        }));
+    }
     // One chart per operation, latency on a log axis: a 60x gap between deployments stays
     // readable next to a 1.1x one.
     let mut ops: Vec<crate::workload::Operation> =
         r.steps.iter().flat_map(|s| s.ops.keys().copied()).collect();
     ops.sort();
     ops.dedup();
-    for op in ops {
+    for op in ops.into_iter().filter(|_| vs_clients) {
         charts.push(chart(&Chart {
             title: format!("{} p99 latency vs clients", op.label()),
             x_label: "clients",
@@ -367,7 +365,7 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             })
             .collect();
         charts.push(chart(&Chart {
-            title: format!("Latency spectrum at {at} clients"),
+            title: format!("Latency spectrum at {at} clients (every operation)"),
             x_label: "percentile",
             y_label: "latency (ms, log)",
             x: Scale::Nines,
@@ -453,10 +451,16 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             }
         }
     }
-    let mut tables = String::new();
+    // What the deployments are comes first: the charts compare them.
+    let (mut deployments, mut tables) = (String::new(), String::new());
     for t in markup::tables(r) {
+        let into = if t.title == markup::DEPLOYMENTS {
+            &mut deployments
+        } else {
+            &mut tables
+        };
         let _ = write!(
-            tables,
+            into,
             "<h2>{}</h2><table><tr>{}</tr>",
             escape(&t.title),
             t.headers
@@ -466,23 +470,24 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         );
         for row in &t.rows {
             let _ = write!(
-                tables,
+                into,
                 "<tr>{}</tr>",
                 row.iter()
                     .map(|c| format!("<td>{}</td>", escape(c)))
                     .collect::<String>()
             );
         }
-        tables.push_str("</table>");
+        into.push_str("</table>");
     }
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench sweep report</title><style>\
-         body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:flex;flex-wrap:wrap;gap:12px}}\
+         body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}}\
+         .charts svg{{width:100%;height:auto}}\
          table{{border-collapse:collapse;margin:8px 0 24px}} td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}}\
          th{{background:#f4f4f4}} .summary{{font-size:17px;background:#f6f8fa;padding:12px;border-left:4px solid #1f77b4}}\
          .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}}</style></head>\
          <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p>{}<p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
-         <div class=\"charts\">{}</div>{}</body></html>\n",
+         {}<p>{}</p><div class=\"charts\">{}</div>{}</body></html>\n",
         escape(&r.summary),
         r.warnings
             .iter()
@@ -492,6 +497,11 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         r.duration_s,
         r.repeats,
         escape(&r.baseline),
+        deployments,
+        escape(&format!(
+            "{}. Latency spectrum: {spectrum_note}.",
+            crate::report::table::NOT_FOUND_LEGEND
+        )),
         charts.join(""),
         tables
     )
@@ -509,6 +519,28 @@ mod tests {
         // Throughput, READ p99, spectrum, two time series.
         assert_eq!(html.matches("<svg").count(), 5);
         assert!(html.contains("35-40% lower"));
+    }
+
+    #[test]
+    fn one_concurrency_draws_time_series_not_dots_and_charts_take_the_width() {
+        let mut m = manifest();
+        m.repeats = 1;
+        m.concurrencies = vec![10];
+        let steps = [
+            step("single", 10, 1, 10, 100),
+            step("multi", 10, 1, 10, 300),
+        ];
+        let html = render(&analyse(&m, &steps, None).unwrap(), None);
+        assert!(!html.contains("vs clients"), "{html}");
+        assert!(html.contains("throughput over time"));
+        // Sized by the page (CSS), not a fixed 640 px.
+        assert!(!html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width="));
+        assert!(html.contains(".charts svg{width:100%"));
+        // The deployments are described before the charts.
+        let described = html.find("<h2>Deployments</h2>").unwrap();
+        assert!(described < html.find("<svg").unwrap());
+        assert!(html.contains("embedded store"), "{html}");
+        assert!(html.contains("Latency spectrum: at 10 clients, the highest concurrency"));
     }
 
     #[test]

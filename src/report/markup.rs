@@ -73,10 +73,48 @@ fn steady(s: &StepSummary) -> String {
     }
 }
 
-/// The report's tables: steps, per region, errors, degradation, capacity.
+/// The title of the table that says what each deployment is.
+pub const DEPLOYMENTS: &str = "Deployments";
+
+/// A share in percent, with two decimals.
+fn share(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+/// The report's tables: deployments, steps, per region, errors, degradation, capacity.
 pub fn tables(r: &SweepReport) -> Vec<Table> {
+    let deployments = Table {
+        title: DEPLOYMENTS.into(),
+        headers: [
+            "deployment",
+            "what",
+            "server",
+            "regions",
+            "leaders",
+            "records",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: r
+            .deployment_info
+            .iter()
+            .map(|d| {
+                vec![
+                    d.name.clone(),
+                    d.what.clone(),
+                    d.server.clone(),
+                    d.regions.clone(),
+                    d.leaders.clone(),
+                    d.records.to_string(),
+                ]
+            })
+            .collect(),
+    };
     let mut steps = Table {
-        title: "Throughput and latency per deployment and concurrency".into(),
+        title: "Throughput and latency per deployment and concurrency (ops/s and latency count \
+                every answered operation, found or not found; errors and not found are each \
+                operation's own share of its completed operations)"
+            .into(),
         headers: [
             "deployment",
             "clients",
@@ -90,6 +128,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "p99.9",
             "max",
             "errors",
+            "not found",
             "unchanged",
         ]
         .map(String::from)
@@ -98,6 +137,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     };
     for s in &r.steps {
         for (op, p) in &s.ops {
+            let o = s.outcomes.get(op).copied().unwrap_or_default();
             steps.rows.push(vec![
                 s.deployment.clone(),
                 clients(s),
@@ -110,13 +150,18 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 human_us(p.p99),
                 human_us(p.p999),
                 human_us(p.max),
-                format!("{:.2}%", s.error_rate * 100.0),
+                share(o.error_rate()),
+                share(o.not_found_rate()),
                 s.unchanged.get(op).copied().unwrap_or(0).to_string(),
             ]);
         }
     }
     let mut regions = Table {
-        title: "Per region (each region's clients talk to their own region's endpoints)".into(),
+        title: format!(
+            "Per region (each region's clients talk to their own region's endpoints; vs {}: \
+             against its same region, or its whole step when it has no regions)",
+            r.baseline
+        ),
         headers: [
             "deployment",
             "clients",
@@ -127,7 +172,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             "operation",
             "p50",
             "p99",
+            "p50 vs baseline",
+            "p99 vs baseline",
             "failed",
+            "not found",
         ]
         .map(String::from)
         .to_vec(),
@@ -136,6 +184,14 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
     for s in &r.steps {
         for g in &s.regions {
             for (op, p) in &g.ops {
+                let o = g.outcomes.get(op).copied().unwrap_or_default();
+                let vs = |k: &str| {
+                    g.latency_pct
+                        .get(op)
+                        .and_then(|l| l.get(k))
+                        .copied()
+                        .map_or("-".into(), change)
+                };
                 regions.rows.push(vec![
                     s.deployment.clone(),
                     s.concurrency.to_string(),
@@ -146,7 +202,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                     op.label().to_owned(),
                     human_us(p.p50),
                     human_us(p.p99),
-                    g.failed.to_string(),
+                    vs("p50"),
+                    vs("p99"),
+                    o.failed.to_string(),
+                    o.not_found.to_string(),
                 ]);
             }
         }
@@ -263,16 +322,10 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
-    let slo = r.slo.as_ref().map_or("SLO".to_owned(), |s| {
-        format!(
-            "best under {}{}<{}",
-            s.operation
-                .as_ref()
-                .map_or(String::new(), |o| format!("{o}.")),
-            s.percentile,
-            human_us(s.limit_us)
-        )
-    });
+    let slo = r
+        .slo_definition
+        .as_ref()
+        .map_or("SLO".to_owned(), |d| format!("best under {d}"));
     let mut cap = Table {
         title: "Capacity (Universal Scalability Law fit)".into(),
         headers: vec![
@@ -356,10 +409,20 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         ]);
     }
     let host = host_table(r);
-    [steps, regions, errors, avail, deg, cap, placement, host]
-        .into_iter()
-        .filter(|t| !t.rows.is_empty())
-        .collect()
+    [
+        deployments,
+        steps,
+        regions,
+        errors,
+        avail,
+        deg,
+        cap,
+        placement,
+        host,
+    ]
+    .into_iter()
+    .filter(|t| !t.rows.is_empty())
+    .collect()
 }
 
 /// The step's concurrency, marked when its host was saturated.
@@ -430,6 +493,146 @@ pub(crate) fn short_command(cmd: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::analysis::capacity::Slo;
+    use crate::analysis::sweep::fixtures::*;
+    use crate::analysis::sweep::{Outcomes, analyse};
+    use crate::workload::Operation;
+
+    #[test]
+    fn the_capacity_table_says_what_the_slo_means() {
+        let steps = [
+            mixed("single", 10, 1000, 0, 0),
+            mixed("multi", 10, 600, 0, 0),
+        ];
+        let slo = Slo::parse("p99<200us").unwrap();
+        let r = analyse(&one_repeat(&[10]), &steps, Some(slo)).unwrap();
+        let cap = super::tables(&r)
+            .into_iter()
+            .find(|t| t.title.starts_with("Capacity"))
+            .unwrap();
+        assert!(
+            cap.headers
+                .contains(&"best under every operation's p99 < 200us".to_owned()),
+            "{:?}",
+            cap.headers
+        );
+    }
+
+    #[test]
+    fn each_operation_row_shows_its_own_failures() {
+        // 44 failed UPDATEs and no failed READ; region A's READs failed, region B's UPDATEs.
+        let mut multi = mixed("multi", 10, 1000, 1000, 200);
+        multi
+            .results
+            .ops
+            .get_mut(&Operation::Update)
+            .unwrap()
+            .failed = 44;
+        with_regions(&mut multi, &[("A", 3, 0, 0), ("B", 0, 44, 0)]);
+        let r = analyse(
+            &one_repeat(&[10]),
+            &[mixed("single", 10, 1000, 1000, 100), multi],
+            None,
+        )
+        .unwrap();
+        let tables = super::tables(&r);
+        let cell = |title: &str, key: &[&str], header: &str| {
+            let t = tables.iter().find(|t| t.title.starts_with(title)).unwrap();
+            let col = t.headers.iter().position(|h| h == header).unwrap();
+            let row = t
+                .rows
+                .iter()
+                .find(|row| key.iter().all(|k| row.contains(&k.to_string())))
+                .unwrap();
+            row[col].clone()
+        };
+        let steps = "Throughput and latency";
+        assert_eq!(cell(steps, &["multi", "READ"], "errors"), "0.00%");
+        // 44 of 1044 UPDATEs.
+        assert_eq!(cell(steps, &["multi", "UPDATE"], "errors"), "4.21%");
+        assert_eq!(cell("Per region", &["A", "READ"], "failed"), "3");
+        assert_eq!(cell("Per region", &["A", "UPDATE"], "failed"), "0");
+        assert_eq!(cell("Per region", &["B", "READ"], "failed"), "0");
+        assert_eq!(cell("Per region", &["B", "UPDATE"], "failed"), "44");
+        // The regions' UPDATEs against single's (200 us vs 100 us): +100%.
+        assert_eq!(
+            cell("Per region", &["B", "UPDATE"], "p99 vs baseline"),
+            "+100.0%"
+        );
+        assert_eq!(
+            cell("Per region", &["A", "READ"], "p50 vs baseline"),
+            "+0.0%"
+        );
+    }
+
+    #[test]
+    fn not_found_operations_are_counted_shown_and_warned() {
+        let mut multi = mixed("multi", 10, 1000, 0, 0);
+        // Half the READs found no row (the table holds half of recordcount).
+        multi
+            .results
+            .ops
+            .get_mut(&Operation::Read)
+            .unwrap()
+            .not_found = 1000;
+        with_regions(&mut multi, &[("A", 0, 0, 600), ("B", 0, 0, 400)]);
+        let r = analyse(
+            &one_repeat(&[10]),
+            &[mixed("single", 10, 1000, 0, 0), multi],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r.steps[1].outcomes[&Operation::Read],
+            Outcomes {
+                ok: 1000,
+                not_found: 1000,
+                failed: 0
+            }
+        );
+        assert!(
+            r.warnings.iter().any(|w| w.starts_with(
+                "multi c=10 r=1: 50.0% of READs (1000 of 2000) found no row although the \
+                 workload deletes none: the table holds fewer rows than recordcount (1000)"
+            )),
+            "{:?}",
+            r.warnings
+        );
+        let text = crate::report::text::text(&r);
+        assert!(
+            text.contains("50.00%") && text.contains("found no row"),
+            "{text}"
+        );
+        let csv = crate::report::csv::csv(&r);
+        assert!(
+            csv.lines().any(
+                |l| l.starts_with("multi,10,") && l.ends_with(",1000,1000,0,0.000000,0.500000")
+            ),
+            "{csv}"
+        );
+        let regions = super::tables(&r)
+            .into_iter()
+            .find(|t| t.title.starts_with("Per region"))
+            .unwrap();
+        let nf = regions
+            .headers
+            .iter()
+            .position(|h| h == "not found")
+            .unwrap();
+        let got: Vec<&str> = regions.rows.iter().map(|row| row[nf].as_str()).collect();
+        assert_eq!(got, ["600", "400"]);
+        // A workload that deletes may miss keys: no warning.
+        let mut deleting = mixed("multi", 10, 1000, 0, 0);
+        deleting
+            .results
+            .ops
+            .get_mut(&Operation::Read)
+            .unwrap()
+            .not_found = 1000;
+        deleting.results.config.workload.mix.delete = 0.1;
+        assert!(deleting.results.not_found_warning().is_none());
+    }
+
     #[test]
     fn short_command_keeps_the_verb_and_its_object() {
         use super::short_command;

@@ -58,7 +58,8 @@ impl ReportFormat {
 pub enum RunFormat {
     /// YCSB's `[OVERALL], RunTime(ms), ...` lines (existing parsers keep working).
     Ycsb,
-    /// A terminal table.
+    /// A terminal table. ops/s and latency count every answered operation: found (ok) and
+    /// not found (YCSB's NOT_FOUND, its own column); failed ones count in neither.
     Table,
     /// The results JSON.
     Json,

@@ -1,7 +1,9 @@
 //! A terminal table of one run: per operation counts, throughput and latency percentiles.
 
+use crate::config::Phase;
 use crate::results::{LoopMode, Results};
-use crate::units::human_us;
+use crate::units::{count, human_us};
+use crate::workload::Operation;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
@@ -10,6 +12,8 @@ struct Row {
     #[tabled(rename = "operation")]
     op: String,
     ok: u64,
+    #[tabled(rename = "not found")]
+    not_found: u64,
     failed: u64,
     #[tabled(rename = "ops/s")]
     rate: String,
@@ -63,6 +67,10 @@ fn fleet_line(f: &crate::results::fleet::FleetInfo, threads: usize) -> String {
     }
 }
 
+/// What geobench counts as an operation, said wherever not-found operations are shown.
+pub const NOT_FOUND_LEGEND: &str = "ops/s and latency count every answered operation: found (ok) \
+     and not found (YCSB's NOT_FOUND: no row with that key); failed ones count in neither";
+
 /// Renders the table with a header line (what ran, for how long, how fast).
 pub fn render(r: &Results) -> String {
     let mut rows = Vec::new();
@@ -71,8 +79,9 @@ pub fn render(r: &Results) -> String {
         rows.push(Row {
             op: op.label().to_owned(),
             ok: o.ok,
+            not_found: o.not_found,
             failed: o.failed,
-            rate: format!("{:.1}", o.ok as f64 / r.duration_s),
+            rate: format!("{:.1}", o.answered() as f64 / r.duration_s),
             mean: human_us(latency.mean_us),
             p50: human_us(latency.p50_us),
             p95: human_us(latency.p95_us),
@@ -87,12 +96,30 @@ pub fn render(r: &Results) -> String {
             format!("open loop at {target_ops_per_s} ops/s, latency from intended start")
         }
     };
+    // A load's throughput is rows; its operations are batches of rows: say both.
+    let rate = match r.ops.get(&Operation::InsertBatch) {
+        Some(b) if r.phase == Phase::Load => format!(
+            "{:.1} rows/s in {:.1} batches/s",
+            r.throughput,
+            b.answered() as f64 / r.duration_s
+        ),
+        _ => format!("{:.1} ops/s", r.throughput),
+    };
     let mut out = format!(
-        "{} {:?} on {} {}: {} workers, {:.1} s, {:.1} ops/s ({mode})\n",
-        r.tool, r.phase, r.server.kind, r.server.version, r.workers, r.duration_s, r.throughput
+        "{} {:?} on {} {}: {}, {:.1} s, {rate} ({mode})\n",
+        r.tool,
+        r.phase,
+        r.server.kind,
+        r.server.version,
+        count(r.workers as u64, "worker"),
+        r.duration_s
     );
     out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
     out.push('\n');
+    if r.ops.values().any(|o| o.not_found > 0) {
+        out.push_str(NOT_FOUND_LEGEND);
+        out.push('\n');
+    }
     let cpu = r.client.user_cpu_s + r.client.system_cpu_s;
     if r.operations > 0 && cpu > 0.0 {
         out.push_str(&format!(
@@ -107,9 +134,25 @@ pub fn render(r: &Results) -> String {
         out.push_str(&fleet_line(f, r.config.threads));
     }
     for reg in &r.regions {
+        let ops: Vec<String> = reg
+            .ops
+            .iter()
+            .map(|(op, o)| {
+                format!(
+                    "{} ok {}, not found {}, failed {}",
+                    op.label(),
+                    o.ok,
+                    o.not_found,
+                    o.failed
+                )
+            })
+            .collect();
         out.push_str(&format!(
-            "region {}: {} workers, {:.1} ops/s\n",
-            reg.name, reg.workers, reg.throughput
+            "region {}: {}, {:.1} ops/s ({})\n",
+            reg.name,
+            count(reg.workers as u64, "worker"),
+            reg.throughput,
+            ops.join("; ")
         ));
     }
     for e in &r.errors {
@@ -156,6 +199,9 @@ pub fn render(r: &Results) -> String {
         out.push_str(&format!("ended by {e}\n"));
     }
     if let Some(w) = r.unchanged_warning() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(w) = r.not_found_warning() {
         out.push_str(&format!("warning: {w}\n"));
     }
     for w in &r.warnings {
@@ -352,6 +398,37 @@ mod tests {
         assert!(t.contains("200us") && t.contains("2.0ms"), "{t}");
         assert!(t.contains("4.0 ops/s"), "{t}");
         assert!(!t.contains("changed nothing"), "{t}");
+    }
+
+    #[test]
+    fn table_shows_not_found_per_operation_and_region_and_warns() {
+        let mut r = fixtures::results(&[100; 10], &[200; 10], 1.0);
+        r.ops.get_mut(&Operation::Read).unwrap().not_found = 10;
+        r.regions = vec![
+            fixtures::region(&r, "A", &[]),
+            fixtures::region(&r, "B", &[(Operation::Update, 7)]),
+        ];
+        let t = render(&r);
+        // READ: 10 found, 10 not found; its ops/s counts both.
+        assert!(
+            t.lines().any(|l| l.starts_with("│ READ")
+                && l.split('│').map(str::trim).collect::<Vec<_>>()[2..6]
+                    == ["10", "10", "0", "20.0"]),
+            "{t}"
+        );
+        assert!(t.contains(NOT_FOUND_LEGEND), "{t}");
+        assert!(
+            t.contains("region A: 1 worker, 1.0 ops/s (READ ok 10, not found 10, failed 0; UPDATE ok 10, not found 0, failed 0)")
+                && t.contains("UPDATE ok 10, not found 0, failed 7)"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "warning: 50.0% of READs (10 of 20) found no row although the workload deletes \
+                 none: the table holds fewer rows than recordcount (1000): was it loaded?"
+            ),
+            "{t}"
+        );
     }
 
     #[test]

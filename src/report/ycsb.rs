@@ -13,7 +13,22 @@ pub const DEFAULT_PERCENTILES: [f64; 2] = [95.0, 99.0];
 pub fn render(r: &Results, percentiles: &[f64]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "[OVERALL], RunTime(ms), {:.0}", r.duration_s * 1000.0);
-    let _ = writeln!(s, "[OVERALL], Throughput(ops/sec), {}", r.throughput);
+    // Throughput counts what the blocks' `Operations` count: a load's batches (its rows are a
+    // line of their own), a run's answered operations.
+    match r.ops.get(&Operation::InsertBatch) {
+        Some(b) if r.phase == crate::config::Phase::Load => {
+            let secs = r.duration_s.max(1e-9);
+            let _ = writeln!(
+                s,
+                "[OVERALL], Throughput(ops/sec), {}",
+                b.answered() as f64 / secs
+            );
+            let _ = writeln!(s, "[OVERALL], Throughput(rows/sec), {}", r.throughput);
+        }
+        _ => {
+            let _ = writeln!(s, "[OVERALL], Throughput(ops/sec), {}", r.throughput);
+        }
+    }
     for (op, o) in &r.ops {
         block(
             &mut s,
@@ -107,7 +122,8 @@ fn block(
     percentiles: &[f64],
     returns: bool,
 ) {
-    let _ = writeln!(s, "[{label}], Operations, {}", o.ok);
+    // Found and not found alike, as the latency lines below (Return= lines split them).
+    let _ = writeln!(s, "[{label}], Operations, {}", o.answered());
     if let Some(l) = l {
         let h: Option<Histogram<u64>> = crate::results::decode_histogram(encoded).ok();
         let _ = writeln!(s, "[{label}], AverageLatency(us), {}", l.mean_us);
@@ -141,7 +157,11 @@ fn block(
                 o.integrity_failures
             );
         }
-        if o.rows > 0 && label == Operation::Scan.label() {
+        if o.rows > 0
+            && [Operation::Scan, Operation::InsertBatch]
+                .iter()
+                .any(|op| op.label() == label)
+        {
             let _ = writeln!(s, "[{label}], Rows, {}", o.rows);
         }
     }

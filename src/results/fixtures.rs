@@ -85,3 +85,20 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         hosts: vec![],
     }
 }
+
+/// A region of one worker whose operations are `r`'s, with `failed` set per operation.
+pub fn region(r: &Results, name: &str, failed: &[(Operation, u64)]) -> RegionSummary {
+    let mut ops = r.ops.clone();
+    for (op, n) in failed {
+        if let Some(o) = ops.get_mut(op) {
+            o.failed = *n;
+        }
+    }
+    RegionSummary {
+        name: name.into(),
+        workers: 1,
+        operations: 0,
+        throughput: 1.0,
+        ops,
+    }
+}

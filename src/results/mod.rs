@@ -91,9 +91,11 @@ impl LatencySummary {
 /// One operation kind over the measured phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpSummary {
-    /// Successful operations.
+    /// Successful operations that found their row (or wrote it).
     pub ok: u64,
     pub failed: u64,
+    /// Answered operations on a missing key (YCSB's NOT_FOUND): not in `ok`, but completed
+    /// operations all the same, so in throughput and in `latency` (as YCSB counts them).
     pub not_found: u64,
     /// Updates that changed nothing (the row already held the values): the server skipped
     /// them, so they are no measure of a write. Included in `ok`.
@@ -105,7 +107,7 @@ pub struct OpSummary {
     pub rows: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub rows_skipped: u64,
-    /// Service time of successful operations (closed loop: the latency).
+    /// Service time of answered operations, `ok` and `not_found` (closed loop: the latency).
     pub latency: Option<LatencySummary>,
     /// Open loop: completion minus intended start (coordinated-omission corrected).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,11 +124,30 @@ fn is_zero(v: &u64) -> bool {
     *v == 0
 }
 
+impl OpSummary {
+    /// Operations the server answered: found (`ok`) or not found.
+    pub fn answered(&self) -> u64 {
+        self.ok + self.not_found
+    }
+
+    /// Completed operations: answered or failed.
+    pub fn completed(&self) -> u64 {
+        self.answered() + self.failed
+    }
+
+    /// Share of completed operations that found no row.
+    pub fn not_found_share(&self) -> f64 {
+        self.not_found as f64 / self.completed().max(1) as f64
+    }
+}
+
 /// Per-interval figures of one operation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntervalOp {
     pub ok: u64,
     pub failed: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_found: u64,
     pub mean_us: f64,
     pub p50_us: f64,
     pub p95_us: f64,
@@ -148,19 +169,23 @@ impl IntervalOp {
             &s.ok,
             (!s.intended.is_empty()).then_some(&s.intended),
             s.failed.len(),
+            s.not_found,
         )
     }
 
-    /// The figures of these histograms, and the histograms themselves.
+    /// The figures of these histograms (every answered operation, found or not), and the
+    /// histograms themselves.
     fn from_histograms(
         ok: &Histogram<u64>,
         intended: Option<&Histogram<u64>>,
         failed: u64,
+        not_found: u64,
     ) -> Self {
         let l = LatencySummary::from_histogram(ok).unwrap_or_default();
         IntervalOp {
-            ok: ok.len(),
+            ok: ok.len().saturating_sub(not_found),
             failed,
+            not_found,
             mean_us: l.mean_us,
             p50_us: l.p50_us,
             p95_us: l.p95_us,
@@ -327,7 +352,8 @@ pub struct Results {
     pub workers: usize,
     /// Operations completed in the measured phase (ok, failed, not found).
     pub operations: u64,
-    /// Successful operations per second (load: rows per second).
+    /// Answered operations per second: found or not found, failures excluded (load: rows per
+    /// second).
     pub throughput: f64,
     /// Operations in flight when the run was cut off at the drain deadline.
     pub abandoned: u64,
@@ -519,9 +545,53 @@ impl Results {
         })
     }
 
-    /// Successful operations in the measured phase.
-    pub fn ok_operations(&self) -> u64 {
-        self.ops.values().map(|s| s.ok).sum()
+    /// A warning when operations found no row although the workload deletes none: every key
+    /// it chooses was loaded or inserted, so the table holds fewer rows than `recordcount`
+    /// (or inserts failed).
+    pub fn not_found_warning(&self) -> Option<String> {
+        if self.phase != Phase::Run || self.config.workload.mix.delete > 0.0 {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .ops
+            .iter()
+            .filter(|(op, o)| **op != Operation::ReadModifyWrite && o.not_found > 0)
+            .map(|(op, o)| {
+                format!(
+                    "{:.1}% of {}s ({} of {})",
+                    o.not_found_share() * 100.0,
+                    op.label(),
+                    o.not_found,
+                    o.completed()
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            return None;
+        }
+        let failed_inserts = self.ops.get(&Operation::Insert).map_or(0, |o| o.failed);
+        Some(format!(
+            "{} found no row although the workload deletes none: the table holds fewer rows \
+             than recordcount ({}){}: was it loaded?",
+            parts.join(", "),
+            self.config.workload.record_count,
+            if failed_inserts > 0 {
+                format!(" or {failed_inserts} INSERTs failed")
+            } else {
+                String::new()
+            }
+        ))
+    }
+
+    /// Answered operations (found or not found) in the measured phase, as throughput counts.
+    pub fn answered_operations(&self) -> u64 {
+        self.ops.values().map(|s| s.answered()).sum()
+    }
+
+    /// Operations that found no row / all completed, in the measured phase.
+    pub fn not_found_rate(&self) -> f64 {
+        let not_found: u64 = self.ops.values().map(|s| s.not_found).sum();
+        not_found as f64 / self.operations.max(1) as f64
     }
 
     /// Failed operations / all completed, in the measured phase.
@@ -546,7 +616,7 @@ pub fn op_summaries(m: &Measurements) -> BTreeMap<Operation, OpSummary> {
             (
                 op,
                 OpSummary {
-                    ok: s.ok.len(),
+                    ok: s.found(),
                     failed: s.failed.len(),
                     not_found: s.not_found,
                     unchanged: s.unchanged,
@@ -841,22 +911,30 @@ fn merge_interval_ops<'a>(
         h.map(|h| decode_histogram(h))
             .ok_or_else(|| ResultsError::Histogram("an interval without its histogram".into()))?
     };
-    // Per operation: service and intended-start histograms, failed count.
-    type Acc = (Histogram<u64>, Option<Histogram<u64>>, u64);
+    // Per operation: service and intended-start histograms, failed and not-found counts.
+    type Acc = (Histogram<u64>, Option<Histogram<u64>>, u64, u64);
     let mut acc: BTreeMap<Operation, Acc> = BTreeMap::new();
     for ops in parts {
         for (op, o) in ops {
-            let (h, ih, failed) = acc.entry(*op).or_insert_with(|| (new_histogram(), None, 0));
+            let (h, ih, failed, not_found) = acc
+                .entry(*op)
+                .or_insert_with(|| (new_histogram(), None, 0, 0));
             add_histogram(h, &decode(o.histogram.as_ref())?)?;
             if let Some(enc) = &o.intended_histogram {
                 add_histogram(ih.get_or_insert_with(new_histogram), &decode(Some(enc))?)?;
             }
             *failed += o.failed;
+            *not_found += o.not_found;
         }
     }
     Ok(acc
         .into_iter()
-        .map(|(op, (h, ih, failed))| (op, IntervalOp::from_histograms(&h, ih.as_ref(), failed)))
+        .map(|(op, (h, ih, failed, not_found))| {
+            (
+                op,
+                IntervalOp::from_histograms(&h, ih.as_ref(), failed, not_found),
+            )
+        })
         .collect())
 }
 

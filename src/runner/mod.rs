@@ -466,8 +466,13 @@ pub fn execute<D: Db>(
         // An event the phase ended before has no time (NaN).
         progress.note(&if e.started_s.is_finite() {
             format!(
-                "event at {:.1} s: {} -> {:?}",
-                e.started_s, e.command, e.exit_code
+                "event at {:.1} s: {} -> {}",
+                e.started_s,
+                e.command,
+                e.exit_code.map_or(
+                    "no exit code (not started, killed, or ended by a signal)".into(),
+                    |c| format!("exit {c}")
+                )
             )
         } else {
             format!("event not run ({}): {}", e.output, e.command)

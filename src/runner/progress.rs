@@ -148,6 +148,9 @@ pub fn status_line(
             o.p99_us,
             o.p999_us
         );
+        if o.not_found > 0 {
+            let _ = write!(s, ", NotFound={}", o.not_found);
+        }
         if o.failed > 0 {
             let _ = write!(s, ", Failed={}", o.failed);
         }

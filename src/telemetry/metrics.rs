@@ -33,7 +33,7 @@ pub static BUCKETS: LazyLock<Vec<f64>> = LazyLock::new(|| {
         .collect()
 });
 
-/// One (step, operation, region): successful operations' latency and the other outcomes.
+/// One (step, operation, region): answered operations' latency (found or not) and outcomes.
 #[derive(Debug, Clone)]
 struct OpSeries {
     ok: u64,
@@ -56,7 +56,8 @@ impl Default for OpSeries {
 
 impl OpSeries {
     fn add(&mut self, h: &Histogram<u64>, not_found: u64) {
-        self.ok += h.len();
+        // The histogram holds every answered operation, not-found ones included.
+        self.ok += h.len().saturating_sub(not_found);
         self.not_found += not_found;
         for v in h.iter_recorded() {
             // The highest value HdrHistogram's bucket stands for, as its percentiles report.
@@ -171,7 +172,8 @@ impl Collector for StateCollector {
         }
         let mut e = enc.encode_descriptor(
             "geobench_operation_duration",
-            "Service time of successful operations (send to completion, retries included)",
+            "Service time of answered operations, found or not found (send to completion, retries \
+             included)",
             Some(&Unit::Seconds),
             MetricType::Histogram,
         )?;
@@ -183,7 +185,7 @@ impl Collector for StateCollector {
                 .zip(s.buckets.iter().copied())
                 .collect();
             e.encode_family(&labels(*op, region, None, None, step))?
-                .encode_histogram::<NoLabelSet>(s.sum_s, s.ok, &buckets, None)?;
+                .encode_histogram::<NoLabelSet>(s.sum_s, s.ok + s.not_found, &buckets, None)?;
         }
         let mut e = enc.encode_descriptor(
             "geobench_workers_in_flight",
@@ -404,7 +406,7 @@ mod tests {
         for us in [50u64, 50, 2_000] {
             meas.record_ok(Operation::Read, us * 1000, None);
         }
-        meas.record_not_found(Operation::Read);
+        meas.record_not_found(Operation::Read, 1_000, None);
         let e = DbError::new(ErrorClass::Unavailable, Some(1047), "not ready");
         meas.record_attempt_error(Operation::Update, &e);
         m.add(&[RegionMeasurements {
@@ -425,13 +427,14 @@ mod tests {
                 r#"geobench_operations_total{{operation="UPDATE",region="A",status="error",class="unavailable",code="1047",{step}}} 1"#
             ),
             format!(
-                r#"geobench_operation_duration_seconds_bucket{{operation="READ",region="A",{step},le="5.62e-05"}} 2"#
+                r#"geobench_operation_duration_seconds_bucket{{operation="READ",region="A",{step},le="5.62e-05"}} 3"#
             ),
             format!(
-                r#"geobench_operation_duration_seconds_bucket{{operation="READ",region="A",{step},le="+Inf"}} 3"#
+                r#"geobench_operation_duration_seconds_bucket{{operation="READ",region="A",{step},le="+Inf"}} 4"#
             ),
+            // The not-found READ is answered: timed with the found ones.
             format!(
-                r#"geobench_operation_duration_seconds_count{{operation="READ",region="A",{step}}} 3"#
+                r#"geobench_operation_duration_seconds_count{{operation="READ",region="A",{step}}} 4"#
             ),
             format!(r#"geobench_workers_in_flight{{region="A",{step}}} 8"#),
             format!(r#"geobench_phase{{phase="run",{step}}} 1"#),

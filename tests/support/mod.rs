@@ -393,3 +393,11 @@ pub fn at_realtime_priority<T>(f: impl FnOnce() -> T) -> T {
     set(libc::SCHED_OTHER, 0);
     out
 }
+
+/// The last number of the YCSB line starting with `prefix`.
+pub fn ycsb_value(out: &str, prefix: &str) -> f64 {
+    out.lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(", ").next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
+}
