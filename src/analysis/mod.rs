@@ -5,6 +5,8 @@
 pub mod availability;
 pub mod capacity;
 pub mod intervals;
+pub mod mva;
 pub mod placement;
+pub mod predict;
 pub mod stats;
 pub mod sweep;

@@ -7,8 +7,10 @@ pub mod client;
 pub mod events;
 pub mod fleet;
 pub mod placement;
+pub mod predict;
 pub mod properties;
 pub mod resolve;
+pub mod rtt;
 pub mod topology;
 pub mod workload;
 
