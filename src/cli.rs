@@ -68,7 +68,7 @@ pub enum Command {
     #[command(after_help = "Examples:
   geobench predict --rtt A-B=25ms,A-C=35ms,B-C=20ms --placement 2:1 --regions A,B --leaders A --pd A --capacity 20000 --local-latency 2ms
   geobench predict --rtt A-B=25ms,A-C=35ms,B-C=20ms --placement 1:1:1 --regions A,B,C --leaders spread --engine raft-lab --capacity 4000 --local-latency 1ms -c 20,80,320
-  geobench predict --rtt A-B=25ms,A-A=1ms --placement 2:1 --regions A,B --leaders unpinned --pd unpinned --capacity 30000 --local-latency 3ms --format md")]
+  geobench predict --rtt A-B=25ms,A-A=1ms --placement 2:1 --regions A,B --leaders unpinned --pd unpinned --capacity 30000 --local-latency 5ms --format md")]
     Predict(PredictArgs),
 }
 
