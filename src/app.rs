@@ -1178,3 +1178,59 @@ pub fn placement_show_command(
     }
     Ok(snap)
 }
+
+/// `geobench predict`: resolve the flags, read `--from`'s steps, model, render. Returns what
+/// to print.
+pub fn predict_command(a: &crate::cli::PredictArgs) -> Result<String, AppError> {
+    use crate::analysis::predict::{self, Source};
+    use crate::report::predict::PredictFormat;
+    let cfg = config::predict::resolve(&a.inputs())?;
+    let mut sources = Vec::new();
+    if let config::predict::Baseline::Measured { paths, .. } = &cfg.baseline {
+        for p in paths {
+            let bad = |m: String| {
+                AppError::Config(ConfigError::Other(format!("--from {}: {m}", p.display())))
+            };
+            if sweep::SweepDir::is_sweep(p) {
+                let (manifest, steps) = sweep::SweepDir::new(p)
+                    .steps()
+                    .map_err(|e| bad(e.to_string()))?;
+                sources.push(Source::Sweep {
+                    path: p.clone(),
+                    manifest,
+                    steps,
+                });
+            } else if p.is_file() {
+                let results = Results::read(p).map_err(|e| bad(e.to_string()))?;
+                sources.push(Source::Results {
+                    path: p.clone(),
+                    results: Box::new(results),
+                });
+            } else {
+                return Err(bad("neither a sweep directory nor a results file".into()));
+            }
+        }
+    }
+    let p = predict::predict(&cfg, (!sources.is_empty()).then_some(sources))
+        .map_err(|e| AppError::Config(ConfigError::Other(e.to_string())))?;
+    if let Some(dir) = &a.out_dir {
+        std::fs::create_dir_all(dir).map_err(|source| AppError::Io {
+            context: format!("--out-dir {}", dir.display()),
+            source,
+        })?;
+        for f in [
+            PredictFormat::Text,
+            PredictFormat::Md,
+            PredictFormat::Json,
+            PredictFormat::Html,
+        ] {
+            let path = dir.join(f.file_name());
+            std::fs::write(&path, f.render(&p)).map_err(|source| AppError::Io {
+                context: format!("writing {}", path.display()),
+                source,
+            })?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    Ok(a.format.render(&p))
+}

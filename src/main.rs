@@ -46,6 +46,7 @@ fn main() {
                 }
             }
         }),
+        Command::Predict(a) => app::predict_command(&a).map(|out| print!("{out}")),
         Command::Tidb(geobench::cli::TidbCommand::Placement(p)) => match p {
             geobench::cli::PlacementCommand::Apply(a) => app::placement_apply_command(&a),
             geobench::cli::PlacementCommand::Show(a) => app::placement_show_command(&a).map(|_| ()),

@@ -41,6 +41,13 @@ macro_rules! run {
     };
 }
 
+/// `predict` with a given capacity, so that only the flags under test can be wrong.
+macro_rules! predict {
+    ($($a:expr),* $(,)?) => {
+        &["predict", "--capacity", "1000", $($a),*]
+    };
+}
+
 const CASES: &[Case] = &[
     // Numbers.
     case(
@@ -700,6 +707,125 @@ const CASES: &[Case] = &[
         run!["--start-in", "soon"],
         2,
         &["--start-in \"soon\"", "expected a duration"],
+    ),
+    // predict.
+    case(
+        "predict: round trips break the triangle inequality",
+        predict![
+            "--rtt",
+            "A-B=10ms,A-C=10ms,B-C=50ms",
+            "--placement",
+            "1:1:1",
+            "--regions",
+            "A,B,C",
+            "--leaders",
+            "spread"
+        ],
+        2,
+        &[
+            "--rtt",
+            "B-C (50.0ms) is longer than B-A-C (20.0ms)",
+            "triangle inequality",
+        ],
+    ),
+    case(
+        "predict: placement and regions disagree",
+        predict![
+            "--rtt",
+            "A-B=25ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A",
+            "--leaders",
+            "A"
+        ],
+        2,
+        &[
+            "--regions",
+            "--placement 2:1 has 2 regions, --regions names 1",
+        ],
+    ),
+    case(
+        "predict: leaders where no replica is",
+        predict![
+            "--rtt",
+            "A-B=25ms,A-C=35ms,B-C=20ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A,B",
+            "--leaders",
+            "C"
+        ],
+        2,
+        &["--leaders \"C\"", "a region holding replicas (A, B)"],
+    ),
+    case(
+        "predict: a round trip missing",
+        predict![
+            "--rtt",
+            "A-B=25ms",
+            "--placement",
+            "1:1:1",
+            "--regions",
+            "A,B,C",
+            "--leaders",
+            "spread"
+        ],
+        2,
+        &["--rtt", "no round trip given for A-C"],
+    ),
+    case(
+        "predict: a results file without a single-region step",
+        &[
+            "predict",
+            "--rtt",
+            "A-B=25ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A,B",
+            "--leaders",
+            "A",
+            "--from",
+            "{d}/empty",
+        ],
+        2,
+        &["--from", "{d}/empty"],
+    ),
+    case(
+        "predict: no capacity",
+        &[
+            "predict",
+            "--rtt",
+            "A-B=25ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A,B",
+            "--leaders",
+            "A",
+        ],
+        2,
+        &["--from SWEEP_DIR_OR_RESULTS or --capacity OPS"],
+    ),
+    case(
+        "predict: an operation misspelt in --mix",
+        predict![
+            "--rtt",
+            "A-B=25ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A,B",
+            "--leaders",
+            "A",
+            "--mix",
+            "reed=1"
+        ],
+        2,
+        &["--mix", "REED is not an operation", "READ"],
     ),
 ];
 

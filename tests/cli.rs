@@ -597,3 +597,105 @@ fn event_exit_status_is_said_in_words() {
     assert!(err.contains(" s: exit 3 -> exit 3\n"), "{err}");
     assert!(!err.contains("Some("), "{err}");
 }
+
+/// Every example in `predict --help` runs as written, and says what it is: a model.
+#[test]
+fn predict_help_examples_run_as_written() {
+    let (help, _) = text(&geobench(&["predict", "--help"]));
+    let examples: Vec<&str> = help
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("geobench predict "))
+        .collect();
+    assert_eq!(examples.len(), 3, "{help}");
+    for e in examples {
+        let args: Vec<&str> = e.split_whitespace().skip(1).collect();
+        let o = geobench(&args);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "{e}: {err}");
+        assert!(
+            out.contains("a model, not a measurement") && out.contains("Predicted throughput"),
+            "{e}: {out}"
+        );
+    }
+}
+
+/// `predict --from` a single-region sweep takes its capacity from the measured plateau, and
+/// predicts that very deployment (the first region's, with no round trips added) as measured.
+#[test]
+fn predict_from_a_sweep_reproduces_its_single_region_plateau() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let o = geobench(&[
+        "sweep",
+        "-P",
+        "workloads/geo-5050",
+        "-p",
+        "recordcount=500",
+        "-c",
+        "1,4",
+        "--deployment",
+        "single=memory:2ms",
+        "-d",
+        "2s",
+        "-w",
+        "0s",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let p = geobench(&[
+        "predict",
+        "--rtt",
+        "A-B=25ms",
+        "--placement",
+        "2:1",
+        "--regions",
+        "A,B",
+        "--leaders",
+        "A",
+        "--engine",
+        "raft-lab",
+        "--from",
+        out.to_str().unwrap(),
+        "-c",
+        "1,4",
+        "--format",
+        "json",
+    ]);
+    let (json, err) = text(&p);
+    assert!(p.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let steps = v["steps"].as_array().unwrap();
+    // The baseline at the concurrency the plateau was measured at is the plateau itself.
+    let cap = v["capacity_ops"].as_f64().unwrap();
+    let at4 = steps.iter().find(|s| s["concurrency"] == 4).unwrap();
+    let b4 = at4["baseline_throughput"].as_f64().unwrap();
+    assert!(b4 <= cap * 1.0001, "{b4} vs {cap}");
+    // B's operations pay the A-B round trip, A's none; B's READ takes that much longer, give
+    // or take the difference in queueing the two classes see (at most one service demand).
+    let cost = |r: &str| {
+        v["costs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["region"] == r && c["operation"] == "READ")
+            .unwrap()["mean_ms"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!((cost("A"), cost("B")), (0.0, 25.0));
+    let regions = at4["regions"].as_array().unwrap();
+    let mean = |r: &str| {
+        regions.iter().find(|x| x["name"] == r).unwrap()["ops"]["READ"]["mean_us"]
+            .as_f64()
+            .unwrap()
+    };
+    let demand = v["service_demand_us"].as_f64().unwrap();
+    let gap = mean("B") - mean("A");
+    assert!(
+        (gap - 25_000.0).abs() <= demand,
+        "{gap} vs 25 ms +- {demand} us: {json}"
+    );
+}

@@ -500,6 +500,51 @@ fn check_rtt(b: &[u8]) -> Outcome {
     }
 }
 
+/// `predict`'s flags (`rtt|placement|regions|leaders|pd|read|commit|engine|clients|mix|
+/// capacity|local-latency`, empty = not given) and the model on what resolves: finite figures,
+/// no throughput above the capacity.
+fn check_predict(b: &[u8]) -> Outcome {
+    let s = text(b);
+    let f: Vec<&str> = s.split('|').collect();
+    let get = |i: usize| f.get(i).map(|v| v.to_string()).filter(|v| !v.is_empty());
+    let inputs = geobench::config::predict::PredictInputs {
+        rtt: get(0).into_iter().collect(),
+        placement: get(1).unwrap_or_default(),
+        regions: get(2),
+        leaders: get(3).unwrap_or_default(),
+        pd: get(4),
+        read: get(5).unwrap_or_else(|| "leader".into()),
+        commit: get(6).unwrap_or_else(|| "1pc".into()),
+        engine: get(7).unwrap_or_else(|| "tidb".into()),
+        clients: get(8),
+        mix: get(9),
+        concurrency: vec![1, 7, 40],
+        from: Vec::new(),
+        from_deployment: None,
+        capacity: get(10).and_then(|c| c.parse().ok()),
+        local_latency: get(11),
+    };
+    let cfg = match geobench::config::predict::resolve(&inputs) {
+        Ok(c) => c,
+        Err(e) => return e.to_string(),
+    };
+    match geobench::analysis::predict::predict(&cfg, None) {
+        Ok(p) => {
+            for st in &p.steps {
+                assert!(st.throughput.is_finite() && st.baseline_throughput.is_finite());
+                assert!(st.throughput <= p.capacity_ops * (1.0 + 1e-6), "{st:?}");
+                for r in &st.regions {
+                    for l in r.ops.values() {
+                        assert!(l.mean_us.is_finite() && l.p99_us_approx >= 0.0, "{l:?}");
+                    }
+                }
+            }
+            "ok".into()
+        }
+        Err(e) => e.to_string(),
+    }
+}
+
 /// The fleet flags (`region|shard|shards|JOB_COMPLETION_INDEX|start-at|start-in`, empty =
 /// not given): what resolves is a valid share that covers its part of the workers.
 fn check_fleet(b: &[u8]) -> Outcome {
@@ -962,6 +1007,25 @@ fn fuzz_rtt() {
         ],
         &["A", "B", "C", "-", "=", ",", "ms", "s", "years"],
         check_rtt,
+    );
+}
+
+#[test]
+fn fuzz_predict() {
+    fuzz(
+        "predict",
+        &[
+            b"A-B=25ms,A-C=35ms,B-C=20ms|2:1|A,B|A|A|leader|1pc|tidb||READ=0.5,UPDATE=0.5|4000|1ms",
+            b"A-B=25ms,A-C=35ms,B-C=20ms,A-A=1ms|1:1:1|A,B,C|spread||follower|2pc|tidb|A=1,B=2,C=0||20000|3ms",
+            b"A-B=25ms|2:1|A,B|unpinned|unpinned|stale|async|tidb|||30000|2ms",
+            b"A-B=25ms,A-C=35ms,B-C=20ms|1:1:1|A,B,C|spread||leader|1pc|raft-lab|||4000|1ms",
+        ],
+        &[
+            "A", "B", "C", "-", "=", ",", "ms", ":", "|", "spread", "unpinned", "none", "leader",
+            "follower", "stale", "1pc", "2pc", "async", "tidb", "raft-lab", "READ", "UPDATE", "0",
+            "1e308", "NaN",
+        ],
+        check_predict,
     );
 }
 

@@ -6,6 +6,8 @@ pub mod availability;
 pub mod capacity;
 pub mod host;
 pub mod intervals;
+pub mod mva;
 pub mod placement;
+pub mod predict;
 pub mod stats;
 pub mod sweep;

@@ -58,29 +58,7 @@ pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
     parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").expect("static")
 }
 
-/// Parses `A-B=25ms,A-C=35ms,B-C=20ms`.
-pub fn parse_rtts(s: &str) -> Result<BTreeMap<(String, String), Duration>, String> {
-    let mut out = BTreeMap::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (pair, d) = part
-            .split_once('=')
-            .ok_or_else(|| format!("--rtt {part:?}: expected X-Y=DURATION"))?;
-        let (a, b) = pair
-            .split_once('-')
-            .ok_or_else(|| format!("--rtt {part:?}: expected X-Y=DURATION"))?;
-        let d = humantime::parse_duration(d.trim())
-            .map_err(|e| format!("--rtt {part:?}: {e} (expected a duration like 25ms)"))
-            .and_then(|d| {
-                crate::config::properties::check_duration_limit(d)
-                    .map_err(|e| format!("--rtt {part:?}: {e}"))
-            })?;
-        // Region names are case-insensitive (the lab's are A, B, C).
-        let (a, b) = (a.trim().to_uppercase(), b.trim().to_uppercase());
-        let key = if a <= b { (a, b) } else { (b, a) };
-        out.insert(key, d);
-    }
-    Ok(out)
-}
+pub use crate::config::rtt::parse_rtts;
 
 /// One-way delay per region such that RTT(X, Y) = 2 (d_X + d_Y): with three regions
 /// d_A = (r_AB + r_AC - r_BC) / 4 and so on; with two, each side gets a quarter of the RTT.

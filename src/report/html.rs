@@ -19,14 +19,14 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-struct Series {
-    name: String,
-    points: Vec<(f64, f64)>,
+pub(crate) struct Series {
+    pub(crate) name: String,
+    pub(crate) points: Vec<(f64, f64)>,
 }
 
 /// How an axis maps values.
 #[derive(Clone, Copy, PartialEq)]
-enum Scale {
+pub(crate) enum Scale {
     Linear,
     Log,
     /// Percentiles on a "nines" axis: -log10(1 - p/100).
@@ -107,19 +107,19 @@ fn ticks(scale: Scale, lo: f64, hi: f64, data: &[f64]) -> Vec<f64> {
 
 /// One chart: its axes' labels and scales, its series, and optionally a shaded x range (the
 /// warm-up) with a label.
-struct Chart<'a> {
-    title: String,
-    x_label: &'a str,
-    y_label: &'a str,
-    x: Scale,
-    y: Scale,
-    series: Vec<Series>,
-    shade: Option<(f64, f64, &'a str)>,
+pub(crate) struct Chart<'a> {
+    pub(crate) title: String,
+    pub(crate) x_label: &'a str,
+    pub(crate) y_label: &'a str,
+    pub(crate) x: Scale,
+    pub(crate) y: Scale,
+    pub(crate) series: Vec<Series>,
+    pub(crate) shade: Option<(f64, f64, &'a str)>,
     /// Vertical markers (x, label): scheduled events such as a region's failure and heal.
-    markers: Vec<(f64, String)>,
+    pub(crate) markers: Vec<(f64, String)>,
 }
 
-fn chart(c: &Chart) -> String {
+pub(crate) fn chart(c: &Chart) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 70.0, 150.0, 40.0, 50.0);
     // Drawn in a 640x360 box and scaled to the width it is given (CSS).
     let pts: Vec<(f64, f64)> = c
@@ -299,6 +299,33 @@ impl super::SweepRenderer for Html {
     }
 }
 
+/// Tables as HTML, each under its title.
+pub(crate) fn tables_html(ts: &[markup::Table]) -> String {
+    let mut out = String::new();
+    for t in ts {
+        let _ = write!(
+            out,
+            "<h2>{}</h2><table><tr>{}</tr>",
+            escape(&t.title),
+            t.headers
+                .iter()
+                .map(|h| format!("<th>{}</th>", escape(h)))
+                .collect::<String>()
+        );
+        for row in &t.rows {
+            let _ = write!(
+                out,
+                "<tr>{}</tr>",
+                row.iter()
+                    .map(|c| format!("<td>{}</td>", escape(c)))
+                    .collect::<String>()
+            );
+        }
+        out.push_str("</table>");
+    }
+    out
+}
+
 /// Renders the HTML report; the spectrum chart is drawn at `at` clients (or the highest
 /// concurrency every deployment ran).
 pub fn render(r: &SweepReport, at: Option<usize>) -> String {
@@ -452,33 +479,11 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         }
     }
     // What the deployments are comes first: the charts compare them.
-    let (mut deployments, mut tables) = (String::new(), String::new());
-    for t in markup::tables(r) {
-        let into = if t.title == markup::DEPLOYMENTS {
-            &mut deployments
-        } else {
-            &mut tables
-        };
-        let _ = write!(
-            into,
-            "<h2>{}</h2><table><tr>{}</tr>",
-            escape(&t.title),
-            t.headers
-                .iter()
-                .map(|h| format!("<th>{}</th>", escape(h)))
-                .collect::<String>()
-        );
-        for row in &t.rows {
-            let _ = write!(
-                into,
-                "<tr>{}</tr>",
-                row.iter()
-                    .map(|c| format!("<td>{}</td>", escape(c)))
-                    .collect::<String>()
-            );
-        }
-        into.push_str("</table>");
-    }
+    let (first, rest): (Vec<markup::Table>, Vec<markup::Table>) = markup::tables(r)
+        .into_iter()
+        .partition(|t| t.title == markup::DEPLOYMENTS);
+    let deployments = tables_html(&first);
+    let tables = tables_html(&rest);
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench sweep report</title><style>\
          body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}}\

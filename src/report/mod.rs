@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod markup;
+pub mod predict;
 pub mod table;
 pub mod text;
 pub mod ycsb;

@@ -1,0 +1,308 @@
+//! `geobench predict`'s output: the round trips each operation pays, then per concurrency the
+//! predicted throughput against the single-region baseline and each region's latencies, as
+//! terminal text, Markdown, JSON or HTML. Every figure is labelled predicted; percentiles
+//! approximate.
+
+use super::html::{Chart, Scale, Series, chart, escape, tables_html};
+use super::markup::{Table, change};
+use crate::analysis::predict::Prediction;
+use crate::units::human_us;
+
+/// An output format of `predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PredictFormat {
+    Text,
+    Md,
+    Json,
+    Html,
+}
+
+impl PredictFormat {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            PredictFormat::Text => "prediction.txt",
+            PredictFormat::Md => "prediction.md",
+            PredictFormat::Json => "prediction.json",
+            PredictFormat::Html => "prediction.html",
+        }
+    }
+
+    pub fn render(self, p: &Prediction) -> String {
+        match self {
+            PredictFormat::Text => text(p),
+            PredictFormat::Md => markdown(p),
+            PredictFormat::Json => serde_json::to_string_pretty(p).unwrap_or_default() + "\n",
+            PredictFormat::Html => html(p),
+        }
+    }
+}
+
+fn ms(v: f64) -> String {
+    format!("{v:.1} ms")
+}
+
+/// The tables every table-shaped format shows.
+pub fn tables(p: &Prediction) -> Vec<Table> {
+    let mut out = Vec::new();
+    let mut rows = Vec::new();
+    for c in p
+        .baseline_costs
+        .iter()
+        .map(|c| ("baseline", c))
+        .chain(p.costs.iter().map(|c| ("layout", c)))
+    {
+        let (which, cost) = c;
+        for s in &cost.scenarios {
+            rows.push(vec![
+                which.to_owned(),
+                cost.region.clone(),
+                cost.operation.label().to_owned(),
+                format!("{:.0}%", s.share * 100.0),
+                s.leader.clone(),
+                s.round_trips
+                    .iter()
+                    .filter(|(_, v)| *v > 0.0)
+                    .map(|(w, v)| format!("{w} {v:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                ms(s.total_ms),
+            ]);
+        }
+        if cost.scenarios.len() == 1 {
+            continue;
+        }
+        rows.push(vec![
+            which.to_owned(),
+            cost.region.clone(),
+            cost.operation.label().to_owned(),
+            "mean".into(),
+            String::new(),
+            String::new(),
+            ms(cost.mean_ms),
+        ]);
+    }
+    out.push(Table {
+        title: "Round trips per operation (model)".into(),
+        headers: [
+            "deployment",
+            "client region",
+            "operation",
+            "share",
+            "leader",
+            "round trips (ms)",
+            "total",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    });
+    out.push(Table {
+        title: "Predicted throughput".into(),
+        headers: [
+            "clients",
+            "baseline ops/s",
+            "layout ops/s",
+            "change",
+            "capacity used (baseline / layout)",
+            "solved",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: p
+            .steps
+            .iter()
+            .map(|s| {
+                vec![
+                    s.concurrency.to_string(),
+                    format!("{:.0}", s.baseline_throughput),
+                    format!("{:.0}", s.throughput),
+                    change(s.change_pct),
+                    format!(
+                        "{:.0}% / {:.0}%",
+                        s.baseline_utilisation * 100.0,
+                        s.utilisation * 100.0
+                    ),
+                    format!("{:?}", s.method).to_lowercase(),
+                ]
+            })
+            .collect(),
+    });
+    let mut rows = Vec::new();
+    for s in &p.steps {
+        for (op, l) in &s.baseline_ops {
+            rows.push(vec![
+                s.concurrency.to_string(),
+                "baseline".into(),
+                s.concurrency.to_string(),
+                op.label().into(),
+                human_us(l.mean_us),
+                human_us(l.p50_us_approx),
+                human_us(l.p99_us_approx),
+            ]);
+        }
+        for r in &s.regions {
+            for (op, l) in &r.ops {
+                rows.push(vec![
+                    s.concurrency.to_string(),
+                    format!("region {}", r.name),
+                    r.workers.to_string(),
+                    op.label().into(),
+                    human_us(l.mean_us),
+                    human_us(l.p50_us_approx),
+                    human_us(l.p99_us_approx),
+                ]);
+            }
+        }
+    }
+    out.push(Table {
+        title: "Predicted latency per region (means from MVA; p50 and p99 approximate)".into(),
+        headers: [
+            "clients",
+            "where",
+            "its clients",
+            "operation",
+            "mean",
+            "p50 ~",
+            "p99 ~",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    });
+    out
+}
+
+fn head(p: &Prediction) -> Vec<String> {
+    let mut lines = vec![
+        format!("layout:   {}", p.layout),
+        format!("baseline: {}", p.baseline_layout),
+        format!(
+            "round trips: {}",
+            p.rtts
+                .iter()
+                .map(|(k, v)| format!("{k} {v:.1} ms"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "capacity: {:.0} ops/s (service demand {}) from {}",
+            p.capacity_ops,
+            human_us(p.service_demand_us),
+            p.capacity_from
+        ),
+        format!(
+            "mix: {}; local latency besides round trips: {}",
+            p.mix
+                .iter()
+                .map(|(s, w)| format!("{} {:.0}%", s.label(), w * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.local_delay_us
+                .iter()
+                .map(|(s, d)| format!("{} {}", s.label(), human_us(*d)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ];
+    lines.extend(p.notes.iter().map(|n| format!("note: {n}")));
+    lines
+}
+
+/// Terminal text.
+pub fn text(p: &Prediction) -> String {
+    let mut out = String::from("geobench predict (a model, not a measurement)\n");
+    for l in head(p) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out.push('\n');
+    for t in tables(p) {
+        out.push_str(&t.terminal());
+        out.push('\n');
+    }
+    out
+}
+
+/// Markdown.
+pub fn markdown(p: &Prediction) -> String {
+    let mut out = String::from("# geobench predict (a model, not a measurement)\n\n");
+    for l in head(p) {
+        out.push_str(&format!("- {l}\n"));
+    }
+    out.push('\n');
+    for t in tables(p) {
+        out.push_str(&t.markdown());
+    }
+    out
+}
+
+/// One self-contained HTML page: throughput against clients (layout and baseline), each
+/// region's mean latency per operation, then the tables.
+pub fn html(p: &Prediction) -> String {
+    let series = |name: &str, f: &dyn Fn(&crate::analysis::predict::PredictedStep) -> f64| Series {
+        name: name.to_owned(),
+        points: p
+            .steps
+            .iter()
+            .map(|s| (s.concurrency as f64, f(s)))
+            .collect(),
+    };
+    let mut charts = vec![chart(&Chart {
+        title: "Predicted throughput vs clients".into(),
+        x_label: "clients",
+        y_label: "ops/s",
+        x: Scale::Log,
+        y: Scale::Linear,
+        series: vec![
+            series("baseline (predicted)", &|s| s.baseline_throughput),
+            series("layout (predicted)", &|s| s.throughput),
+        ],
+        shade: None,
+        markers: Vec::new(),
+    })];
+    for (op, _) in &p.mix {
+        let mut lines = vec![series("baseline", &|s| {
+            s.baseline_ops
+                .get(op)
+                .map_or(f64::NAN, |l| l.mean_us / 1000.0)
+        })];
+        let names: Vec<String> = p
+            .steps
+            .first()
+            .map(|s| s.regions.iter().map(|r| r.name.clone()).collect())
+            .unwrap_or_default();
+        for name in names {
+            lines.push(series(&format!("region {name}"), &|s| {
+                s.regions
+                    .iter()
+                    .find(|r| r.name == name && r.workers > 0)
+                    .and_then(|r| r.ops.get(op))
+                    .map_or(f64::NAN, |l| l.mean_us / 1000.0)
+            }));
+        }
+        charts.push(chart(&Chart {
+            title: format!("{} mean latency vs clients (predicted)", op.label()),
+            x_label: "clients",
+            y_label: "mean (ms, log)",
+            x: Scale::Log,
+            y: Scale::Log,
+            series: lines,
+            shade: None,
+            markers: Vec::new(),
+        }));
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench predict</title><style>\
+         body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:flex;flex-wrap:wrap;gap:12px}}\
+         table{{border-collapse:collapse;margin:8px 0 24px}} td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}}\
+         th{{background:#f4f4f4}} .note{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}}</style></head>\
+         <body><h1>geobench predict</h1><p class=\"note\">A model, not a measurement: every figure below is predicted.</p><ul>{}</ul>\
+         <div class=\"charts\">{}</div>{}</body></html>\n",
+        head(p)
+            .iter()
+            .map(|l| format!("<li>{}</li>", escape(l)))
+            .collect::<String>(),
+        charts.join(""),
+        tables_html(&tables(p))
+    )
+}
