@@ -1197,7 +1197,7 @@ pub fn predict_command(a: &crate::cli::PredictArgs) -> Result<String, AppError> 
                     .map_err(|e| bad(e.to_string()))?;
                 sources.push(Source::Sweep {
                     path: p.clone(),
-                    manifest,
+                    manifest: Box::new(manifest),
                     steps,
                 });
             } else if p.is_file() {

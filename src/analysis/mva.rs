@@ -121,10 +121,8 @@ pub fn schweitzer(classes: &[Class]) -> Solution {
     let k = centres(classes);
     let m = classes.len();
     let mut q = vec![vec![0.0f64; k]; m];
-    for (c, class) in classes.iter().enumerate() {
-        for j in 0..k {
-            q[c][j] = class.population as f64 / (k as f64 + 1.0);
-        }
+    for (qc, class) in q.iter_mut().zip(classes) {
+        qc.fill(class.population as f64 / (k as f64 + 1.0));
     }
     let mut x = vec![0.0; m];
     let mut r = vec![vec![0.0; k]; m];

@@ -363,7 +363,7 @@ fn describe(l: &Layout) -> String {
 pub enum Source {
     Sweep {
         path: std::path::PathBuf,
-        manifest: crate::sweep::Manifest,
+        manifest: Box<crate::sweep::Manifest>,
         steps: Vec<crate::sweep::Step>,
     },
     Results {
