@@ -639,9 +639,10 @@ pub fn write_report(
 
 /// `geobench demo`: the single- vs multi-region comparison on the local lab, end to end.
 ///
-/// On the raft engine (the default) the deployments are the field report's: one region (three
-/// replicas of every group in A), 2:1 over A and B with leaders pinned to A, and 1:1:1 over A, B
-/// and C with leaders spread; on Galera, one node against three regions.
+/// On the raft engine (the default) the deployments are the user report's shapes
+/// (docs/results.md): one region (three replicas of every group in A), 2:1 over A and B with
+/// leaders pinned to A, and 1:1:1 over A, B and C with leaders spread; on Galera, one node
+/// against three regions.
 pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
     use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());

@@ -895,7 +895,8 @@ fn slo_definition(slo: &Slo, multi_region: bool) -> String {
     )
 }
 
-/// Whether each region's clients met the SLO, as the field report asks it ("p99 under 100 ms"):
+/// Whether each region's clients met the SLO, as the user report (README) asks it ("p99 under
+/// 100 ms"):
 /// "2-1-leaders-A: every operation's p99 < 100 ms in every region at 20-160 clients, not at
 /// 320 (region B 131 ms)." Per region when the steps have regions, else the whole step.
 fn slo_sentence(deployment: &str, slo: &Slo, steps: &[StepSummary]) -> String {

@@ -286,7 +286,14 @@ impl Topology {
 }
 
 /// The keys a topology file may hold, per table: (table, its keys, the sub-tables' keys).
-const TOP_KEYS: &[&str] = &["name", "description", "region", "group", "events_log"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "region",
+    "group",
+    "events_log",
+    "lab_state",
+];
 const REGION_KEYS: &[&str] = &["name", "endpoints", "netns", "clients"];
 const GROUP_KEYS: &[&str] = &["name", "start", "leader", "replicas"];
 const REPLICA_KEYS: &[&str] = &["endpoint", "region"];

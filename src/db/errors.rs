@@ -1,6 +1,6 @@
 //! MySQL, MariaDB/Galera and TiDB error codes, classified: what can be retried, what means the
 //! server or region cannot serve now, and what is fatal. Table from the TiDB error-code
-//! reference and MySQL/MariaDB docs; TiDB's entries and their sources are in README.md
+//! reference and MySQL/MariaDB docs; TiDB's entries and their sources are in docs/tidb.md
 //! ("TiDB error classes").
 
 use super::{DbError, ErrorClass};
