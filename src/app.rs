@@ -643,7 +643,11 @@ pub fn write_report(
 /// (docs/results.md): one region (three replicas of every group in A), 2:1 over A and B with
 /// leaders pinned to A, and 1:1:1 over A, B and C with leaders spread; on Galera, one node
 /// against three regions.
-pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport, AppError> {
+/// Returns the report and, for the raft demo, its multi-region deployments measured beside
+/// their predictions.
+pub fn demo_command(
+    a: &DemoArgs,
+) -> Result<(crate::analysis::sweep::SweepReport, String), AppError> {
     use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
     let lab_err = |e: lab::LabError| AppError::Setup(e.to_string());
     // As `sweep`: a report already there is replaced only when asked, and before any lab
@@ -664,7 +668,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         let duration = crate::config::properties::parse_duration_secs(&f.duration)
             .map_err(|e| bad(&format!("--duration {:?}: {e}", f.duration)))?;
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
-        return failover_demo(f, duration);
+        return failover_demo(f, duration).map(|r| (r, String::new()));
     }
     let shape = match a.lab_engine {
         LabEngine::Galera => Shape::ThreeRegion,
@@ -781,7 +785,54 @@ pub fn demo_command(a: &DemoArgs) -> Result<crate::analysis::sweep::SweepReport,
         "demo: report written to {}/report.html and report.md",
         a.out.display()
     );
-    Ok(r)
+    let beside = match a.lab_engine {
+        LabEngine::Raft => demo_predictions(a, &r)?,
+        LabEngine::Galera => String::new(),
+    };
+    Ok((r, beside))
+}
+
+/// The raft demo's multi-region deployments predicted from its measured single-region one, for
+/// the whole concurrency range, beside what was measured; each prediction is also written to
+/// `OUT/predict-DEPLOYMENT/`.
+fn demo_predictions(
+    a: &DemoArgs,
+    r: &crate::analysis::sweep::SweepReport,
+) -> Result<String, AppError> {
+    use crate::report::predict::{PredictFormat, beside_measured};
+    let mut out = String::new();
+    for (deployment, placement, regions, leaders) in [
+        ("2-1-leaders-A", "2:1", "A,B", "A"),
+        ("1-1-1-spread", "1:1:1", "A,B,C", "spread"),
+    ] {
+        let args = crate::cli::PredictArgs {
+            rtt: vec![
+                a.rtt
+                    .clone()
+                    .unwrap_or_else(|| "A-B=25ms,A-C=35ms,B-C=20ms".into()),
+            ],
+            placement: placement.into(),
+            regions: Some(regions.into()),
+            leaders: leaders.into(),
+            pd: Some("none".into()),
+            read: "leader".into(),
+            commit: "1pc".into(),
+            engine: "raft-lab".into(),
+            clients: None,
+            mix: None,
+            concurrency: a.concurrency.clone(),
+            from: vec![a.out.clone()],
+            from_deployment: Some("single".into()),
+            capacity: None,
+            local_latency: None,
+            format: PredictFormat::Text,
+            out_dir: Some(a.out.join(format!("predict-{deployment}"))),
+        };
+        let p = predict_model(&args)?;
+        out.push_str(&beside_measured(&p, r, deployment).terminal());
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// `geobench demo failover`: the three-region lab, region C's node stopped and started
@@ -1183,6 +1234,14 @@ pub fn placement_show_command(
 /// `geobench predict`: resolve the flags, read `--from`'s steps, model, render. Returns what
 /// to print.
 pub fn predict_command(a: &crate::cli::PredictArgs) -> Result<String, AppError> {
+    let p = predict_model(a)?;
+    Ok(a.format.render(&p))
+}
+
+/// The prediction `a` asks for, its files written to `--out-dir` when given.
+fn predict_model(
+    a: &crate::cli::PredictArgs,
+) -> Result<crate::analysis::predict::Prediction, AppError> {
     use crate::analysis::predict::{self, Source};
     use crate::report::predict::PredictFormat;
     let cfg = config::predict::resolve(&a.inputs())?;
@@ -1233,5 +1292,5 @@ pub fn predict_command(a: &crate::cli::PredictArgs) -> Result<String, AppError> 
             eprintln!("wrote {}", path.display());
         }
     }
-    Ok(a.format.render(&p))
+    Ok(p)
 }

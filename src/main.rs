@@ -16,8 +16,9 @@ fn main() {
                 std::process::exit(2);
             }
         },
-        Command::Demo(a) => app::demo_command(&a).map(|r| {
+        Command::Demo(a) => app::demo_command(&a).map(|(r, beside)| {
             print!("{}", geobench::report::text::text(&r));
+            print!("{beside}");
         }),
         Command::Compare(a) => match app::compare_command(&a) {
             Ok(c) => std::process::exit(c.exit_code()),

@@ -306,3 +306,102 @@ pub fn html(p: &Prediction) -> String {
         tables_html(&tables(p))
     )
 }
+
+/// A measured deployment beside its prediction, per concurrency: measured and predicted
+/// throughput and change against the baseline, and whether the measured step was bound by the
+/// client host's CPU (its figures then describe the host; the model's capacity is the
+/// baseline's measured one).
+pub fn beside_measured(
+    p: &Prediction,
+    r: &crate::analysis::sweep::SweepReport,
+    deployment: &str,
+) -> Table {
+    let step = |d: &str, c: usize| {
+        r.steps
+            .iter()
+            .find(|s| s.deployment == d && s.concurrency == c)
+    };
+    let rows = p
+        .steps
+        .iter()
+        .map(|ps| {
+            let measured = step(deployment, ps.concurrency);
+            let base = step(&r.baseline, ps.concurrency);
+            let host_bound =
+                measured.is_some_and(|s| s.host_bound()) || base.is_some_and(|s| s.host_bound());
+            let measured_change = match (measured, base) {
+                (Some(m), Some(b)) if b.throughput > 0.0 => {
+                    change((m.throughput / b.throughput - 1.0) * 100.0)
+                }
+                _ => "-".into(),
+            };
+            vec![
+                ps.concurrency.to_string(),
+                measured.map_or("-".into(), |s| format!("{:.0}", s.throughput)),
+                format!("{:.0}", ps.throughput),
+                measured_change,
+                change(ps.change_pct),
+                if host_bound {
+                    "host-bound: measured the host".into()
+                } else {
+                    "not host-bound".into()
+                },
+            ]
+        })
+        .collect();
+    Table {
+        title: format!(
+            "{deployment}: measured beside predicted (the model starts from {}'s measured capacity and latencies; docs/predict.md)",
+            r.baseline
+        ),
+        headers: [
+            "clients",
+            "measured ops/s",
+            "predicted ops/s",
+            "measured change",
+            "predicted change",
+            "measured step",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::predict::{PredictInputs, resolve};
+
+    /// Measured multi at 10 clients is 40% slower than single (not host-bound), at 20 clients
+    /// host-bound; the table says so beside the model's figures.
+    #[test]
+    fn measured_beside_predicted_says_which_steps_measured_the_host() {
+        let report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+        let cfg = resolve(&PredictInputs {
+            rtt: vec!["A-B=25ms".into()],
+            placement: "2:1".into(),
+            regions: Some("A,B".into()),
+            leaders: "A".into(),
+            read: "leader".into(),
+            commit: "1pc".into(),
+            engine: "raft-lab".into(),
+            concurrency: vec![10, 20, 40],
+            capacity: Some(2000.0),
+            local_latency: Some("5ms".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let p = crate::analysis::predict::predict(&cfg, None).unwrap();
+        let t = beside_measured(&p, &report, "multi");
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[0][0], "10");
+        assert_eq!(t.rows[0][1], "600");
+        assert_eq!(t.rows[0][3], "-40.0%");
+        assert_eq!(t.rows[0][5], "not host-bound");
+        assert!(t.rows[1][5].starts_with("host-bound"));
+        // Nothing was measured at 40 clients; the model still says what it predicts.
+        assert_eq!((t.rows[2][1].as_str(), t.rows[2][3].as_str()), ("-", "-"));
+        assert_eq!(t.rows[2][2], format!("{:.0}", p.steps[2].throughput));
+    }
+}
