@@ -924,7 +924,50 @@ fn not_found_operations_are_counted_shown_and_warned() {
         "{tput} ops/s x {runtime_s} s vs {total}"
     );
 
-    // A sweep over the same table, skipping the load: every report format shows it.
+    // A sweep refuses to measure that table: it counts a deployment's rows first.
+    let short = dir.path().join("short");
+    let o = geobench(&with(
+        &db,
+        &[
+            "sweep",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=2000",
+            "--deployment",
+            &format!("one=127.0.0.1:{}", db.port),
+            "-c",
+            "2",
+            "-d",
+            "1s",
+            "--skip-load",
+            "-q",
+            "-o",
+            short.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("holds 1000 of 2000 rows"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // With 1,000 rows of other keys beside them the count is right and half the keys still
+    // miss: every report format shows it.
+    let other = geobench(&with(
+        &db,
+        &[
+            "load",
+            "-P",
+            "workloads/workloada",
+            "-p",
+            "recordcount=1000",
+            "-p",
+            "keyprefix=other",
+            "-q",
+        ],
+    ));
+    assert!(other.status.success());
     let sweep = dir.path().join("sweep");
     let o = geobench(&with(
         &db,
