@@ -276,9 +276,10 @@ fn an_unloaded_remote_read_takes_one_round_trip() {
     // README's accuracy claim, with a 25 ms A-B round trip and nothing queueing (two workers,
     // 20 ops/s in all): B's READs of leaders in A measure one round trip plus a local READ,
     // within 1 ms. The emulated round trip itself is never shorter than 25 ms and the emulator
-    // adds at most 1.5 ms of its own (measured on this 2-core host: 0.7-0.9 ms alone, 1.3 ms in
-    // a full `.ci/run`). Not 25 ms itself: a local READ takes ~1 ms at p50 (B READ 26.7-27.2 ms
-    // = ping 25.7-26.3 ms + local READ 1.0-1.1 ms, at real-time priority).
+    // adds at most 2.5 ms of its own (measured on this 2-core host, a median of 5 connects:
+    // 0.7-1.0 ms most runs, 1.3 ms in a full `.ci/run`, 2.0 ms once right after a build). Not
+    // 25 ms itself: a local READ takes 1-1.8 ms at p50 (B READ 26.7-29.8 ms = ping 25.7-27.0 ms
+    // + local READ 1.0-1.8 ms, at real-time priority).
     if !can_run() {
         return;
     }
@@ -322,7 +323,7 @@ fn remote_read_in_2_1() {
     );
     let reads = r.regions.iter().find(|x| x.name == "B").unwrap().ops[&Operation::Read].ok;
     assert!(reads >= 40, "{reads} READs from B");
-    assert!((25.0..=26.5).contains(&rtt), "A-B ping {rtt} ms");
+    assert!((25.0..=27.5).contains(&rtt), "A-B ping {rtt} ms");
     assert!(
         (b_read - (rtt + a_read)).abs() <= 1.0,
         "B READ p50 {b_read} ms, not the round trip {rtt} ms + a local READ {a_read} ms"
