@@ -680,7 +680,9 @@ fn two_regions_losing_the_majority_stop_writes_everywhere_until_it_is_back() {
     let tail: Vec<_> = r
         .intervals
         .iter()
-        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 35.0)
+        // Whole intervals only: the last one can be a stub of the drain (78 ms once, in which
+        // region A's two workers happened to complete nothing).
+        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 35.0 && i.end_s - i.start_s >= 0.4)
         .collect();
     assert!(!tail.is_empty());
     for i in &tail {
