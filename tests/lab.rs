@@ -632,11 +632,7 @@ fn node_stopped_mid_run_rejoins_and_its_clients_come_back() {
         "C's clients came back: {c:?}"
     );
     // Every region's clients work at the end, C's included.
-    let tail: Vec<_> = r
-        .intervals
-        .iter()
-        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 30.0)
-        .collect();
+    let tail = support::whole_intervals_from(&r, r.warmup_s + 30.0);
     assert!(!tail.is_empty());
     for i in &tail {
         assert!(i.regions.iter().all(|x| x.throughput > 0.0), "{i:?}");
@@ -677,13 +673,7 @@ fn two_regions_losing_the_majority_stop_writes_everywhere_until_it_is_back() {
     let b = a.regions.iter().find(|x| x.region == "B").unwrap();
     assert!(b.errors.keys().any(|k| k.contains("1047")), "{b:?}");
     // Both regions serve again at the end.
-    let tail: Vec<_> = r
-        .intervals
-        .iter()
-        // Whole intervals only: the last one can be a stub of the drain (78 ms once, in which
-        // region A's two workers happened to complete nothing).
-        .filter(|i| !i.warmup && i.start_s >= r.warmup_s + 35.0 && i.end_s - i.start_s >= 0.4)
-        .collect();
+    let tail = support::whole_intervals_from(&r, r.warmup_s + 35.0);
     assert!(!tail.is_empty());
     for i in &tail {
         assert!(i.regions.iter().all(|x| x.throughput > 0.0), "{i:?}");

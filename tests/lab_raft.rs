@@ -288,11 +288,64 @@ fn an_unloaded_remote_read_takes_one_round_trip() {
 }
 
 /// The body of `an_unloaded_remote_read_takes_one_round_trip`: the lab (emulator, servers)
-/// and the client are started from it, so they share its priority.
+/// and the client are started from it, so they share its priority. Priority does not help
+/// against a hypervisor that takes the CPU away (a CI run measured the 25 ms round trip as
+/// 31.4 ms and a local READ at 3.3 ms): an attempt that misses the claim while the host
+/// measurement shows such interference (stolen time, or a host busy at 20 ops/s that the lab
+/// barely loads) is repeated, up to three times; a miss on a quiet host fails at once.
 fn remote_read_in_2_1() {
     let g = up("r", "2:1", "A,B", "A");
     let lab = g.0.as_ref().unwrap();
     load(lab, "workloads/workloadc", "2");
+    let mut misses = Vec::new();
+    for attempt in 1..=3 {
+        let a = remote_read_attempt(lab);
+        eprintln!(
+            "attempt {attempt}: 2:1 leaders A at 20 ops/s: B READ p50 {:.2} ms (A-B ping {:.2} \
+             ms), A READ p50 {:.2} ms; host busy+stolen {:.0}%, stolen {:.1}%",
+            a.b_read,
+            a.rtt,
+            a.a_read,
+            a.busy * 100.0,
+            a.stolen * 100.0
+        );
+        let miss = if !(25.0..=27.5).contains(&a.rtt) {
+            Some(format!("A-B ping {:.2} ms, not 25-27.5 ms", a.rtt))
+        } else if (a.b_read - (a.rtt + a.a_read)).abs() > 1.0 {
+            Some(format!(
+                "B READ p50 {:.2} ms, not the round trip {:.2} ms + a local READ {:.2} ms",
+                a.b_read, a.rtt, a.a_read
+            ))
+        } else {
+            None
+        };
+        let Some(miss) = miss else { return };
+        let interfered = a.stolen >= 0.02 || a.busy >= 0.5;
+        misses.push(format!(
+            "attempt {attempt}: {miss} (host busy+stolen {:.0}%, stolen {:.1}%)",
+            a.busy * 100.0,
+            a.stolen * 100.0
+        ));
+        assert!(interfered, "on a quiet host: {}", misses.join("; "));
+    }
+    panic!(
+        "the host was busy or stolen in every attempt, so the claim was never judged on a \
+         quiet host: {}",
+        misses.join("; ")
+    );
+}
+
+/// One measured run of `remote_read_in_2_1`, the ping right after it, and the host's state
+/// during it.
+struct RemoteRead {
+    b_read: f64,
+    a_read: f64,
+    rtt: f64,
+    busy: f64,
+    stolen: f64,
+}
+
+fn remote_read_attempt(lab: &Lab) -> RemoteRead {
     let out = tempfile::NamedTempFile::new().unwrap();
     geobench(
         lab,
@@ -316,19 +369,17 @@ fn remote_read_in_2_1() {
     );
     let r = Results::read(out.path()).unwrap();
     let rtt = lab.measure_rtt("B", "A").unwrap().as_secs_f64() * 1000.0;
-    let (a_read, b_read) = (p50(&r, "A", Operation::Read), p50(&r, "B", Operation::Read));
-    eprintln!(
-        "2:1 leaders A at 20 ops/s: B READ p50 {b_read:.2} ms (A-B ping {rtt:.2} ms), A READ \
-         p50 {a_read:.2} ms"
-    );
     let reads = r.regions.iter().find(|x| x.name == "B").unwrap().ops[&Operation::Read].ok;
     assert!(reads >= 40, "{reads} READs from B");
-    assert!((25.0..=27.5).contains(&rtt), "A-B ping {rtt} ms");
-    assert!(
-        (b_read - (rtt + a_read)).abs() <= 1.0,
-        "B READ p50 {b_read} ms, not the round trip {rtt} ms + a local READ {a_read} ms"
-    );
     assert_eq!(r.errors.len(), 0, "{:?}", r.errors);
+    let host = &r.hosts.first().expect("the run measured its host").total;
+    RemoteRead {
+        b_read: p50(&r, "B", Operation::Read),
+        a_read: p50(&r, "A", Operation::Read),
+        rtt,
+        busy: host.busy_share(),
+        stolen: host.steal_s / host.capacity_s.max(1e-9),
+    }
 }
 
 #[test]
@@ -507,7 +558,7 @@ fn losing_a_region_promotes_new_leaders_and_loses_nothing() {
     );
     // The run survived (no fatal error) and kept working after the cut (at 5 s: 2 s warm-up
     // + 3 s), the promotion (about 6 s later) and its clients' timeouts (3 s).
-    let last: Vec<_> = r.intervals.iter().filter(|i| i.start_s >= 17.0).collect();
+    let last = support::whole_intervals_from(&r, 17.0);
     assert!(
         !last.is_empty() && last.iter().all(|i| i.throughput > 0.0),
         "{last:?}"

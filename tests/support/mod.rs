@@ -401,3 +401,22 @@ pub fn ycsb_value(out: &str, prefix: &str) -> f64 {
         .and_then(|l| l.rsplit(", ").next()?.parse().ok())
         .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
 }
+
+/// The measured intervals starting at `from_s` or later, less the drain's stub: the last
+/// interval can be a few milliseconds long (78 ms and 190 ms in two CI runs), too short for
+/// every region's two workers to complete something, so "every region served" is judged on
+/// intervals at least half as long as the longest.
+pub fn whole_intervals_from(
+    r: &geobench::results::Results,
+    from_s: f64,
+) -> Vec<&geobench::results::timeseries::Interval> {
+    let longest = r
+        .intervals
+        .iter()
+        .map(|i| i.end_s - i.start_s)
+        .fold(0.0, f64::max);
+    r.intervals
+        .iter()
+        .filter(|i| !i.warmup && i.start_s >= from_s && i.end_s - i.start_s >= longest / 2.0)
+        .collect()
+}
