@@ -4,6 +4,7 @@
 
 pub mod availability;
 pub mod capacity;
+pub mod changepoint;
 pub mod host;
 pub mod intervals;
 pub mod mva;
