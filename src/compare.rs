@@ -93,7 +93,7 @@ impl Thresholds {
         Ok(())
     }
 
-    fn latency_limit(&self, op: Operation, pct: &str) -> Option<f64> {
+    pub fn latency_limit(&self, op: Operation, pct: &str) -> Option<f64> {
         self.latency_increase_pct
             .get(&format!("{}.{pct}", op.label()))
             .or_else(|| self.latency_increase_pct.get(pct))
@@ -241,8 +241,8 @@ pub fn read_side(path: &Path) -> Result<Side, CompareError> {
     Ok(side)
 }
 
-/// What must be equal for two runs to be compared.
-fn differences(a: &Results, b: &Results) -> Vec<String> {
+/// What must be equal for two runs to be compared (also between a history's entries).
+pub fn differences(a: &Results, b: &Results) -> Vec<String> {
     let (wa, wb) = (&a.config.workload, &b.config.workload);
     let mut d = Vec::new();
     let mut check = |name: &str, x: String, y: String| {
@@ -532,6 +532,53 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
             },
         });
     }
+    out
+}
+
+/// One figure of a step (its repeats together), as a history tracks it across entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFigure {
+    /// `throughput`, `READ p99`, `error rate`.
+    pub metric: String,
+    pub higher_is_better: bool,
+    pub value: f64,
+    /// The limit on a worse change: percent, or percentage points for the error rate.
+    pub limit: Option<f64>,
+}
+
+/// A step's throughput (mean of its repeats), each operation's p50 and p99 (every measured
+/// operation of the repeats pooled) and its error rate in percent: what `history check`
+/// follows, with the limits `th` sets for each.
+pub fn step_figures(rs: &[Results], th: &Thresholds) -> Vec<StepFigure> {
+    let mean = |f: &dyn Fn(&Results) -> f64| rs.iter().map(f).sum::<f64>() / rs.len() as f64;
+    let mut out = vec![StepFigure {
+        metric: "throughput".into(),
+        higher_is_better: true,
+        value: mean(&|r| r.throughput),
+        limit: Some(th.throughput_drop_pct),
+    }];
+    let Some(first) = rs.first() else {
+        return Vec::new();
+    };
+    for op in first.ops.keys() {
+        let Some(h) = step_histogram(rs, *op).filter(|h| !h.is_empty()) else {
+            continue;
+        };
+        for pct in ["p50", "p99"] {
+            out.push(StepFigure {
+                metric: format!("{} {pct}", op.label()),
+                higher_is_better: false,
+                value: h.value_at_quantile(quantile_of(pct)) as f64 / 1000.0,
+                limit: th.latency_limit(*op, pct),
+            });
+        }
+    }
+    out.push(StepFigure {
+        metric: "error rate".into(),
+        higher_is_better: false,
+        value: mean(&|r| r.error_rate() * 100.0),
+        limit: Some(th.error_rate_pp),
+    });
     out
 }
 

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod config;
 pub mod db;
 pub mod generator;
+pub mod history;
 pub mod lab;
 pub mod measure;
 pub mod netns;
