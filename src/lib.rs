@@ -8,9 +8,10 @@ pub mod compare;
 pub mod config;
 pub mod db;
 pub mod generator;
-pub mod lab;
+/// The lab is its own crate (`lab/`); the path stays for the library's users.
+pub use geobench_lab as lab;
 pub mod measure;
-pub mod netns;
+pub use geobench_lab::netns;
 pub mod report;
 pub mod results;
 pub mod runner;
