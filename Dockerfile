@@ -8,6 +8,9 @@ COPY Cargo.toml Cargo.lock ./
 # Cargo.toml names the benchmark target, so its file must be there for the manifest to load.
 COPY benches benches
 COPY src src
+# The workspace's other crates: the lab (`geobench lab`) and the key names.
+COPY lab lab
+COPY keys keys
 RUN cargo build --release --locked --bin geobench
 
 # Runtime: Debian slim with the TLS library that mysql_async's native-tls links against.

@@ -949,7 +949,10 @@ fn failover_demo(
         deployments.push(sweep::Deployment {
             name: name.into(),
             source: lab.topology_path().display().to_string(),
-            topology: Some(lab.topology()),
+            topology: Some(
+                crate::config::topology::Topology::load(&lab.topology_path())
+                    .map_err(|e| AppError::Setup(e.to_string()))?,
+            ),
             latency: Default::default(),
         });
     }

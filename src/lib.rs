@@ -9,9 +9,12 @@ pub mod config;
 pub mod db;
 pub mod generator;
 pub mod history;
-pub mod lab;
+/// The lab is its own crate (`lab/`, `geobench-lab`); the path stays for the library's users
+/// (the binary's `lab` command, the demo, the lab tests).
+pub use geobench_lab as lab;
 pub mod measure;
-pub mod netns;
+/// Entering a region's network namespace: the lab crate's, which the runner's threads use too.
+pub use geobench_lab::netns;
 pub mod report;
 pub mod results;
 pub mod runner;

@@ -1,14 +1,17 @@
 //! The module graph: data flows one way (CLI -> config -> workload -> runner -> db/measure ->
 //! results -> analysis -> report), so a module may use only modules listed before it in
 //! `LAYERS`. Read from the sources (`use crate::...` and `crate::...` paths), tests included.
+//! The workspace's other crates (the lab, `lab/`; the key names, `keys/`) use nothing of
+//! geobench.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Each module with the layer it sits in; a module may use modules of its own or an earlier
-/// layer only. Leaves first.
+/// layer only. Leaves first. `lab` and `netns` are the lab crate (`geobench_lab`, re-exported by
+/// lib.rs): a leaf, since it uses nothing of geobench.
 const LAYERS: &[&[&str]] = &[
-    &["generator", "netns", "units"],
+    &["generator", "lab", "netns", "units"],
     &["config"],
     &["workload"],
     &["db"],
@@ -17,7 +20,6 @@ const LAYERS: &[&[&str]] = &[
     &["results", "telemetry"],
     &["runner"],
     &["sweep"],
-    &["lab"],
     &["analysis"],
     &["compare"],
     &["report"],
@@ -52,9 +54,12 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Every top-level module `text` refers to with a `crate::` path.
+/// Every top-level module `text` refers to with a `crate::` path (`geobench_lab::` is `lab`).
 fn uses(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    if text.contains("geobench_lab::") {
+        out.insert("lab".to_owned());
+    }
     for (i, _) in text.match_indices("crate::") {
         // `$crate::` in macros and `geobench::` in doc examples are not uses.
         if i > 0 && text.as_bytes()[i - 1].is_ascii_alphanumeric() {
@@ -112,6 +117,48 @@ fn the_checker_sees_a_violation() {
         ["db", "report"].iter().map(|s| s.to_string()).collect()
     );
     assert!(layer("report") > layer("config"));
+}
+
+/// The lab crate and the key names crate are below geobench: geobench depends on them, never
+/// the other way (cargo would refuse the cycle of a dependency; this also refuses a path).
+#[test]
+fn the_other_crates_use_nothing_of_geobench() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut bad = Vec::new();
+    for krate in ["lab", "keys"] {
+        let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+        if manifest
+            .lines()
+            .any(|l| l.trim_start().starts_with("geobench ") || l.starts_with("geobench="))
+        {
+            bad.push(format!("{krate}/Cargo.toml depends on geobench"));
+        }
+        let mut files = Vec::new();
+        rust_files(&root.join(krate).join("src"), &mut files);
+        assert!(!files.is_empty(), "no sources under {krate}/src");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            if names_geobench(&text) {
+                bad.push(format!("{} uses geobench", f.display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(names_geobench("use geobench::config::topology::Topology;"));
+    assert!(names_geobench("let t = geobench::units::human_us(1);"));
+    assert!(!names_geobench(
+        "use geobench_keys::KeyFormat; // the geobench binary"
+    ));
+}
+
+/// Whether `text` has a `geobench::` path (not `geobench_lab::` or `geobench_keys::`).
+fn names_geobench(text: &str) -> bool {
+    text.match_indices("geobench::").any(|(i, _)| {
+        i == 0 || {
+            let before = text.as_bytes()[i - 1];
+            !(before.is_ascii_alphanumeric() || before == b'_')
+        }
+    })
 }
 
 /// A test that cannot run (a server or tool missing) goes through `support::skip`, which fails

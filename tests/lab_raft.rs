@@ -226,7 +226,7 @@ fn probe_updates(lab: &Lab, region: &str, endpoint: &str, key: &str, n: usize) -
 
 /// A key of group `g` that the load wrote.
 fn key_in_group(lab: &Lab, g: usize) -> String {
-    let topo = lab.topology();
+    let topo = geobench::config::topology::Topology::load(&lab.topology_path()).unwrap();
     let fmt = geobench::workload::keys::KeyFormat {
         prefix: "user".into(),
         zero_padding: 1,

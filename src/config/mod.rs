@@ -10,7 +10,6 @@ pub mod placement;
 pub mod predict;
 pub mod properties;
 pub mod resolve;
-pub mod rtt;
 pub mod suggest;
 pub mod topology;
 pub mod workload;

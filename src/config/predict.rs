@@ -5,7 +5,7 @@
 //! typed, validated values; every error names its flag.
 
 use super::properties::ConfigError;
-use super::rtt::{self, Rtts};
+use geobench_lab::rtt::{self, Rtts};
 use std::path::PathBuf;
 use std::time::Duration;
 

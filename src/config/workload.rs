@@ -148,24 +148,7 @@ impl WorkloadConfig {
     }
 }
 
-/// Whose key set to reproduce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Compat {
-    /// YCSB 0.17 (Java): FNV over the little-endian bytes.
-    #[default]
-    Ycsb,
-    /// go-ycsb: FNV over the big-endian bytes.
-    GoYcsb,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyFormat {
-    pub prefix: String,
-    pub zero_padding: usize,
-    pub hashed: bool,
-    pub compat: Compat,
-}
+pub use geobench_keys::{Compat, KeyFormat};
 
 /// What a load does with keys that already exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]

@@ -78,30 +78,7 @@ impl Rng {
     }
 }
 
-/// YCSB's `Utils.fnvhash64`: FNV-1a over the 8 bytes of the value, low byte first, and the
-/// absolute value of the signed result.
-#[inline]
-pub fn fnvhash64(mut val: u64) -> i64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for _ in 0..8 {
-        h ^= val & 0xff;
-        h = h.wrapping_mul(1_099_511_628_211);
-        val >>= 8;
-    }
-    // Java's Math.abs(Long.MIN_VALUE) stays negative; wrapping_abs does the same.
-    (h as i64).wrapping_abs()
-}
-
-/// go-ycsb's `Hash64`: FNV-1a over the big-endian bytes, then the absolute value.
-#[inline]
-pub fn fnvhash64_go(val: u64) -> i64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    for b in val.to_be_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(1_099_511_628_211);
-    }
-    (h as i64).wrapping_abs()
-}
+pub use geobench_keys::{fnvhash64, fnvhash64_go};
 
 #[cfg(test)]
 pub(crate) mod stats {
@@ -131,15 +108,6 @@ pub(crate) mod stats {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv_matches_ycsb_vectors() {
-        assert_eq!(fnvhash64(0), 6284781860667377211);
-        assert_eq!(fnvhash64(1), 8517097267634966620);
-        assert_eq!(fnvhash64(2), 1820151046732198393);
-        assert_eq!(fnvhash64(42), 55488592825689361);
-        assert_eq!(fnvhash64_go(1), 6284782960179005422);
-    }
 
     #[test]
     fn rng_is_reproducible_and_streams_differ() {

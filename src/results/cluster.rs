@@ -1,38 +1,11 @@
 //! Events the database deployment itself reports (a leader promoted, a group unavailable, a
 //! replica rejoined or rebuilt): the lab's raft supervisor appends them, one JSON object a
 //! line, to the file a topology names as `events_log`; a run keeps the lines written while it
-//! ran, so results show the promotions beside the throughput they explain.
+//! ran, so results show the promotions beside the throughput they explain. The line's form is
+//! the lab's (`geobench_lab::events`), which writes it.
 
-use serde::{Deserialize, Serialize};
+pub use geobench_lab::events::ClusterEvent;
 use std::path::Path;
-
-/// One thing the cluster did (a line of the events log).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClusterEvent {
-    pub at_unix_ms: u64,
-    /// promote, unavailable, available, rejoin, rebuild, error.
-    pub kind: String,
-    pub group: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// For a promotion: from the leader becoming unreachable to the new routing published.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elapsed_ms: Option<u64>,
-    pub detail: String,
-    /// Seconds since the start of the phase (warm-up included, as intervals are); set by the
-    /// run that recorded it, absent in the log itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_s: Option<f64>,
-}
-
-impl ClusterEvent {
-    /// Short label for charts and tables: "promote g3", "unavailable g1".
-    pub fn label(&self) -> String {
-        format!("{} {}", self.kind, self.group)
-    }
-}
 
 /// The events of a log with `from_ms <= at_unix_ms <= to_ms`, their `at_s` counted from
 /// `phase_start_ms`, and what could not be read: the file, or a line that is not an event.

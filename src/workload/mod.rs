@@ -2,7 +2,8 @@
 //! and the values it writes. `Workload` is built once per run (it holds the shared insert
 //! counter and precomputed generator state); each worker takes its own `WorkerWorkload`.
 
-pub mod keys;
+/// Key naming (YCSB's), shared with the lab: its own crate.
+pub use geobench_keys as keys;
 pub mod tag;
 pub mod values;
 

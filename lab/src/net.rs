@@ -82,22 +82,9 @@ impl Lab {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.ip_forward=1",
-            ])?;
-            ip(&[
-                "netns",
-                "exec",
-                &self.router_ns,
-                "sysctl",
-                "-qw",
-                "net.ipv4.conf.all.rp_filter=0",
-            ])?;
+            for setting in ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0"] {
+                ip(&["netns", "exec", &self.router_ns, "sysctl", "-qw", setting])?;
+            }
             for (i, (_, ns, _)) in self.regions.iter().enumerate() {
                 let dev = format!("rt{}", i + 1);
                 ip(&["-n", &self.router_ns, "link", "set", &dev, "up"])?;

@@ -58,7 +58,7 @@ pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
     parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").expect("static")
 }
 
-pub use crate::config::rtt::parse_rtts;
+pub use crate::rtt::parse_rtts;
 
 /// One-way delay per region such that RTT(X, Y) = 2 (d_X + d_Y): with three regions
 /// d_A = (r_AB + r_AC - r_BC) / 4 and so on; with two, each side gets a quarter of the RTT.

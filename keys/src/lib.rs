@@ -1,8 +1,28 @@
 //! Key naming as YCSB's `CoreWorkload.buildKeyName` (or go-ycsb's, with `--compat go-ycsb`):
 //! prefix + zero padding + decimal key number, hashed with FNV-64 when insertorder=hashed.
+//! A crate of its own because two packages need the same names: the benchmark writes and
+//! reads these keys, and the lab (`geobench-lab`) cuts its raft groups' key ranges at them.
 
-pub use crate::config::workload::{Compat, KeyFormat};
-use crate::generator::{fnvhash64, fnvhash64_go};
+use serde::{Deserialize, Serialize};
+
+/// Whose key set to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compat {
+    /// YCSB 0.17 (Java): FNV over the little-endian bytes.
+    #[default]
+    Ycsb,
+    /// go-ycsb: FNV over the big-endian bytes.
+    GoYcsb,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyFormat {
+    pub prefix: String,
+    pub zero_padding: usize,
+    pub hashed: bool,
+    pub compat: Compat,
+}
 
 impl KeyFormat {
     /// Writes the key for `keynum` into `buf` (cleared first); no allocation once `buf` has
@@ -34,6 +54,31 @@ impl KeyFormat {
     }
 }
 
+/// YCSB's `Utils.fnvhash64`: FNV-1a over the 8 bytes of the value, low byte first, and the
+/// absolute value of the signed result.
+#[inline]
+pub fn fnvhash64(mut val: u64) -> i64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for _ in 0..8 {
+        h ^= val & 0xff;
+        h = h.wrapping_mul(1_099_511_628_211);
+        val >>= 8;
+    }
+    // Java's Math.abs(Long.MIN_VALUE) stays negative; wrapping_abs does the same.
+    (h as i64).wrapping_abs()
+}
+
+/// go-ycsb's `Hash64`: FNV-1a over the big-endian bytes, then the absolute value.
+#[inline]
+pub fn fnvhash64_go(val: u64) -> i64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    for b in val.to_be_bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(1_099_511_628_211);
+    }
+    (h as i64).wrapping_abs()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +90,15 @@ mod tests {
             hashed,
             compat,
         }
+    }
+
+    #[test]
+    fn fnv_matches_ycsb_vectors() {
+        assert_eq!(fnvhash64(0), 6284781860667377211);
+        assert_eq!(fnvhash64(1), 8517097267634966620);
+        assert_eq!(fnvhash64(2), 1820151046732198393);
+        assert_eq!(fnvhash64(42), 55488592825689361);
+        assert_eq!(fnvhash64_go(1), 6284782960179005422);
     }
 
     #[test]

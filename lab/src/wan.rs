@@ -97,21 +97,20 @@ fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked:
         let blocked = blocked.clone();
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 65536];
-            let mut rng =
-                crate::generator::Rng::new(std::process::id() as u64, buf.as_ptr() as u64);
+            let mut rng = fastrand::Rng::new();
             let mut last_due = Instant::now();
             loop {
                 let n = match from.read(&mut buf) {
                     Ok(n) => n,
                     Err(_) => return,
                 };
-                if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.next_f64() < loss) {
+                if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.f64() < loss) {
                     continue;
                 }
                 let extra = if jitter.is_zero() {
                     Duration::ZERO
                 } else {
-                    jitter.mul_f64(rng.next_f64())
+                    jitter.mul_f64(rng.f64())
                 };
                 // Never reorder: a packet is due no earlier than the one before it.
                 let due = (Instant::now() + delay + extra).max(last_due);

@@ -12,13 +12,25 @@
 //!
 //! Files: `cli` (the `lab` commands), `net` (namespaces, WAN emulator process, routes, cuts,
 //! round trips), `wan` (the emulator itself), `nodes` (MariaDB/Galera servers), `raft` (the raft
-//! engine: groups, supervisor, promotion, status), `spec` (shapes, delays, addresses, configs).
+//! engine: groups, supervisor, promotion, status), `spec` (shapes, delays, addresses, configs),
+//! `rtt` (round trips as users write them), `netns` (entering a namespace from a thread),
+//! `topology` (the topology file it writes for clients), `events` (the raft supervisor's events
+//! log).
+//!
+//! A crate of its own (Linux-only, `unsafe`), which the geobench binary dispatches `lab` to. It
+//! knows nothing of the benchmark: what geobench reads of it are files whose formats geobench
+//! documents (the topology file, `lab.json`'s PIDs) and the events log, whose form is this
+//! crate's (`events`); geobench's tests/lab_files.rs reads what this crate writes.
 
 pub mod cli;
+pub mod events;
 mod net;
+pub mod netns;
 mod nodes;
 pub mod raft;
+pub mod rtt;
 pub mod spec;
+pub mod topology;
 pub mod wan;
 
 use net::ip;
@@ -31,6 +43,7 @@ use spec::Shape;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use topology::TopologyFile;
 
 /// The lab's failures, as one-line messages.
 #[derive(Debug, thiserror::Error)]
@@ -328,7 +341,8 @@ impl Lab {
         self.dir.join(STATE)
     }
 
-    fn save(&self) -> Result<(), LabError> {
+    /// Writes the state file (`lab.json`).
+    pub fn save(&self) -> Result<(), LabError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| step("lab state", e))?;
         // Through a rename: the raft supervisor reads it while `lab` commands write it.
         write_atomic(&self.state_path(), &text)
@@ -469,10 +483,10 @@ impl Lab {
 
     /// The topology clients use: one region per lab region, its nodes' SQL endpoints, its
     /// namespace.
-    pub fn topology(&self) -> crate::config::topology::Topology {
-        crate::config::topology::Topology {
+    pub fn topology(&self) -> TopologyFile {
+        TopologyFile {
             name: self.name.clone(),
-            description: Some(format!(
+            description: format!(
                 "geobench lab {:?}: {}; round trips {}",
                 self.shape,
                 match self.shape {
@@ -490,11 +504,11 @@ impl Lab {
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
-            )),
+            ),
             regions: self
                 .regions
                 .iter()
-                .map(|(r, ns, _)| crate::config::topology::Region {
+                .map(|(r, ns, _)| topology::Region {
                     name: r.clone(),
                     endpoints: self
                         .nodes
@@ -502,14 +516,13 @@ impl Lab {
                         .filter(|n| &n.region == r)
                         .map(|n| format!("{}:3306", n.address))
                         .collect(),
-                    netns: Some(ns.clone()),
+                    netns: ns.clone(),
                     clients: 1.0,
                 })
                 .collect(),
             groups: self.raft_groups(),
             events_log: self.raft.as_ref().map(|_| self.dir.join(raft::EVENTS_FILE)),
-            lab_state: Some(self.state_path()),
-            source: None,
+            lab_state: self.state_path(),
         }
     }
 
@@ -518,7 +531,7 @@ impl Lab {
     }
 
     /// Written through a rename: clients re-read it while a raft lab fails over.
-    fn write_topology(&self) -> Result<(), LabError> {
+    pub fn write_topology(&self) -> Result<(), LabError> {
         let text = toml::to_string(&self.topology()).map_err(|e| step("topology", e))?;
         write_atomic(&self.topology_path(), &text)
     }
@@ -613,48 +626,6 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_run_finds_the_labs_processes_through_its_topology() {
-        use crate::measure::host::{ProcessClass, parse_lab_state};
-        let dir = tempfile::tempdir().unwrap();
-        let node = |name: &str, pid: Option<u32>| Node {
-            name: name.into(),
-            region: "A".into(),
-            ns: "gb-t-A".into(),
-            address: "10.77.1.2".into(),
-            dir: dir.path().join(name),
-            pid,
-        };
-        let lab = Lab {
-            name: "t".into(),
-            shape: Shape::Single,
-            dir: dir.path().to_owned(),
-            router_ns: "gb-t-rt".into(),
-            regions: vec![("A".into(), "gb-t-A".into(), Duration::ZERO)],
-            nodes: vec![node("a1", Some(41)), node("a2", None)],
-            emulator_pid: Some(42),
-            rtt_ms: Default::default(),
-            raft: None,
-            supervisor_pid: Some(43),
-        };
-        lab.save().unwrap();
-        lab.write_topology().unwrap();
-        let topo = crate::config::topology::Topology::load(&lab.topology_path()).unwrap();
-        let state = std::fs::read_to_string(topo.lab_state.unwrap()).unwrap();
-        let w = parse_lab_state(&state).unwrap();
-        let got: Vec<(&str, ProcessClass, u32)> = w
-            .iter()
-            .map(|w| (w.name.as_str(), w.class, w.pid))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("a1", ProcessClass::Server, 41),
-                ("wan", ProcessClass::Wan, 42)
-            ]
-        );
-    }
 
     #[test]
     fn an_exited_unreaped_child_is_a_zombie_not_a_running_server() {

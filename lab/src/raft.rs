@@ -32,8 +32,8 @@ use super::{
     Lab, LabError, Net, Node, STATE, Shape, alive, exe_path, sh, spawn_detached, spec, write_atomic,
 };
 use super::{check_installed, is_root, step, stop_pid};
-use crate::config::topology::{Group, GroupReplica};
-use crate::workload::keys::{Compat, KeyFormat};
+use crate::topology::{Group, GroupReplica};
+use geobench_keys::{Compat, KeyFormat};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 const REPL_USER: &str = "repl";
 const REPL_PASSWORD: &str = "repl";
 const STATE_FILE: &str = "raft-state.json";
-pub(crate) const EVENTS_FILE: &str = "events.jsonl";
+pub const EVENTS_FILE: &str = "events.jsonl";
 /// Pristine data directory (installed once, copied per server, and for rebuilds).
 const TEMPLATE: &str = "template";
 
@@ -222,7 +222,7 @@ pub struct RaftState {
 }
 
 /// One thing the supervisor did (a line of `events.jsonl`).
-pub type Event = crate::results::cluster::ClusterEvent;
+pub type Event = crate::events::ClusterEvent;
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -573,7 +573,7 @@ impl Lab {
 
     /// Appends an event to the log runs read; a failure is the caller's error (a run would
     /// otherwise show no promotion where one happened).
-    fn record(&self, e: Event) -> Result<(), LabError> {
+    pub fn record(&self, e: Event) -> Result<(), LabError> {
         use std::io::Write;
         eprintln!("{} {} {}: {}", e.at_unix_ms, e.kind, e.group, e.detail);
         let path = self.dir.join(EVENTS_FILE);
@@ -834,7 +834,7 @@ impl RaftState {
     }
 
     /// Written to a temporary file and renamed: readers never see half a file.
-    fn save(&self, dir: &Path) -> Result<(), LabError> {
+    pub fn save(&self, dir: &Path) -> Result<(), LabError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| step("raft state", e))?;
         write_atomic(&dir.join(STATE_FILE), &text)
     }
