@@ -1,7 +1,7 @@
-//! Command-line structure (clap derive). No logic here: `app` turns these into a `RunConfig`.
+//! Command-line structure (clap derive). No logic here: `commands` turn these into a `RunConfig`.
 
 use crate::config::resolve::{BackendChoice, Sources};
-use crate::report::{ReportFormat, RunFormat};
+use crate::report::{CompareFormat, ReportFormat, RunFormat};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -580,15 +580,6 @@ pub struct FailoverDemoArgs {
     /// Replace a report already in --out (its runs and report are deleted).
     #[arg(long)]
     pub overwrite: bool,
-}
-
-/// A comparison output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompareFormat {
-    Table,
-    Md,
-    Junit,
-    Json,
 }
 
 /// Options of `compare`.

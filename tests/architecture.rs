@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["compare"],
     &["report"],
     &["cli"],
-    &["app"],
+    &["commands"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

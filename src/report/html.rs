@@ -289,11 +289,7 @@ pub struct Html {
     pub spectrum_at: Option<usize>,
 }
 
-impl super::SweepRenderer for Html {
-    fn file_name(&self) -> &'static str {
-        "report.html"
-    }
-
+impl super::Renderer<SweepReport> for Html {
     fn render(&self, r: &SweepReport) -> String {
         render(r, self.spectrum_at)
     }
