@@ -704,7 +704,7 @@ pub struct PredictArgs {
     pub local_latency: Option<String>,
     /// What to print on stdout.
     #[arg(long, default_value = "text")]
-    pub format: crate::report::predict::PredictFormat,
+    pub format: crate::report::PredictFormat,
     /// Also write every format as prediction.{txt,md,json,html} into this directory.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

@@ -7,13 +7,14 @@ use super::sweep::run_sweep;
 use super::{AppError, bad};
 use crate::analysis::sweep::SweepReport;
 use crate::cli::{
-    Backend, DemoArgs, FailoverDemoArgs, OtherDemo, OutputArgs, PredictArgs, SweepArgs,
-    TelemetryArgs, TimingArgs, WorkloadArgs,
+    Backend, DemoArgs, FailoverDemoArgs, OtherDemo, OutputArgs, SweepArgs, TelemetryArgs,
+    TimingArgs, WorkloadArgs,
 };
 use crate::config::Phase;
+use crate::config::predict::PredictInputs;
 use crate::config::resolve::{BackendChoice, Sources};
 use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
-use crate::report::predict::{PredictFormat, beside_measured};
+use crate::report::predict::beside_measured;
 use crate::report::text::Text;
 use crate::report::{Renderer, ReportFormat, RunFormat, text};
 use crate::runner::{self, progress::StatusMode};
@@ -86,6 +87,23 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
     };
     lab::check_installed(shape, true).map_err(lab_err)?;
     runner::install_interrupt_handler();
+    let (labs, deployments) = bring_up(a)?;
+    let (_, r) = run_sweep(&demo_sweep(a, deployments))?;
+    let r = r.ok_or_else(|| AppError::Failed("the demo sweep wrote no report".into()))?;
+    drop(labs);
+    eprintln!(
+        "demo: report written to {}/report.html and report.md",
+        a.out.display()
+    );
+    print!("{}", Text.render(&r));
+    if a.lab_engine == LabEngine::Raft {
+        print!("{}", demo_predictions(a, &r)?);
+    }
+    Ok(r)
+}
+
+/// Brings up the demo's labs: their guard, and the `--deployment NAME=TOPOLOGY` each is.
+fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
     let mut labs = Down(Vec::new());
     let mut deployments = Vec::new();
     match a.lab_engine {
@@ -140,7 +158,12 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
             }
         }
     }
-    let sweep = SweepArgs {
+    Ok((labs, deployments))
+}
+
+/// The demo's sweep over its labs' `deployments`.
+fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
+    SweepArgs {
         common: WorkloadArgs {
             workload_files: vec!["workloads/geo-5050".into()],
             props: lab_overrides(a.records),
@@ -170,19 +193,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
         telemetry: TelemetryArgs::default(),
         fleet: Default::default(),
         step_gap: "5s".into(),
-    };
-    let (_, r) = run_sweep(&sweep)?;
-    let r = r.ok_or_else(|| AppError::Failed("the demo sweep wrote no report".into()))?;
-    drop(labs);
-    eprintln!(
-        "demo: report written to {}/report.html and report.md",
-        a.out.display()
-    );
-    print!("{}", Text.render(&r));
-    if a.lab_engine == LabEngine::Raft {
-        print!("{}", demo_predictions(a, &r)?);
     }
-    Ok(r)
 }
 
 /// The raft demo's multi-region deployments predicted from its measured single-region one, for
@@ -194,7 +205,7 @@ fn demo_predictions(a: &DemoArgs, r: &SweepReport) -> Result<String, AppError> {
         ("2-1-leaders-A", "2:1", "A,B", "A"),
         ("1-1-1-spread", "1:1:1", "A,B,C", "spread"),
     ] {
-        let args = PredictArgs {
+        let inputs = PredictInputs {
             rtt: vec![
                 a.rtt
                     .clone()
@@ -214,10 +225,9 @@ fn demo_predictions(a: &DemoArgs, r: &SweepReport) -> Result<String, AppError> {
             from_deployment: Some("single".into()),
             capacity: None,
             local_latency: None,
-            format: PredictFormat::Text,
-            out_dir: Some(a.out.join(format!("predict-{deployment}"))),
         };
-        let p = super::predict::predict_model(&args)?;
+        let out_dir = a.out.join(format!("predict-{deployment}"));
+        let p = super::predict::predict_model(&inputs, Some(&out_dir))?;
         out.push_str(&beside_measured(&p, r, deployment).terminal());
         out.push('\n');
     }

@@ -50,26 +50,15 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
             "--concurrency: {c} is given twice (a step runs once per --repeat)"
         )));
     }
-    if a.repeat == 0 || a.load_threads == 0 {
-        return Err(bad("--repeat and --load-threads must be at least 1"));
-    }
     let slo = a
         .slo
         .as_deref()
         .map(|s| crate::analysis::capacity::Slo::parse(s).map_err(|e| bad(&e)))
         .transpose()?;
-
-    let deployments = a
-        .deployments
-        .iter()
-        .map(|d| sweep::Deployment::parse(d))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(&e))?;
-    let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err(bad("--deployment: names must differ"));
+    if a.repeat == 0 || a.load_threads == 0 {
+        return Err(bad("--repeat and --load-threads must be at least 1"));
     }
+    let deployments = deployments(a)?;
     let step_gap = humantime::parse_duration(a.step_gap.trim()).map_err(|e| {
         bad(&format!(
             "--step-gap {:?}: {e}; expected e.g. 5s",
@@ -121,17 +110,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         telemetry: start_telemetry(&a.telemetry)?,
         fleet,
     };
-    let lines = sweep::run(&plan).map_err(|e| match e {
-        SweepRunError::Interrupted(_) => {
-            eprintln!("error: {e}");
-            AppError::Interrupted
-        }
-        SweepRunError::Setup { .. } | SweepRunError::Short { .. } => AppError::Setup(e.to_string()),
-        SweepRunError::Mismatch { .. }
-        | SweepRunError::Exists(_)
-        | SweepRunError::Locked { .. } => bad(&e.to_string()),
-        other => AppError::Failed(other.to_string()),
-    });
+    let lines = sweep::run(&plan).map_err(run_error);
     let lines = finish_telemetry(&plan.telemetry, lines)?;
     // A shard's own steps are all it knows of: the report needs every shard, so a shard
     // reports only when the fleet is complete (the last one to finish writes it).
@@ -153,6 +132,37 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         r => Some(r?),
     };
     Ok((lines, report))
+}
+
+/// `--deployment`s, parsed; their names must differ.
+fn deployments(a: &SweepArgs) -> Result<Vec<Deployment>, AppError> {
+    let deployments = a
+        .deployments
+        .iter()
+        .map(|d| sweep::Deployment::parse(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?;
+    let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(bad("--deployment: names must differ"));
+    }
+    Ok(deployments)
+}
+
+/// How a sweep that stopped ends the command.
+fn run_error(e: SweepRunError) -> AppError {
+    match e {
+        SweepRunError::Interrupted(_) => {
+            eprintln!("error: {e}");
+            AppError::Interrupted
+        }
+        SweepRunError::Setup { .. } | SweepRunError::Short { .. } => AppError::Setup(e.to_string()),
+        SweepRunError::Mismatch { .. }
+        | SweepRunError::Exists(_)
+        | SweepRunError::Locked { .. } => bad(&e.to_string()),
+        other => AppError::Failed(other.to_string()),
+    }
 }
 
 /// What a fleet's shards cannot do, said before anything loads.

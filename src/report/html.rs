@@ -508,6 +508,13 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
     )
 }
 
+/// `predict`'s output.
+impl super::Renderer<crate::analysis::predict::Prediction> for Html {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        super::predict::html(p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

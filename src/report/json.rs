@@ -1,5 +1,5 @@
 //! The models themselves as JSON, for other tools: a sweep's report, a run's results, a
-//! comparison, a placement snapshot.
+//! comparison, a placement snapshot, a prediction.
 
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
@@ -31,5 +31,11 @@ impl super::Renderer<Comparison> for Json {
 impl super::Renderer<PlacementSnapshot> for Json {
     fn render(&self, s: &PlacementSnapshot) -> String {
         serde_json::to_string_pretty(s).unwrap_or_default() + "\n"
+    }
+}
+
+impl super::Renderer<crate::analysis::predict::Prediction> for Json {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        serde_json::to_string_pretty(p).unwrap_or_default() + "\n"
     }
 }

@@ -38,3 +38,10 @@ impl super::Renderer<crate::compare::Comparison> for Markdown {
         )
     }
 }
+
+/// `predict`'s output.
+impl super::Renderer<crate::analysis::predict::Prediction> for Markdown {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        super::predict::markdown(p)
+    }
+}

@@ -3,8 +3,9 @@
 //! hyperfine's exporters do: one file per format (`text.rs`, `markdown.rs`, `html.rs`,
 //! `json.rs`, `csv.rs`, `junit.rs`, `ycsb.rs`, `table.rs`), each implementing it for every
 //! model it renders (a run's `Results`, a sweep's `SweepReport` and its `StepLine`s, a
-//! `Comparison`, a `PlacementSnapshot`); one enum per kind of output (`RunFormat`,
-//! `ReportFormat`, `CompareFormat`, `PlacementFormat`) picks the format.
+//! `Comparison`, a `PlacementSnapshot`, a `Prediction`); one enum per kind of output
+//! (`RunFormat`, `ReportFormat`, `CompareFormat`, `PredictFormat`, `PlacementFormat`) picks the
+//! format.
 
 pub mod compare;
 pub mod csv;
@@ -18,6 +19,7 @@ pub mod table;
 pub mod text;
 pub mod ycsb;
 
+use crate::analysis::predict::Prediction;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
 use crate::db::placement::PlacementSnapshot;
@@ -133,6 +135,44 @@ impl CompareFormat {
             CompareFormat::Md => "compare.md",
             CompareFormat::Junit => "compare.xml",
             CompareFormat::Json => "compare.json",
+        }
+    }
+}
+
+/// An output format of `predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PredictFormat {
+    Text,
+    Md,
+    Json,
+    Html,
+}
+
+impl PredictFormat {
+    /// Every format, in the order `predict --out-dir` writes them.
+    pub const ALL: [PredictFormat; 4] = [
+        PredictFormat::Text,
+        PredictFormat::Md,
+        PredictFormat::Json,
+        PredictFormat::Html,
+    ];
+
+    pub fn renderer(self) -> Box<dyn Renderer<Prediction>> {
+        match self {
+            PredictFormat::Text => Box::new(text::Text),
+            PredictFormat::Md => Box::new(markdown::Markdown),
+            PredictFormat::Json => Box::new(json::Json),
+            PredictFormat::Html => Box::new(html::Html { spectrum_at: None }),
+        }
+    }
+
+    /// The file the format is written to in `predict --out-dir`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            PredictFormat::Text => "prediction.txt",
+            PredictFormat::Md => "prediction.md",
+            PredictFormat::Json => "prediction.json",
+            PredictFormat::Html => "prediction.html",
         }
     }
 }

@@ -151,3 +151,10 @@ impl Renderer<PlacementSnapshot> for Text {
         out
     }
 }
+
+/// `predict`'s output.
+impl super::Renderer<crate::analysis::predict::Prediction> for Text {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        super::predict::text(p)
+    }
+}
