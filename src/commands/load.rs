@@ -1,26 +1,24 @@
 //! `geobench load`: the YCSB load phase.
 
 use super::AppError;
-use super::phase::{finish_telemetry, phase_command, start_telemetry};
+use super::phase::with_telemetry;
 use crate::cli::LoadArgs;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
 use crate::db::AnyDb;
 use crate::results::Results;
-use crate::runner::{self, progress::StatusMode};
+use crate::runner;
 
 /// `geobench load`.
 pub fn load_command(a: &LoadArgs) -> Result<Results, AppError> {
-    let live = start_telemetry(&a.telemetry)?;
-    let r = phase_command(
+    with_telemetry(
         &a.sources(),
         Phase::Load,
-        StatusMode::auto(a.common.status, a.common.quiet),
+        &a.common,
         &a.output,
         a.verify,
-        &live,
-    );
-    finish_telemetry(&live, r)
+        &a.telemetry,
+    )
 }
 
 /// Checks the table after a load: at least the loaded range's rows, and a sample of its keys

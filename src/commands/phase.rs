@@ -3,7 +3,7 @@
 //! store before its run.
 
 use super::AppError;
-use crate::cli::{OutputArgs, TelemetryArgs};
+use crate::cli::{OutputArgs, TelemetryArgs, WorkloadArgs};
 use crate::config::resolve::Sources;
 use crate::config::topology::Topology;
 use crate::config::{self, Phase, RunConfig};
@@ -16,6 +16,21 @@ use crate::runner::{
 };
 use crate::telemetry::{Step, Telemetry};
 use std::sync::Arc;
+
+/// `load` or `run` from its flags: the phase with live telemetry, when asked for.
+pub(super) fn with_telemetry(
+    sources: &Sources,
+    phase: Phase,
+    common: &WorkloadArgs,
+    output: &OutputArgs,
+    verify: bool,
+    telemetry: &TelemetryArgs,
+) -> Result<Results, AppError> {
+    let live = start_telemetry(telemetry)?;
+    let status = StatusMode::auto(common.status, common.quiet);
+    let r = phase_command(sources, phase, status, output, verify, &live);
+    finish_telemetry(&live, r)
+}
 
 /// `--metrics` and `--hlog`: listening and creating the file are set-up (exit 2 on failure).
 pub(super) fn start_telemetry(a: &TelemetryArgs) -> Result<Option<Arc<Telemetry>>, AppError> {
