@@ -92,10 +92,11 @@ fn engine(c: &mut Criterion) {
     let Command::Run(a) = Cli::parse_from(argv.split_whitespace()).command else {
         unreachable!()
     };
-    let cfg = a.sources().resolve(Phase::Run).unwrap().run;
+    let sources = a.sources();
+    let cfg = sources.resolve(Phase::Run).unwrap().run;
     let db = AnyDb::open(&cfg);
     let topo = db.topology();
-    geobench::app::preload(&db, &cfg, &topo, StatusMode::Off).unwrap();
+    geobench::commands::phase::preload(&db, &sources, &cfg, &topo, StatusMode::Off).unwrap();
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(ops));
     g.sample_size(10);

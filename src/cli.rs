@@ -1,7 +1,7 @@
-//! Command-line structure (clap derive). No logic here: `app` turns these into a `RunConfig`.
+//! Command-line structure (clap derive). No logic here: `commands` turn these into a `RunConfig`.
 
 use crate::config::resolve::{BackendChoice, Sources};
-use crate::report::{ReportFormat, RunFormat};
+use crate::report::{CompareFormat, ReportFormat, RunFormat};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -582,15 +582,6 @@ pub struct FailoverDemoArgs {
     pub overwrite: bool,
 }
 
-/// A comparison output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompareFormat {
-    Table,
-    Md,
-    Junit,
-    Json,
-}
-
 /// Options of `compare`.
 #[derive(Debug, Args, Clone)]
 pub struct CompareArgs {
@@ -713,7 +704,7 @@ pub struct PredictArgs {
     pub local_latency: Option<String>,
     /// What to print on stdout.
     #[arg(long, default_value = "text")]
-    pub format: crate::report::predict::PredictFormat,
+    pub format: crate::report::PredictFormat,
     /// Also write every format as prediction.{txt,md,json,html} into this directory.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

@@ -1,9 +1,9 @@
 //! geobench: a YCSB-compatible benchmark for MySQL-protocol databases, single- vs multi-region.
 
 pub mod analysis;
-pub mod app;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod db;

@@ -1,60 +1,36 @@
-//! The `geobench` binary: parse the command line, run the library, map errors to exit codes.
+//! The `geobench` binary: parse the command line, dispatch to its command, exit with the code
+//! the command's `AppError` maps to.
 
 use clap::Parser;
-use geobench::app::{self, AppError};
-use geobench::cli::{Cli, Command, ycsb_compatible_args};
+use geobench::cli::{Cli, Command, PlacementCommand, TidbCommand, ycsb_compatible_args};
+use geobench::commands::{
+    AppError, compare, demo, lab, load, merge, placement, predict, report, run, sweep,
+};
 
 fn main() {
     let cli = Cli::parse_from(ycsb_compatible_args(std::env::args()));
+    // Each command prints its own output; what it returns is for the library's callers.
     let result: Result<(), AppError> = match cli.command {
-        Command::Load(a) => app::load_command(&a).map(|_| ()),
-        Command::Run(a) => app::run_command(&a).map(|_| ()),
-        Command::Lab(cmd) => match geobench::lab::run(cmd) {
-            Ok(code) => std::process::exit(code),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(2);
-            }
-        },
-        Command::Demo(a) => app::demo_command(&a).map(|(r, beside)| {
-            print!("{}", geobench::report::text::text(&r));
-            print!("{beside}");
-        }),
-        Command::Compare(a) => match app::compare_command(&a) {
-            Ok(c) => std::process::exit(c.exit_code()),
-            Err(e) => Err(e),
-        },
-        Command::Report(a) => app::report_command(&a).map(|r| {
-            print!("{}", geobench::report::text::text(&r));
-        }),
-        Command::Merge(a) => app::merge_command(&a).map(|_| ()),
-        Command::Sweep(a) => app::sweep_command(&a).map(|(lines, report)| {
-            for l in lines {
-                println!(
-                    "{}\tc={}\tr={}\t{:.1} ops/s\tp99 {}{}",
-                    l.deployment,
-                    l.concurrency,
-                    l.repeat,
-                    l.throughput,
-                    l.p99_us.map_or("-".into(), geobench::units::human_us),
-                    if l.resumed { "\t(resumed)" } else { "" }
-                );
-            }
-            if let Some(report) = report {
-                println!("Summary: {}", report.summary);
-                for w in &report.warnings {
-                    println!("warning: {w}");
-                }
-            }
-        }),
-        Command::Predict(a) => app::predict_command(&a).map(|out| print!("{out}")),
-        Command::Tidb(geobench::cli::TidbCommand::Placement(p)) => match p {
-            geobench::cli::PlacementCommand::Apply(a) => app::placement_apply_command(&a),
-            geobench::cli::PlacementCommand::Show(a) => app::placement_show_command(&a).map(|_| ()),
-        },
+        Command::Load(a) => load::load_command(&a).map(drop),
+        Command::Run(a) => run::run_command(&a).map(drop),
+        Command::Lab(cmd) => lab::lab_command(cmd),
+        Command::Demo(a) => demo::demo_command(&a).map(drop),
+        Command::Compare(a) => compare::compare_command(&a).map(drop),
+        Command::Report(a) => report::report_command(&a).map(drop),
+        Command::Merge(a) => merge::merge_command(&a).map(drop),
+        Command::Sweep(a) => sweep::sweep_command(&a).map(drop),
+        Command::Predict(a) => predict::predict_command(&a).map(drop),
+        Command::Tidb(TidbCommand::Placement(PlacementCommand::Apply(a))) => {
+            placement::placement_apply_command(&a)
+        }
+        Command::Tidb(TidbCommand::Placement(PlacementCommand::Show(a))) => {
+            placement::placement_show_command(&a).map(drop)
+        }
     };
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        if !e.is_reported() {
+            eprintln!("error: {e}");
+        }
         std::process::exit(e.exit_code());
     }
 }

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["compare"],
     &["report"],
     &["cli"],
-    &["app"],
+    &["commands"],
 ];
 
 fn layer(module: &str) -> Option<usize> {
@@ -108,6 +108,39 @@ fn modules_use_only_earlier_layers() {
         }
     }
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+/// `main.rs` parses and dispatches: it names no module of the library but `cli` and
+/// `commands`; and nothing else ends the process (but the Ctrl-C handler): every exit code
+/// comes from `commands::AppError`.
+#[test]
+fn main_only_parses_and_dispatches() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let main = std::fs::read_to_string(src.join("main.rs")).unwrap();
+    let mut named = BTreeSet::new();
+    for (i, _) in main.match_indices("geobench::") {
+        let rest = &main[i + "geobench::".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        named.insert(name);
+    }
+    let allowed: BTreeSet<String> = ["cli", "commands"].iter().map(|s| s.to_string()).collect();
+    assert!(named.is_subset(&allowed), "main.rs uses {named:?}");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let exits: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("main.rs") && !f.ends_with("runner/signal.rs"))
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains(concat!("process::", "exit("))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(exits.is_empty(), "only main.rs exits: {exits:?}");
 }
 
 #[test]

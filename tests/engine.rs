@@ -4,8 +4,8 @@
 mod support;
 
 use clap::Parser;
-use geobench::app;
 use geobench::cli::{Cli, Command, LoadArgs, RunArgs};
+use geobench::commands::run::run_command;
 use geobench::config::Phase;
 use geobench::results::{Results, decode_histogram};
 use geobench::workload::Operation;
@@ -30,7 +30,7 @@ fn load_args(line: &str) -> LoadArgs {
 }
 
 fn run(line: &str) -> Results {
-    app::run_command(&run_args(&format!("run -q --format json {line}"))).unwrap()
+    run_command(&run_args(&format!("run -q --format json {line}"))).unwrap()
 }
 
 #[test]
@@ -239,7 +239,7 @@ fn scheduled_events_run_during_the_measured_phase() {
         "run -q --format json -P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 800ms -w 200ms --status-interval 200ms --at 700ms=true",
     );
     a.timing.events.insert(0, "300ms=echo hello".into());
-    let r = app::run_command(&a).unwrap();
+    let r = run_command(&a).unwrap();
     assert_eq!(r.events.len(), 2);
     let e = &r.events[0];
     assert_eq!(

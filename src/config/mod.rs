@@ -84,6 +84,16 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
+    /// Where the workers go: the topology given, else one region holding the backend's
+    /// endpoints (the in-process store's one, `in-process:0`).
+    pub fn effective_topology(&self) -> topology::Topology {
+        match (&self.topology, &self.backend) {
+            (Some(t), _) => t.clone(),
+            (None, BackendConfig::Mysql(m)) => m.topology(),
+            (None, BackendConfig::Memory(_)) => topology::Topology::in_process(),
+        }
+    }
+
     /// The seed workers' RNGs start from: `seed` itself for stream 0 (so `--seed` alone
     /// reproduces a plain run's keys), else a mix of seed and stream.
     pub fn worker_seed(&self) -> u64 {

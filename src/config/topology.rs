@@ -145,6 +145,11 @@ impl Topology {
         Ok(topo)
     }
 
+    /// The in-process store's: one region, one endpoint (`in-process:0`).
+    pub fn in_process() -> Self {
+        Topology::single_region(vec!["in-process:0".into()])
+    }
+
     /// One region named `default` holding the given endpoints (plain `mysql.endpoints`).
     pub fn single_region(endpoints: Vec<String>) -> Self {
         Topology {

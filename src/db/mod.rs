@@ -230,7 +230,7 @@ impl AnyDb {
                     insert_start: w.insert_start,
                     insert_count: w.insert_count,
                 });
-                let topology = cfg.topology.clone().unwrap_or_else(|| opts.topology());
+                let topology = cfg.effective_topology();
                 AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
                     opts.clone(),
                     split_plan,
@@ -244,9 +244,7 @@ impl AnyDb {
     /// Where the workers go: the backend's regions and endpoints.
     pub fn topology(&self) -> crate::config::topology::Topology {
         match self {
-            AnyDb::Memory(_) => {
-                crate::config::topology::Topology::single_region(vec!["in-process:0".into()])
-            }
+            AnyDb::Memory(_) => crate::config::topology::Topology::in_process(),
             AnyDb::Mysql(m) => m.topology().clone(),
         }
     }

@@ -1,10 +1,11 @@
-//! Renderers of a comparison (`geobench compare`): terminal table, Markdown, JUnit XML.
+//! What every comparison format shows (`geobench compare`): the table, the headline and the
+//! limits; the formats are `text.rs`, `markdown.rs`, `junit.rs` and `json.rs`.
 
 use super::markup::Table;
 use crate::compare::{Comparison, Verdict};
 use crate::units::human_us;
 
-fn table(c: &Comparison) -> Table {
+pub(super) fn table(c: &Comparison) -> Table {
     let fmt = |v: f64, m: &str| {
         if m == "throughput" {
             format!("{v:.1}")
@@ -50,7 +51,7 @@ fn table(c: &Comparison) -> Table {
     }
 }
 
-fn headline(c: &Comparison) -> String {
+pub(super) fn headline(c: &Comparison) -> String {
     let regressed = c
         .metrics
         .iter()
@@ -79,63 +80,6 @@ fn headline(c: &Comparison) -> String {
 }
 
 /// The limits every verdict was held to.
-fn limits(c: &Comparison) -> String {
+pub(super) fn limits(c: &Comparison) -> String {
     format!("limits: {}", c.thresholds.describe())
-}
-
-pub fn text(c: &Comparison) -> String {
-    format!("{}{}\n{}\n", table(c).terminal(), headline(c), limits(c))
-}
-
-pub fn markdown(c: &Comparison) -> String {
-    format!(
-        "**{}**\n\n{}\n\n{}",
-        headline(c),
-        limits(c),
-        table(c).markdown()
-    )
-}
-
-/// JUnit XML: one test case per step and metric; regressions are failures.
-pub fn junit(c: &Comparison) -> String {
-    let esc = super::html::escape;
-    let failures = c
-        .metrics
-        .iter()
-        .filter(|m| m.verdict == Verdict::Regressed)
-        .count()
-        + usize::from(c.incomparable_reason().is_some());
-    let mut s = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"geobench compare\" tests=\"{}\" failures=\"{failures}\">\n",
-        c.metrics.len() + usize::from(c.incomparable_reason().is_some())
-    );
-    s.push_str(&format!(
-        "<properties><property name=\"limits\" value=\"{}\"/></properties>\n",
-        esc(&c.thresholds.describe())
-    ));
-    for m in &c.metrics {
-        s.push_str(&format!(
-            "<testcase classname=\"{}\" name=\"{}\">",
-            esc(&m.step),
-            esc(&m.metric)
-        ));
-        if m.verdict == Verdict::Regressed {
-            s.push_str(&format!(
-                "<failure message=\"{}\">baseline {} candidate {} change {:+.2}%</failure>",
-                esc(&m.note),
-                m.baseline,
-                m.candidate,
-                m.change
-            ));
-        }
-        s.push_str("</testcase>\n");
-    }
-    if let Some(why) = c.incomparable_reason() {
-        s.push_str(&format!(
-            "<testcase classname=\"comparability\" name=\"comparable\"><failure message=\"{}\"/></testcase>\n",
-            esc(&why)
-        ));
-    }
-    s.push_str("</testsuite></testsuites>\n");
-    s
 }

@@ -81,11 +81,7 @@ fn csv_field(s: &str) -> String {
 /// CSV.
 pub struct Csv;
 
-impl super::SweepRenderer for Csv {
-    fn file_name(&self) -> &'static str {
-        "report.csv"
-    }
-
+impl super::Renderer<SweepReport> for Csv {
     fn render(&self, r: &SweepReport) -> String {
         csv(r)
     }

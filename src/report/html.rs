@@ -289,11 +289,7 @@ pub struct Html {
     pub spectrum_at: Option<usize>,
 }
 
-impl super::SweepRenderer for Html {
-    fn file_name(&self) -> &'static str {
-        "report.html"
-    }
-
+impl super::Renderer<SweepReport> for Html {
     fn render(&self, r: &SweepReport) -> String {
         render(r, self.spectrum_at)
     }
@@ -510,6 +506,13 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         charts.join(""),
         tables
     )
+}
+
+/// `predict`'s output.
+impl super::Renderer<crate::analysis::predict::Prediction> for Html {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        super::predict::html(p)
+    }
 }
 
 #[cfg(test)]

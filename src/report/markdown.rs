@@ -1,4 +1,4 @@
-//! The sweep report as Markdown (PR comments, `$GITHUB_STEP_SUMMARY`).
+//! Markdown (PR comments, `$GITHUB_STEP_SUMMARY`): a sweep report, a comparison.
 
 use super::markup::tables;
 use crate::analysis::sweep::SweepReport;
@@ -21,12 +21,27 @@ pub fn markdown(r: &SweepReport) -> String {
 /// Markdown.
 pub struct Markdown;
 
-impl super::SweepRenderer for Markdown {
-    fn file_name(&self) -> &'static str {
-        "report.md"
-    }
-
+impl super::Renderer<SweepReport> for Markdown {
     fn render(&self, r: &SweepReport) -> String {
         markdown(r)
+    }
+}
+
+impl super::Renderer<crate::compare::Comparison> for Markdown {
+    fn render(&self, c: &crate::compare::Comparison) -> String {
+        use super::compare::{headline, limits, table};
+        format!(
+            "**{}**\n\n{}\n\n{}",
+            headline(c),
+            limits(c),
+            table(c).markdown()
+        )
+    }
+}
+
+/// `predict`'s output.
+impl super::Renderer<crate::analysis::predict::Prediction> for Markdown {
+    fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
+        super::predict::markdown(p)
     }
 }

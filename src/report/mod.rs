@@ -1,13 +1,18 @@
-//! Renderers: pure functions from stored results (a run's `Results`) or from the analysis
-//! models (a sweep's `SweepReport`, a `Comparison`) to text. No statistics and no I/O here:
-//! every figure is read, not computed. Sweep report formats are one file each behind
-//! `SweepRenderer`.
+//! Renderers: pure functions from a model to text. No statistics and no I/O here: every figure
+//! is read, not computed. Every output goes through one interface, `Renderer<Model>`, as
+//! hyperfine's exporters do: one file per format (`text.rs`, `markdown.rs`, `html.rs`,
+//! `json.rs`, `csv.rs`, `junit.rs`, `ycsb.rs`, `table.rs`), each implementing it for every
+//! model it renders (a run's `Results`, a sweep's `SweepReport` and its `StepLine`s, a
+//! `Comparison`, a `PlacementSnapshot`, a `Prediction`); one enum per kind of output
+//! (`RunFormat`, `ReportFormat`, `CompareFormat`, `PredictFormat`, `PlacementFormat`) picks the
+//! format.
 
 pub mod compare;
 pub mod csv;
 pub mod history;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod markup;
 pub mod predict;
@@ -15,13 +20,16 @@ pub mod table;
 pub mod text;
 pub mod ycsb;
 
+use crate::analysis::predict::Prediction;
 use crate::analysis::sweep::SweepReport;
+use crate::compare::Comparison;
+use crate::db::placement::PlacementSnapshot;
 use crate::results::Results;
 
-/// A sweep report format: the file it is written to, and a pure function of the report.
-pub trait SweepRenderer {
-    fn file_name(&self) -> &'static str;
-    fn render(&self, r: &SweepReport) -> String;
+/// One format of one kind of output: a pure function of the model to the text printed or
+/// written.
+pub trait Renderer<M: ?Sized> {
+    fn render(&self, model: &M) -> String;
 }
 
 /// A sweep report format, as `--format` names it.
@@ -44,13 +52,24 @@ impl ReportFormat {
     ];
 
     /// The renderer; the HTML's spectrum chart is drawn at `spectrum_at` clients.
-    pub fn renderer(self, spectrum_at: Option<usize>) -> Box<dyn SweepRenderer> {
+    pub fn renderer(self, spectrum_at: Option<usize>) -> Box<dyn Renderer<SweepReport>> {
         match self {
             ReportFormat::Text => Box::new(text::Text),
             ReportFormat::Md => Box::new(markdown::Markdown),
             ReportFormat::Html => Box::new(html::Html { spectrum_at }),
             ReportFormat::Json => Box::new(json::Json),
             ReportFormat::Csv => Box::new(csv::Csv),
+        }
+    }
+
+    /// The file the format is written to in a sweep directory (or `report --out-dir`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "report.txt",
+            ReportFormat::Md => "report.md",
+            ReportFormat::Html => "report.html",
+            ReportFormat::Json => "report.json",
+            ReportFormat::Csv => "report.csv",
         }
     }
 }
@@ -67,12 +86,111 @@ pub enum RunFormat {
     Json,
 }
 
+impl RunFormat {
+    /// The renderer; YCSB's lines show `percentiles`.
+    pub fn renderer(self, percentiles: &[f64]) -> Box<dyn Renderer<Results> + '_> {
+        match self {
+            RunFormat::Ycsb => Box::new(ycsb::Ycsb { percentiles }),
+            RunFormat::Table => Box::new(table::RunTable),
+            RunFormat::Json => Box::new(json::Json),
+        }
+    }
+}
+
 /// Renders `r` in `format`.
 pub fn render_run(r: &Results, format: RunFormat, percentiles: &[f64]) -> String {
-    match format {
-        RunFormat::Ycsb => ycsb::render(r, percentiles),
-        RunFormat::Table => table::render(r),
-        RunFormat::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
+    format.renderer(percentiles).render(r)
+}
+
+/// A comparison output format (`compare --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    Md,
+    Junit,
+    Json,
+}
+
+impl CompareFormat {
+    /// Every format, in the order `compare --out-dir` writes them.
+    pub const ALL: [CompareFormat; 4] = [
+        CompareFormat::Table,
+        CompareFormat::Md,
+        CompareFormat::Junit,
+        CompareFormat::Json,
+    ];
+
+    pub fn renderer(self) -> Box<dyn Renderer<Comparison>> {
+        match self {
+            CompareFormat::Table => Box::new(text::Text),
+            CompareFormat::Md => Box::new(markdown::Markdown),
+            CompareFormat::Junit => Box::new(junit::Junit),
+            CompareFormat::Json => Box::new(json::Json),
+        }
+    }
+
+    /// The file the format is written to in `compare --out-dir`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            CompareFormat::Table => "compare.txt",
+            CompareFormat::Md => "compare.md",
+            CompareFormat::Junit => "compare.xml",
+            CompareFormat::Json => "compare.json",
+        }
+    }
+}
+
+/// An output format of `predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PredictFormat {
+    Text,
+    Md,
+    Json,
+    Html,
+}
+
+impl PredictFormat {
+    /// Every format, in the order `predict --out-dir` writes them.
+    pub const ALL: [PredictFormat; 4] = [
+        PredictFormat::Text,
+        PredictFormat::Md,
+        PredictFormat::Json,
+        PredictFormat::Html,
+    ];
+
+    pub fn renderer(self) -> Box<dyn Renderer<Prediction>> {
+        match self {
+            PredictFormat::Text => Box::new(text::Text),
+            PredictFormat::Md => Box::new(markdown::Markdown),
+            PredictFormat::Json => Box::new(json::Json),
+            PredictFormat::Html => Box::new(html::Html { spectrum_at: None }),
+        }
+    }
+
+    /// The file the format is written to in `predict --out-dir`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            PredictFormat::Text => "prediction.txt",
+            PredictFormat::Md => "prediction.md",
+            PredictFormat::Json => "prediction.json",
+            PredictFormat::Html => "prediction.html",
+        }
+    }
+}
+
+/// A placement snapshot's output format (`tidb placement show [--json]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacementFormat {
+    Text,
+    Json,
+}
+
+impl PlacementFormat {
+    pub fn renderer(self) -> Box<dyn Renderer<PlacementSnapshot>> {
+        match self {
+            PlacementFormat::Text => Box::new(text::Text),
+            PlacementFormat::Json => Box::new(json::Json),
+        }
     }
 }
 
@@ -86,10 +204,9 @@ mod tests {
     fn every_format_renders_through_the_trait() {
         let report = two_deployments();
         for f in ReportFormat::ALL {
-            let r = f.renderer(None);
-            let out = r.render(&report);
-            assert!(r.file_name().starts_with("report."));
-            assert!(out.contains("multi"), "{}", r.file_name());
+            let out = f.renderer(None).render(&report);
+            assert!(f.file_name().starts_with("report."));
+            assert!(out.contains("multi"), "{}", f.file_name());
         }
     }
 

@@ -1,41 +1,13 @@
 //! `geobench predict`'s output: the round trips each operation pays, then per concurrency the
 //! predicted throughput against the single-region baseline and each region's latencies, as
-//! terminal text, Markdown, JSON or HTML. Every figure is labelled predicted; percentiles
+//! terminal text, Markdown or HTML (`text.rs`, `markdown.rs`, `html.rs` and `json.rs` render
+//! through these). Every figure is labelled predicted; percentiles
 //! approximate.
 
 use super::html::{Chart, Scale, Series, chart, escape, tables_html};
 use super::markup::{Table, change};
 use crate::analysis::predict::Prediction;
 use crate::units::human_us;
-
-/// An output format of `predict`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PredictFormat {
-    Text,
-    Md,
-    Json,
-    Html,
-}
-
-impl PredictFormat {
-    pub fn file_name(self) -> &'static str {
-        match self {
-            PredictFormat::Text => "prediction.txt",
-            PredictFormat::Md => "prediction.md",
-            PredictFormat::Json => "prediction.json",
-            PredictFormat::Html => "prediction.html",
-        }
-    }
-
-    pub fn render(self, p: &Prediction) -> String {
-        match self {
-            PredictFormat::Text => text(p),
-            PredictFormat::Md => markdown(p),
-            PredictFormat::Json => serde_json::to_string_pretty(p).unwrap_or_default() + "\n",
-            PredictFormat::Html => html(p),
-        }
-    }
-}
 
 fn ms(v: f64) -> String {
     format!("{v:.1} ms")

@@ -71,6 +71,15 @@ fn fleet_line(f: &crate::results::fleet::FleetInfo, threads: usize) -> String {
 pub const NOT_FOUND_LEGEND: &str = "ops/s and latency count every answered operation: found (ok) \
      and not found (YCSB's NOT_FOUND: no row with that key); failed ones count in neither";
 
+/// A run's terminal table.
+pub struct RunTable;
+
+impl super::Renderer<Results> for RunTable {
+    fn render(&self, r: &Results) -> String {
+        render(r)
+    }
+}
+
 /// Renders the table with a header line (what ran, for how long, how fast).
 pub fn render(r: &Results) -> String {
     let mut rows = Vec::new();

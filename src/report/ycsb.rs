@@ -9,6 +9,17 @@ use std::fmt::Write;
 /// YCSB's default `hdrhistogram.percentiles`.
 pub const DEFAULT_PERCENTILES: [f64; 2] = [95.0, 99.0];
 
+/// YCSB's lines, showing `percentiles` (`hdrhistogram.percentiles`).
+pub struct Ycsb<'a> {
+    pub percentiles: &'a [f64],
+}
+
+impl super::Renderer<Results> for Ycsb<'_> {
+    fn render(&self, r: &Results) -> String {
+        render(r, self.percentiles)
+    }
+}
+
 /// Renders `r` in YCSB's format with the given percentiles.
 pub fn render(r: &Results, percentiles: &[f64]) -> String {
     let mut s = String::new();
