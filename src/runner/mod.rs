@@ -147,6 +147,7 @@ pub fn execute_any(
             execute(Arc::new(m.clone()), cfg, topology, progress)
         }
         AnyDb::Mysql(m) => execute(m.clone(), cfg, topology, progress),
+        AnyDb::Routed(r) => execute(r.clone(), cfg, topology, progress),
     }
 }
 

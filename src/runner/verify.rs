@@ -32,6 +32,7 @@ pub fn check_table(
     match db {
         AnyDb::Memory(m) => check_with(Arc::new(m.clone()), cfg, topology, sample),
         AnyDb::Mysql(m) => check_with(m.clone(), cfg, topology, sample),
+        AnyDb::Routed(r) => check_with(r.clone(), cfg, topology, sample),
     }
 }
 
