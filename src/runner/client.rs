@@ -40,22 +40,11 @@ pub(super) struct ThreadArgs<D: Db> {
 /// One client thread: enters its namespace, opens its workers' connections, waits for the
 /// start, runs the workers and a flusher task that hands over each interval's measurements.
 pub(super) fn client_thread<D: Db>(mut a: ThreadArgs<D>) {
-    let setup_failed = |tx: &mpsc::Sender<Msg>, msg: String, class| {
-        let _ = tx.send(Msg::SetupFailed(DbError::new(class, None, msg)));
-    };
-    if let Some(ns) = &a.netns
-        && let Err(e) = crate::netns::enter(ns)
-    {
-        setup_failed(&a.tx, e.to_string(), ErrorClass::Fatal);
-        return;
-    }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match super::region_thread::runtime_in(a.netns.as_deref()) {
         Ok(rt) => rt,
         Err(e) => {
-            setup_failed(&a.tx, format!("tokio runtime: {e}"), ErrorClass::Fatal);
+            let _ =
+                a.tx.send(Msg::SetupFailed(DbError::new(ErrorClass::Fatal, None, e)));
             return;
         }
     };

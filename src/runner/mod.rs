@@ -12,6 +12,7 @@ pub mod events;
 mod plan;
 pub mod progress;
 pub mod rate;
+mod region_thread;
 mod signal;
 mod verify;
 mod worker;
