@@ -243,40 +243,23 @@ impl MysqlConn {
         self.stmts.clear();
         let opts = driver_opts(&self.settings.opts, &self.host, self.port);
         let who = format!("{}@{}", self.settings.opts.user, self.endpoint());
-        let conn = match tokio::time::timeout(
-            self.settings.opts.connect_timeout,
-            mysql_async::Conn::new(opts),
-        )
-        .await
-        {
-            Err(_) => {
-                let class = if first {
-                    ErrorClass::Fatal
-                } else {
-                    ErrorClass::Unavailable
-                };
-                return Err(DbError::new(
-                    class,
-                    Some(2003),
-                    format!(
-                        "cannot connect to {who}: timed out after {:?}",
-                        self.settings.opts.connect_timeout
-                    ),
-                ));
-            }
-            Ok(Err(mysql_async::Error::Io(io))) => {
-                // Not "lost": there never was a connection (refused, unreachable, DNS).
-                let class = if first {
-                    ErrorClass::Fatal
-                } else {
-                    ErrorClass::Unavailable
-                };
-                return Err(DbError::new(
-                    class,
-                    Some(2003),
-                    format!("cannot connect to {who}: {io}"),
-                ));
-            }
+        let limit = self.settings.opts.connect_timeout;
+        // Not "lost": there never was a connection (timed out, refused, unreachable, DNS).
+        let never = |detail: String| {
+            let class = if first {
+                ErrorClass::Fatal
+            } else {
+                ErrorClass::Unavailable
+            };
+            DbError::new(
+                class,
+                Some(2003),
+                format!("cannot connect to {who}: {detail}"),
+            )
+        };
+        let conn = match tokio::time::timeout(limit, mysql_async::Conn::new(opts)).await {
+            Err(_) => return Err(never(format!("timed out after {limit:?}"))),
+            Ok(Err(mysql_async::Error::Io(io))) => return Err(never(io.to_string())),
             Ok(Err(e)) => {
                 let mut e = from_driver(e, false);
                 e.message = format!("cannot connect to {who}: {}", e.message);
