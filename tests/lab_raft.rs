@@ -454,7 +454,7 @@ fn routed_statements_cross_group_boundaries(lab: &Lab) {
         field_length: 100,
     };
     let ns = topo.regions[0].netns.clone().unwrap();
-    let db = geobench::db::mysql::MysqlDb::new(opts, None, schema, topo.clone());
+    let db = geobench::db::routing::RoutedDb::new(opts, None, schema, topo.clone());
     let (leader2, _) = geobench::config::topology::split_host_port(&topo.groups[2].leader).unwrap();
     let g2 = lab.nodes.iter().position(|n| n.address == leader2).unwrap();
     let g0 = lab.raft_state().unwrap().primaries[0];

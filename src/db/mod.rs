@@ -213,6 +213,8 @@ pub trait Conn {
 pub enum AnyDb {
     Memory(memory::MemoryHandle),
     Mysql(Arc<mysql::MysqlDb>),
+    /// A MySQL-protocol topology with replication groups (the raft lab): routed by key.
+    Routed(Arc<routing::RoutedDb>),
 }
 
 impl AnyDb {
@@ -231,12 +233,16 @@ impl AnyDb {
                     insert_count: w.insert_count,
                 });
                 let topology = cfg.effective_topology();
-                AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
-                    opts.clone(),
-                    split_plan,
-                    w.schema(),
-                    topology,
-                )))
+                let (opts, schema) = (opts.clone(), w.schema());
+                if topology.groups.is_empty() {
+                    AnyDb::Mysql(Arc::new(mysql::MysqlDb::new(
+                        opts, split_plan, schema, topology,
+                    )))
+                } else {
+                    AnyDb::Routed(Arc::new(routing::RoutedDb::new(
+                        opts, split_plan, schema, topology,
+                    )))
+                }
             }
         }
     }
@@ -246,6 +252,7 @@ impl AnyDb {
         match self {
             AnyDb::Memory(_) => crate::config::topology::Topology::in_process(),
             AnyDb::Mysql(m) => m.topology().clone(),
+            AnyDb::Routed(r) => r.topology().clone(),
         }
     }
 

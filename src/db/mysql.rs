@@ -46,17 +46,24 @@ fn driver_opts(c: &MysqlConfig, host: &str, port: u16) -> Opts {
     b.into()
 }
 
-/// The backend: options, table shape, and where each region's endpoints are.
-pub struct MysqlDb {
+/// What every connection of a backend shares: its options, the table, where the regions are,
+/// and the failover moves made so far.
+#[derive(Clone)]
+struct Settings {
     opts: Arc<MysqlConfig>,
-    /// Where each home region's workers fail over to, in order, and after how long.
-    failover: Option<Arc<FailoverPlan>>,
-    /// Every failover move made so far (rare; read after the phase).
-    moves: Arc<Mutex<Vec<FailoverMove>>>,
+    schema: Arc<Schema>,
     /// `load.presplit`: where to split the table (the keys the load writes).
     split_plan: Option<Arc<tidb::PresplitPlan>>,
-    schema: Arc<Schema>,
     topology: Arc<Topology>,
+    /// Every failover move made so far (rare; read after the phase).
+    moves: Arc<Mutex<Vec<FailoverMove>>>,
+}
+
+/// The backend: options, table shape, and where each region's endpoints are.
+pub struct MysqlDb {
+    settings: Settings,
+    /// Where each home region's workers fail over to, in order, and after how long.
+    failover: Option<Arc<FailoverPlan>>,
 }
 
 /// Failover resolved against the topology: per home region, the regions to move to.
@@ -100,20 +107,26 @@ impl MysqlDb {
             })
         });
         MysqlDb {
-            opts: Arc::new(opts),
+            settings: Settings {
+                opts: Arc::new(opts),
+                schema: Arc::new(schema),
+                split_plan: split_plan.map(Arc::new),
+                topology: Arc::new(topology),
+                moves: Arc::default(),
+            },
             failover,
-            moves: Arc::default(),
-            split_plan: split_plan.map(Arc::new),
-            schema: Arc::new(schema),
-            topology: Arc::new(topology),
         }
     }
-}
 
-impl MysqlDb {
     /// The regions and endpoints workers are placed on.
     pub fn topology(&self) -> &Topology {
-        &self.topology
+        &self.settings.topology
+    }
+
+    /// A connection with this backend's settings to `endpoint` for a worker at `home`, opened
+    /// on first use and without failover (key routing finds new leaders itself).
+    pub(crate) fn conn_to(&self, endpoint: &str, home: Placement) -> Result<MysqlConn, DbError> {
+        MysqlConn::new(self.settings.clone(), endpoint, home, None)
     }
 }
 
@@ -121,43 +134,18 @@ impl Db for MysqlDb {
     type Conn = MysqlConn;
 
     fn failover_moves(&self) -> Vec<FailoverMove> {
-        self.moves.lock().clone()
+        self.settings.moves.lock().clone()
     }
 
     async fn connect(&self, placement: Placement) -> Result<MysqlConn, DbError> {
-        let endpoint = &self.topology.regions[placement.region].endpoints[placement.endpoint];
-        let (host, port) = split_host_port(endpoint)
-            .ok_or_else(|| DbError::fatal(format!("endpoint {endpoint:?} is not host:port")))?;
-        let mut c = MysqlConn {
-            opts: self.opts.clone(),
-            schema: self.schema.clone(),
-            host,
-            port,
-            conn: None,
-            stmts: Stmts::default(),
-            tidb: false,
-            split_plan: self.split_plan.clone(),
-            presplit: None,
-            home: placement,
-            region: placement.region,
-            topology: self.topology.clone(),
-            failover: self.failover.clone(),
-            moves: self.moves.clone(),
-            failing_since: None,
-            away_since: None,
-            routed: None,
-        };
-        if !self.topology.groups.is_empty() {
-            let r = super::routing::RoutedConn::connect(
-                &c,
-                &self.topology,
-                placement.region,
-                self.opts.routing,
-            )
-            .await?;
-            c.routed = Some(Box::new(r));
-            return Ok(c);
-        }
+        let topology = &self.settings.topology;
+        let endpoint = &topology.regions[placement.region].endpoints[placement.endpoint];
+        let mut c = MysqlConn::new(
+            self.settings.clone(),
+            endpoint,
+            placement,
+            self.failover.clone(),
+        )?;
         c.reconnect(true).await?;
         Ok(c)
     }
@@ -184,28 +172,22 @@ type Stmts = HashMap<Stmt, Statement, foldhash::fast::FixedState>;
 
 /// One worker's connection.
 pub struct MysqlConn {
-    opts: Arc<MysqlConfig>,
-    schema: Arc<Schema>,
+    settings: Settings,
     host: String,
     port: u16,
     conn: Option<mysql_async::Conn>,
     stmts: Stmts,
     tidb: bool,
-    split_plan: Option<Arc<tidb::PresplitPlan>>,
     /// How the keys spread over the regions after `load.presplit` (TiDB).
     presplit: Option<tidb::RegionSpread>,
     /// Where the worker belongs, and the region it talks to now (failover).
     home: Placement,
     region: usize,
-    topology: Arc<Topology>,
     failover: Option<Arc<FailoverPlan>>,
-    moves: Arc<Mutex<Vec<FailoverMove>>>,
     /// Since when this region's endpoint has failed without a success in between.
     failing_since: Option<Instant>,
     /// Since when the worker has been away from home (or last tried to go back).
     away_since: Option<Instant>,
-    /// With replication groups: every statement goes through the per-group connections.
-    routed: Option<Box<super::routing::RoutedConn>>,
 }
 
 /// Quotes an identifier for MySQL.
@@ -214,34 +196,39 @@ fn ident(s: &str) -> String {
 }
 
 impl MysqlConn {
-    pub(crate) fn endpoint(&self) -> String {
-        format!("{}:{}", self.host, self.port)
-    }
-
-    /// A connection with the same settings to `endpoint`, opened on first use (routing).
-    pub(crate) fn sibling(&self, endpoint: &str) -> Result<MysqlConn, DbError> {
+    /// A connection to `endpoint` (`host:port`), opened on first use.
+    fn new(
+        settings: Settings,
+        endpoint: &str,
+        home: Placement,
+        failover: Option<Arc<FailoverPlan>>,
+    ) -> Result<MysqlConn, DbError> {
         let (host, port) = split_host_port(endpoint)
             .ok_or_else(|| DbError::fatal(format!("endpoint {endpoint:?} is not host:port")))?;
         Ok(MysqlConn {
-            opts: self.opts.clone(),
-            schema: self.schema.clone(),
+            settings,
             host,
             port,
             conn: None,
             stmts: Stmts::default(),
             tidb: false,
-            split_plan: self.split_plan.clone(),
             presplit: None,
-            home: self.home,
-            region: self.region,
-            topology: self.topology.clone(),
-            // Routing finds new leaders itself.
-            failover: None,
-            moves: self.moves.clone(),
+            home,
+            region: home.region,
+            failover,
             failing_since: None,
             away_since: None,
-            routed: None,
         })
+    }
+
+    pub(crate) fn endpoint(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// A connection with the same settings to `endpoint`, opened on first use and without
+    /// failover (routing: a group's new leader).
+    pub(crate) fn sibling(&self, endpoint: &str) -> Result<MysqlConn, DbError> {
+        MysqlConn::new(self.settings.clone(), endpoint, self.home, None)
     }
 
     /// Opens the connection now; a failure is fatal (set-up, before measuring).
@@ -254,53 +241,38 @@ impl MysqlConn {
     async fn reconnect(&mut self, first: bool) -> Result<(), DbError> {
         self.conn = None;
         self.stmts.clear();
-        let opts = driver_opts(&self.opts, &self.host, self.port);
-        let who = format!("{}@{}", self.opts.user, self.endpoint());
-        let conn =
-            match tokio::time::timeout(self.opts.connect_timeout, mysql_async::Conn::new(opts))
-                .await
-            {
-                Err(_) => {
-                    let class = if first {
-                        ErrorClass::Fatal
-                    } else {
-                        ErrorClass::Unavailable
-                    };
-                    return Err(DbError::new(
-                        class,
-                        Some(2003),
-                        format!(
-                            "cannot connect to {who}: timed out after {:?}",
-                            self.opts.connect_timeout
-                        ),
-                    ));
-                }
-                Ok(Err(mysql_async::Error::Io(io))) => {
-                    // Not "lost": there never was a connection (refused, unreachable, DNS).
-                    let class = if first {
-                        ErrorClass::Fatal
-                    } else {
-                        ErrorClass::Unavailable
-                    };
-                    return Err(DbError::new(
-                        class,
-                        Some(2003),
-                        format!("cannot connect to {who}: {io}"),
-                    ));
-                }
-                Ok(Err(e)) => {
-                    let mut e = from_driver(e, false);
-                    e.message = format!("cannot connect to {who}: {}", e.message);
-                    if first {
-                        e.class = ErrorClass::Fatal;
-                    }
-                    return Err(e);
-                }
-                Ok(Ok(c)) => c,
+        let opts = driver_opts(&self.settings.opts, &self.host, self.port);
+        let who = format!("{}@{}", self.settings.opts.user, self.endpoint());
+        let limit = self.settings.opts.connect_timeout;
+        // Not "lost": there never was a connection (timed out, refused, unreachable, DNS).
+        let never = |detail: String| {
+            let class = if first {
+                ErrorClass::Fatal
+            } else {
+                ErrorClass::Unavailable
             };
+            DbError::new(
+                class,
+                Some(2003),
+                format!("cannot connect to {who}: {detail}"),
+            )
+        };
+        let conn = match tokio::time::timeout(limit, mysql_async::Conn::new(opts)).await {
+            Err(_) => return Err(never(format!("timed out after {limit:?}"))),
+            Ok(Err(mysql_async::Error::Io(io))) => return Err(never(io.to_string())),
+            Ok(Err(e)) => {
+                let mut e = from_driver(e, false);
+                e.message = format!("cannot connect to {who}: {}", e.message);
+                if first {
+                    e.class = ErrorClass::Fatal;
+                }
+                return Err(e);
+            }
+            Ok(Ok(c)) => c,
+        };
         self.conn = Some(conn);
         let info = self.identify(false).await?;
-        for (var, value) in self.opts.tidb_session.clone() {
+        for (var, value) in self.settings.opts.tidb_session.clone() {
             if !self.tidb {
                 return Err(DbError::fatal(format!(
                     "tidb.{} is a TiDB session setting; {} is not TiDB ({} {})",
@@ -373,7 +345,7 @@ impl MysqlConn {
 
     /// Targets `region`'s endpoint (connecting on the next operation).
     fn point_at(&mut self, region: usize, endpoint: usize) {
-        let eps = &self.topology.regions[region].endpoints;
+        let eps = &self.settings.topology.regions[region].endpoints;
         if let Some((host, port)) = eps
             .get(endpoint)
             .or(eps.first())
@@ -388,10 +360,10 @@ impl MysqlConn {
     }
 
     fn note_move(&self, from: usize, to: usize) {
-        self.moves.lock().push(FailoverMove {
+        self.settings.moves.lock().push(FailoverMove {
             at: Instant::now(),
-            from: self.topology.regions[from].name.clone(),
-            to: self.topology.regions[to].name.clone(),
+            from: self.settings.topology.regions[from].name.clone(),
+            to: self.settings.topology.regions[to].name.clone(),
             back: to == self.home.region,
         });
     }
@@ -478,27 +450,34 @@ impl MysqlConn {
     }
 
     fn table(&self) -> String {
-        ident(&self.schema.table)
+        ident(&self.settings.schema.table)
     }
 
     /// YCSB's JDBC statements (and go-ycsb's `FORCE INDEX` hint on reads).
     fn sql(&self, stmt: Stmt) -> String {
         let table = self.table();
-        let hint = if self.opts.force_index {
+        let hint = if self.settings.opts.force_index {
             " FORCE INDEX(PRIMARY)"
         } else {
             ""
         };
-        let cols = || -> Vec<String> { self.schema.fields.iter().map(|f| ident(f)).collect() };
+        let cols = || -> Vec<String> {
+            self.settings
+                .schema
+                .fields
+                .iter()
+                .map(|f| ident(f))
+                .collect()
+        };
         match stmt {
             Stmt::ReadAll => format!("SELECT * FROM {table}{hint} WHERE YCSB_KEY = ?"),
             Stmt::ReadOne(i) => format!(
                 "SELECT {} FROM {table}{hint} WHERE YCSB_KEY = ?",
-                ident(&self.schema.fields[i])
+                ident(&self.settings.schema.fields[i])
             ),
             Stmt::UpdateOne(i) => format!(
                 "UPDATE {table} SET {} = ? WHERE YCSB_KEY = ?",
-                ident(&self.schema.fields[i])
+                ident(&self.settings.schema.fields[i])
             ),
             Stmt::UpdateAll => {
                 let sets: Vec<String> = cols().iter().map(|c| format!("{c} = ?")).collect();
@@ -704,9 +683,6 @@ impl Conn for MysqlConn {
         fields: FieldSet,
         out: &mut Record,
     ) -> Result<bool, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.read(key, fields, out).await;
-        }
         let r = self.read_op(key, fields, out).await;
         self.track(r)
     }
@@ -717,17 +693,11 @@ impl Conn for MysqlConn {
         fields: &[usize],
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.update(key, fields, values).await;
-        }
         let r = self.update_op(key, fields, values).await;
         self.track(r)
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.insert(key, values).await;
-        }
         let r = self.insert_op(key, values).await;
         self.track(r)
     }
@@ -738,29 +708,20 @@ impl Conn for MysqlConn {
         count: usize,
         fields: FieldSet,
     ) -> Result<usize, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.scan(start, count, fields).await;
-        }
         let r = self.scan_op(start, count, fields).await;
         self.track(r)
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.delete(key).await;
-        }
         let r = self.delete_op(key).await;
         self.track(r)
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.insert_batch(batch, mode).await;
-        }
         self.ensure().await?;
         let rows = batch.len();
         let stmt = self.statement(Stmt::Batch(rows, mode)).await?;
-        let mut params = Vec::with_capacity(rows * (self.schema.fields.len() + 1));
+        let mut params = Vec::with_capacity(rows * (self.settings.schema.fields.len() + 1));
         for i in 0..rows {
             let (key, values) = batch.row(i);
             params.push(bytes(key.as_bytes()));
@@ -776,31 +737,32 @@ impl Conn for MysqlConn {
     }
 
     async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.present(keys).await;
-        }
         let r = self.present_op(keys).await;
         self.track(r)
     }
 
     async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.create_schema(drop).await;
-        }
         self.ensure().await?;
         if drop {
             self.exec_text(&format!("DROP TABLE IF EXISTS {}", self.table()))
                 .await?;
         }
         let cols: Vec<String> = self
+            .settings
             .schema
             .fields
             .iter()
-            .map(|f| format!("{} VARCHAR({})", ident(f), self.schema.field_length))
+            .map(|f| {
+                format!(
+                    "{} VARCHAR({})",
+                    ident(f),
+                    self.settings.schema.field_length
+                )
+            })
             .collect();
         // Spelled out both ways: TiDB's default for a VARCHAR key depends on
         // tidb_enable_clustered_index; MySQL/MariaDB skip the /*T! */ comment.
-        let clustered = if self.opts.cluster_index {
+        let clustered = if self.settings.opts.cluster_index {
             " /*T![clustered_index] CLUSTERED */"
         } else {
             " /*T![clustered_index] NONCLUSTERED */"
@@ -811,7 +773,7 @@ impl Conn for MysqlConn {
             cols.join(", ")
         ))
         .await?;
-        if self.opts.presplit.is_some() {
+        if self.settings.opts.presplit.is_some() {
             if !self.tidb {
                 return Err(DbError::fatal(format!(
                     "load.presplit splits TiDB regions; {} is not TiDB",
@@ -824,18 +786,12 @@ impl Conn for MysqlConn {
     }
 
     async fn check_schema(&mut self) -> Result<(), DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.check_schema().await;
-        }
         self.ensure().await?;
         self.exec_text(&format!("SELECT * FROM {} LIMIT 0", self.table()))
             .await
     }
 
     async fn count_rows(&mut self) -> Result<u64, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.count_rows().await;
-        }
         self.ensure().await?;
         let n = self
             .query_one(&format!("SELECT COUNT(*) FROM {}", self.table()))
@@ -844,9 +800,6 @@ impl Conn for MysqlConn {
     }
 
     async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
-        if let Some(r) = &mut self.routed {
-            return r.server_info().await;
-        }
         self.ensure().await?;
         let mut info = self.identify(true).await?;
         info.clock = self.clock_offset().await;
@@ -874,7 +827,10 @@ impl Conn for MysqlConn {
             if let Some(s) = &self.presplit {
                 info.details.insert("presplit".into(), s.to_string());
             }
-            let (db, table) = (self.opts.database.clone(), self.schema.table.clone());
+            let (db, table) = (
+                self.settings.opts.database.clone(),
+                self.settings.schema.table.clone(),
+            );
             info.placement = Some(super::placement::snapshot(self.live()?, &db, &table).await);
         }
         Ok(info)
@@ -920,7 +876,7 @@ impl MysqlConn {
     /// `load.presplit`: splits the new table at the quantiles of the keys the load writes,
     /// then reads back the regions TiDB made and how the keys spread over them.
     async fn presplit_table(&mut self) -> Result<Option<tidb::RegionSpread>, DbError> {
-        let Some(plan) = self.split_plan.clone() else {
+        let Some(plan) = self.settings.split_plan.clone() else {
             return Ok(None);
         };
         let keys = plan.sorted_keys();
@@ -929,8 +885,12 @@ impl MysqlConn {
             return Ok(None);
         }
         let table = self.table();
-        self.exec_text(&tidb::split_sql(&table, self.opts.cluster_index, &points))
-            .await?;
+        self.exec_text(&tidb::split_sql(
+            &table,
+            self.settings.opts.cluster_index,
+            &points,
+        ))
+        .await?;
         let c = self.live()?;
         let rows: Vec<Row> = match c.query(format!("SHOW TABLE {table} REGIONS")).await {
             Ok(r) => r,
@@ -942,7 +902,7 @@ impl MysqlConn {
             .filter_map(|k| tidb::region_start_key(&k))
             .collect();
         let mut spread = tidb::spread(&keys, &starts, rows.len());
-        spread.index_only = !self.opts.cluster_index;
+        spread.index_only = !self.settings.opts.cluster_index;
         Ok(Some(spread))
     }
 }

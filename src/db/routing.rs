@@ -9,22 +9,61 @@
 //! worker whose statement fails with a connection error, a timeout or "read only" re-reads that
 //! file and reconnects to the new leader instead of failing the run.
 
-use super::mysql::MysqlConn;
-use super::{Conn, DbError, ErrorClass, InsertBatch, ServerInfo};
+use super::mysql::{MysqlConn, MysqlDb};
+use super::{Conn, Db, DbError, ErrorClass, InsertBatch, ServerInfo, Updated};
 use crate::config::LoadMode;
+use crate::config::Schema;
+use crate::config::backend::MysqlConfig;
 pub use crate::config::backend::{ReadMode, RoutingOptions};
-use crate::config::topology::{Group, Topology, group_of};
+use crate::config::topology::{Group, Placement, Topology, group_of};
 use crate::workload::{FieldSet, Record};
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::time::Duration;
 
-type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + 'a>>;
+/// The backend for a topology with replication groups: MySQL connections, each statement sent
+/// to the group that holds its key.
+pub struct RoutedDb {
+    mysql: MysqlDb,
+    routing: RoutingOptions,
+}
+
+impl RoutedDb {
+    /// As `MysqlDb::new`; `topology` has replication groups.
+    pub fn new(
+        opts: MysqlConfig,
+        split_plan: Option<super::tidb::PresplitPlan>,
+        schema: Schema,
+        topology: Topology,
+    ) -> Self {
+        let routing = opts.routing;
+        RoutedDb {
+            mysql: MysqlDb::new(opts, split_plan, schema, topology),
+            routing,
+        }
+    }
+
+    /// The regions and endpoints workers are placed on.
+    pub fn topology(&self) -> &Topology {
+        self.mysql.topology()
+    }
+}
+
+impl Db for RoutedDb {
+    type Conn = RoutedConn;
+
+    async fn connect(&self, placement: Placement) -> Result<RoutedConn, DbError> {
+        RoutedConn::connect(&self.mysql, placement, self.routing).await
+    }
+}
 
 /// Runs `f` for at most `limit`; a timeout is "unavailable" for a read and "unknown outcome"
 /// for a write. The flag says whether it timed out.
-async fn timed<T>(limit: Duration, f: Fut<'_, T>, write: bool) -> (Result<T, DbError>, bool) {
+async fn timed<T>(
+    limit: Duration,
+    f: impl Future<Output = Result<T, DbError>>,
+    write: bool,
+) -> (Result<T, DbError>, bool) {
     match tokio::time::timeout(limit, f).await {
         Ok(r) => (r, false),
         Err(_) => {
@@ -67,17 +106,17 @@ fn local_replica<'a>(g: &'a Group, region: &str) -> Option<&'a str> {
 }
 
 impl RoutedConn {
-    /// Opens the worker's connections (every failure here is fatal: before measuring).
-    /// `template` carries the connection settings.
-    pub(crate) async fn connect(
-        template: &MysqlConn,
-        topology: &Topology,
-        region: usize,
+    /// Opens the connections of a worker at `placement` (every failure here is fatal: before
+    /// measuring).
+    async fn connect(
+        db: &MysqlDb,
+        placement: Placement,
         opts: RoutingOptions,
     ) -> Result<RoutedConn, DbError> {
+        let topology = db.topology();
         let region = topology
             .regions
-            .get(region)
+            .get(placement.region)
             .map(|r| r.name.clone())
             .unwrap_or_default();
         let mut r = RoutedConn {
@@ -89,12 +128,12 @@ impl RoutedConn {
             locals: Vec::new(),
         };
         for g in &topology.groups {
-            let mut c = template.sibling(&g.leader)?;
+            let mut c = db.conn_to(&g.leader, placement)?;
             c.open().await?;
             r.leaders.push(c);
             let local = match (opts.read, local_replica(g, &r.region)) {
                 (ReadMode::Local, Some(ep)) => {
-                    let mut c = template.sibling(ep)?;
+                    let mut c = db.conn_to(ep, placement)?;
                     c.open().await?;
                     Some(c)
                 }
@@ -178,8 +217,10 @@ impl RoutedConn {
         }
         self.groups = t.groups;
     }
+}
 
-    pub(crate) async fn read(
+impl Conn for RoutedConn {
+    async fn read(
         &mut self,
         key: &str,
         fields: FieldSet,
@@ -187,46 +228,36 @@ impl RoutedConn {
     ) -> Result<bool, DbError> {
         let (g, limit) = (self.group(key), self.opts.timeout);
         let local = self.locals[g].is_some();
-        let r = timed(
-            limit,
-            Box::pin(self.reader(g).read(key, fields, out)),
-            false,
-        )
-        .await;
+        let r = timed(limit, self.reader(g).read(key, fields, out), false).await;
         self.after(g, local, r)
     }
 
-    pub(crate) async fn update(
+    async fn update(
         &mut self,
         key: &str,
         fields: &[usize],
         values: &[Vec<u8>],
-    ) -> Result<super::Updated, DbError> {
+    ) -> Result<Updated, DbError> {
         let (g, limit) = (self.group(key), self.opts.timeout);
-        let r = timed(
-            limit,
-            Box::pin(self.leaders[g].update(key, fields, values)),
-            true,
-        )
-        .await;
+        let r = timed(limit, self.leaders[g].update(key, fields, values), true).await;
         self.after(g, false, r)
     }
 
-    pub(crate) async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+    async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
         let (g, limit) = (self.group(key), self.opts.timeout);
-        let r = timed(limit, Box::pin(self.leaders[g].insert(key, values)), true).await;
+        let r = timed(limit, self.leaders[g].insert(key, values), true).await;
         self.after(g, false, r)
     }
 
-    pub(crate) async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+    async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
         let (g, limit) = (self.group(key), self.opts.timeout);
-        let r = timed(limit, Box::pin(self.leaders[g].delete(key)), true).await;
+        let r = timed(limit, self.leaders[g].delete(key), true).await;
         self.after(g, false, r)
     }
 
     /// Scans group by group from the one holding `start` until `count` rows are read: each
     /// group holds only its own range, so the rows come back in key order.
-    pub(crate) async fn scan(
+    async fn scan(
         &mut self,
         start: &str,
         count: usize,
@@ -239,12 +270,7 @@ impl RoutedConn {
         loop {
             let local = self.locals[g].is_some();
             let want = count - total;
-            let r = timed(
-                limit,
-                Box::pin(self.reader(g).scan(&from, want, fields)),
-                false,
-            )
-            .await;
+            let r = timed(limit, self.reader(g).scan(&from, want, fields), false).await;
             total += self.after(g, local, r)?;
             if total >= count || g + 1 >= self.groups.len() {
                 return Ok(total);
@@ -255,11 +281,7 @@ impl RoutedConn {
     }
 
     /// Splits the batch by group and inserts each part at its group's leader.
-    pub(crate) async fn insert_batch(
-        &mut self,
-        batch: &InsertBatch,
-        mode: LoadMode,
-    ) -> Result<u64, DbError> {
+    async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
         let limit = self.opts.timeout;
         let mut parts: Vec<InsertBatch> = vec![InsertBatch::default(); self.groups.len()];
         for i in 0..batch.len() {
@@ -270,12 +292,7 @@ impl RoutedConn {
         }
         let mut written = 0;
         for (g, part) in parts.iter().enumerate().filter(|(_, p)| !p.is_empty()) {
-            let r = timed(
-                limit,
-                Box::pin(self.leaders[g].insert_batch(part, mode)),
-                true,
-            )
-            .await;
+            let r = timed(limit, self.leaders[g].insert_batch(part, mode), true).await;
             written += self.after(g, false, r)?;
         }
         Ok(written)
@@ -283,7 +300,7 @@ impl RoutedConn {
 
     /// Which keys exist, asking each key's group leader (as a read of the leader: what was
     /// acknowledged there is what counts).
-    pub(crate) async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
+    async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
         let limit = self.opts.timeout;
         let mut found = vec![false; keys.len()];
         for g in 0..self.groups.len() {
@@ -296,7 +313,7 @@ impl RoutedConn {
             if part.is_empty() {
                 continue;
             }
-            let r = timed(limit, Box::pin(self.leaders[g].present(&part)), false).await;
+            let r = timed(limit, self.leaders[g].present(&part), false).await;
             for (i, there) in idx.into_iter().zip(self.after(g, false, r)?) {
                 found[i] = there;
             }
@@ -305,35 +322,31 @@ impl RoutedConn {
     }
 
     /// Creates (or checks) the table in every group: each is its own replicated database.
-    pub(crate) async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
+    async fn create_schema(&mut self, drop: bool) -> Result<(), DbError> {
         for c in &mut self.leaders {
-            let f: Fut<'_, ()> = Box::pin(c.create_schema(drop));
-            f.await?;
+            c.create_schema(drop).await?;
         }
         Ok(())
     }
 
-    pub(crate) async fn check_schema(&mut self) -> Result<(), DbError> {
+    async fn check_schema(&mut self) -> Result<(), DbError> {
         for c in &mut self.leaders {
-            let f: Fut<'_, ()> = Box::pin(c.check_schema());
-            f.await?;
+            c.check_schema().await?;
         }
         Ok(())
     }
 
     /// Rows over all groups (counted at the leaders).
-    pub(crate) async fn count_rows(&mut self) -> Result<u64, DbError> {
+    async fn count_rows(&mut self) -> Result<u64, DbError> {
         let mut n = 0;
         for c in &mut self.leaders {
-            let f: Fut<'_, u64> = Box::pin(c.count_rows());
-            n += f.await?;
+            n += c.count_rows().await?;
         }
         Ok(n)
     }
 
-    pub(crate) async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
-        let f: Fut<'_, ServerInfo> = Box::pin(self.leaders[0].server_info());
-        let mut info = f.await?;
+    async fn server_info(&mut self) -> Result<ServerInfo, DbError> {
+        let mut info = self.leaders[0].server_info().await?;
         info.details
             .insert("routing_groups".into(), self.groups.len().to_string());
         info.details.insert(

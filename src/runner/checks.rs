@@ -4,6 +4,7 @@
 
 use super::RunError;
 use super::progress::Progress;
+use super::region_thread::spawn_in;
 use crate::check::lost::{Cell, Observed, WriteLog, judge};
 use crate::check::{CheckReport, StaleRegion, StaleTally};
 use crate::config::RunConfig;
@@ -104,75 +105,12 @@ fn read_back<D: Db>(
     topology: &Topology,
     fields_of: &BTreeMap<u64, Vec<u16>>,
 ) -> Result<(Vec<Observed>, Vec<String>), RunError> {
-    let field_count = cfg.workload.field_count;
     std::thread::scope(|s| {
-        let handles: Vec<_> = topology
-            .regions
-            .iter()
-            .enumerate()
-            .map(|(ri, region)| {
-                let db = db.clone();
-                let keys = cfg.workload.keys.clone();
-                s.spawn(move || -> Result<(Vec<Observed>, Vec<String>), RunError> {
-                    if let Some(ns) = &region.netns {
-                        crate::netns::enter(ns).map_err(|e| RunError::Thread(e.to_string()))?;
-                    }
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| RunError::Thread(e.to_string()))?;
-                    rt.block_on(async {
-                        let (mut out, mut unreadable) = (Vec::new(), Vec::new());
-                        // A routed topology sends every statement to the key's leader
-                        // whichever endpoint it starts from: one read-back per region.
-                        let endpoints = if topology.groups.is_empty() {
-                            region.endpoints.len().max(1)
-                        } else {
-                            1
-                        };
-                        'endpoints: for ei in 0..endpoints {
-                            let label = if endpoints > 1 {
-                                format!("{}#{}", region.name, ei)
-                            } else {
-                                region.name.clone()
-                            };
-                            let placement = Placement {
-                                region: ri,
-                                endpoint: ei,
-                            };
-                            let mut c = match db.connect(placement).await {
-                                Ok(c) => c,
-                                Err(e) => {
-                                    unreadable.push(format!("{label}: {}", e.message));
-                                    continue;
-                                }
-                            };
-                            let mut rec = Record::with_fields(field_count);
-                            let mut key = String::new();
-                            let mut seen = Vec::new();
-                            for (&k, fields) in fields_of {
-                                keys.format_into(k, &mut key);
-                                let found = match c.read(&key, FieldSet::All, &mut rec).await {
-                                    Ok(f) => f,
-                                    Err(e) => {
-                                        unreadable.push(format!("{label}: {}", e.message));
-                                        continue 'endpoints;
-                                    }
-                                };
-                                for &f in fields {
-                                    let tag =
-                                        found.then(|| WriteTag::decode(&rec.fields[f as usize]));
-                                    seen.push(Observed {
-                                        region: label.clone(),
-                                        cell: (k, f) as Cell,
-                                        tag,
-                                    });
-                                }
-                            }
-                            out.extend(seen);
-                        }
-                        Ok((out, unreadable))
-                    })
+        let handles: Vec<_> = (0..topology.regions.len())
+            .map(|ri| {
+                let ns = topology.regions[ri].netns.as_deref();
+                spawn_in(s, ns, move || {
+                    read_back_region(db, cfg, topology, ri, fields_of)
                 })
             })
             .collect();
@@ -180,10 +118,71 @@ fn read_back<D: Db>(
         for h in handles {
             let (o, u) = h
                 .join()
-                .map_err(|_| RunError::Thread("read-back thread panicked".into()))??;
+                .map_err(|_| RunError::Thread("read-back thread panicked".into()))?
+                .map_err(RunError::Thread)?;
             all.extend(o);
             unreadable.extend(u);
         }
         Ok((all, unreadable))
     })
+}
+
+/// `read_back` for region `ri`: what its endpoints answer, and those that could not be read.
+async fn read_back_region<D: Db>(
+    db: &Arc<D>,
+    cfg: &RunConfig,
+    topology: &Topology,
+    ri: usize,
+    fields_of: &BTreeMap<u64, Vec<u16>>,
+) -> (Vec<Observed>, Vec<String>) {
+    let (region, keys) = (&topology.regions[ri], &cfg.workload.keys);
+    let (mut out, mut unreadable) = (Vec::new(), Vec::new());
+    // A routed topology sends every statement to the key's leader whichever endpoint it
+    // starts from: one read-back per region.
+    let endpoints = if topology.groups.is_empty() {
+        region.endpoints.len().max(1)
+    } else {
+        1
+    };
+    'endpoints: for ei in 0..endpoints {
+        let label = if endpoints > 1 {
+            format!("{}#{}", region.name, ei)
+        } else {
+            region.name.clone()
+        };
+        let placement = Placement {
+            region: ri,
+            endpoint: ei,
+        };
+        let mut c = match db.connect(placement).await {
+            Ok(c) => c,
+            Err(e) => {
+                unreadable.push(format!("{label}: {}", e.message));
+                continue;
+            }
+        };
+        let mut rec = Record::with_fields(cfg.workload.field_count);
+        let mut key = String::new();
+        let mut seen = Vec::new();
+        for (&k, fields) in fields_of {
+            keys.format_into(k, &mut key);
+            let found = match c.read(&key, FieldSet::All, &mut rec).await {
+                Ok(f) => f,
+                Err(e) => {
+                    unreadable.push(format!("{label}: {}", e.message));
+                    continue 'endpoints;
+                }
+            };
+            for &f in fields {
+                let tag = found.then(|| WriteTag::decode(&rec.fields[f as usize]));
+                seen.push(Observed {
+                    region: label.clone(),
+                    cell: (k, f) as Cell,
+                    tag,
+                });
+            }
+        }
+        out.extend(seen);
+    }
+    (out, unreadable)
 }

@@ -3,16 +3,22 @@
 //! opens every connection before the measured phase, then coordinates: warm-up, status
 //! intervals, stop conditions, Ctrl-C, and the merge of the threads' measurements into
 //! `Results`. Measurements flow one way: worker -> its thread's `Measurements` -> snapshot
-//! message -> coordinator.
+//! message -> coordinator. A phase is four steps: `spawn`, `ready` (every connection open,
+//! then the start instant), `coordinate` (the measured phase) and `assemble` (its results).
 
+mod assemble;
 mod checks;
 mod client;
+mod coordinate;
 mod coordinator;
 pub mod events;
 mod plan;
 pub mod progress;
 pub mod rate;
+mod ready;
+mod region_thread;
 mod signal;
+mod spawn;
 mod verify;
 mod worker;
 
@@ -23,21 +29,17 @@ use crate::check::StaleTally;
 use crate::check::lost::WriteLog;
 use crate::config::topology::Topology;
 use crate::config::{Phase, RunConfig};
-use crate::db::{AnyDb, Db, DbError, ServerInfo};
+use crate::db::{AnyDb, Db, DbError};
 use crate::measure::{Completions, Measurements};
-use crate::results::fleet::FleetInfo;
-use crate::results::{ClientUsage, EndedBy, Results};
+use crate::results::{ClientUsage, Results};
 use crate::telemetry::LivePhase;
-use crate::workload::Workload;
-use client::{ThreadArgs, client_thread};
 use coordinator::Coordinator;
-use plan::plan_threads;
+use plan::{ThreadPlan, plan_threads};
 use progress::Progress;
 use rate::{Budget, Schedule};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::watch;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How long in-flight operations may take to finish after the stop before they are abandoned.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -72,6 +74,24 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The state of a phase that starts at `t0`.
+    fn new(ctx: &PhaseCtx, t0: Instant) -> Self {
+        let (cfg, share) = (ctx.cfg, &ctx.share);
+        let ops = if cfg.phase == Phase::Run {
+            share.ops
+        } else {
+            0
+        };
+        Shared {
+            t0,
+            stop: AtomicBool::new(false),
+            warming: AtomicBool::new(!cfg.warmup.is_zero()),
+            budget: Budget::new(ops, share.workers.len()),
+            schedule: share.target.map(|r| Schedule::new(t0, r)),
+            fatal: Mutex::new(None),
+        }
+    }
+
     #[inline]
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
@@ -147,6 +167,7 @@ pub fn execute_any(
             execute(Arc::new(m.clone()), cfg, topology, progress)
         }
         AnyDb::Mysql(m) => execute(m.clone(), cfg, topology, progress),
+        AnyDb::Routed(r) => execute(r.clone(), cfg, topology, progress),
     }
 }
 
@@ -157,355 +178,82 @@ pub fn execute<D: Db>(
     topology: &Topology,
     progress: &mut Progress,
 ) -> Result<Results, RunError> {
-    let workload = Arc::new(Workload::new(cfg.workload.clone()));
-    let nonce = crate::workload::tag::new_run_nonce();
-    let clock = cfg
-        .checks
-        .stale_reads
-        .then(|| Arc::new(crate::check::stale::WriteClock::default()));
-    let mine = my_workers(cfg, topology)?;
-    let plans = plan_threads(cfg, topology, &mine);
-    // A fleet's rate is shared by worker count.
-    let my_target = cfg
-        .target
-        .map(|r| r * mine.len() as f64 / cfg.threads as f64);
-    let my_ops = plan::part_of(cfg.workload.operation_count, cfg.threads, &mine).count() as u64;
-    let (tx, rx) = mpsc::channel::<Msg>();
-    let (go_tx, go_rx) = watch::channel(Go::Wait);
-    let (epoch_tx, epoch_rx) = watch::channel(0u64);
-    let shared_slot: Arc<Mutex<Option<Arc<Shared>>>> = Arc::new(Mutex::new(None));
-    let server_info: Arc<Mutex<Option<ServerInfo>>> = Arc::new(Mutex::new(None));
-
-    let mut handles = Vec::new();
-    for (t, plan) in plans.iter().enumerate() {
-        let ctx = ThreadArgs {
-            index: t,
-            db: db.clone(),
-            cfg: cfg.clone(),
-            workload: workload.clone(),
-            nonce,
-            clock: clock.clone(),
-            shared_slot: shared_slot.clone(),
-            server_info: server_info.clone(),
-            tx: tx.clone(),
-            go: go_rx.clone(),
-            epoch: epoch_rx.clone(),
-            netns: plan.netns.clone(),
-            workers: plan.workers.clone(),
-        };
-        let tx = tx.clone();
-        let h = std::thread::Builder::new()
-            .name(format!("client-{t}"))
-            .spawn(move || {
-                // A panic must reach the coordinator, which otherwise waits for this thread's
-                // messages forever.
-                let run = std::panic::AssertUnwindSafe(|| client_thread(ctx));
-                if let Err(p) = std::panic::catch_unwind(run) {
-                    let _ = tx.send(Msg::ThreadFailed {
-                        thread: t,
-                        message: format!("panicked: {}", panic_message(p.as_ref())),
-                    });
-                }
-            })
-            .map_err(|e| RunError::Thread(e.to_string()))?;
-        handles.push(h);
-    }
-    drop(tx);
-
+    let ctx = PhaseCtx::new(cfg, topology)?;
+    let mut threads = spawn::spawn_clients(&db, &ctx)?;
     // Every connection is open before anything is measured.
-    let mut ready = 0;
-    while ready < plans.len() {
-        match rx.recv() {
-            Ok(Msg::Ready) => ready += 1,
-            Ok(Msg::SetupFailed(e)) => {
-                let _ = go_tx.send(Go::Abort);
-                join_threads(handles).map_err(RunError::Thread)?;
-                return Err(RunError::Setup(e));
-            }
-            Ok(Msg::ThreadFailed { thread, message }) => {
-                let _ = go_tx.send(Go::Abort);
-                let cause = format!(
-                    "during set-up, {} {message}",
-                    who_failed(&plans, topology, thread, None)
-                );
-                join_threads(handles).map_err(RunError::Thread)?;
-                return Err(RunError::Thread(cause));
-            }
-            Ok(_) => {}
-            Err(_) => {
-                return Err(RunError::Thread(
-                    "a client thread exited during set-up".into(),
-                ));
-            }
-        }
-    }
-
-    let start = cfg.fleet.as_ref().and_then(|f| f.start_time());
-    let (t0, started_wall) = match start {
-        None => (Instant::now(), SystemTime::now()),
-        Some(at) => {
-            progress.note(&format!(
-                "connected; waiting for the fleet's start at {}",
-                humantime::format_rfc3339_millis(at)
-            ));
-            match wait_until(at) {
-                Ok(t0) => (t0, at),
-                Err(e) => {
-                    let _ = go_tx.send(Go::Abort);
-                    join_threads(handles).map_err(RunError::Thread)?;
-                    return Err(e);
-                }
-            }
-        }
-    };
+    ready::wait_until_ready(&mut threads, &ctx)?;
+    let (t0, wall) = ready::start_instant(&mut threads, cfg, progress)?;
     if cfg.phase == Phase::Run {
         db.run_started(t0);
     }
-    let usage_at_start = ClientUsage::now();
-    let shared = Arc::new(Shared {
+    let start = assemble::Start {
         t0,
-        stop: AtomicBool::new(false),
-        warming: AtomicBool::new(!cfg.warmup.is_zero()),
-        budget: Budget::new(if cfg.phase == Phase::Run { my_ops } else { 0 }, mine.len()),
-        schedule: my_target.map(|r| Schedule::new(t0, r)),
-        fatal: Mutex::new(None),
-    });
-    *shared_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(shared.clone());
-    let _ = go_tx.send(Go::Start);
+        wall,
+        usage: ClientUsage::now(),
+    };
+    let shared = Arc::new(Shared::new(&ctx, t0));
+    threads.start(shared.clone());
+    let mut coord = Coordinator::new(cfg, topology, &ctx.plans, t0, wall, progress.telemetry());
+    let out = coordinate::coordinate(&ctx, threads, &shared, &mut coord, progress);
+    assemble::assemble(&ctx, &db, coord, out, &start, progress)
+}
 
-    let mut coord = Coordinator::new(
-        cfg,
-        topology,
-        &plans,
-        t0,
-        started_wall,
-        progress.telemetry(),
-    );
-    let measured_phase = match cfg.phase {
-        Phase::Load => LivePhase::Load,
-        Phase::Run => LivePhase::Run,
-    };
-    coord.set_phase(if cfg.warmup.is_zero() {
-        measured_phase
-    } else {
-        LivePhase::Warmup
-    });
-    let my_rows = plan::part_of(cfg.workload.insert_count, cfg.threads, &mine).count() as u64;
-    let total_rows = (cfg.phase == Phase::Load).then_some(my_rows);
-    let mut next_tick = if cfg.warmup.is_zero() {
-        cfg.status_interval
-    } else {
-        cfg.warmup
-    };
-    let mut measured_start = if cfg.warmup.is_zero() { Some(t0) } else { None };
-    let mut end = t0;
-    let mut stop_reason = None;
-    let mut ended_by = None;
-    let mut abandoned = 0;
-    let mut done_threads = 0;
-    let mut events = events::Events::new(cfg.events.clone());
-    let mut collected = checks::Collected::new(topology.regions.len());
-    // The first worker or thread failure: (worker, who, message).
-    let mut failure = None;
-    while done_threads < plans.len() {
-        events.poll(t0, measured_start);
-        let now = Instant::now();
-        let wait = (t0 + next_tick)
-            .saturating_duration_since(now)
-            .min(Duration::from_millis(100));
-        match rx.recv_timeout(wait) {
-            Ok(Msg::Snapshot {
-                thread,
-                epoch,
-                meas,
-            }) => coord.add(thread, epoch, meas),
-            Ok(Msg::Done {
-                thread,
-                meas,
-                completions,
-                abandoned: a,
-                logs,
-                stale,
-            }) => {
-                let epoch = coord.epoch;
-                coord.add(thread, epoch, meas);
-                coord.add_completions(thread, &completions);
-                collected.add(plans[thread].region, logs, &stale);
-                coord.finish_thread(thread);
-                done_threads += 1;
-                abandoned += a;
-                end = Instant::now();
-            }
-            Ok(Msg::WorkerFailed {
-                thread,
-                worker,
-                message,
-            }) => {
-                shared.stop.store(true, Ordering::Relaxed);
-                failure.get_or_insert((
-                    worker,
-                    who_failed(&plans, topology, thread, worker),
-                    message,
-                ));
-            }
-            Ok(Msg::ThreadFailed { thread, message }) => {
-                // Its measurements since the last interval are lost with it; the failure
-                // says so by ending the phase.
-                shared.stop.store(true, Ordering::Relaxed);
-                failure.get_or_insert((None, who_failed(&plans, topology, thread, None), message));
-                coord.finish_thread(thread);
-                done_threads += 1;
-                end = Instant::now();
-            }
-            Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        let now = Instant::now();
-        if !shared.stopping() && now >= t0 + next_tick {
-            coord.close_interval(now);
-            let _ = epoch_tx.send(coord.epoch);
-            if measured_start.is_none() {
-                measured_start = Some(now);
-                shared.warming.store(false, Ordering::Relaxed);
-                progress.note("warm-up done");
-                coord.set_phase(measured_phase);
-            }
-            next_tick += cfg.status_interval;
-        }
-        if !shared.stopping() {
-            let measured = measured_start.map_or(Duration::ZERO, |s| now - s);
-            if let Some(limit) = cfg.duration.filter(|d| measured >= *d) {
-                ended_by = Some(EndedBy::Duration { limit });
-                shared.stop.store(true, Ordering::Relaxed);
-            } else if interrupted() {
-                stop_reason = Some("interrupted (Ctrl-C)".to_owned());
-                ended_by = Some(EndedBy::Interrupted);
-                shared.stop.store(true, Ordering::Relaxed);
-            }
-        }
-        for interval in coord.finished_intervals() {
-            progress.interval(&interval, total_rows, coord.rows_so_far());
-        }
-    }
-    let _ = epoch_tx.send(u64::MAX);
-    if let Err(message) = join_threads(handles) {
-        failure.get_or_insert((None, "a client thread".into(), message));
-    }
-    if let Some(e) = shared
-        .fatal
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-    {
-        stop_reason = Some(fatal_reason(&e));
-        ended_by = Some(EndedBy::Error);
-    }
-    // A failed worker outranks what it caused (e.g. Ctrl-C or the others' errors after it).
-    if let Some((worker, who, message)) = failure {
-        stop_reason = Some(format!("{who} {message}"));
-        ended_by = Some(EndedBy::ClientFailure { worker });
-    }
-    let ended_by = ended_by.unwrap_or(match cfg.phase {
-        Phase::Load => EndedBy::LoadDone { rows: my_rows },
-        Phase::Run => EndedBy::OperationCount { operations: my_ops },
-    });
-    let measured_start = measured_start.unwrap_or(end);
-    coord.close_interval(end);
-    for interval in coord.finished_intervals() {
-        progress.interval(&interval, total_rows, coord.rows_so_far());
-    }
-    coord.set_phase(LivePhase::Idle);
-    let server = server_info
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .unwrap_or_default();
-    let fleet = cfg.fleet.as_ref().map(|f| FleetInfo {
-        shard: Some(f.shard),
-        shards: f.shards,
-        region: f.region.clone(),
-        host: crate::results::fleet::hostname(),
-        plan_hash: crate::config::fleet::plan_hash(cfg),
-        start_at: f.start_at.clone(),
-        clock_offset_s: server.clock.map(|c| c.offset_s),
-        clock_rtt_s: server.clock.map(|c| c.rtt_s),
-        worker_ids: mine.clone(),
-        parts: Vec::new(),
-    });
-    let mut results = coord.into_results(
-        cfg,
-        server,
-        started_wall,
-        t0,
-        measured_start,
-        end,
-        stop_reason,
-        abandoned,
-    );
-    results.client = ClientUsage::now().since(&usage_at_start);
-    results.run_nonce = nonce;
-    results.failover_moves = db
-        .failover_moves()
-        .into_iter()
-        .map(|m| crate::results::availability::Move {
-            at_s: m.at.saturating_duration_since(t0).as_secs_f64(),
-            from: m.from,
-            to: m.to,
-            back: m.back,
+/// What every step of a phase reads: its configuration, its client threads' plans, and this
+/// process's share of the work.
+struct PhaseCtx<'a> {
+    cfg: &'a RunConfig,
+    topology: &'a Topology,
+    plans: Vec<ThreadPlan>,
+    share: Share,
+    /// The run's nonce: every value written carries it.
+    nonce: u32,
+}
+
+/// This process's share of a phase: all of it, or its fleet share (split by worker count).
+struct Share {
+    /// Global ids of its workers.
+    workers: std::ops::Range<usize>,
+    /// Operations of a run phase.
+    ops: u64,
+    /// Rows of a load phase.
+    rows: u64,
+    /// Its part of the target rate.
+    target: Option<f64>,
+}
+
+impl<'a> PhaseCtx<'a> {
+    fn new(cfg: &'a RunConfig, topology: &'a Topology) -> Result<Self, RunError> {
+        let nonce = crate::workload::tag::new_run_nonce();
+        let workers = my_workers(cfg, topology)?;
+        let share = Share {
+            ops: plan::part_of(cfg.workload.operation_count, cfg.threads, &workers).count() as u64,
+            rows: plan::part_of(cfg.workload.insert_count, cfg.threads, &workers).count() as u64,
+            target: cfg
+                .target
+                .map(|r| r * workers.len() as f64 / cfg.threads as f64),
+            workers,
+        };
+        Ok(PhaseCtx {
+            cfg,
+            topology,
+            plans: plan_threads(cfg, topology, &share.workers),
+            share,
+            nonce,
         })
-        .collect();
-    results.ended_by = Some(ended_by);
-    if let Some(r) = my_target {
-        results.loop_mode = crate::results::LoopMode::Open {
-            target_ops_per_s: r,
-        };
     }
-    results.fleet = fleet;
-    results.events = events.finish(t0, Duration::from_secs(10));
-    for e in &results.events {
-        // An event the phase ended before has no time (NaN).
-        progress.note(&if e.started_s.is_finite() {
-            format!(
-                "event at {:.1} s: {} -> {}",
-                e.started_s,
-                e.command,
-                e.exit_code.map_or(
-                    "no exit code (not started, killed, or ended by a signal)".into(),
-                    |c| format!("exit {c}")
-                )
-            )
-        } else {
-            format!("event not run ({}): {}", e.output, e.command)
-        });
-    }
-    if cfg.checks.any() {
-        results.checks = Some(checks::finish(
-            &db, cfg, topology, collected, nonce, progress,
-        )?);
-    }
-    if let Some(log) = &topology.events_log {
-        let ms = |t: SystemTime| {
-            t.duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64)
-        };
-        let start = ms(started_wall);
-        let (events, problems) =
-            crate::results::cluster::read_window(log, start, start, ms(SystemTime::now()));
-        results.cluster_events = events;
-        for p in problems {
-            progress.note(&format!("warning: {p}"));
-            results.warnings.push(p);
-        }
-        for e in &results.cluster_events {
-            progress.note(&format!(
-                "cluster at {:.1} s: {}: {}",
-                e.at_s.unwrap_or_default(),
-                e.label(),
-                e.detail
-            ));
+
+    /// What live telemetry calls the measured part of this phase.
+    fn live_phase(&self) -> LivePhase {
+        match self.cfg.phase {
+            Phase::Load => LivePhase::Load,
+            Phase::Run => LivePhase::Run,
         }
     }
-    Ok(results)
+
+    /// The rows a load phase writes (for its progress lines); none for a run.
+    fn total_rows(&self) -> Option<u64> {
+        (self.cfg.phase == Phase::Load).then_some(self.share.rows)
+    }
 }
 
 /// The global ids of the workers this process runs: all, or its fleet share.
@@ -525,34 +273,6 @@ pub fn my_keys(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<u
     );
     let start = cfg.workload.insert_start;
     Ok(start + r.start..start + r.end)
-}
-
-/// Sleeps until the wall-clock instant `at` and returns it as an `Instant`; an instant already
-/// past, or Ctrl-C while waiting, is an error.
-fn wait_until(at: SystemTime) -> Result<Instant, RunError> {
-    let now = SystemTime::now();
-    let left = crate::config::fleet::until(at, now).map_err(|late| {
-        RunError::Late(format!(
-            "the start instant {} passed {:.3} s before this process was ready: it does not \
-             start late (its intervals would not line up with the other shards'); give a \
-             later --start-at",
-            humantime::format_rfc3339_millis(at),
-            late.as_secs_f64()
-        ))
-    })?;
-    let t0 = Instant::now() + left;
-    loop {
-        let now = Instant::now();
-        if now >= t0 {
-            return Ok(t0);
-        }
-        if interrupted() {
-            return Err(RunError::Late(
-                "interrupted (Ctrl-C) while waiting for the start".into(),
-            ));
-        }
-        std::thread::sleep((t0 - now).min(Duration::from_millis(100)));
-    }
 }
 
 /// Names a failed worker (or client thread) with its region, for messages.
@@ -579,42 +299,10 @@ fn who_failed(
     }
 }
 
-/// Waits for the client threads; a panic that escaped one is an error with its message.
-fn join_threads(handles: Vec<std::thread::JoinHandle<()>>) -> Result<(), String> {
-    let mut first = Ok(());
-    for h in handles {
-        if let Err(p) = h.join()
-            && first.is_ok()
-        {
-            first = Err(format!(
-                "client thread panicked: {}",
-                panic_message(p.as_ref())
-            ));
-        }
-    }
-    first
-}
-
 /// The text of a panic's payload (`panic!` gives a `&str` or a `String`).
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "(no message)".into())
-}
-
-/// A fatal error as the reason a phase stopped, with the way out for duplicate keys.
-fn fatal_reason(e: &DbError) -> String {
-    let code = e.code.map(|c| format!(" (error {c})")).unwrap_or_default();
-    let hint = if e.code == Some(1062) {
-        "; the keys exist already: load with -p load.mode=ignore to skip them, \
-         -p load.mode=replace to overwrite, or --drop to start from an empty table"
-    } else {
-        ""
-    };
-    format!(
-        "stopped on {} error{code}: {}{hint}",
-        e.class.as_str(),
-        e.message
-    )
 }

@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What a worker needs besides its connection and workload.
 pub struct WorkerCtx {
@@ -45,6 +45,34 @@ pub struct CheckState {
     pub logs: RefCell<Vec<(u32, u64, WriteLog)>>,
     /// This thread's reads (all in one region).
     pub stale: RefCell<StaleTally>,
+}
+
+/// Which failed attempts are tried again (after the policy's backoff), and how the waits spread.
+#[derive(Debug, Clone, Copy)]
+struct RetryOn {
+    /// "Unavailable" too, not only conflicts (`Retryable`).
+    unavailable: bool,
+    /// Up to +50% random extra wait (drawn from the worker's RNG).
+    jitter: bool,
+}
+
+impl RetryOn {
+    /// A single-key operation: conflicts and unavailability, with jitter.
+    const OPERATION: RetryOn = RetryOn {
+        unavailable: true,
+        jitter: true,
+    };
+    /// A load batch: conflicts only, re-sent whole; a batch that failed otherwise (its
+    /// outcome unknown, the server unavailable) is read back and only its missing rows are
+    /// re-sent (`make_present`, which waits the policy's backoff between read-backs).
+    const BATCH: RetryOn = RetryOn {
+        unavailable: false,
+        jitter: false,
+    };
+
+    fn retries(self, class: ErrorClass) -> bool {
+        class == ErrorClass::Retryable || (self.unavailable && class == ErrorClass::Unavailable)
+    }
 }
 
 /// Nanoseconds since the phase started.
@@ -153,7 +181,7 @@ impl WorkerCtx {
         RefMut::map(self.meas.borrow_mut(), |m| &mut m[warm as usize])
     }
 
-    /// Runs `op` with bounded retries, tallying every failed attempt.
+    /// One attempt of `op`, retried under the run's policy, tallying every failed attempt.
     async fn with_retries<C: Conn>(
         &self,
         op: Operation,
@@ -163,28 +191,47 @@ impl WorkerCtx {
         scan_len: usize,
         warm: bool,
     ) -> Result<Done, DbError> {
+        self.retrying(op, warm, RetryOn::OPERATION, conn, wl, async |c, wl| {
+            attempt(op, c, wl, fields, scan_len).await
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, its error is not one `on` retries, the policy's
+    /// retries are spent or the phase stops; every failed attempt is tallied under `op`, and a
+    /// fatal error stops the phase.
+    async fn retrying<C: Conn, T>(
+        &self,
+        op: Operation,
+        warm: bool,
+        on: RetryOn,
+        conn: &mut C,
+        wl: &mut WorkerWorkload,
+        mut attempt: impl AsyncFnMut(&mut C, &mut WorkerWorkload) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let mut tries = 0;
         loop {
-            match attempt(op, conn, wl, fields, scan_len).await {
-                Ok(d) => return Ok(d),
-                Err(e) => {
-                    self.m(warm).record_attempt_error(op, &e);
-                    let retryable =
-                        matches!(e.class, ErrorClass::Retryable | ErrorClass::Unavailable);
-                    match self.retry.next_delay(tries) {
-                        Some(d) if retryable && !self.shared.stopping() => {
-                            // Up to +50% jitter so that retries of many workers spread out.
-                            let jitter = d.mul_f64(wl.rng().next_f64() * 0.5);
-                            tokio::time::sleep(d + jitter).await;
-                            tries += 1;
-                        }
-                        _ => {
-                            if e.class == ErrorClass::Fatal {
-                                self.shared.fail(&e);
-                            }
-                            return Err(e);
-                        }
+            let e = match attempt(conn, wl).await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            self.m(warm).record_attempt_error(op, &e);
+            match self.retry.next_delay(tries) {
+                Some(d) if on.retries(e.class) && !self.shared.stopping() => {
+                    // Up to +50% jitter so that retries of many workers spread out.
+                    let jitter = if on.jitter {
+                        d.mul_f64(wl.rng().next_f64() * 0.5)
+                    } else {
+                        Duration::ZERO
+                    };
+                    tokio::time::sleep(d + jitter).await;
+                    tries += 1;
+                }
+                _ => {
+                    if e.class == ErrorClass::Fatal {
+                        self.shared.fail(&e);
                     }
+                    return Err(e);
                 }
             }
         }
@@ -493,7 +540,7 @@ impl WorkerCtx {
                     batch.keys.push(wl.key.clone());
                     batch.values.extend(wl.write_values().iter().cloned());
                 }
-                self.insert_batch(&mut conn, &batch, mode).await
+                self.insert_batch(&mut conn, &mut wl, &batch, mode).await
             };
             let op = if batch_size == 1 {
                 Operation::Insert
@@ -643,33 +690,22 @@ impl WorkerCtx {
         }
     }
 
+    /// One multi-row insert, retried under the run's policy.
     async fn insert_batch<C: Conn>(
         &self,
         conn: &mut C,
+        wl: &mut WorkerWorkload,
         batch: &InsertBatch,
         mode: LoadMode,
     ) -> Result<u64, DbError> {
-        let mut tries = 0;
-        loop {
-            match conn.insert_batch(batch, mode).await {
-                Ok(n) => return Ok(n),
-                Err(e) => {
-                    self.m(false)
-                        .record_attempt_error(Operation::InsertBatch, &e);
-                    match self.retry.next_delay(tries) {
-                        Some(d) if e.class == ErrorClass::Retryable && !self.shared.stopping() => {
-                            tokio::time::sleep(d).await;
-                            tries += 1;
-                        }
-                        _ => {
-                            if e.class == ErrorClass::Fatal {
-                                self.shared.fail(&e);
-                            }
-                            return Err(e);
-                        }
-                    }
-                }
-            }
-        }
+        self.retrying(
+            Operation::InsertBatch,
+            false,
+            RetryOn::BATCH,
+            conn,
+            wl,
+            async |c, _| c.insert_batch(batch, mode).await,
+        )
+        .await
     }
 }
