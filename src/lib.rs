@@ -10,6 +10,7 @@ pub mod db;
 pub mod generator;
 pub mod lab;
 pub mod measure;
+pub mod model;
 pub mod netns;
 pub mod report;
 pub mod results;
