@@ -213,7 +213,7 @@ pub enum CompareError {
 pub fn read_side(path: &Path) -> Result<Side, CompareError> {
     let mut side = Side::new();
     if path.is_dir() {
-        let (_, steps) = crate::sweep::SweepDir::new(path)
+        let (_, steps) = crate::sweep::dir::SweepDir::new(path)
             .steps()
             .map_err(|e| CompareError::Input(e.to_string()))?;
         for s in steps {

@@ -1,6 +1,9 @@
 //! The module graph: data flows one way (CLI -> config -> workload -> runner -> db/measure ->
 //! results -> analysis -> report), so a module may use only modules listed before it in
 //! `LAYERS`. Read from the sources (`use crate::...` and `crate::...` paths), tests included.
+//! `model`, the types every layer shares, sits at the bottom and uses no other module. A
+//! folder whose halves sit in different layers lists its half as `folder::file` (the sweep's
+//! directory on disk is read by the analysis; its execution runs the runner).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -8,6 +11,7 @@ use std::path::Path;
 /// Each module with the layer it sits in; a module may use modules of its own or an earlier
 /// layer only. Leaves first.
 const LAYERS: &[&[&str]] = &[
+    &["model"],
     &["generator", "netns", "units"],
     &["config"],
     &["workload"],
@@ -15,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["measure"],
     &["check"],
     &["results", "telemetry"],
+    &["sweep::dir"],
     &["runner"],
     &["sweep"],
     &["lab"],
@@ -29,16 +34,34 @@ fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
 
-/// The top-level module a source file belongs to.
+/// The halves of folders that sit in their own layer (`folder::file`).
+fn split_modules() -> impl Iterator<Item = &'static str> {
+    LAYERS
+        .iter()
+        .flat_map(|l| l.iter())
+        .copied()
+        .filter(|m| m.contains("::"))
+}
+
+/// The module a source file belongs to: its top-level module, or a half listed on its own.
 fn module_of(path: &Path, src: &Path) -> String {
     let rel = path.strip_prefix(src).unwrap();
-    let first = rel
+    let parts: Vec<String> = rel
         .components()
-        .next()
-        .unwrap()
-        .as_os_str()
-        .to_string_lossy();
-    first.trim_end_matches(".rs").to_owned()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_owned()
+        })
+        .collect();
+    if parts.len() > 1 {
+        let half = format!("{}::{}", parts[0], parts[1]);
+        if split_modules().any(|m| m == half) {
+            return half;
+        }
+    }
+    parts[0].clone()
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -61,11 +84,16 @@ fn uses(text: &str) -> BTreeSet<String> {
             continue;
         }
         let rest = &text[i + "crate::".len()..];
-        let name: String = rest
+        let path: String = rest
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
             .collect();
-        if !name.is_empty() {
+        let mut names = path.split("::");
+        let name = names.next().unwrap_or_default().to_owned();
+        let half = format!("{name}::{}", names.next().unwrap_or_default());
+        if split_modules().any(|m| m == half) {
+            out.insert(half);
+        } else if !name.is_empty() {
             out.insert(name);
         }
     }
@@ -112,6 +140,63 @@ fn the_checker_sees_a_violation() {
         ["db", "report"].iter().map(|s| s.to_string()).collect()
     );
     assert!(layer("report") > layer("config"));
+    // A folder's half is its own module; the folder's other files are the folder.
+    assert_eq!(
+        uses("use crate::sweep::dir::Step;\nuse crate::sweep::{run, Plan};"),
+        ["sweep", "sweep::dir"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    let src = Path::new("/s");
+    assert_eq!(module_of(Path::new("/s/sweep/dir.rs"), src), "sweep::dir");
+    assert_eq!(module_of(Path::new("/s/sweep/run.rs"), src), "sweep");
+    assert_eq!(module_of(Path::new("/s/db/mysql.rs"), src), "db");
+}
+
+/// The shared types import nothing from the crate, not even the leaves: a module that needs
+/// an error class or a server's description must not drag anything else along with it.
+#[test]
+fn the_model_uses_no_other_module() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model");
+    let mut files = Vec::new();
+    rust_files(&model, &mut files);
+    assert!(!files.is_empty(), "src/model is missing");
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for used in uses(&text).into_iter().filter(|u| u != "model") {
+            bad.push(format!("{} uses {used}", f.display()));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Measurement, results, analysis, comparison and reports read the shared types from `model`
+/// and a sweep from its directory: never a backend, the runner, a sweep's execution or the
+/// driver.
+#[test]
+fn readers_of_results_depend_on_no_backend_runner_or_driver() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for m in ["measure", "results", "analysis", "report"] {
+        rust_files(&src.join(m), &mut files);
+    }
+    files.push(src.join("compare.rs"));
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let used = uses(&text);
+        for m in ["db", "runner", "sweep"] {
+            if used.contains(m) {
+                bad.push(format!("{} uses {m}", f.display()));
+            }
+        }
+        if text.contains("mysql_async") {
+            bad.push(format!("{} uses mysql_async", f.display()));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 /// A test that cannot run (a server or tool missing) goes through `support::skip`, which fails

@@ -4,7 +4,7 @@
 //! deployment than the one named.
 
 use crate::model::placement::PlacementSnapshot;
-use crate::sweep::Step;
+use crate::sweep::dir::Step;
 use serde::{Deserialize, Serialize};
 
 /// What is wrong with one snapshot, one sentence each (empty: nothing seen wrong, or
