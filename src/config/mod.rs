@@ -6,6 +6,7 @@ pub mod backend;
 pub mod client;
 pub mod events;
 pub mod fleet;
+pub mod objectives;
 pub mod placement;
 pub mod predict;
 pub mod properties;
