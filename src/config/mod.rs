@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod deployment;
 pub mod events;
 pub mod fleet;
 pub mod objectives;

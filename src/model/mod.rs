@@ -1,7 +1,7 @@
 //! The types every layer shares: what the backends report (error classes, server info, the
-//! placement snapshot), the operations measured, and the objectives runs are judged by. This module sits
-//! below everything else and imports nothing from the crate, so that using one of its types
-//! drags no backend, runner or driver along.
+//! placement snapshot), the operations measured, and the objectives runs are judged by. This
+//! module sits below everything else and imports nothing from the crate, so that using one of
+//! its types drags no backend, runner or driver along.
 
 pub mod errors;
 pub mod objectives;

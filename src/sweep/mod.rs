@@ -7,8 +7,8 @@
 pub mod dir;
 pub mod run;
 
+pub use crate::config::deployment::{Deployment, valid_name};
 pub use dir::{
-    Deployment, LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, SweepDir, SweepError,
-    repeated, valid_name,
+    LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, SweepDir, SweepError, repeated,
 };
 pub use run::{Inputs, Phases, Plan, StepLine, SweepRunError, resolve_phases, run, step_stream};

@@ -2,9 +2,10 @@
 //! deployment loaded, then every step not yet stored run through the runner and written to the
 //! sweep directory (`sweep::dir`) as soon as it ends.
 
-use super::dir::{Deployment, LOCK, Manifest, SweepDir, SweepError};
+use super::dir::{LOCK, Manifest, SweepDir, SweepError};
 use crate::config::Phase;
 use crate::config::RunConfig;
+use crate::config::deployment::Deployment;
 use crate::config::fleet::FleetConfig;
 use crate::config::properties::ConfigError;
 use crate::config::resolve::{BackendChoice, Sources};
@@ -247,34 +248,20 @@ impl Plan {
                 .map(|d| format!("{}={}", d.name, d.source))
                 .collect::<Vec<_>>()
         };
+        let setting =
+            |what: &'static str, show: fn(&Manifest) -> String| (what, show(&old), show(m));
         let plan = [
             ("the deployments", names(&old).join(" "), names(m).join(" ")),
-            (
-                "the concurrencies (-c)",
-                format!("{:?}", old.concurrencies),
-                format!("{:?}", m.concurrencies),
-            ),
-            ("--repeat", old.repeats.to_string(), m.repeats.to_string()),
-            (
-                "the workload files (-P)",
-                format!("{:?}", old.workload_files),
-                format!("{:?}", m.workload_files),
-            ),
-            (
-                "the -p overrides",
-                format!("{:?}", old.overrides),
-                format!("{:?}", m.overrides),
-            ),
-            (
-                "--duration",
-                format!("{}s", old.duration_s),
-                format!("{}s", m.duration_s),
-            ),
-            (
-                "--warmup",
-                format!("{}s", old.warmup_s),
-                format!("{}s", m.warmup_s),
-            ),
+            setting("the concurrencies (-c)", |m| {
+                format!("{:?}", m.concurrencies)
+            }),
+            setting("--repeat", |m| m.repeats.to_string()),
+            setting("the workload files (-P)", |m| {
+                format!("{:?}", m.workload_files)
+            }),
+            setting("the -p overrides", |m| format!("{:?}", m.overrides)),
+            setting("--duration", |m| format!("{}s", m.duration_s)),
+            setting("--warmup", |m| format!("{}s", m.warmup_s)),
         ];
         if let Some((what, before, now)) = plan.iter().find(|(_, a, b)| a != b) {
             return Err(mismatch(format!("{what}: {before} before, {now} now")));
