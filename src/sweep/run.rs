@@ -367,14 +367,9 @@ fn lock(dir: &SweepDir, shared: bool) -> Result<std::fs::File, SweepRunError> {
     Ok(f)
 }
 
-/// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
-/// interleaving deployments at each concurrency so that drift hits them alike.
-pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
-    use crate::db::AnyDb;
-    use crate::runner::{self, progress::Progress};
-
-    // Held until the sweep ends; a fleet's shards share the directory, so theirs is shared.
-    let _lock = lock(&plan.dir, plan.manifest.fleet.is_some())?;
+/// Makes the directory ready for this sweep: another shard's manifest must be this fleet's
+/// plan; a finished or interrupted sweep is resumed, replaced or refused.
+fn prepare_dir(plan: &Plan) -> Result<(), SweepRunError> {
     let same_fleet = |old: &Manifest| {
         old.fleet.as_ref().map(|f| &f.plan_hash)
             == plan.manifest.fleet.as_ref().map(|f| &f.plan_hash)
@@ -396,11 +391,16 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             return Err(SweepRunError::Exists(plan.dir.root.clone()));
         }
     }
-    let m = &plan.manifest;
-    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
-    plan.dir.write_manifest(&plan.manifest)?;
+    Ok(())
+}
+
+/// Opens every deployment and loads it (unless skipped or already loaded), then checks that
+/// its table holds every row.
+fn load_all(plan: &Plan) -> Result<Vec<crate::db::AnyDb>, SweepRunError> {
+    use crate::db::AnyDb;
+    use crate::runner::{self, progress::Progress};
     let mut dbs = Vec::new();
-    for (d, phases) in m.deployments.iter().zip(&plan.phases) {
+    for (d, phases) in plan.manifest.deployments.iter().zip(&plan.phases) {
         let cfg = &phases.load;
         let setup = |message: String| SweepRunError::Setup {
             deployment: d.name.clone(),
@@ -426,6 +426,21 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         check_rows(plan, d, cfg, &db, load)?;
         dbs.push(db);
     }
+    Ok(dbs)
+}
+
+/// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
+/// interleaving deployments at each concurrency so that drift hits them alike.
+pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
+    use crate::runner::{self, progress::Progress};
+
+    // Held until the sweep ends; a fleet's shards share the directory, so theirs is shared.
+    let _lock = lock(&plan.dir, plan.manifest.fleet.is_some())?;
+    prepare_dir(plan)?;
+    let m = &plan.manifest;
+    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
+    plan.dir.write_manifest(&plan.manifest)?;
+    let dbs = load_all(plan)?;
 
     let total = steps;
     let per_step = m.duration_s + m.warmup_s;
