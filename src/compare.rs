@@ -23,110 +23,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Limits a candidate may not cross.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Thresholds {
-    /// Throughput drop, percent.
-    pub throughput_drop_pct: f64,
-    /// Latency increase per percentile (`p50`, `p99`, ...) or per operation and percentile
-    /// (`READ.p99`), percent.
-    pub latency_increase_pct: BTreeMap<String, f64>,
-    /// Error rate increase, in percentage points.
-    pub error_rate_pp: f64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            throughput_drop_pct: 5.0,
-            // Measured: identical 1 s runs on a shared 2-core machine differ by up to ~20% in
-            // p99, by under 1% in p50.
-            latency_increase_pct: [("p50".to_owned(), 10.0), ("p99".to_owned(), 25.0)].into(),
-            error_rate_pp: 1.0,
-        }
-    }
-}
-
-/// The percentiles the gate judges, as `--max-latency-increase` names them.
-pub const PERCENTILES: [&str; 4] = ["p50", "p95", "p99", "p99.9"];
-
-/// `name`, and the nearest of `known` when it is close enough to be a typo.
-fn unknown(what: &str, name: &str, known: &[&str]) -> String {
-    let nearest = crate::config::suggest::nearest(name, known.iter().copied());
-    let hint = nearest.map_or(String::new(), |n| format!("did you mean {n}? "));
-    format!(
-        "unknown {what} {name:?}: {hint}(valid: {})",
-        known.join(", ")
-    )
-}
-
-impl Thresholds {
-    /// Parses `p99=10%,p50=15%,read.p99=20%` into the latency limits: each one given adds to
-    /// or replaces the default of the same name; the others stay in force.
-    pub fn parse_latency(&mut self, s: &str) -> Result<(), String> {
-        let ops: Vec<&str> = Operation::ALL.iter().map(|o| o.label()).collect();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').ok_or_else(|| {
-                format!("{part:?}: expected PERCENTILE=N% or OPERATION.PERCENTILE=N%")
-            })?;
-            let k = k.trim().to_lowercase();
-            let is_pct = k.starts_with('p') && k[1..].starts_with(|c: char| c.is_ascii_digit());
-            let (op, pct) = match k.split_once('.') {
-                Some((op, p)) if !is_pct => (Some(op.to_uppercase()), p.to_owned()),
-                _ => (None, k.clone()),
-            };
-            if !PERCENTILES.contains(&pct.as_str()) {
-                return Err(format!(
-                    "{part:?}: {}",
-                    unknown("percentile", &pct, &PERCENTILES)
-                ));
-            }
-            let key = match op {
-                Some(op) if !ops.contains(&op.as_str()) => {
-                    return Err(format!("{part:?}: {}", unknown("operation", &op, &ops)));
-                }
-                Some(op) => format!("{op}.{pct}"),
-                None => pct,
-            };
-            self.latency_increase_pct.insert(key, parse_pct(v)?);
-        }
-        Ok(())
-    }
-
-    pub fn latency_limit(&self, op: Operation, pct: &str) -> Option<f64> {
-        self.latency_increase_pct
-            .get(&format!("{}.{pct}", op.label()))
-            .or_else(|| self.latency_increase_pct.get(pct))
-            .copied()
-    }
-
-    /// The limits in force, for every verdict: `throughput -5%, p50 +10%, ..., error rate
-    /// +1 pp`.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![format!("throughput -{}%", self.throughput_drop_pct)];
-        parts.extend(
-            self.latency_increase_pct
-                .iter()
-                .map(|(k, v)| format!("{k} +{v}%")),
-        );
-        parts.push(format!("error rate +{} pp", self.error_rate_pp));
-        parts.join(", ")
-    }
-}
-
-/// `5%` or `5`.
-pub fn parse_pct(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| format!("{s:?} is not a percentage"))?;
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(format!("{s:?} is not a percentage"))
-    }
-}
+// The limits are parsed by `config::objectives`; these paths are kept for the compare command.
+pub use crate::config::objectives::parse_pct;
+pub use crate::model::{PERCENTILES, Thresholds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -213,7 +112,7 @@ pub enum CompareError {
 pub fn read_side(path: &Path) -> Result<Side, CompareError> {
     let mut side = Side::new();
     if path.is_dir() {
-        let (_, steps) = crate::sweep::SweepDir::new(path)
+        let (_, steps) = crate::sweep::dir::SweepDir::new(path)
             .steps()
             .map_err(|e| CompareError::Input(e.to_string()))?;
         for s in steps {
@@ -742,35 +641,5 @@ mod tests {
             "",
         );
         assert_eq!(r.verdict, Verdict::Unchanged);
-    }
-
-    #[test]
-    fn latency_limits_parse() {
-        let mut t = Thresholds::default();
-        t.parse_latency("p99=15%,read.p50=20").unwrap();
-        assert_eq!(t.latency_limit(Operation::Read, "p99"), Some(15.0));
-        assert_eq!(t.latency_limit(Operation::Read, "p50"), Some(20.0));
-        // The default p50 limit stays in force for what the flag did not name.
-        assert_eq!(t.latency_limit(Operation::Update, "p50"), Some(10.0));
-        assert_eq!(t.latency_limit(Operation::Update, "p95"), None);
-        assert_eq!(
-            t.describe(),
-            "throughput -5%, READ.p50 +20%, p50 +10%, p99 +15%, error rate +1 pp"
-        );
-        let e = t.parse_latency("reed.p50=5%").unwrap_err();
-        assert!(
-            e.contains("unknown operation \"REED\"") && e.contains("did you mean READ?"),
-            "{e}"
-        );
-        let e = t.parse_latency("read.p90=5%").unwrap_err();
-        assert!(
-            e.contains("did you mean p99?") || e.contains("did you mean p50?"),
-            "{e}"
-        );
-        let e = t.parse_latency("p99.5=5%").unwrap_err();
-        assert!(e.contains("did you mean p99.9?"), "{e}");
-        assert!(t.parse_latency("p42=1%").is_err());
-        assert!(t.parse_latency("p99").is_err());
-        assert!(parse_pct("x%").is_err());
     }
 }

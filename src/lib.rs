@@ -13,6 +13,7 @@ pub mod history;
 /// (the binary's `lab` command, the demo, the lab tests).
 pub use geobench_lab as lab;
 pub mod measure;
+pub mod model;
 /// Entering a region's network namespace: the lab crate's, which the runner's threads use too.
 pub use geobench_lab::netns;
 pub mod report;

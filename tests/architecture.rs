@@ -3,6 +3,9 @@
 //! `LAYERS`. Read from the sources (`use crate::...` and `crate::...` paths), tests included.
 //! The workspace's other crates (the lab, `lab/`; the key names, `keys/`) use nothing of
 //! geobench.
+//! `model`, the types every layer shares, sits at the bottom and uses no other module. A
+//! folder whose halves sit in different layers lists its half as `folder::file` (the sweep's
+//! directory on disk is read by the analysis; its execution runs the runner).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -11,6 +14,7 @@ use std::path::Path;
 /// layer only. Leaves first. `lab` and `netns` are the lab crate (`geobench_lab`, re-exported by
 /// lib.rs): a leaf, since it uses nothing of geobench.
 const LAYERS: &[&[&str]] = &[
+    &["model"],
     &["generator", "lab", "netns", "units"],
     &["config"],
     &["workload"],
@@ -18,6 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["measure"],
     &["check"],
     &["results", "telemetry"],
+    &["sweep::dir"],
     &["runner"],
     &["sweep"],
     &["analysis"],
@@ -31,16 +36,34 @@ fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
 
-/// The top-level module a source file belongs to.
+/// The halves of folders that sit in their own layer (`folder::file`).
+fn split_modules() -> impl Iterator<Item = &'static str> {
+    LAYERS
+        .iter()
+        .flat_map(|l| l.iter())
+        .copied()
+        .filter(|m| m.contains("::"))
+}
+
+/// The module a source file belongs to: its top-level module, or a half listed on its own.
 fn module_of(path: &Path, src: &Path) -> String {
     let rel = path.strip_prefix(src).unwrap();
-    let first = rel
+    let parts: Vec<String> = rel
         .components()
-        .next()
-        .unwrap()
-        .as_os_str()
-        .to_string_lossy();
-    first.trim_end_matches(".rs").to_owned()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_owned()
+        })
+        .collect();
+    if parts.len() > 1 {
+        let half = format!("{}::{}", parts[0], parts[1]);
+        if split_modules().any(|m| m == half) {
+            return half;
+        }
+    }
+    parts[0].clone()
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -66,11 +89,16 @@ fn uses(text: &str) -> BTreeSet<String> {
             continue;
         }
         let rest = &text[i + "crate::".len()..];
-        let name: String = rest
+        let path: String = rest
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
             .collect();
-        if !name.is_empty() {
+        let mut names = path.split("::");
+        let name = names.next().unwrap_or_default().to_owned();
+        let half = format!("{name}::{}", names.next().unwrap_or_default());
+        if split_modules().any(|m| m == half) {
+            out.insert(half);
+        } else if !name.is_empty() {
             out.insert(name);
         }
     }
@@ -150,6 +178,67 @@ fn the_checker_sees_a_violation() {
         ["db", "report"].iter().map(|s| s.to_string()).collect()
     );
     assert!(layer("report") > layer("config"));
+    // A folder's half is its own module; the folder's other files are the folder.
+    assert_eq!(
+        uses("use crate::sweep::dir::Step;\nuse crate::sweep::{run, Plan};"),
+        ["sweep", "sweep::dir"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    let src = Path::new("/s");
+    assert_eq!(module_of(Path::new("/s/sweep/dir.rs"), src), "sweep::dir");
+    assert_eq!(module_of(Path::new("/s/sweep/run.rs"), src), "sweep");
+    assert_eq!(module_of(Path::new("/s/db/mysql.rs"), src), "db");
+}
+
+/// What the sources under `paths` (folders or files of src/) use that `banned` refuses, as
+/// `file uses module` lines; the MySQL driver counts as a module.
+fn banned_uses(paths: &[&str], banned: impl Fn(&str) -> bool) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for p in paths.iter().map(|p| src.join(p)) {
+        assert!(p.exists(), "{} is missing", p.display());
+        if p.is_dir() {
+            rust_files(&p, &mut files);
+        } else {
+            files.push(p);
+        }
+    }
+    let mut bad = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut used = uses(&text);
+        if text.contains("mysql_async") {
+            used.insert("mysql_async".into());
+        }
+        bad.extend(
+            used.iter()
+                .filter(|u| banned(u))
+                .map(|u| format!("{} uses {u}", f.display())),
+        );
+    }
+    bad
+}
+
+/// The shared types import nothing from the crate, not even the leaves: a module that needs
+/// an error class or a server's description must not drag anything else along with it.
+#[test]
+fn the_model_uses_no_other_module() {
+    let bad = banned_uses(&["model"], |m| m != "model");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// Measurement, results, analysis, comparison and reports read the shared types from `model`
+/// and a sweep from its directory: never a backend, the runner, a sweep's execution or the
+/// driver.
+#[test]
+fn readers_of_results_depend_on_no_backend_runner_or_driver() {
+    let readers = ["measure", "results", "analysis", "report", "compare.rs"];
+    let bad = banned_uses(&readers, |m| {
+        ["db", "runner", "sweep", "mysql_async"].contains(&m)
+    });
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 /// The lab crate and the key names crate are below geobench: geobench depends on them, never

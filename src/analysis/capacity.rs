@@ -2,6 +2,8 @@
 //! the knee, the best throughput under a latency SLO, Little's-law checks, and confidence
 //! intervals over repeats. Pure functions.
 
+// The objective is parsed by `config::objectives`; the analysis judges steps against it.
+pub use crate::model::Slo;
 use serde::{Deserialize, Serialize};
 
 /// X(N) = lambda N / (1 + sigma (N - 1) + kappa N (N - 1)) (Gunther).
@@ -149,68 +151,6 @@ pub fn knee(points: &[(f64, f64)]) -> Option<f64> {
     knee
 }
 
-/// A latency objective such as `p99<100ms` or `read.p99<50ms`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Slo {
-    /// Operation label (`READ`...) or `None` for every operation.
-    pub operation: Option<String>,
-    /// `p50`, `p95`, `p99`, `p99.9`, `max`, `mean`.
-    pub percentile: String,
-    pub limit_us: f64,
-}
-
-impl Slo {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let (lhs, rhs) = s
-            .split_once('<')
-            .ok_or_else(|| format!("--slo {s:?}: expected e.g. p99<100ms"))?;
-        let lhs = lhs.trim().to_lowercase();
-        let is_pct = |t: &str| {
-            t == "max"
-                || t == "mean"
-                || (t.starts_with('p') && t[1..].starts_with(|c: char| c.is_ascii_digit()))
-        };
-        let (op, pct) = match lhs.split_once('.') {
-            Some((op, p)) if !is_pct(op) => (Some(operation(s, op)?), p.to_owned()),
-            _ => (None, lhs.clone()),
-        };
-        let pct = pct.to_lowercase();
-        if !["p50", "p95", "p99", "p99.9", "p999", "max", "mean"].contains(&pct.as_str()) {
-            return Err(format!(
-                "--slo {s:?}: unknown percentile {pct:?} (p50, p95, p99, p99.9, max, mean)"
-            ));
-        }
-        let limit = humantime::parse_duration(rhs.trim())
-            .map_err(|e| format!("--slo {s:?}: {e} (expected e.g. p99<100ms)"))?;
-        Ok(Slo {
-            operation: op,
-            percentile: pct,
-            limit_us: limit.as_secs_f64() * 1e6,
-        })
-    }
-}
-
-/// The label of the run operation `name` names (`read`, `read-modify-write`, any case; `_`
-/// for `-`): an operation no run performs would judge nothing, and every deployment would show
-/// "-" as if none met the objective.
-fn operation(slo: &str, name: &str) -> Result<String, String> {
-    use crate::workload::Operation;
-    let labels = Operation::ALL
-        .iter()
-        .filter(|o| **o != Operation::InsertBatch)
-        .map(|o| o.label());
-    let wanted = name.trim().to_uppercase().replace('_', "-");
-    match labels.clone().find(|l| *l == wanted) {
-        Some(l) => Ok(l.to_owned()),
-        None => Err(format!(
-            "--slo {slo:?}: unknown operation {:?}{} (operations: {})",
-            name.trim(),
-            crate::config::suggest::did_you_mean(&wanted, labels.clone()),
-            labels.collect::<Vec<_>>().join(", ")
-        )),
-    }
-}
-
 /// Little's law in a closed loop: clients = throughput x mean latency. A gap means time spent
 /// outside the measured call: client-side queuing, a saturated client, or retries' backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -322,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn knee_slo_ci_and_little() {
+    fn knee_ci_and_little() {
         let pts = [
             (20.0, 1000.0),
             (40.0, 1900.0),
@@ -331,26 +271,6 @@ mod tests {
             (320.0, 4100.0),
         ];
         assert_eq!(knee(&pts), Some(80.0));
-        let s = Slo::parse("p99<100ms").unwrap();
-        assert_eq!(
-            (s.operation, s.percentile.as_str(), s.limit_us),
-            (None, "p99", 100_000.0)
-        );
-        let s = Slo::parse("read.p99.9<2s").unwrap();
-        assert_eq!(
-            (s.operation.as_deref(), s.percentile.as_str()),
-            (Some("READ"), "p99.9")
-        );
-        assert!(Slo::parse("p42<1ms").is_err());
-        let s = Slo::parse("Read_Modify_Write.p99<1s").unwrap();
-        assert_eq!(s.operation.as_deref(), Some("READ-MODIFY-WRITE"));
-        let e = Slo::parse("reed.p99<50ms").unwrap_err();
-        assert!(
-            e.contains("unknown operation \"reed\"; did you mean READ?")
-                && e.contains("READ, UPDATE, INSERT, SCAN, READ-MODIFY-WRITE, DELETE"),
-            "{e}"
-        );
-        assert!(Slo::parse("p99").is_err());
         let l = little(100.0, 2000.0, 0.05);
         assert!(!l.flagged && l.gap_pct.abs() < 1e-9);
         assert!(little(100.0, 2000.0, 0.04).flagged);

@@ -298,7 +298,7 @@ pub(crate) mod fixtures {
     }
 
     /// `step` with a measured host: saturated (99% busy) in every interval, or 30% busy.
-    pub fn on_host(mut step: crate::sweep::Step, bound: bool) -> crate::sweep::Step {
+    pub fn on_host(mut step: crate::sweep::dir::Step, bound: bool) -> crate::sweep::dir::Step {
         let busy = if bound { 0.99 } else { 0.3 };
         step.results.hosts = vec![host(&[busy; 3], &[1.0; 3], 0.5)];
         step
@@ -310,7 +310,7 @@ pub(crate) mod fixtures {
         use crate::analysis::sweep::{analyse, fixtures::*};
         let mut m = manifest();
         m.repeats = 1;
-        let steps: Vec<crate::sweep::Step> = [
+        let steps: Vec<crate::sweep::dir::Step> = [
             step("single", 10, 1, 1000, 100),
             step("single", 20, 1, 2000, 100),
             step("multi", 10, 1, 600, 300),

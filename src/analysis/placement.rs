@@ -3,8 +3,8 @@
 //! scheduling. A multi-region result measured with leaders elsewhere measures another
 //! deployment than the one named.
 
-use crate::db::placement::PlacementSnapshot;
-use crate::sweep::Step;
+use crate::model::placement::PlacementSnapshot;
+use crate::sweep::dir::Step;
 use serde::{Deserialize, Serialize};
 
 /// What is wrong with one snapshot, one sentence each (empty: nothing seen wrong, or
@@ -121,7 +121,7 @@ pub fn by_deployment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::placement::RegionPeers;
+    use crate::model::placement::RegionPeers;
     use std::collections::BTreeMap;
 
     fn region(name: &str, peers: u64, leaders: u64) -> RegionPeers {

@@ -363,8 +363,8 @@ fn describe(l: &Layout) -> String {
 pub enum Source {
     Sweep {
         path: std::path::PathBuf,
-        manifest: Box<crate::sweep::Manifest>,
-        steps: Vec<crate::sweep::Step>,
+        manifest: Box<crate::sweep::dir::Manifest>,
+        steps: Vec<crate::sweep::dir::Step>,
     },
     Results {
         path: std::path::PathBuf,

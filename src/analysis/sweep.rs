@@ -8,7 +8,7 @@ use super::capacity::{self, Little, Slo, Usl};
 use super::intervals::{self, Drift};
 use crate::measure::new_histogram;
 use crate::results::{OpSummary, Results, ResultsError, decode_histogram};
-use crate::sweep::{Manifest, Step};
+use crate::sweep::dir::{Manifest, Step};
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -554,7 +554,10 @@ fn spectrum_default(m: &Manifest, steps: &[StepSummary]) -> (Option<usize>, Stri
 }
 
 /// What a deployment is, from its manifest entry and one of its steps.
-fn deployment_info(d: &crate::sweep::Deployment, step: Option<&Step>) -> DeploymentInfo {
+fn deployment_info(
+    d: &crate::config::deployment::Deployment,
+    step: Option<&Step>,
+) -> DeploymentInfo {
     let what = match &d.topology {
         // A topology file or endpoints (never a DSN, so no password).
         Some(t) => t
@@ -1048,8 +1051,8 @@ fn summary_sentence(
 pub(crate) mod fixtures {
     //! Sweeps with known values, for tests of the analysis and its renderers.
     use super::*;
+    use crate::config::deployment::Deployment;
     use crate::results::fixtures;
-    use crate::sweep::Deployment;
 
     pub fn step(
         deployment: &str,

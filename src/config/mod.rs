@@ -4,8 +4,10 @@
 
 pub mod backend;
 pub mod client;
+pub mod deployment;
 pub mod events;
 pub mod fleet;
+pub mod objectives;
 pub mod placement;
 pub mod predict;
 pub mod properties;

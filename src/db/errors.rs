@@ -3,7 +3,7 @@
 //! reference and MySQL/MariaDB docs; TiDB's entries and their sources are in docs/tidb.md
 //! ("TiDB error classes").
 
-use super::{DbError, ErrorClass};
+use crate::model::{DbError, ErrorClass};
 
 /// The class of a server (or client library) error code.
 pub fn classify(code: u32) -> ErrorClass {

@@ -14,61 +14,12 @@ use crate::workload::{FieldSet, Record};
 use std::sync::Arc;
 
 use crate::config::topology::Placement;
-use serde::{Deserialize, Serialize};
 use std::future::Future;
 
-/// How a failed operation should be treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorClass {
-    /// Conflict or deadlock: the transaction was rolled back and can safely be retried.
-    Retryable,
-    /// The server or region cannot serve now (timeouts, no quorum, lost connection): back off.
-    Unavailable,
-    /// The connection broke during a write: it may or may not have been applied.
-    UnknownOutcome,
-    /// This statement was refused for its data (duplicate key): counted as a failure, the
-    /// run goes on; a strict load stops on it.
-    Rejected,
-    /// Retrying will not help (syntax, missing table, auth): stops the run.
-    Fatal,
-}
-
-impl ErrorClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorClass::Retryable => "retryable",
-            ErrorClass::Unavailable => "unavailable",
-            ErrorClass::UnknownOutcome => "unknown_outcome",
-            ErrorClass::Rejected => "rejected",
-            ErrorClass::Fatal => "fatal",
-        }
-    }
-}
-
-/// A failed database call, classified. `message` never contains a password.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{message}")]
-pub struct DbError {
-    pub class: ErrorClass,
-    /// Server (or client library) error code, e.g. 1213 or 2013.
-    pub code: Option<u32>,
-    pub message: String,
-}
-
-impl DbError {
-    pub fn new(class: ErrorClass, code: Option<u32>, message: impl Into<String>) -> Self {
-        DbError {
-            class,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub fn fatal(message: impl Into<String>) -> Self {
-        Self::new(ErrorClass::Fatal, None, message)
-    }
-}
+// The shared types the backends produce; `measure`, `results` and `analysis` take them from
+// `model`, the backends and the runner from here.
+pub use crate::model::errors::{DbError, ErrorClass};
+pub use crate::model::server::{ClockOffset, ServerInfo};
 
 /// Rows for one multi-row insert: `keys[i]` with field values `values[i*fields..(i+1)*fields]`.
 #[derive(Debug, Clone, Default)]
@@ -90,34 +41,6 @@ impl InsertBatch {
         let n = self.values.len() / self.keys.len().max(1);
         (&self.keys[i], &self.values[i * n..(i + 1) * n])
     }
-}
-
-/// What the server says it is; recorded in the results.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct ServerInfo {
-    /// "memory", "tidb", "mariadb", "mysql".
-    pub kind: String,
-    pub version: String,
-    /// Galera: whether wsrep is on, and the cluster size seen at start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub galera_cluster_size: Option<u32>,
-    /// Other facts worth keeping (TiDB session variables, isolation level, ...).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub details: std::collections::BTreeMap<String, String>,
-    /// TiDB: where the table's data was at the start of the phase (policy, scheduling state,
-    /// peers and leaders per region).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placement: Option<placement::PlacementSnapshot>,
-    /// The server's clock against this host's, measured once (a fleet's results keep it).
-    #[serde(skip)]
-    pub clock: Option<ClockOffset>,
-}
-
-/// The server's clock minus this host's, from one query; good to +- half the round trip.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClockOffset {
-    pub offset_s: f64,
-    pub rtt_s: f64,
 }
 
 /// What an UPDATE did, as the server reports it.

@@ -5,7 +5,7 @@
 
 pub mod host;
 
-use crate::db::{DbError, ErrorClass};
+use crate::model::{DbError, ErrorClass};
 use crate::workload::Operation;
 use hdrhistogram::Histogram;
 use std::collections::HashMap;

@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn placement_is_shown_beside_its_deployment() {
-        use crate::db::placement::{PlacementSnapshot, RegionPeers};
+        use crate::model::placement::{PlacementSnapshot, RegionPeers};
         let mut report = two_deployments();
         report.placements = vec![crate::analysis::placement::DeploymentPlacement {
             deployment: "multi".into(),

@@ -1,7 +1,7 @@
 //! A small `Results` with known values, for tests of analysis and renderers.
 use crate::config::*;
-use crate::db::ServerInfo;
 use crate::measure::Measurements;
+use crate::model::ServerInfo;
 use crate::results::*;
 use crate::workload::Operation;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! histogram (HdrHistogram V2+DEFLATE, base64) so that runs can be merged exactly later.
 
 use crate::config::{Phase, RunConfig};
-use crate::db::{ErrorClass, ServerInfo};
+use crate::model::{ErrorClass, ServerInfo};
 pub mod availability;
 pub mod cluster;
 #[cfg(test)]

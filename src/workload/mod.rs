@@ -12,8 +12,9 @@ use crate::generator::{
     AcknowledgedCounter, Discrete, Exponential, Hotspot, Rng, ScrambledZipfian, Sequential,
     SkewedLatest, Uniform, ZIPFIAN_CONSTANT, Zipfian,
 };
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+pub use crate::model::Operation;
 use tag::{TAG_LEN, WriteTag};
 
 /// Which fields a read or scan returns.
@@ -33,49 +34,6 @@ impl Record {
     pub fn with_fields(n: usize) -> Self {
         Record {
             fields: vec![Vec::new(); n],
-        }
-    }
-}
-
-/// A measured operation kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING-KEBAB-CASE")]
-pub enum Operation {
-    Read,
-    Update,
-    Insert,
-    Scan,
-    ReadModifyWrite,
-    Delete,
-    /// One multi-row insert of the load phase.
-    InsertBatch,
-}
-
-impl Operation {
-    pub const ALL: [Operation; 7] = [
-        Operation::Read,
-        Operation::Update,
-        Operation::Insert,
-        Operation::Scan,
-        Operation::ReadModifyWrite,
-        Operation::Delete,
-        Operation::InsertBatch,
-    ];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// YCSB's label (`READ`, `READ-MODIFY-WRITE`, ...).
-    pub fn label(self) -> &'static str {
-        match self {
-            Operation::Read => "READ",
-            Operation::Update => "UPDATE",
-            Operation::Insert => "INSERT",
-            Operation::Scan => "SCAN",
-            Operation::ReadModifyWrite => "READ-MODIFY-WRITE",
-            Operation::Delete => "DELETE",
-            Operation::InsertBatch => "INSERT-BATCH",
         }
     }
 }

@@ -1,463 +1,16 @@
-//! A sweep: the workload run at several concurrencies against one or more deployments, each
-//! step's `Results` stored as soon as it ends. This module owns the directory layout:
-//!
-//! ```text
-//! DIR/sweep.json                         the manifest (what was asked for)
-//! DIR/sweep.lock                         locked while a sweep runs; the holder's pid
-//! DIR/load/<deployment>.json             the load phase of each deployment (if loaded)
-//! DIR/steps/<deployment>/c<N>-r<R>.json  run step: concurrency N, repeat R (1-based)
-//! DIR/steps/<deployment>/c<N>-r<R>.shard<I>.json           the same, shard I of a fleet
-//! DIR/steps/<deployment>/c<N>-r<R>.<REGION>.shard<I>.json  shard I of a region's fleet
-//! ```
-//! The first deployment is the baseline of every comparison. A fleet's shards all run the same
-//! plan, step k starting at START + k x (warm-up + duration + gap); reading the directory
-//! merges each step's shards and names the missing ones.
+//! Running a sweep: every deployment's phases resolved before anything starts, each
+//! deployment loaded, then every step not yet stored run through the runner and written to the
+//! sweep directory (`sweep::dir`) as soon as it ends.
 
+use super::dir::{LOCK, Manifest, SweepDir, SweepError};
 use crate::config::Phase;
 use crate::config::RunConfig;
-use crate::config::backend::Latency;
+use crate::config::deployment::Deployment;
 use crate::config::fleet::FleetConfig;
 use crate::config::properties::ConfigError;
 use crate::config::resolve::{BackendChoice, Sources};
-use crate::results::{Results, ResultsError};
-use serde::{Deserialize, Serialize};
+use crate::results::Results;
 use std::path::{Path, PathBuf};
-
-pub const MANIFEST: &str = "sweep.json";
-/// Locked while a sweep writes the directory (`SweepDir::lock`).
-pub const LOCK: &str = "sweep.lock";
-
-/// One deployment of a sweep: a name and how to reach it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Deployment {
-    pub name: String,
-    /// The topology file or endpoint list it was given as.
-    pub source: String,
-    /// The resolved topology (regions and endpoints), when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology: Option<crate::config::topology::Topology>,
-    /// The embedded store's injected service time (`memory:LATENCY`), when there is none.
-    #[serde(default)]
-    pub latency: Latency,
-}
-
-/// What a sweep was asked to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub schema_version: u32,
-    pub tool: String,
-    pub created_at: String,
-    /// Workload files and overrides, as given.
-    pub workload_files: Vec<String>,
-    pub overrides: Vec<String>,
-    pub deployments: Vec<Deployment>,
-    pub concurrencies: Vec<usize>,
-    pub repeats: usize,
-    /// Per-step measured duration and warm-up, seconds.
-    pub duration_s: f64,
-    pub warmup_s: f64,
-    /// A sweep run by a fleet: what every shard agreed on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fleet: Option<ManifestFleet>,
-}
-
-/// The fleet of a sweep: shard count, step schedule, and the plan's identity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ManifestFleet {
-    /// Shards (per region when the shards were started with --region).
-    pub shards: usize,
-    /// Step k starts at `start_at` + k x (warm-up + duration + `step_gap_s`).
-    pub start_at: String,
-    pub step_gap_s: f64,
-    /// A hash over the manifest without its creation time: equal for every shard.
-    pub plan_hash: String,
-}
-
-impl Manifest {
-    /// The plan's identity: everything but the creation time (and the hash itself).
-    pub fn plan_hash(&self) -> String {
-        let mut m = self.clone();
-        m.created_at = String::new();
-        if let Some(f) = &mut m.fleet {
-            f.plan_hash = String::new();
-        }
-        crate::config::fleet::fnv_hex(serde_json::to_string(&m).unwrap_or_default().as_bytes())
-    }
-}
-
-/// One stored run step.
-#[derive(Debug, Clone)]
-pub struct Step {
-    pub deployment: String,
-    pub concurrency: usize,
-    /// 1-based.
-    pub repeat: usize,
-    pub results: Results,
-}
-
-/// A sweep directory on disk.
-#[derive(Debug, Clone)]
-pub struct SweepDir {
-    pub root: PathBuf,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    #[error("{path}: {message}")]
-    Layout { path: PathBuf, message: String },
-    #[error(transparent)]
-    Results(#[from] ResultsError),
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
-    /// A step's shards that cannot be merged, or are not all there.
-    #[error("{path}: {message}")]
-    Shards { path: PathBuf, message: String },
-}
-
-impl SweepDir {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        SweepDir { root: root.into() }
-    }
-
-    pub fn manifest_path(&self) -> PathBuf {
-        self.root.join(MANIFEST)
-    }
-
-    pub fn step_path(&self, deployment: &str, concurrency: usize, repeat: usize) -> PathBuf {
-        self.shard_step_path(deployment, concurrency, repeat, None)
-    }
-
-    /// A step's file, of this shard when the fleet is split (`c4-r1.shard0.json`).
-    pub fn shard_step_path(
-        &self,
-        deployment: &str,
-        concurrency: usize,
-        repeat: usize,
-        fleet: Option<&FleetConfig>,
-    ) -> PathBuf {
-        self.root.join("steps").join(deployment).join(format!(
-            "c{concurrency}-r{repeat}{}.json",
-            shard_suffix(fleet)
-        ))
-    }
-
-    pub fn load_path(&self, deployment: &str, fleet: Option<&FleetConfig>) -> PathBuf {
-        self.root
-            .join("load")
-            .join(format!("{deployment}{}.json", shard_suffix(fleet)))
-    }
-
-    /// Deletes what a sweep wrote here (manifest, loads, steps, reports), nothing else.
-    pub fn clear(&self) -> Result<(), SweepError> {
-        let io = |path: &Path, source| SweepError::Io {
-            context: format!("deleting {}", path.display()),
-            source,
-        };
-        for sub in ["steps", "load"] {
-            let d = self.root.join(sub);
-            if d.is_dir() {
-                std::fs::remove_dir_all(&d).map_err(|e| io(&d, e))?;
-            }
-        }
-        let entries = match std::fs::read_dir(&self.root) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            r => r.map_err(|e| io(&self.root, e))?,
-        };
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name == MANIFEST || name.starts_with("report.") {
-                std::fs::remove_file(e.path()).map_err(|err| io(&e.path(), err))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Locks the directory for this process while a sweep writes it (released when the file
-    /// returned is dropped, or the process ends): exclusively, or `shared` by a fleet's
-    /// shards. The lock file holds the last holder's process id, for the refusal to name.
-    pub fn lock(&self, shared: bool) -> Result<std::fs::File, SweepRunError> {
-        use std::io::{Read, Seek, Write};
-        let path = self.root.join(LOCK);
-        let io = |source| SweepError::Io {
-            context: format!("locking {}", path.display()),
-            source,
-        };
-        std::fs::create_dir_all(&self.root).map_err(io)?;
-        let mut f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        let got = if shared {
-            f.try_lock_shared()
-        } else {
-            f.try_lock()
-        };
-        match got {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                f.read_to_string(&mut holder).map_err(io)?;
-                return Err(SweepRunError::Locked {
-                    path: self.root.clone(),
-                    holder: match holder.trim() {
-                        "" => "unknown".into(),
-                        pid => pid.to_owned(),
-                    },
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e).into()),
-        }
-        f.set_len(0)
-            .and_then(|()| f.rewind())
-            .and_then(|()| writeln!(f, "{}", std::process::id()))
-            .map_err(io)?;
-        Ok(f)
-    }
-
-    /// Whether `path` looks like a sweep directory.
-    pub fn is_sweep(path: &Path) -> bool {
-        path.join(MANIFEST).is_file()
-    }
-
-    pub fn read_manifest(&self) -> Result<Manifest, SweepError> {
-        let path = self.manifest_path();
-        let text = std::fs::read_to_string(&path).map_err(|source| SweepError::Io {
-            context: format!("reading {}", path.display()),
-            source,
-        })?;
-        Manifest::from_json(&text, &path)
-    }
-
-    pub fn write_manifest(&self, m: &Manifest) -> Result<(), SweepError> {
-        let path = self.manifest_path();
-        std::fs::create_dir_all(&self.root).map_err(|source| SweepError::Io {
-            context: format!("creating {}", self.root.display()),
-            source,
-        })?;
-        let text = serde_json::to_string_pretty(m).map_err(|e| SweepError::Layout {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        // Shards of a fleet write it at the same time: each renames a whole file into place.
-        let tmp = self
-            .root
-            .join(format!("{MANIFEST}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, text)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|source| SweepError::Io {
-                context: format!("writing {}", path.display()),
-                source,
-            })
-    }
-
-    /// Every stored step, in manifest order (deployment, concurrency, repeat), a fleet's
-    /// shards merged; steps not run (yet) are simply absent. A step missing some of its
-    /// shards is an error.
-    pub fn steps(&self) -> Result<(Manifest, Vec<Step>), SweepError> {
-        let (m, steps, _) = self.steps_with(false)?;
-        Ok((m, steps))
-    }
-
-    /// As `steps`; with `allow_missing`, steps missing shards are merged from the shards
-    /// there are, and the missing ones returned (as `path: shard ...` lines).
-    pub fn steps_with(
-        &self,
-        allow_missing: bool,
-    ) -> Result<(Manifest, Vec<Step>, Vec<String>), SweepError> {
-        let m = self.read_manifest()?;
-        let mut steps = Vec::new();
-        let mut missing = Vec::new();
-        for d in &m.deployments {
-            for &c in &m.concurrencies {
-                for r in 1..=m.repeats {
-                    let path = self.step_path(&d.name, c, r);
-                    let results = if path.is_file() {
-                        Results::read(&path)?
-                    } else {
-                        match self.merged_shards(&path, allow_missing, &mut missing)? {
-                            Some(r) => r,
-                            None => continue,
-                        }
-                    };
-                    steps.push(Step {
-                        deployment: d.name.clone(),
-                        concurrency: c,
-                        repeat: r,
-                        results,
-                    });
-                }
-            }
-        }
-        Ok((m, steps, missing))
-    }
-
-    /// The shard files of the step whose unsharded file is `path`, merged (`None`: none).
-    fn merged_shards(
-        &self,
-        path: &Path,
-        allow_missing: bool,
-        missing: &mut Vec<String>,
-    ) -> Result<Option<Results>, SweepError> {
-        let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) else {
-            return Ok(None);
-        };
-        let prefix = format!("{}.", stem.to_string_lossy());
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    let name = p.file_name().unwrap_or_default().to_string_lossy();
-                    name.starts_with(&prefix) && name.contains(".shard") && name.ends_with(".json")
-                })
-                .collect(),
-            Err(_) => return Ok(None),
-        };
-        if files.is_empty() {
-            return Ok(None);
-        }
-        files.sort();
-        let parts = files
-            .iter()
-            .map(|f| Results::read(f))
-            .collect::<Result<Vec<_>, _>>()?;
-        let shards_err = |message: String| SweepError::Shards {
-            path: dir.join(format!("{}shard*.json", prefix)),
-            message,
-        };
-        let gone = crate::results::fleet::missing_shards(&parts);
-        if !gone.is_empty() {
-            if !allow_missing {
-                return Err(shards_err(format!(
-                    "missing {} (report --allow-missing-shards reports on the shards there are)",
-                    gone.join(", ")
-                )));
-            }
-            missing.extend(gone.iter().map(|g| format!("{}: {g}", path.display())));
-        }
-        crate::results::merge(&parts)
-            .map(Some)
-            .map_err(|e| shards_err(e.to_string()))
-    }
-}
-
-/// Most repeats a manifest may ask for: `steps` walks every (deployment, concurrency,
-/// repeat), so a hostile `"repeats": 1e18` must not become an endless loop.
-pub const MAX_REPEATS: usize = 1000;
-
-impl Manifest {
-    /// Parses and checks a manifest read from `path` (named in errors).
-    pub fn from_json(text: &str, path: &Path) -> Result<Self, SweepError> {
-        let layout = |message: String| SweepError::Layout {
-            path: path.to_owned(),
-            message,
-        };
-        let m: Manifest = serde_json::from_str(text).map_err(|e| {
-            layout(format!(
-                "not a sweep manifest ({e}); `geobench sweep --out DIR` writes DIR/{MANIFEST}"
-            ))
-        })?;
-        // Names become file names under steps/ and load/: nothing that could leave DIR.
-        if let Some(d) = m.deployments.iter().find(|d| !valid_name(&d.name)) {
-            return Err(layout(format!(
-                "deployment name {:?}: expected letters, digits, - or _",
-                d.name
-            )));
-        }
-        if m.repeats == 0 || m.repeats > MAX_REPEATS {
-            return Err(layout(format!(
-                "repeats = {}: expected 1 to {MAX_REPEATS}",
-                m.repeats
-            )));
-        }
-        if m.concurrencies.is_empty() || m.concurrencies.contains(&0) {
-            return Err(layout(
-                "concurrencies: expected a non-empty list of client counts > 0".into(),
-            ));
-        }
-        if let Some(c) = repeated(&m.concurrencies) {
-            return Err(layout(format!(
-                "concurrencies: {c} is listed twice (each step has one file)"
-            )));
-        }
-        Ok(m)
-    }
-}
-
-/// A client count listed more than once: its steps would share files, the later run
-/// replacing the earlier.
-pub fn repeated(concurrencies: &[usize]) -> Option<usize> {
-    concurrencies
-        .iter()
-        .enumerate()
-        .find(|(i, c)| concurrencies[..*i].contains(c))
-        .map(|(_, c)| *c)
-}
-
-/// `.shard<I>` or `.<REGION>.shard<I>` when the fleet is split, else nothing.
-fn shard_suffix(fleet: Option<&FleetConfig>) -> String {
-    match fleet {
-        Some(f) if f.is_split() => match &f.region {
-            Some(r) => format!(".{r}.shard{}", f.shard),
-            None => format!(".shard{}", f.shard),
-        },
-        _ => String::new(),
-    }
-}
-
-/// A deployment name: it names files, so letters, digits, `-` and `_` only.
-pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-impl Deployment {
-    /// Parses `NAME=SPEC` (see `geobench sweep --help`).
-    pub fn parse(arg: &str) -> Result<Self, String> {
-        let (name, spec) = arg
-            .split_once('=')
-            .ok_or_else(|| format!("--deployment {arg:?}: expected NAME=SPEC"))?;
-        let name = name.trim();
-        if !valid_name(name) {
-            return Err(format!(
-                "--deployment {arg:?}: the name must be letters, digits, - or _ (it names files)"
-            ));
-        }
-        let spec = spec.trim();
-        let mut latency = Latency::None;
-        let topology = if spec == "memory" || spec.starts_with("memory:") {
-            if let Some(l) = spec.strip_prefix("memory:") {
-                latency = Latency::parse(l).map_err(|e| format!("--deployment {arg:?}: {e}"))?;
-            }
-            None
-        } else if spec.ends_with(".toml") || Path::new(spec).is_file() {
-            Some(
-                crate::config::topology::Topology::load(Path::new(spec))
-                    .map_err(|e| format!("--deployment {name}: {e}"))?,
-            )
-        } else {
-            let eps: Vec<String> = spec.split(',').map(|e| e.trim().to_owned()).collect();
-            let t = crate::config::topology::Topology::single_region(eps);
-            t.validate(&format!("--deployment {name}"))
-                .map_err(|e| e.to_string())?;
-            Some(t)
-        };
-        Ok(Deployment {
-            name: name.to_owned(),
-            source: spec.to_owned(),
-            topology,
-            latency,
-        })
-    }
-}
 
 /// Everything a sweep needs to run.
 pub struct Plan {
@@ -695,34 +248,20 @@ impl Plan {
                 .map(|d| format!("{}={}", d.name, d.source))
                 .collect::<Vec<_>>()
         };
+        let setting =
+            |what: &'static str, show: fn(&Manifest) -> String| (what, show(&old), show(m));
         let plan = [
             ("the deployments", names(&old).join(" "), names(m).join(" ")),
-            (
-                "the concurrencies (-c)",
-                format!("{:?}", old.concurrencies),
-                format!("{:?}", m.concurrencies),
-            ),
-            ("--repeat", old.repeats.to_string(), m.repeats.to_string()),
-            (
-                "the workload files (-P)",
-                format!("{:?}", old.workload_files),
-                format!("{:?}", m.workload_files),
-            ),
-            (
-                "the -p overrides",
-                format!("{:?}", old.overrides),
-                format!("{:?}", m.overrides),
-            ),
-            (
-                "--duration",
-                format!("{}s", old.duration_s),
-                format!("{}s", m.duration_s),
-            ),
-            (
-                "--warmup",
-                format!("{}s", old.warmup_s),
-                format!("{}s", m.warmup_s),
-            ),
+            setting("the concurrencies (-c)", |m| {
+                format!("{:?}", m.concurrencies)
+            }),
+            setting("--repeat", |m| m.repeats.to_string()),
+            setting("the workload files (-P)", |m| {
+                format!("{:?}", m.workload_files)
+            }),
+            setting("the -p overrides", |m| format!("{:?}", m.overrides)),
+            setting("--duration", |m| format!("{}s", m.duration_s)),
+            setting("--warmup", |m| format!("{}s", m.warmup_s)),
         ];
         if let Some((what, before, now)) = plan.iter().find(|(_, a, b)| a != b) {
             return Err(mismatch(format!("{what}: {before} before, {now} now")));
@@ -783,14 +322,54 @@ fn config_difference(before: &RunConfig, now: &RunConfig) -> Option<String> {
         })
 }
 
-/// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
-/// interleaving deployments at each concurrency so that drift hits them alike.
-pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
-    use crate::db::AnyDb;
-    use crate::runner::{self, progress::Progress};
+/// Locks the directory for this process while a sweep writes it (released when the file
+/// returned is dropped, or the process ends): exclusively, or `shared` by a fleet's
+/// shards. The lock file holds the last holder's process id, for the refusal to name.
+fn lock(dir: &SweepDir, shared: bool) -> Result<std::fs::File, SweepRunError> {
+    use std::io::{Read, Seek, Write};
+    let path = dir.root.join(LOCK);
+    let io = |source| SweepError::Io {
+        context: format!("locking {}", path.display()),
+        source,
+    };
+    std::fs::create_dir_all(&dir.root).map_err(io)?;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    let got = if shared {
+        f.try_lock_shared()
+    } else {
+        f.try_lock()
+    };
+    match got {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            f.read_to_string(&mut holder).map_err(io)?;
+            return Err(SweepRunError::Locked {
+                path: dir.root.clone(),
+                holder: match holder.trim() {
+                    "" => "unknown".into(),
+                    pid => pid.to_owned(),
+                },
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e).into()),
+    }
+    f.set_len(0)
+        .and_then(|()| f.rewind())
+        .and_then(|()| writeln!(f, "{}", std::process::id()))
+        .map_err(io)?;
+    Ok(f)
+}
 
-    // Held until the sweep ends; a fleet's shards share the directory, so theirs is shared.
-    let _lock = plan.dir.lock(plan.manifest.fleet.is_some())?;
+/// Makes the directory ready for this sweep: another shard's manifest must be this fleet's
+/// plan; a finished or interrupted sweep is resumed, replaced or refused.
+fn prepare_dir(plan: &Plan) -> Result<(), SweepRunError> {
     let same_fleet = |old: &Manifest| {
         old.fleet.as_ref().map(|f| &f.plan_hash)
             == plan.manifest.fleet.as_ref().map(|f| &f.plan_hash)
@@ -812,11 +391,16 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
             return Err(SweepRunError::Exists(plan.dir.root.clone()));
         }
     }
-    let m = &plan.manifest;
-    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
-    plan.dir.write_manifest(&plan.manifest)?;
+    Ok(())
+}
+
+/// Opens every deployment and loads it (unless skipped or already loaded), then checks that
+/// its table holds every row.
+fn load_all(plan: &Plan) -> Result<Vec<crate::db::AnyDb>, SweepRunError> {
+    use crate::db::AnyDb;
+    use crate::runner::{self, progress::Progress};
     let mut dbs = Vec::new();
-    for (d, phases) in m.deployments.iter().zip(&plan.phases) {
+    for (d, phases) in plan.manifest.deployments.iter().zip(&plan.phases) {
         let cfg = &phases.load;
         let setup = |message: String| SweepRunError::Setup {
             deployment: d.name.clone(),
@@ -842,6 +426,21 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         check_rows(plan, d, cfg, &db, load)?;
         dbs.push(db);
     }
+    Ok(dbs)
+}
+
+/// Runs the sweep: loads each deployment (unless skipped), then every step not yet stored,
+/// interleaving deployments at each concurrency so that drift hits them alike.
+pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
+    use crate::runner::{self, progress::Progress};
+
+    // Held until the sweep ends; a fleet's shards share the directory, so theirs is shared.
+    let _lock = lock(&plan.dir, plan.manifest.fleet.is_some())?;
+    prepare_dir(plan)?;
+    let m = &plan.manifest;
+    let steps = m.concurrencies.len() * m.repeats * m.deployments.len();
+    plan.dir.write_manifest(&plan.manifest)?;
+    let dbs = load_all(plan)?;
 
     let total = steps;
     let per_step = m.duration_s + m.warmup_s;
@@ -1000,35 +599,7 @@ fn fmt_secs(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clearing_a_directory_that_does_not_exist_yet_is_nothing_to_do() {
-        let root = std::env::temp_dir().join(format!("gb-sweep-none-{}", std::process::id()));
-        SweepDir::new(&root).clear().unwrap();
-        assert!(!root.exists());
-    }
-
-    #[test]
-    fn deployments_parse() {
-        let d = Deployment::parse("single=memory").unwrap();
-        assert_eq!(
-            (d.latency.clone(), d.topology.is_none()),
-            (Latency::None, true)
-        );
-        let d = Deployment::parse("multi=memory:2ms").unwrap();
-        assert_eq!(d.latency, Latency::parse("2ms").unwrap());
-        let d = Deployment::parse("tidb=10.0.0.1:4000,10.0.0.2:4000").unwrap();
-        assert_eq!(d.topology.unwrap().regions[0].endpoints.len(), 2);
-        assert!(Deployment::parse("noequals").is_err());
-        assert!(Deployment::parse("bad/name=memory").is_err());
-        assert!(Deployment::parse("x=memory:fast").is_err());
-        assert!(Deployment::parse("x=nohostport").is_err());
-        assert!(
-            Deployment::parse("x=missing.toml")
-                .unwrap_err()
-                .contains("missing.toml")
-        );
-    }
+    use crate::config::backend::Latency;
 
     #[test]
     fn every_phase_is_resolved_with_its_deployment_clients_stream_and_start() {
