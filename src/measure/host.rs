@@ -558,8 +558,11 @@ mod tests {
             u.client_s > 0.0 && u.client_s <= ceiling + 0.02,
             "{u:?} vs {ceiling}"
         );
+        // The host's and the process's counters are read a moment apart and accounted
+        // differently (ticks per CPU; the scheduler's run time), while other tests' threads of
+        // this process burn both cores: a few ticks of slack (it failed once at 0.02 s).
         assert!(
-            u.capacity_s >= u.busy_s && u.busy_s >= u.client_s - 0.02,
+            u.capacity_s >= u.busy_s && u.busy_s >= u.client_s - 0.05,
             "{u:?}"
         );
         assert!(u.processes.is_none());
