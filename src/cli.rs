@@ -1,7 +1,7 @@
 //! Command-line structure (clap derive). No logic here: `commands` turn these into a `RunConfig`.
 
 use crate::config::resolve::{BackendChoice, Sources};
-use crate::report::{CompareFormat, ReportFormat, RunFormat};
+use crate::report::{CompareFormat, HistoryFormat, ReportFormat, RunFormat};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -70,6 +70,9 @@ pub enum Command {
   geobench predict --rtt A-B=25ms,A-C=35ms,B-C=20ms --placement 1:1:1 --regions A,B,C --leaders spread --engine raft-lab --capacity 4000 --local-latency 1ms -c 20,80,320
   geobench predict --rtt A-B=25ms,A-A=1ms --placement 2:1 --regions A,B --leaders unpinned --pd unpinned --capacity 30000 --local-latency 5ms --format md")]
     Predict(PredictArgs),
+    /// A history of results for a CI gate: add entries, find change points across them.
+    #[command(subcommand)]
+    History(HistoryCommand),
 }
 
 /// `geobench tidb ...`.
@@ -589,17 +592,8 @@ pub struct CompareArgs {
     pub baseline: PathBuf,
     /// The candidate, of the same kind.
     pub candidate: PathBuf,
-    /// Largest acceptable throughput drop.
-    #[arg(long, default_value = "5%")]
-    pub max_throughput_drop: String,
-    /// Largest acceptable latency increases, per percentile (p50, p95, p99, p99.9) or
-    /// operation and percentile (READ.p99=20%). Each limit given adds to or replaces the
-    /// default of its name; the others stay in force. An unknown name is an error.
-    #[arg(long, default_value = "p50=10%,p99=25%")]
-    pub max_latency_increase: String,
-    /// Largest acceptable error-rate increase, in percentage points.
-    #[arg(long, default_value = "1%")]
-    pub max_error_rate_increase: String,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CompareFormat,
@@ -805,4 +799,81 @@ mod tests {
         assert!(a.common.status);
         assert_eq!(a.common.props, vec!["recordcount=10"]);
     }
+}
+
+/// The limits a change may not cross (`compare`, `history check`).
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Largest acceptable throughput drop.
+    #[arg(long, default_value = "5%")]
+    pub max_throughput_drop: String,
+    /// Largest acceptable latency increases, per percentile (p50, p95, p99, p99.9) or
+    /// operation and percentile (READ.p99=20%). Each limit given adds to or replaces the
+    /// default of its name; the others stay in force. An unknown name is an error.
+    #[arg(long, default_value = "p50=10%,p99=25%")]
+    pub max_latency_increase: String,
+    /// Largest acceptable error-rate increase, in percentage points.
+    #[arg(long, default_value = "1%")]
+    pub max_error_rate_increase: String,
+}
+
+/// `geobench history ...`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Add a results file or a sweep directory to a history directory (created if missing).
+    #[command(after_help = "Examples:
+  geobench history add perf-history results.json --id $GITHUB_SHA
+  geobench history add perf-history reports/nightly --id 4f2a9c1 --at 2026-12-01T02:00:00Z")]
+    Add(HistoryAddArgs),
+    /// Find change points in every step's figures across the history (E-Divisive means with a
+    /// Student's t-test, as Hunter and Apache Otava do); exit 1 when a regression beyond the
+    /// limits starts in the newest entries, 3 when entries measured something else.
+    #[command(after_help = "Examples:
+  geobench history check perf-history
+  geobench history check perf-history --format junit --out-dir gate --newest 1")]
+    Check(HistoryCheckArgs),
+}
+
+/// Options of `history add`.
+#[derive(Debug, Args, Clone)]
+pub struct HistoryAddArgs {
+    /// The history directory.
+    pub dir: PathBuf,
+    /// A results file (`run --out`) or a sweep directory.
+    pub results: PathBuf,
+    /// The entry's id, e.g. the commit (default: the first of GITHUB_SHA, CI_COMMIT_SHA,
+    /// BUILDKITE_COMMIT, CIRCLE_SHA1, TRAVIS_COMMIT, GIT_COMMIT that is set).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// When the entry was measured, RFC 3339 (default: when its run started). Entries are
+    /// ordered by it.
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// Options of `history check`.
+#[derive(Debug, Args, Clone)]
+pub struct HistoryCheckArgs {
+    /// The history directory.
+    pub dir: PathBuf,
+    /// Entries per window of the change-point search (consecutive windows overlap by half).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..))]
+    pub window: u64,
+    /// A change point is kept when its two sides differ with a p-value below this.
+    #[arg(long, default_value_t = 0.001)]
+    pub max_pvalue: f64,
+    /// ... and when its relative change is larger than this (0.05: 5%).
+    #[arg(long, default_value_t = 0.0)]
+    pub min_magnitude: f64,
+    /// A regression fails the check when it starts among this many newest entries.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub newest: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: HistoryFormat,
+    /// Also write history.{txt,md,xml,json,html} here.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }

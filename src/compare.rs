@@ -440,6 +440,7 @@ pub struct StepFigure {
     /// `throughput`, `READ p99`, `error rate`.
     pub metric: String,
     pub higher_is_better: bool,
+    /// ops/s, microseconds (latencies) or percent (the error rate).
     pub value: f64,
     /// The limit on a worse change: percent, or percentage points for the error rate.
     pub limit: Option<f64>,

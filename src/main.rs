@@ -2,9 +2,11 @@
 //! the command's `AppError` maps to.
 
 use clap::Parser;
-use geobench::cli::{Cli, Command, PlacementCommand, TidbCommand, ycsb_compatible_args};
+use geobench::cli::{
+    Cli, Command, HistoryCommand, PlacementCommand, TidbCommand, ycsb_compatible_args,
+};
 use geobench::commands::{
-    AppError, compare, demo, lab, load, merge, placement, predict, report, run, sweep,
+    AppError, compare, demo, history, lab, load, merge, placement, predict, report, run, sweep,
 };
 
 fn main() {
@@ -20,6 +22,8 @@ fn main() {
         Command::Merge(a) => merge::merge_command(&a).map(drop),
         Command::Sweep(a) => sweep::sweep_command(&a).map(drop),
         Command::Predict(a) => predict::predict_command(&a).map(drop),
+        Command::History(HistoryCommand::Add(a)) => history::history_add_command(&a),
+        Command::History(HistoryCommand::Check(a)) => history::history_check_command(&a).map(drop),
         Command::Tidb(TidbCommand::Placement(PlacementCommand::Apply(a))) => {
             placement::placement_apply_command(&a)
         }

@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["runner"],
     &["sweep"],
     &["analysis"],
-    &["compare"],
+    &["compare", "history"],
     &["report"],
     &["cli"],
     &["commands"],

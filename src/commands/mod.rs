@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod demo;
 mod error;
+pub mod history;
 pub mod lab;
 pub mod load;
 pub mod merge;

@@ -12,7 +12,7 @@ fn figure(metric: &str, v: f64) -> String {
     } else if metric == "error rate" {
         format!("{v:.2}%")
     } else {
-        human_us(v * 1000.0)
+        human_us(v)
     }
 }
 
@@ -215,10 +215,12 @@ fn chart(h: &HistoryCheck, s: &Series) -> String {
     let x = |k: usize| PAD + (W - 2.0 * PAD) * k as f64 / (n - 1.0);
     let y = |v: f64| H - 20.0 - (H - 40.0) * (v - lo) / (hi - lo);
     let mut svg = format!(
-        "<svg width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" \
+        "<svg width=\"{W}\" height=\"{}\" viewBox=\"0 0 {W} {}\" \
          xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{W}\" height=\"{H}\" \
          fill=\"#fafafa\"/>\n<text x=\"4\" y=\"14\" font-size=\"11\">{}</text><text x=\"4\" \
          y=\"{}\" font-size=\"11\">{}</text>\n",
+        H + 14.0,
+        H + 14.0,
         super::html::escape(&figure(&s.metric, hi)),
         H - 22.0,
         super::html::escape(&figure(&s.metric, lo)),
@@ -245,6 +247,18 @@ fn chart(h: &HistoryCheck, s: &Series) -> String {
         "<polyline fill=\"none\" stroke=\"#36c\" stroke-width=\"1.5\" points=\"{}\"/>\n",
         points.join(" ")
     ));
+    // Entry ids under the axis: every one up to 20 entries, then every n/20-th.
+    let every = h.entries.len().div_ceil(20).max(1);
+    for (k, e) in h.entries.iter().enumerate().filter(|(k, _)| k % every == 0) {
+        let id: String = e.id.chars().take(8).collect();
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\" \
+             fill=\"#555\">{}</text>\n",
+            x(k),
+            H + 10.0,
+            super::html::escape(&id)
+        ));
+    }
     for (k, v) in &s.values {
         svg.push_str(&format!(
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.5\" fill=\"#36c\"><title>entry {} ({}): \

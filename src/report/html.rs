@@ -515,6 +515,12 @@ impl super::Renderer<crate::analysis::predict::Prediction> for Html {
     }
 }
 
+impl super::Renderer<crate::history::HistoryCheck> for Html {
+    fn render(&self, h: &crate::history::HistoryCheck) -> String {
+        super::history::html(h)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::db::placement::PlacementSnapshot;
+use crate::model::placement::PlacementSnapshot;
 use crate::results::Results;
 
 /// JSON (the whole model). Structs of plain data always serialize.
@@ -37,5 +37,11 @@ impl super::Renderer<PlacementSnapshot> for Json {
 impl super::Renderer<crate::analysis::predict::Prediction> for Json {
     fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
         serde_json::to_string_pretty(p).unwrap_or_default() + "\n"
+    }
+}
+
+impl super::Renderer<crate::history::HistoryCheck> for Json {
+    fn render(&self, h: &crate::history::HistoryCheck) -> String {
+        serde_json::to_string_pretty(h).unwrap_or_default() + "\n"
     }
 }

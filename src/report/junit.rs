@@ -49,3 +49,9 @@ impl super::Renderer<Comparison> for Junit {
         s
     }
 }
+
+impl super::Renderer<crate::history::HistoryCheck> for Junit {
+    fn render(&self, h: &crate::history::HistoryCheck) -> String {
+        super::history::junit(h)
+    }
+}

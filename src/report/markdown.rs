@@ -45,3 +45,9 @@ impl super::Renderer<crate::analysis::predict::Prediction> for Markdown {
         super::predict::markdown(p)
     }
 }
+
+impl super::Renderer<crate::history::HistoryCheck> for Markdown {
+    fn render(&self, h: &crate::history::HistoryCheck) -> String {
+        super::history::markdown(h)
+    }
+}

@@ -23,7 +23,8 @@ pub mod ycsb;
 use crate::analysis::predict::Prediction;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::db::placement::PlacementSnapshot;
+use crate::history::HistoryCheck;
+use crate::model::placement::PlacementSnapshot;
 use crate::results::Results;
 
 /// One format of one kind of output: a pure function of the model to the text printed or
@@ -136,6 +137,48 @@ impl CompareFormat {
             CompareFormat::Md => "compare.md",
             CompareFormat::Junit => "compare.xml",
             CompareFormat::Json => "compare.json",
+        }
+    }
+}
+
+/// An output format of `history check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Md,
+    Junit,
+    Json,
+    Html,
+}
+
+impl HistoryFormat {
+    /// Every format, in the order `history check --out-dir` writes them.
+    pub const ALL: [HistoryFormat; 5] = [
+        HistoryFormat::Table,
+        HistoryFormat::Md,
+        HistoryFormat::Junit,
+        HistoryFormat::Json,
+        HistoryFormat::Html,
+    ];
+
+    pub fn renderer(self) -> Box<dyn Renderer<HistoryCheck>> {
+        match self {
+            HistoryFormat::Table => Box::new(text::Text),
+            HistoryFormat::Md => Box::new(markdown::Markdown),
+            HistoryFormat::Junit => Box::new(junit::Junit),
+            HistoryFormat::Json => Box::new(json::Json),
+            HistoryFormat::Html => Box::new(html::Html { spectrum_at: None }),
+        }
+    }
+
+    /// The file the format is written to in `history check --out-dir`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            HistoryFormat::Table => "history.txt",
+            HistoryFormat::Md => "history.md",
+            HistoryFormat::Junit => "history.xml",
+            HistoryFormat::Json => "history.json",
+            HistoryFormat::Html => "history.html",
         }
     }
 }

@@ -5,8 +5,8 @@ use super::Renderer;
 use super::markup::tables;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::db::placement::PlacementSnapshot;
-use crate::sweep::StepLine;
+use crate::model::placement::PlacementSnapshot;
+use crate::sweep::dir::StepLine;
 use std::fmt::Write;
 
 /// The text report.
@@ -156,5 +156,11 @@ impl Renderer<PlacementSnapshot> for Text {
 impl super::Renderer<crate::analysis::predict::Prediction> for Text {
     fn render(&self, p: &crate::analysis::predict::Prediction) -> String {
         super::predict::text(p)
+    }
+}
+
+impl super::Renderer<crate::history::HistoryCheck> for Text {
+    fn render(&self, h: &crate::history::HistoryCheck) -> String {
+        super::history::text(h)
     }
 }

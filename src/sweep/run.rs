@@ -2,7 +2,7 @@
 //! deployment loaded, then every step not yet stored run through the runner and written to the
 //! sweep directory (`sweep::dir`) as soon as it ends.
 
-use super::dir::{LOCK, Manifest, SweepDir, SweepError};
+use super::dir::{LOCK, Manifest, StepLine, SweepDir, SweepError};
 use crate::config::Phase;
 use crate::config::RunConfig;
 use crate::config::deployment::Deployment;
@@ -159,18 +159,6 @@ fn deployment_sources(base: &Sources, d: &Deployment, servers: bool) -> Sources 
     }
     s.option("label", Some(d.name.clone()), "--deployment");
     s
-}
-
-/// One finished step, for the closing summary.
-#[derive(Debug, Clone)]
-pub struct StepLine {
-    pub deployment: String,
-    pub concurrency: usize,
-    pub repeat: usize,
-    pub throughput: f64,
-    pub p99_us: Option<f64>,
-    /// Taken from an earlier run of the sweep (`--resume`).
-    pub resumed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
