@@ -500,6 +500,42 @@ fn check_rtt(b: &[u8]) -> Outcome {
     }
 }
 
+/// `history check`'s change points on any series (`WINDOW,x1,x2,...`, values that do not
+/// parse left out): indexes inside the series and increasing, p-values in [0, 1], the same
+/// answer twice.
+fn check_changepoint(b: &[u8]) -> Outcome {
+    use geobench::analysis::changepoint::{Options, change_points};
+    let s = text(b);
+    let mut parts = s.split(',');
+    let window = parts
+        .next()
+        .and_then(|w| w.trim().parse::<usize>().ok())
+        .unwrap_or(50)
+        .clamp(2, 200);
+    let series: Vec<f64> = parts
+        .filter_map(|v| v.trim().parse().ok())
+        .take(300)
+        .collect();
+    let opts = Options {
+        window,
+        ..Options::default()
+    };
+    let cps = change_points(&series, &opts);
+    // Compared as text: a side of infinities has a NaN mean, which is never equal to itself.
+    assert_eq!(
+        format!("{cps:?}"),
+        format!("{:?}", change_points(&series, &opts)),
+        "not deterministic"
+    );
+    let mut last = 0;
+    for c in &cps {
+        assert!(c.index > last && c.index < series.len(), "{cps:?}");
+        assert!((0.0..=1.0).contains(&c.sides.pvalue), "{cps:?}");
+        last = c.index;
+    }
+    format!("{:?}", cps.iter().map(|c| c.index).collect::<Vec<_>>())
+}
+
 /// `predict`'s flags (`rtt|placement|regions|leaders|pd|read|commit|engine|clients|mix|
 /// capacity|local-latency`, empty = not given) and the model on what resolves: finite figures,
 /// no throughput above the capacity.
@@ -1056,6 +1092,21 @@ fn fuzz_fleet() {
             "99999999999999999999",
         ],
         check_fleet,
+    );
+}
+
+#[test]
+fn fuzz_changepoint() {
+    fuzz(
+        "changepoint",
+        &[
+            b"50,1,1,1,1,1,2,2,2,2,2",
+            b"4,100,101,99,100,120,121,119,120,90,91,89",
+            b"10,1e308,-1e308,nan,inf,0,0,0",
+            b"2,5,5,5,5,5,5",
+        ],
+        &[",", "0", "1", "9", ".", "e", "-", "nan", "inf", "1e300"],
+        check_changepoint,
     );
 }
 

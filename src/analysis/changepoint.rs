@@ -271,6 +271,8 @@ fn t_test(left: &[f64], right: &[f64]) -> Sides {
             student_t_two_sided(((m1 - m2) / se).abs(), df)
         }
     };
+    // A side holding a non-finite value proves nothing.
+    let pvalue = if pvalue.is_finite() { pvalue } else { 1.0 };
     Sides {
         mean_before: m1,
         mean_after: m2,
