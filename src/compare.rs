@@ -347,6 +347,19 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
             samples(b, &|i| Some(i.throughput)),
             samples(c, &|i| Some(i.throughput)),
         );
+        // Without two samples a side there is no noise to judge a change against: a point
+        // estimate would pass or fail on luck (an A/A pair of one-interval runs was once
+        // judged "REGRESSION: UPDATE p99 +50%").
+        if sb.len() < 2 || sc.len() < 2 {
+            out.incomparable.push(format!(
+                "{step}: too few samples to estimate the noise ({} measured status intervals \
+                 in the baseline, {} in the candidate; at least 2 each): run longer or with a \
+                 shorter --status-interval",
+                sb.len(),
+                sc.len()
+            ));
+            continue;
+        }
         let (vb, vc) = point(
             &sb,
             &sc,

@@ -22,8 +22,6 @@ fn run(dir: &Path, name: &str, latency: &str, seed: u64, extra: &[&str]) -> Path
         "operationcount=0",
         "-d",
         "1s",
-        "--status-interval",
-        "100ms",
         "-t",
         "8",
         "-p",
@@ -37,6 +35,9 @@ fn run(dir: &Path, name: &str, latency: &str, seed: u64, extra: &[&str]) -> Path
         out.to_str().unwrap(),
     ]);
     args.extend(support::strings(extra));
+    if !extra.contains(&"--status-interval") {
+        args.extend(support::strings(&["--status-interval", "100ms"]));
+    }
     let o = support::geobench(&args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     out
@@ -191,4 +192,19 @@ fn different_workloads_are_incomparable_and_bad_files_are_named() {
     assert_eq!(o.status.code(), Some(2));
     let o = compare(&a, &a, &["--max-latency-increase", "p42=1%"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// One status interval a side gives no noise estimate: the gate says so (exit 3) instead of
+/// judging the point estimate, however different the runs.
+#[test]
+fn one_interval_a_side_is_too_few_samples_to_judge() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let one = ["--status-interval", "10s"];
+    let base = run(dir.path(), "base.json", "timer:1ms", 1, &one);
+    let slow = run(dir.path(), "slow.json", "timer:5ms", 2, &one);
+    let o = compare(&base, &slow, &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("too few samples"), "{out}");
 }
