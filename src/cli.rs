@@ -588,7 +588,9 @@ pub struct FailoverDemoArgs {
 /// Options of `compare`.
 #[derive(Debug, Args, Clone)]
 pub struct CompareArgs {
-    /// The baseline: a results file (`run --out`) or a sweep directory.
+    /// The baseline: a results file (`run --out`), a sweep directory, or a directory of
+    /// results files (repeats of the same runs: the change must then also stand out of the
+    /// variation between runs).
     pub baseline: PathBuf,
     /// The candidate, of the same kind.
     pub candidate: PathBuf,

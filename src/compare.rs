@@ -108,10 +108,37 @@ pub enum CompareError {
     Input(String),
 }
 
-/// Reads a results file or a sweep directory.
+/// The step a results file is: `LABEL@WORKERS` (`run@N` without a label).
+fn step_of(r: &Results) -> String {
+    format!(
+        "{}@{}",
+        r.config.label.clone().unwrap_or_else(|| "run".into()),
+        r.workers
+    )
+}
+
+/// Reads a results file, a sweep directory, or a directory of results files (repeats of the
+/// same runs, grouped by step).
 pub fn read_side(path: &Path) -> Result<Side, CompareError> {
     let mut side = Side::new();
-    if path.is_dir() {
+    if path.is_dir() && !crate::sweep::dir::SweepDir::is_sweep(path) {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| CompareError::Input(format!("{}: {e}", path.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for f in &files {
+            let r = Results::read(f).map_err(|e| CompareError::Input(e.to_string()))?;
+            side.entry(step_of(&r)).or_default().push(r);
+        }
+        if side.is_empty() {
+            return Err(CompareError::Input(format!(
+                "{}: neither a sweep directory nor a directory of results files (*.json)",
+                path.display()
+            )));
+        }
+    } else if path.is_dir() {
         let (_, steps) = crate::sweep::dir::SweepDir::new(path)
             .steps()
             .map_err(|e| CompareError::Input(e.to_string()))?;
@@ -128,14 +155,7 @@ pub fn read_side(path: &Path) -> Result<Side, CompareError> {
         }
     } else {
         let r = Results::read(path).map_err(|e| CompareError::Input(e.to_string()))?;
-        side.insert(
-            format!(
-                "{}@{}",
-                r.config.label.clone().unwrap_or_else(|| "run".into()),
-                r.workers
-            ),
-            vec![r],
-        );
+        side.insert(step_of(&r), vec![r]);
     }
     Ok(side)
 }
@@ -201,6 +221,26 @@ pub fn differences(a: &Results, b: &Results) -> Vec<String> {
         ));
     }
     d
+}
+
+/// With at least two runs a side, the 95% interval of the change between the runs' own
+/// figures (resampled runs): whole runs drift on a busy machine, which no run's intervals show.
+fn between_runs(
+    b: &[Results],
+    c: &[Results],
+    f: &dyn Fn(&Results) -> f64,
+    seed: u64,
+) -> Option<(f64, f64)> {
+    let (rb, rc): (Vec<f64>, Vec<f64>) = (b.iter().map(f).collect(), c.iter().map(f).collect());
+    bootstrap_change(&rb, &rc, seed)
+}
+
+/// The interval covering both noise estimates (within runs and between them).
+fn widen(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    match (a, b) {
+        (Some((l1, h1)), Some((l2, h2))) => Some((l1.min(l2), h1.max(h2))),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Per-interval samples of a metric over every repeat (measured intervals only).
@@ -372,7 +412,10 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
             true,
             vb,
             vc,
-            bootstrap_change(&sb, &sc, 1),
+            widen(
+                bootstrap_change(&sb, &sc, 1),
+                between_runs(b, c, &|r| r.throughput, 3),
+            ),
             th.throughput_drop_pct,
             few,
         ));
@@ -396,7 +439,10 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
                     _ => (mean(b, &lat), mean(c, &lat)),
                 };
                 let interval = match (&hb, &hc) {
-                    (Some(hb), Some(hc)) => bootstrap_quantile_change(hb, hc, q, 2),
+                    (Some(hb), Some(hc)) => widen(
+                        bootstrap_quantile_change(hb, hc, q, 2),
+                        between_runs(b, c, &lat, 4),
+                    ),
                     _ => None,
                 };
                 let note = if hb.is_none() || hc.is_none() {

@@ -208,3 +208,36 @@ fn one_interval_a_side_is_too_few_samples_to_judge() {
     assert_eq!(o.status.code(), Some(3), "{out}");
     assert!(out.contains("too few samples"), "{out}");
 }
+
+/// Directories of repeated runs: the change is judged against the variation between runs too
+/// (the interval printed covers both), and a 20% slower service time still stands out.
+#[test]
+fn repeats_in_directories_are_judged_with_the_variation_between_runs() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (b, c) = (dir.path().join("base"), dir.path().join("cand"));
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::create_dir_all(&c).unwrap();
+    for i in 0..3 {
+        run(&b, &format!("r{i}.json"), "timer:20ms", i, &[]);
+        run(&c, &format!("r{i}.json"), "timer:24ms", 10 + i, &[]);
+    }
+    let o = compare(&b, &c, &["--format", "json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let p50 = v["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "READ p50")
+        .unwrap();
+    assert_eq!(p50["verdict"], "regressed", "{p50}");
+    assert!(!p50["interval"].is_null(), "{p50}");
+    // An empty directory is bad input, named.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = compare(&empty, &c, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("empty"));
+}
