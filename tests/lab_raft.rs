@@ -800,6 +800,35 @@ fn predict_matches_the_lab_at_a_load_the_host_sustains() {
         return;
     }
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    // As in `remote_read_in_2_1`: an attempt that misses while the host measurement shows
+    // interference (stolen time, or a host busier than this light load makes it) is repeated
+    // once; a miss on a quiet host fails at once.
+    let mut misses = Vec::new();
+    for attempt in 1..=2 {
+        let (report, missed, interfered) = predict_against_the_lab();
+        eprintln!("attempt {attempt}: {report}");
+        if missed.is_empty() {
+            return;
+        }
+        misses.push(format!("attempt {attempt}: off for {missed:?}: {report}"));
+        assert!(interfered, "on a quiet host: {}", misses.join("; "));
+    }
+    panic!(
+        "the host was busy or stolen in every attempt, so the model was never judged on a \
+         quiet host: {}",
+        misses.join("; ")
+    );
+}
+
+/// Busy (with stolen) and stolen shares of the host during a run.
+fn host_shares(r: &Results) -> (f64, f64) {
+    let h = &r.hosts.first().expect("the run measured its host").total;
+    (h.busy_share(), h.steal_s / h.capacity_s.max(1e-9))
+}
+
+/// One measurement of the single-region lab and of 2:1, the prediction from the first, and
+/// what differs: (report, what missed, whether the host interfered).
+fn predict_against_the_lab() -> (String, Vec<String>, bool) {
     let (low, saturated) = {
         let g = up("p1", "3", "A", "A");
         let lab = g.0.as_ref().unwrap();
@@ -838,9 +867,18 @@ fn predict_matches_the_lab_at_a_load_the_host_sustains() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let p: geobench::analysis::predict::Prediction = serde_json::from_slice(&o.stdout).unwrap();
     let step = &p.steps[0];
+    let low_r = Results::read(low.path()).unwrap();
+    let ((busy_low, stolen_low), (busy, stolen)) = (host_shares(&low_r), host_shares(&measured));
     let mut report = format!(
-        "capacity {:.0} ops/s; throughput predicted {:.1}, measured {:.1} ops/s",
-        p.capacity_ops, step.throughput, measured.throughput
+        "capacity {:.0} ops/s; throughput predicted {:.1}, measured {:.1} ops/s; host \
+         busy+stolen {:.0}%/{:.0}%, stolen {:.1}%/{:.1}% (single low load / 2:1)",
+        p.capacity_ops,
+        step.throughput,
+        measured.throughput,
+        busy_low * 100.0,
+        busy * 100.0,
+        stolen_low * 100.0,
+        stolen * 100.0
     );
     let mut misses = Vec::new();
     for region in &step.regions {
@@ -868,16 +906,13 @@ fn predict_matches_the_lab_at_a_load_the_host_sustains() {
                 latency.mean_us / 1000.0
             ));
             if (predicted - real).abs() > (0.15 * real).max(2.0) {
-                misses.push(format!("{} {}", region.name, op.label()));
+                misses.push(format!("{} {} p50", region.name, op.label()));
             }
         }
     }
-    eprintln!("{report}");
-    assert!(misses.is_empty(), "p50 off for {misses:?}: {report}");
-    let off = (step.throughput / measured.throughput - 1.0).abs();
-    assert!(
-        off <= 0.15,
-        "throughput off by {:.0}%: {report}",
-        off * 100.0
-    );
+    if (step.throughput / measured.throughput - 1.0).abs() > 0.15 {
+        misses.push("throughput".into());
+    }
+    let interfered = stolen_low.max(stolen) >= 0.02 || busy_low.max(busy) >= 0.6;
+    (report, misses, interfered)
 }
