@@ -292,6 +292,20 @@ fn spawn_detached(cmd: &mut Command, log: &Path) -> Result<u32, LabError> {
     Ok(child.id())
 }
 
+/// Waits until helper process `pid` (`what`: the WAN emulator, the timestamp service) writes its
+/// `ready` file; if it exits or takes over 10 s, fails with its log.
+fn wait_ready(pid: u32, ready: &Path, log: &Path, what: &str) -> Result<(), LabError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready.exists() {
+        if !alive(pid) || Instant::now() > deadline {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            return Err(step(what, log.trim()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
 /// Checks that MariaDB (and Galera for a Galera shape) are installed; installs them with apt
 /// when `install` is set.
 pub fn check_installed(shape: Shape, install: bool) -> Result<(), LabError> {

@@ -10,7 +10,7 @@
 //! connection: a worker keeps one connection for its run, and the answer costs microseconds
 //! next to the round trip it models.
 
-use super::{Lab, LabError, alive, spawn_detached, step, stop_pid};
+use super::{Lab, LabError, spawn_detached, step, stop_pid, wait_ready};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// PD's port for clients.
 pub const PORT: u16 = 2379;
@@ -122,15 +122,7 @@ impl Lab {
             pid: Some(pid),
         });
         self.save()?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !ready.exists() {
-            if !alive(pid) || Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.dir.join("tso.log")).unwrap_or_default();
-                return Err(step("timestamp service", log.trim()));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
+        wait_ready(pid, &ready, &self.dir.join("tso.log"), "timestamp service")
     }
 
     /// Checks `--pd REGION` against the lab's regions before anything starts.
@@ -165,6 +157,7 @@ impl Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn timestamps_increase_strictly_across_threads() {
