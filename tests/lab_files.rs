@@ -6,6 +6,7 @@
 use geobench::config::topology::{Group, GroupReplica, Region, Topology};
 use geobench::lab::raft::{Event, GroupSpec, Leaders, RaftSpec, RaftState};
 use geobench::lab::spec::Shape;
+use geobench::lab::tso::TsoSpec;
 use geobench::lab::{Lab, Node};
 use geobench::measure::host::{ProcessClass, parse_lab_state};
 use std::path::Path;
@@ -49,6 +50,11 @@ fn raft_lab(dir: &Path) -> Lab {
             }],
         }),
         supervisor_pid: Some(43),
+        tso: Some(TsoSpec {
+            region: "A".into(),
+            address: "10.77.1.250:2379".into(),
+            pid: Some(45),
+        }),
     }
 }
 
@@ -94,6 +100,7 @@ fn geobench_reads_the_topology_a_lab_writes_whole() {
                 replica("10.77.2.2:3306", "B"),
             ],
         }],
+        tso: Some("10.77.1.250:2379".into()),
         events_log: Some(dir.path().join("events.jsonl")),
         lab_state: Some(dir.path().join("lab.json")),
         source: Some(path),
@@ -103,6 +110,15 @@ fn geobench_reads_the_topology_a_lab_writes_whole() {
         want.description.as_deref().unwrap().contains("A-B 20 ms"),
         "{want:?}"
     );
+    // PD's timestamp service is a server whose CPU a run accounts for.
+    let state = std::fs::read_to_string(got.lab_state.unwrap()).unwrap();
+    let pd: Vec<(String, ProcessClass, u32)> = parse_lab_state(&state)
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.name == "pd")
+        .map(|w| (w.name, w.class, w.pid))
+        .collect();
+    assert_eq!(pd, vec![("pd".to_owned(), ProcessClass::Server, 45)]);
 }
 
 #[test]
@@ -111,6 +127,7 @@ fn a_run_finds_the_labs_processes_through_its_topology() {
     let lab = Lab {
         shape: Shape::Single,
         raft: None,
+        tso: None,
         ..raft_lab(dir.path())
     };
     lab.save().unwrap();

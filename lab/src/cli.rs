@@ -2,7 +2,7 @@
 
 use super::raft::{self, GroupStatus, RaftArgs};
 use super::spec::{self, Shape};
-use super::{Lab, LabError, NodeStatus, UpArgs, Which, step, wan};
+use super::{Lab, LabError, NodeStatus, UpArgs, Which, step, tso, wan};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -75,6 +75,15 @@ pub enum LabCommand {
         #[arg(long)]
         config: PathBuf,
     },
+    /// (internal) PD's timestamp service of a raft lab (`lab up --pd`).
+    #[command(hide = true)]
+    Tso {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Written once it listens.
+        #[arg(long)]
+        ready: PathBuf,
+    },
     /// (internal) The raft lab's supervisor: failure detection, promotion, rejoin.
     #[command(hide = true)]
     Supervise {
@@ -138,6 +147,10 @@ pub struct UpCli {
     /// Raft: how long a group's leader must be unreachable before another replica is promoted.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub election_timeout: Duration,
+    /// Raft: a region for PD's timestamp service; clients then fetch a timestamp from it
+    /// before every statement, as TiDB does (`-p lab.tso=off` skips it).
+    #[arg(long)]
+    pub pd: Option<String>,
 }
 
 /// Runs a lab command; returns the exit code to use (for `exec`).
@@ -151,11 +164,20 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
             wan::run(&cfg).map_err(|e| step("WAN emulator", e))?;
             Ok(0)
         }
+        LabCommand::Tso { listen, ready } => {
+            tso::run(listen, &ready)?;
+            Ok(0)
+        }
         LabCommand::Supervise { dir } => {
             raft::supervise(&dir)?;
             Ok(0)
         }
         LabCommand::Up(a) => {
+            if a.pd.is_some() && a.engine != Engine::Raft {
+                return Err(LabError::Bad(
+                    "--pd: only a raft lab has a timestamp oracle (--engine raft)".into(),
+                ));
+            }
             let lab = match a.engine {
                 Engine::Galera => Lab::up(&UpArgs {
                     topology: a
@@ -190,6 +212,7 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                         groups: a.groups,
                         records: a.records,
                         election_timeout: a.election_timeout,
+                        pd: a.pd,
                     })?
                 }
             };
@@ -240,7 +263,7 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
             if json {
                 let v = serde_json::json!({ "name": lab.name, "shape": lab.shape, "nodes": nodes,
                     "rtt_ms": rtts.iter().map(|(k, c, m)| serde_json::json!({"pair": k, "configured": c, "measured": m})).collect::<Vec<_>>(),
-                    "groups": groups, "servers_rss_mb": rss_mb, "events": events });
+                    "groups": groups, "servers_rss_mb": rss_mb, "events": events, "tso": lab.tso });
                 println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
                 println!(
@@ -261,6 +284,9 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                     );
                 }
                 println!("  servers' memory (RSS sum): {rss_mb:.0} MiB");
+                if let Some(t) = &lab.tso {
+                    println!("  PD timestamp service in {} at {}", t.region, t.address);
+                }
                 for g in groups.iter().flatten() {
                     print_group(g);
                 }

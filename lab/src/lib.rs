@@ -15,7 +15,7 @@
 //! engine: groups, supervisor, promotion, status), `spec` (shapes, delays, addresses, configs),
 //! `rtt` (round trips as users write them), `netns` (entering a namespace from a thread),
 //! `topology` (the topology file it writes for clients), `events` (the raft supervisor's events
-//! log).
+//! log), `tso` (PD's timestamp oracle in a raft lab, `--pd`).
 //!
 //! A crate of its own (Linux-only, `unsafe`), which the geobench binary dispatches `lab` to. It
 //! knows nothing of the benchmark: what geobench reads of it are files whose formats geobench
@@ -31,6 +31,7 @@ pub mod raft;
 pub mod rtt;
 pub mod spec;
 pub mod topology;
+pub mod tso;
 pub mod wan;
 
 use net::ip;
@@ -171,6 +172,9 @@ pub struct Lab {
     /// The raft lab's supervisor process (failure detection and promotion).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supervisor_pid: Option<u32>,
+    /// PD's timestamp service of a raft lab started with `--pd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tso: Option<tso::TsoSpec>,
 }
 
 /// The WAN settings as given on the command line.
@@ -286,6 +290,20 @@ fn spawn_detached(cmd: &mut Command, log: &Path) -> Result<u32, LabError> {
         .spawn()
         .map_err(|e| step(format!("starting {:?}", cmd.get_program()), e))?;
     Ok(child.id())
+}
+
+/// Waits until helper process `pid` (`what`: the WAN emulator, the timestamp service) writes its
+/// `ready` file; if it exits or takes over 10 s, fails with its log.
+fn wait_ready(pid: u32, ready: &Path, log: &Path, what: &str) -> Result<(), LabError> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ready.exists() {
+        if !alive(pid) || Instant::now() > deadline {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            return Err(step(what, log.trim()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
 }
 
 /// Checks that MariaDB (and Galera for a Galera shape) are installed; installs them with apt
@@ -469,6 +487,7 @@ impl Lab {
                 .collect(),
             raft: None,
             supervisor_pid: None,
+            tso: None,
         };
         Ok((lab, jitter))
     }
@@ -522,6 +541,7 @@ impl Lab {
                 .collect(),
             groups: self.raft_groups(),
             events_log: self.raft.as_ref().map(|_| self.dir.join(raft::EVENTS_FILE)),
+            tso: self.tso.as_ref().map(|t| t.address.clone()),
             lab_state: self.state_path(),
         }
     }
@@ -564,6 +584,7 @@ impl Lab {
         if let Some(pid) = self.emulator_pid.filter(|&p| self.started(p)) {
             stop_pid(pid, Duration::from_secs(5));
         }
+        let tso_pid = self.stop_tso();
         let namespaces: Vec<&str> = self
             .regions
             .iter()
@@ -583,7 +604,8 @@ impl Lab {
             .iter()
             .copied()
             .chain(self.supervisor_pid)
-            .chain(self.emulator_pid);
+            .chain(self.emulator_pid)
+            .chain(tso_pid);
         left.extend(
             procs
                 .filter(|&p| alive(p) && self.started(p))
@@ -668,6 +690,7 @@ mod tests {
             rtt_ms: Default::default(),
             raft: None,
             supervisor_pid: None,
+            tso: None,
         };
         let r = lab.down(false);
         std::fs::remove_dir_all(&stuck).unwrap();

@@ -1,7 +1,7 @@
 //! The lab's network: per-region namespaces, node addresses, the WAN emulator process and the
 //! routes through it; cutting a region off; measuring round trips.
 
-use super::{Lab, LabError, alive, sh, spawn_detached, spec, step, wan};
+use super::{Lab, LabError, sh, spawn_detached, spec, step, wait_ready, wan};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -73,15 +73,8 @@ impl Lab {
             )?;
             self.emulator_pid = Some(pid);
             self.save()?;
-            let ready = self.dir.join(wan::READY_FILE);
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while !ready.exists() {
-                if !alive(pid) || Instant::now() > deadline {
-                    let log = std::fs::read_to_string(self.dir.join("wan.log")).unwrap_or_default();
-                    return Err(step("WAN emulator", log.trim()));
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
+            let (ready, log) = (self.dir.join(wan::READY_FILE), self.dir.join("wan.log"));
+            wait_ready(pid, &ready, &log, "WAN emulator")?;
             for setting in ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0"] {
                 ip(&["netns", "exec", &self.router_ns, "sysctl", "-qw", setting])?;
             }

@@ -24,7 +24,10 @@
 //! stopping, and because the promotion must happen while a benchmark runs, with no command
 //! issued.
 //!
-//! What it does not model: PD timestamp round trips, Raft log batching and pipelining, leader
+//! With `--pd REGION` a timestamp service (`tso`) runs in that region and clients fetch a
+//! timestamp from it before every statement, as TiDB does from PD.
+//!
+//! What it does not model: PD's own replication and failover, Raft log batching and pipelining, leader
 //! leases and ReadIndex for follower reads (`lab.read=local` reads the local replica directly,
 //! possibly stale), TiKV's own CPU and storage costs, region splits and rebalancing.
 
@@ -79,6 +82,8 @@ pub struct RaftArgs {
     /// The load size the split points are computed for.
     pub records: u64,
     pub election_timeout: Duration,
+    /// The region of PD's timestamp service (`--pd`), if any.
+    pub pd: Option<String>,
 }
 
 impl Default for RaftArgs {
@@ -97,6 +102,7 @@ impl Default for RaftArgs {
             groups: 3,
             records: 100_000,
             election_timeout: Duration::from_secs(10),
+            pd: None,
         }
     }
 }
@@ -294,6 +300,7 @@ impl Lab {
         }
         let layout = parse_layout(&a.placement, &a.regions, &a.leaders).map_err(LabError::Bad)?;
         let starts = split_points(a.records, a.groups).map_err(LabError::Bad)?;
+        Lab::check_pd(a.pd.as_deref(), &layout.regions)?;
         check_installed(Shape::Raft, a.install)?;
         let name = a.name.clone().unwrap_or_else(|| "raft".into());
         let net = Net {
@@ -357,6 +364,7 @@ impl Lab {
         let exe = exe_path(a.exe.as_deref())?;
         let r = lab
             .bring_up_net(&exe, jitter, a.loss / 100.0)
+            .and_then(|()| lab.start_pd(&exe, a.pd.as_deref()))
             .and_then(|()| lab.raft_bring_up(&exe, &state));
         match r {
             Ok(()) => Ok(lab),
@@ -1242,6 +1250,7 @@ mod tests {
             rtt_ms: Default::default(),
             raft: None,
             supervisor_pid: None,
+            tso: None,
         };
         let e = lab
             .record(Event {

@@ -16,6 +16,10 @@ pub struct TopologyFile {
     /// A raft lab's groups by key range, in key order (none in a Galera lab).
     #[serde(rename = "group", skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
+    /// PD's timestamp service (`IP:PORT`) of a raft lab started with `--pd`: clients fetch a
+    /// timestamp from it before every statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tso: Option<String>,
     /// The raft supervisor's events log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events_log: Option<PathBuf>,

@@ -864,6 +864,16 @@ mod tests {
         assert!(s640.utilisation > 0.98);
     }
 
+    /// `lab up --engine raft --pd A`: a timestamp from A before every statement.
+    #[test]
+    fn the_raft_lab_with_pd_pays_one_timestamp_round_trip_per_statement() {
+        let p = predict(&cfg("2:1", "A,B", "A", |i| i.pd = Some("A".into())), None).unwrap();
+        // B: the timestamp from A (25 ms), then the statement at A's leader (25 ms).
+        assert!((mean_ms(&p, "B", Statement::Read) - 50.0).abs() < 1e-9);
+        assert!((mean_ms(&p, "B", Statement::Update) - 50.0).abs() < 1e-9);
+        assert_eq!(mean_ms(&p, "A", Statement::Read), 0.0);
+    }
+
     #[test]
     fn one_one_one_spread_commits_wait_for_the_nearest_other_region() {
         let p = predict(&cfg("1:1:1", "A,B,C", "spread", |_| {}), None).unwrap();

@@ -1358,6 +1358,7 @@ mod tests {
                     region: "A".into(),
                 }],
             }],
+            tso: None,
             events_log: None,
             lab_state: None,
             source: None,

@@ -568,6 +568,10 @@ pub struct RoutingOptions {
     /// (`lab.timeout`, seconds): a leader cut off the network never answers.
     #[serde(with = "super::duration_text")]
     pub timeout: Duration,
+    /// `lab.tso=on|off`: fetch a timestamp from the topology's TSO before every statement.
+    /// `None` (not given): on when the topology names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tso: Option<bool>,
 }
 
 impl Default for RoutingOptions {
@@ -575,12 +579,13 @@ impl Default for RoutingOptions {
         RoutingOptions {
             read: ReadMode::Leader,
             timeout: Duration::from_secs(3),
+            tso: None,
         }
     }
 }
 
 impl RoutingOptions {
-    /// `lab.read=leader|local`, `lab.timeout=SECONDS`.
+    /// `lab.read=leader|local`, `lab.timeout=SECONDS`, `lab.tso=on|off`.
     pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
         let read = match p.str_or("lab.read", "leader").trim() {
             "leader" => ReadMode::Leader,
@@ -591,7 +596,13 @@ impl RoutingOptions {
         if timeout.is_zero() {
             return Err(p.invalid("lab.timeout", "must be positive".into()));
         }
-        Ok(RoutingOptions { read, timeout })
+        let tso = match p.get("lab.tso").map(|v| v.value.trim()) {
+            None => None,
+            Some("on") => Some(true),
+            Some("off") => Some(false),
+            Some(_) => return Err(p.invalid("lab.tso", "expected on or off".into())),
+        };
+        Ok(RoutingOptions { read, timeout, tso })
     }
 }
 

@@ -19,6 +19,9 @@
 //! leader = "10.77.1.2:3306"
 //! replicas = [{ endpoint = "10.77.1.2:3306", region = "A" }, { endpoint = "10.77.2.2:3306", region = "B" }]
 //! ```
+//!
+//! With groups, `tso = "10.77.1.250:2379"` (top level) names a timestamp oracle (the raft lab's
+//! `--pd`): the routed client fetches a timestamp from it before every statement.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -37,6 +40,10 @@ pub struct Topology {
     /// Replication groups by key range, in key order (empty: every endpoint holds every key).
     #[serde(default, rename = "group", skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Group>,
+    /// `host:port` of a timestamp oracle (PD's, in the raft lab) that the routed client asks
+    /// before every statement; only with replication groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tso: Option<String>,
     /// A file of events the deployment appends to, one JSON object a line (the raft lab's
     /// promotions); a run records the lines written while it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +169,7 @@ impl Topology {
                 clients: 1.0,
             }],
             groups: Vec::new(),
+            tso: None,
             events_log: None,
             lab_state: None,
             source: None,
@@ -195,6 +203,19 @@ impl Topology {
         }
         if self.regions.iter().all(|r| r.clients == 0.0) {
             return Err(invalid("every region has clients = 0".into()));
+        }
+        match &self.tso {
+            Some(t) if split_host_port(t).is_none() => {
+                return Err(invalid(format!("tso {t:?} is not host:port")));
+            }
+            Some(_) if self.groups.is_empty() => {
+                return Err(invalid(
+                    "tso: only a topology with [[group]]s has a timestamp oracle (the routed \
+                     client asks it)"
+                        .into(),
+                ));
+            }
+            _ => {}
         }
         for (i, g) in self.groups.iter().enumerate() {
             if i == 0 && !g.start.is_empty() {
@@ -296,6 +317,7 @@ const TOP_KEYS: &[&str] = &[
     "description",
     "region",
     "group",
+    "tso",
     "events_log",
     "lab_state",
 ];
@@ -411,6 +433,7 @@ mod tests {
                 })
                 .collect(),
             groups: Vec::new(),
+            tso: None,
             events_log: None,
             lab_state: None,
             source: None,
@@ -478,6 +501,20 @@ mod tests {
         let plain = topo(&[1.0]);
         assert_eq!(plain.group_of("user1"), None);
         assert!(!toml::to_string(&plain).unwrap().contains("group"));
+    }
+
+    #[test]
+    fn a_timestamp_oracle_is_host_port_and_needs_groups() {
+        let group = "[[group]]\nname='g1'\nstart=''\nleader='10.1.1.2:3306'\nreplicas=[]\n";
+        let text = |tso: &str, groups: &str| {
+            format!("name='x'\n{tso}\n[[region]]\nname='A'\nendpoints=['10.1.1.2:3306']\n{groups}")
+        };
+        let t = Topology::parse(&text("tso='10.1.1.250:2379'", group), Path::new("f")).unwrap();
+        assert_eq!(t.tso.as_deref(), Some("10.1.1.250:2379"));
+        let e = Topology::parse(&text("tso='nohost'", group), Path::new("f")).unwrap_err();
+        assert!(e.to_string().contains("nohost"), "{e}");
+        let e = Topology::parse(&text("tso='10.1.1.250:2379'", ""), Path::new("f")).unwrap_err();
+        assert!(e.to_string().contains("[[group]]"), "{e}");
     }
 
     #[test]

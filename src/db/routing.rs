@@ -5,6 +5,10 @@
 //! as TiDB sends a request to the range's leader. Scans that cross a group boundary continue in
 //! the next group (rows come back in key order); load batches are split by group.
 //!
+//! With a timestamp oracle in the topology (the raft lab's `--pd`), a worker also keeps one
+//! connection to it and fetches a timestamp before every statement, as a TiDB server fetches a
+//! start timestamp from PD for each autocommit statement (`lab.tso=off` skips it).
+//!
 //! When a leader is lost the lab promotes another replica and rewrites the topology file; a
 //! worker whose statement fails with a connection error, a timeout or "read only" re-reads that
 //! file and reconnects to the new leader instead of failing the run.
@@ -18,8 +22,11 @@ pub use crate::config::backend::{ReadMode, RoutingOptions};
 use crate::config::topology::{Group, Placement, Topology, group_of};
 use crate::workload::{FieldSet, Record};
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The backend for a topology with replication groups: MySQL connections, each statement sent
 /// to the group that holds its key.
@@ -84,6 +91,70 @@ fn not_leader(e: &DbError) -> bool {
     matches!(e.code, Some(1290 | 1792 | 1836))
 }
 
+/// A worker's connection to the timestamp oracle: 8 bytes out, an 8-byte timestamp back.
+struct Tso {
+    address: SocketAddr,
+    /// `None` after a failure (an answer may still be on its way): reopened by the next fetch.
+    stream: Option<TcpStream>,
+    /// The last timestamp: the next must be later.
+    last: u64,
+}
+
+impl Tso {
+    /// Connects to the oracle at `address` (from the worker's namespace).
+    async fn open(address: &str, limit: Duration) -> Result<Tso, DbError> {
+        let address: SocketAddr = address
+            .parse()
+            .map_err(|e| DbError::fatal(format!("tso {address:?}: {e}")))?;
+        let mut tso = Tso {
+            address,
+            stream: None,
+            last: 0,
+        };
+        tso.fetch(limit).await?;
+        Ok(tso)
+    }
+
+    /// One timestamp, one round trip to the oracle; a failure is "unavailable" (the statement
+    /// cannot start without it).
+    async fn fetch(&mut self, limit: Duration) -> Result<u64, DbError> {
+        let r = match tokio::time::timeout(limit, self.round_trip()).await {
+            Ok(Ok(ts)) if ts > self.last => Ok(ts),
+            Ok(Ok(ts)) => Err(format!("timestamp {ts} is not after {}", self.last)),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {limit:?}")),
+        };
+        match r {
+            Ok(ts) => {
+                self.last = ts;
+                Ok(ts)
+            }
+            Err(e) => {
+                self.stream = None;
+                let message = format!("timestamp oracle {}: {e}", self.address);
+                Err(DbError::new(ErrorClass::Unavailable, None, message))
+            }
+        }
+    }
+
+    /// Fixed 8-byte buffers: nothing allocated per statement once connected.
+    async fn round_trip(&mut self) -> std::io::Result<u64> {
+        let stream = match self.stream.take() {
+            Some(s) => s,
+            None => {
+                let s = TcpStream::connect(self.address).await?;
+                s.set_nodelay(true)?;
+                s
+            }
+        };
+        let stream = self.stream.insert(stream);
+        stream.write_all(&[0u8; 8]).await?;
+        let mut ts = [0u8; 8];
+        stream.read_exact(&mut ts).await?;
+        Ok(u64::from_be_bytes(ts))
+    }
+}
+
 /// One worker's connections: one per group to its leader, and follower-read connections.
 pub struct RoutedConn {
     groups: Vec<Group>,
@@ -95,6 +166,9 @@ pub struct RoutedConn {
     /// Per group: a connection to the replica in this region when it is not the leader (only
     /// with `ReadMode::Local`).
     locals: Vec<Option<MysqlConn>>,
+    /// The timestamp oracle asked before every statement, when the topology names one and
+    /// `lab.tso` is not off.
+    tso: Option<Tso>,
 }
 
 /// The replica of `g` in `region` if it is not the leader.
@@ -126,6 +200,17 @@ impl RoutedConn {
             opts,
             leaders: Vec::new(),
             locals: Vec::new(),
+            tso: None,
+        };
+        r.tso = match (opts.tso, &topology.tso) {
+            (Some(false), _) | (None, None) => None,
+            (_, Some(address)) => Some(Tso::open(address, opts.timeout).await?),
+            (Some(true), None) => {
+                return Err(DbError::fatal(
+                    "lab.tso=on: the topology names no timestamp oracle (tso = \"host:port\"; \
+                     `lab up --engine raft --pd REGION` writes one)",
+                ));
+            }
         };
         for g in &topology.groups {
             let mut c = db.conn_to(&g.leader, placement)?;
@@ -146,6 +231,14 @@ impl RoutedConn {
 
     fn group(&self, key: &str) -> usize {
         group_of(&self.groups, key).unwrap_or(0)
+    }
+
+    /// A statement's start timestamp from the oracle, if there is one.
+    async fn timestamp(&mut self) -> Result<(), DbError> {
+        match &mut self.tso {
+            Some(tso) => tso.fetch(self.opts.timeout).await.map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// The connection reads of group `g` use.
@@ -226,6 +319,7 @@ impl Conn for RoutedConn {
         fields: FieldSet,
         out: &mut Record,
     ) -> Result<bool, DbError> {
+        self.timestamp().await?;
         let (g, limit) = (self.group(key), self.opts.timeout);
         let local = self.locals[g].is_some();
         let r = timed(limit, self.reader(g).read(key, fields, out), false).await;
@@ -238,18 +332,21 @@ impl Conn for RoutedConn {
         fields: &[usize],
         values: &[Vec<u8>],
     ) -> Result<Updated, DbError> {
+        self.timestamp().await?;
         let (g, limit) = (self.group(key), self.opts.timeout);
         let r = timed(limit, self.leaders[g].update(key, fields, values), true).await;
         self.after(g, false, r)
     }
 
     async fn insert(&mut self, key: &str, values: &[Vec<u8>]) -> Result<(), DbError> {
+        self.timestamp().await?;
         let (g, limit) = (self.group(key), self.opts.timeout);
         let r = timed(limit, self.leaders[g].insert(key, values), true).await;
         self.after(g, false, r)
     }
 
     async fn delete(&mut self, key: &str) -> Result<bool, DbError> {
+        self.timestamp().await?;
         let (g, limit) = (self.group(key), self.opts.timeout);
         let r = timed(limit, self.leaders[g].delete(key), true).await;
         self.after(g, false, r)
@@ -263,6 +360,8 @@ impl Conn for RoutedConn {
         count: usize,
         fields: FieldSet,
     ) -> Result<usize, DbError> {
+        // One statement, one timestamp, however many groups it reads.
+        self.timestamp().await?;
         let limit = self.opts.timeout;
         let mut g = self.group(start);
         let mut from = start.to_owned();
@@ -282,6 +381,7 @@ impl Conn for RoutedConn {
 
     /// Splits the batch by group and inserts each part at its group's leader.
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
+        self.timestamp().await?;
         let limit = self.opts.timeout;
         let mut parts: Vec<InsertBatch> = vec![InsertBatch::default(); self.groups.len()];
         for i in 0..batch.len() {
@@ -356,6 +456,12 @@ impl Conn for RoutedConn {
                 ReadMode::Local => "local".into(),
             },
         );
+        info.details.insert(
+            "lab_tso".into(),
+            self.tso
+                .as_ref()
+                .map_or("off".into(), |t| t.address.to_string()),
+        );
         Ok(info)
     }
 }
@@ -403,10 +509,54 @@ mod tests {
         let mut p = Properties::new();
         p.parse("lab.read=nearest\n", Path::new("t")).unwrap();
         assert!(RoutingOptions::from_properties(&p).is_err());
+        for (text, want) in [
+            ("on", Some(Some(true))),
+            ("off", Some(Some(false))),
+            ("no", None),
+        ] {
+            let mut p = Properties::new();
+            p.parse(&format!("lab.tso={text}\n"), Path::new("t"))
+                .unwrap();
+            let got = RoutingOptions::from_properties(&p).ok().map(|o| o.tso);
+            assert_eq!(got, want, "lab.tso={text}");
+        }
         assert_eq!(
             RoutingOptions::from_properties(&Properties::new()).unwrap(),
             RoutingOptions::default()
         );
+    }
+
+    /// A timestamp oracle on loopback answering `answers` in turn, then closing.
+    fn oracle(answers: Vec<u64>) -> SocketAddr {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut c, _) = l.accept().unwrap();
+            let mut req = [0u8; 8];
+            for ts in answers {
+                if c.read_exact(&mut req).is_err() || c.write_all(&ts.to_be_bytes()).is_err() {
+                    return;
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_timestamp_oracle_that_fails_or_goes_back_makes_statements_unavailable() {
+        let limit = Duration::from_secs(5);
+        let mut tso = Tso::open(&oracle(vec![5, 7, 6]).to_string(), limit)
+            .await
+            .unwrap();
+        assert_eq!(tso.fetch(limit).await.unwrap(), 7);
+        let e = tso.fetch(limit).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Unavailable);
+        assert!(e.message.contains("not after 7"), "{e:?}");
+        // The connection was dropped; the oracle is gone: reconnecting fails, unavailable too.
+        let e = tso.fetch(limit).await.unwrap_err();
+        assert_eq!(e.class, ErrorClass::Unavailable, "{e:?}");
+        assert!(Tso::open("nohost", limit).await.is_err());
     }
 
     #[test]

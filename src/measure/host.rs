@@ -156,21 +156,32 @@ pub struct Watched {
     pub pid: u32,
 }
 
-/// The servers and the WAN emulator a lab's state file (`lab.json`) lists with a PID. Only the
-/// fields read here are required of the file: `lab` owns its format (its tests parse a state
-/// it wrote with this function).
+/// The servers (PD's timestamp service among them) and the WAN emulator a lab's state file
+/// (`lab.json`) lists with a PID. Only the fields read here are required of the file: `lab` owns
+/// its format (its tests parse a state it wrote with this function).
 pub fn parse_lab_state(json: &str) -> Result<Vec<Watched>, String> {
     #[derive(Deserialize)]
     struct Node {
         name: String,
         pid: Option<u32>,
     }
+    /// A raft lab's timestamp service (PD's part in the model: a server).
+    #[derive(Deserialize)]
+    struct Tso {
+        pid: Option<u32>,
+    }
     #[derive(Deserialize)]
     struct State {
         nodes: Vec<Node>,
         emulator_pid: Option<u32>,
+        tso: Option<Tso>,
     }
     let s: State = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let tso = s.tso.and_then(|t| t.pid).map(|pid| Watched {
+        name: "pd".into(),
+        class: ProcessClass::Server,
+        pid,
+    });
     let servers = s.nodes.into_iter().filter_map(|n| {
         Some(Watched {
             name: n.name,
@@ -183,7 +194,7 @@ pub fn parse_lab_state(json: &str) -> Result<Vec<Watched>, String> {
         class: ProcessClass::Wan,
         pid,
     });
-    Ok(servers.chain(wan).collect())
+    Ok(servers.chain(tso).chain(wan).collect())
 }
 
 /// One process's CPU over an interval.
