@@ -369,9 +369,8 @@ mod tests {
     /// Measured multi at 10 clients is 40% slower than single (not host-bound), at 20 clients
     /// host-bound; the table says so beside the model's figures, and the agreement leaves the
     /// host-bound step out.
-    #[test]
-    fn measured_beside_predicted_says_which_steps_measured_the_host() {
-        let report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+    /// The model's 2:1 layout (leaders in A) at 10, 20 and 40 clients, from a given capacity.
+    fn two_to_one() -> Prediction {
         let cfg = resolve(&PredictInputs {
             rtt: vec!["A-B=25ms".into()],
             placement: "2:1".into(),
@@ -386,7 +385,13 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let p = crate::analysis::predict::predict(&cfg, None).unwrap();
+        crate::analysis::predict::predict(&cfg, None).unwrap()
+    }
+
+    #[test]
+    fn measured_beside_predicted_says_which_steps_measured_the_host() {
+        let report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+        let p = two_to_one();
         let predicted: Vec<f64> = p.steps.iter().map(|s| s.throughput).collect();
         let b = crate::analysis::beside::beside(p, &report, "multi");
         let t = beside_table(&b, &report.baseline);
@@ -416,6 +421,58 @@ mod tests {
         assert!(
             b.agreement_sentence()
                 .contains("1 step(s) that were not host-bound")
+        );
+    }
+
+    /// No figure of the model may look measured: in the tables its column and title say
+    /// "predicted (model)" and its percentiles "approx."; in the HTML every dashed line (the
+    /// model's) is keyed "predicted (model)" in a chart whose title says so; the agreement is
+    /// the model's.
+    #[test]
+    fn every_predicted_figure_is_labelled_predicted_in_every_format() {
+        use crate::report::{Renderer, html::Html, markdown::Markdown, text::Text};
+        let mut report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+        let b = crate::analysis::beside::beside(two_to_one(), &report, "multi");
+        report.predictions.push(b);
+        for t in beside_tables(&report) {
+            assert!(t.title.contains(PREDICTED), "{}", t.title);
+            assert_eq!(t.headers[3], PREDICTED);
+            assert!(!t.headers[2].contains("predict"));
+            for row in t.rows.iter().filter(|r| r[1].contains("p50")) {
+                assert!(row[3].ends_with("(approx.)"), "{row:?}");
+            }
+        }
+        let text = Text.render(&report);
+        let md = Markdown.render(&report);
+        for out in [&text, &md] {
+            assert!(
+                out.contains("multi: measured vs predicted (model)"),
+                "{out}"
+            );
+            assert!(out.contains("the model agrees within"), "{out}");
+        }
+        let html = Html { spectrum_at: None }.render(&report);
+        let mut dashed_charts = 0;
+        for svg in html.split("<svg").skip(1) {
+            let svg = &svg[..svg.find("</svg>").unwrap()];
+            let dashed: Vec<&str> = svg.split(r#"stroke-dasharray="7 4""#).skip(1).collect();
+            if dashed.is_empty() {
+                continue;
+            }
+            dashed_charts += 1;
+            let title = &svg[svg.find("<title>").unwrap() + 7..svg.find("</title>").unwrap()];
+            assert!(title.contains(PREDICTED), "{title}");
+            // Each dashed series: its polyline, then its legend key and label.
+            assert_eq!(dashed.len() % 2, 0, "{svg}");
+            for key in dashed.iter().skip(1).step_by(2) {
+                let label = &key[key.find("\">").unwrap() + 2..key.find("</text>").unwrap()];
+                assert!(label.ends_with(PREDICTED), "{label}");
+            }
+        }
+        // Throughput, and one p50 chart per operation the model prices.
+        assert_eq!(
+            dashed_charts,
+            1 + report.predictions[0].prediction.mix.len()
         );
     }
 }
