@@ -2,7 +2,7 @@
 //! it, the report, the lab torn down.
 
 use super::phase::phase_command;
-use super::report::{write_report, write_report_predicted};
+use super::report::write_report;
 use super::sweep::run_sweep;
 use super::{AppError, bad};
 use crate::analysis::sweep::SweepReport;
@@ -96,7 +96,7 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
     // The raft demo's report again, its multi-region deployments beside the model's
     // prediction of them from its single-region one (every format; the text printed here).
     let r = match a.lab_engine {
-        LabEngine::Raft => write_report_predicted(
+        LabEngine::Raft => write_report(
             &a.out,
             &ReportFormat::ALL,
             None,
@@ -324,7 +324,7 @@ fn failover_demo(
         fleet: None,
     })
     .map_err(|e| bad(&e.to_string()))?;
-    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false)?;
+    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false, &[])?;
     drop(down);
     // The comparison the demo is for: C's clients with and without failover.
     print!("{}", text::failover_summary(&r));

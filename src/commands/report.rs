@@ -9,7 +9,7 @@ use crate::sweep;
 /// `geobench report DIR`: writes the chosen formats, prints the text report and returns the
 /// report.
 pub fn report_command(a: &ReportArgs) -> Result<SweepReport, AppError> {
-    let r = write_report_predicted(
+    let r = write_report(
         &a.dir,
         &a.format,
         a.out_dir.as_deref(),
@@ -23,29 +23,9 @@ pub fn report_command(a: &ReportArgs) -> Result<SweepReport, AppError> {
 }
 
 /// Analyses the sweep in `dir` and writes `formats` into `out_dir` (default: `dir`), naming
-/// every file written on stderr.
+/// every file written on stderr; the deployments `predict` names (`DEPLOYMENT=PREDICT FLAGS`)
+/// beside the model's prediction of them from the sweep's own single-region deployment.
 pub fn write_report(
-    dir: &std::path::Path,
-    formats: &[ReportFormat],
-    out_dir: Option<&std::path::Path>,
-    slo: Option<&str>,
-    spectrum_at: Option<usize>,
-    allow_missing_shards: bool,
-) -> Result<SweepReport, AppError> {
-    write_report_predicted(
-        dir,
-        formats,
-        out_dir,
-        slo,
-        spectrum_at,
-        allow_missing_shards,
-        &[],
-    )
-}
-
-/// As `write_report`, with the deployments `predict` names (`DEPLOYMENT=PREDICT FLAGS`) beside
-/// the model's prediction of them from the sweep's own single-region deployment.
-pub fn write_report_predicted(
     dir: &std::path::Path,
     formats: &[ReportFormat],
     out_dir: Option<&std::path::Path>,

@@ -138,6 +138,8 @@ pub(crate) struct Chart<'a> {
     pub(crate) markers: Vec<(f64, String)>,
 }
 
+/// Over 120 lines: one SVG drawn top to bottom (frame, shade, markers, axes, ticks, then each
+/// series with `series_svg` and `legend_key`), every part sharing the chart's scales.
 pub(crate) fn chart(c: &Chart) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 70.0, 150.0, 40.0, 50.0);
     // Drawn in a 640x360 box and scaled to the width it is given (CSS).
@@ -371,6 +373,40 @@ pub(crate) fn tables_html(ts: &[markup::Table]) -> String {
     out
 }
 
+/// A chart against clients (log axis), unshaded and unmarked.
+fn vs_clients(title: String, y_label: &str, y: Scale, series: Vec<Series>) -> String {
+    chart(&Chart {
+        title,
+        x_label: "clients",
+        y_label,
+        x: Scale::Log,
+        y,
+        series,
+        shade: None,
+        markers: Vec::new(),
+    })
+}
+
+/// A chart over a step's time, its warm-up shaded and its events marked.
+fn over_time(
+    title: String,
+    y_label: &str,
+    series: Vec<Series>,
+    warmup_s: f64,
+    markers: Vec<(f64, String)>,
+) -> String {
+    chart(&Chart {
+        title,
+        x_label: "seconds since the step started",
+        y_label,
+        x: Scale::Linear,
+        y: Scale::Linear,
+        series,
+        shade: (warmup_s > 0.0).then_some((0.0, warmup_s, "warm-up")),
+        markers,
+    })
+}
+
 /// One series per deployment: `f` of each of its steps against clients.
 fn per_deployment(r: &SweepReport, f: &dyn Fn(&StepSummary) -> f64) -> Vec<Series> {
     r.deployments
@@ -394,18 +430,14 @@ fn clients_charts(r: &SweepReport, at: Option<usize>) -> Vec<String> {
     let mut charts = Vec::new();
     // Against clients only with several concurrencies: one is a dot per deployment (the
     // time series below show such a sweep).
-    let vs_clients = r.concurrencies.len() > 1;
-    if vs_clients {
-        charts.push(chart(&Chart {
-            title: "Throughput vs clients".into(),
-            x_label: "clients",
-            y_label: "ops/s",
-            x: Scale::Log,
-            y: Scale::Linear,
-            series: per_deployment(r, &|s| s.throughput),
-            shade: None,
-            markers: Vec::new(),
-        }));
+    let several = r.concurrencies.len() > 1;
+    if several {
+        charts.push(vs_clients(
+            "Throughput vs clients".into(),
+            "ops/s",
+            Scale::Linear,
+            per_deployment(r, &|s| s.throughput),
+        ));
     }
     // One chart per operation, latency on a log axis: a 60x gap between deployments stays
     // readable next to a 1.1x one.
@@ -413,17 +445,13 @@ fn clients_charts(r: &SweepReport, at: Option<usize>) -> Vec<String> {
         r.steps.iter().flat_map(|s| s.ops.keys().copied()).collect();
     ops.sort();
     ops.dedup();
-    for op in ops.into_iter().filter(|_| vs_clients) {
-        charts.push(chart(&Chart {
-            title: format!("{} p99 latency vs clients", op.label()),
-            x_label: "clients",
-            y_label: "p99 (ms, log)",
-            x: Scale::Log,
-            y: Scale::Log,
-            series: per_deployment(r, &|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
-            shade: None,
-            markers: Vec::new(),
-        }));
+    for op in ops.into_iter().filter(|_| several) {
+        charts.push(vs_clients(
+            format!("{} p99 latency vs clients", op.label()),
+            "p99 (ms, log)",
+            Scale::Log,
+            per_deployment(r, &|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
+        ));
     }
     if let Some(at) = at {
         let spectra: Vec<Series> = r
@@ -456,20 +484,15 @@ fn clients_charts(r: &SweepReport, at: Option<usize>) -> Vec<String> {
 fn deployment_charts(r: &SweepReport, d: &str) -> Vec<String> {
     let mut charts = Vec::new();
     let mine: Vec<&StepSummary> = r.steps.iter().filter(|s| s.deployment == d).collect();
-    let warmup = mine.first().map_or(0.0, |s| s.warmup_s);
-    charts.push(chart(&Chart {
-        title: format!("{d}: throughput over time (first repeat)"),
-        x_label: "seconds since the step started",
-        y_label: "ops/s",
-        x: Scale::Linear,
-        y: Scale::Linear,
-        series: mine
-            .iter()
+    charts.push(over_time(
+        format!("{d}: throughput over time (first repeat)"),
+        "ops/s",
+        mine.iter()
             .map(|s| Series::solid(format!("{} clients", s.concurrency), s.timeseries.clone()))
             .collect(),
-        shade: (warmup > 0.0).then_some((0.0, warmup, "warm-up")),
-        markers: mine.first().map_or(Vec::new(), |s| markers(s)),
-    }));
+        mine.first().map_or(0.0, |s| s.warmup_s),
+        mine.first().map_or(Vec::new(), |s| markers(s)),
+    ));
     // Each region's clients at the highest concurrency (or the step with events): who did
     // the work, and who failed when.
     let top = mine
@@ -486,38 +509,31 @@ fn deployment_charts(r: &SweepReport, d: &str) -> Vec<String> {
             .map(|g| Series::solid(format!("region {}", g.name), f(g)))
             .collect()
     };
-    let shade = (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up"));
-    charts.push(chart(&Chart {
-        title: format!(
+    charts.push(over_time(
+        format!(
             "{d}: throughput per region over time at {} clients",
             top.concurrency
         ),
-        x_label: "seconds since the step started",
-        y_label: "ops/s",
-        x: Scale::Linear,
-        y: Scale::Linear,
-        series: per_region(&|g| g.timeseries.clone()),
-        shade,
-        markers: markers(top),
-    }));
+        "ops/s",
+        per_region(&|g| g.timeseries.clone()),
+        top.warmup_s,
+        markers(top),
+    ));
     if top
         .regions
         .iter()
         .any(|g| g.error_timeseries.iter().any(|p| p.1 > 0.0))
     {
-        charts.push(chart(&Chart {
-            title: format!(
+        charts.push(over_time(
+            format!(
                 "{d}: failed attempts per second per region at {} clients",
                 top.concurrency
             ),
-            x_label: "seconds since the step started",
-            y_label: "errors/s",
-            x: Scale::Linear,
-            y: Scale::Linear,
-            series: per_region(&|g| g.error_timeseries.clone()),
-            shade,
-            markers: markers(top),
-        }));
+            "errors/s",
+            per_region(&|g| g.error_timeseries.clone()),
+            top.warmup_s,
+            markers(top),
+        ));
     }
     charts
 }
@@ -538,19 +554,15 @@ fn prediction_charts(r: &SweepReport) -> Vec<String> {
             points: measured(f),
             dashed: true,
         };
-        charts.push(chart(&Chart {
-            title: format!("{}: throughput, measured and {PREDICTED}", b.deployment),
-            x_label: "clients",
-            y_label: "ops/s",
-            x: Scale::Log,
-            y: Scale::Linear,
-            series: vec![
+        charts.push(vs_clients(
+            format!("{}: throughput, measured and {PREDICTED}", b.deployment),
+            "ops/s",
+            Scale::Linear,
+            vec![
                 Series::solid("measured".into(), measured(&|s| s.measured_throughput)),
                 predicted(PREDICTED.into(), &|s| Some(s.predicted_throughput)),
             ],
-            shade: None,
-            markers: Vec::new(),
-        }));
+        ));
         let mut keys: Vec<(String, Statement)> = b
             .steps
             .iter()
@@ -577,20 +589,16 @@ fn prediction_charts(r: &SweepReport) -> Vec<String> {
                     p50(s).map(|l| l.predicted_p50_us_approx / 1000.0)
                 }));
             }
-            charts.push(chart(&Chart {
-                title: format!(
+            charts.push(vs_clients(
+                format!(
                     "{}: {} p50 per region, measured and {PREDICTED}",
                     b.deployment,
                     op.label()
                 ),
-                x_label: "clients",
-                y_label: "p50 (ms, log)",
-                x: Scale::Log,
-                y: Scale::Log,
+                "p50 (ms, log)",
+                Scale::Log,
                 series,
-                shade: None,
-                markers: Vec::new(),
-            }));
+            ));
         }
     }
     charts
