@@ -631,6 +631,12 @@ pub struct ReportArgs {
     /// named on stderr); without it a missing shard is an error.
     #[arg(long)]
     pub allow_missing_shards: bool,
+    /// A deployment beside the model's prediction of it from the sweep's single-region
+    /// deployment: `DEPLOYMENT=FLAGS`, FLAGS those of `predict` that describe its layout, e.g.
+    /// `multi=--placement 2:1 --regions A,B --leaders A --rtt A-B=25ms --engine raft-lab`.
+    /// Repeatable (docs/reports.md).
+    #[arg(long, value_name = "DEPLOYMENT=FLAGS")]
+    pub predict: Vec<String>,
 }
 
 /// Options of `predict`.

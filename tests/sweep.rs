@@ -346,3 +346,67 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// `report --predict`: the named deployment beside the model's prediction of it from the
+/// sweep's single-region deployment, in every format, each model figure labelled; bad specs
+/// are refused (exit 2) naming `--predict`.
+#[test]
+fn report_predict_puts_the_model_beside_a_measured_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let out = out.to_str().unwrap();
+    let o = geobench(&small_sweep(out, &[]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let layout =
+        "--placement 1:2 --regions A,B --leaders B --clients A=1 --rtt A-B=1ms --engine raft-lab";
+    let report = |spec: &str| {
+        geobench(&[
+            "report".to_string(),
+            out.to_string(),
+            "--predict".to_string(),
+            spec.to_string(),
+        ])
+    };
+    let o = report(&format!("b={layout}"));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("b: measured vs predicted (model)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Model vs measured: b:"), "{stdout}");
+    let md = std::fs::read_to_string(format!("{out}/report.md")).unwrap();
+    assert!(
+        md.contains("| clients | figure | measured | predicted (model) |"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(format!("{out}/report.html")).unwrap();
+    assert!(html.contains("b: throughput, measured and predicted (model)"));
+    assert!(html.contains(r#"stroke-dasharray="7 4""#));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{out}/report.json")).unwrap())
+            .unwrap();
+    let p = &json["predictions"][0];
+    assert_eq!(p["deployment"], "b");
+    assert!(p["steps"][0]["predicted_throughput"].as_f64().unwrap() > 0.0);
+    for (spec, says) in [
+        (
+            format!("c={layout}"),
+            "--predict c: the sweep has no such deployment",
+        ),
+        (
+            format!("b={layout} --from x"),
+            "--predict b: --from is the sweep's",
+        ),
+        (
+            "b --placement 2:1".to_string(),
+            "expected DEPLOYMENT=PREDICT FLAGS",
+        ),
+        ("b=--placement 2:1 --leaders A".to_string(), "--predict b:"),
+    ] {
+        let o = report(&spec);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{spec}: {stderr}");
+        assert!(stderr.contains(says), "{spec}: {stderr}");
+    }
+}

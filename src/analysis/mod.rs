@@ -3,6 +3,7 @@
 //! steady-state checks, USL/knee/SLO/Little, the bootstrap the compare gate uses.
 
 pub mod availability;
+pub mod beside;
 pub mod capacity;
 pub mod changepoint;
 pub mod host;

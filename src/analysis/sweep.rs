@@ -237,6 +237,9 @@ pub struct SweepReport {
     pub spectrum_at: Option<usize>,
     #[serde(default)]
     pub spectrum_note: String,
+    /// Deployments beside the model's prediction of them (`report --predict`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub predictions: Vec<super::beside::DeploymentBeside>,
 }
 
 /// What a deployment is: from its manifest entry and its first step's results.
@@ -452,6 +455,8 @@ pub fn analyse(
         summary,
         warnings,
         placements,
+        // Added by `report --predict` (commands::report): the model needs the sweep directory.
+        predictions: Vec::new(),
     })
 }
 

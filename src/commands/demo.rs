@@ -11,10 +11,8 @@ use crate::cli::{
     TimingArgs, WorkloadArgs,
 };
 use crate::config::Phase;
-use crate::config::predict::PredictInputs;
 use crate::config::resolve::{BackendChoice, Sources};
 use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
-use crate::report::predict::beside_measured;
 use crate::report::text::Text;
 use crate::report::{Renderer, ReportFormat, RunFormat, text};
 use crate::runner::{self, progress::StatusMode};
@@ -56,8 +54,8 @@ fn lab_overrides(records: u64) -> Vec<String> {
 /// leaders pinned to A, and 1:1:1 over A, B and C with leaders spread; on Galera, one node
 /// against three regions.
 ///
-/// Prints the report and, for the raft demo, its multi-region deployments measured beside
-/// their predictions.
+/// Prints the report; the raft demo's shows its multi-region deployments measured beside the
+/// model's prediction of them (`report --predict`).
 pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
     // As `sweep`: a report already there is replaced only when asked, and before any lab
     // comes up. (No --resume: every demo brings up new, empty labs.)
@@ -95,10 +93,21 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
         "demo: report written to {}/report.html and report.md",
         a.out.display()
     );
+    // The raft demo's report again, its multi-region deployments beside the model's
+    // prediction of them from its single-region one (every format; the text printed here).
+    let r = match a.lab_engine {
+        LabEngine::Raft => write_report(
+            &a.out,
+            &ReportFormat::ALL,
+            None,
+            Some(&a.slo),
+            None,
+            false,
+            &demo_layouts(a),
+        )?,
+        LabEngine::Galera => r,
+    };
     print!("{}", Text.render(&r));
-    if a.lab_engine == LabEngine::Raft {
-        print!("{}", demo_predictions(a, &r)?);
-    }
     Ok(r)
 }
 
@@ -196,42 +205,23 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
     }
 }
 
-/// The raft demo's multi-region deployments predicted from its measured single-region one, for
-/// the whole concurrency range, beside what was measured; each prediction is also written to
-/// `OUT/predict-DEPLOYMENT/`.
-fn demo_predictions(a: &DemoArgs, r: &SweepReport) -> Result<String, AppError> {
-    let mut out = String::new();
-    for (deployment, placement, regions, leaders) in [
+/// The raft demo's multi-region deployments as `report --predict` describes them to the model
+/// (`predict`'s flags; no PD in the lab).
+fn demo_layouts(a: &DemoArgs) -> Vec<String> {
+    let rtt = a
+        .rtt
+        .clone()
+        .unwrap_or_else(|| "A-B=25ms,A-C=35ms,B-C=20ms".into());
+    [
         ("2-1-leaders-A", "2:1", "A,B", "A"),
         ("1-1-1-spread", "1:1:1", "A,B,C", "spread"),
-    ] {
-        let inputs = PredictInputs {
-            rtt: vec![
-                a.rtt
-                    .clone()
-                    .unwrap_or_else(|| "A-B=25ms,A-C=35ms,B-C=20ms".into()),
-            ],
-            placement: placement.into(),
-            regions: Some(regions.into()),
-            leaders: leaders.into(),
-            pd: Some("none".into()),
-            read: "leader".into(),
-            commit: "1pc".into(),
-            engine: "raft-lab".into(),
-            clients: None,
-            mix: None,
-            concurrency: a.concurrency.clone(),
-            from: vec![a.out.clone()],
-            from_deployment: Some("single".into()),
-            capacity: None,
-            local_latency: None,
-        };
-        let out_dir = a.out.join(format!("predict-{deployment}"));
-        let p = super::predict::predict_model(&inputs, Some(&out_dir))?;
-        out.push_str(&beside_measured(&p, r, deployment).terminal());
-        out.push('\n');
-    }
-    Ok(out)
+    ]
+    .map(|(deployment, placement, regions, leaders)| {
+        format!(
+            "{deployment}=--rtt {rtt} --placement {placement} --regions {regions} --leaders {leaders} --pd none --engine raft-lab"
+        )
+    })
+    .to_vec()
 }
 
 /// `geobench demo failover`: the three-region lab, region C's node stopped and started
@@ -334,7 +324,7 @@ fn failover_demo(
         fleet: None,
     })
     .map_err(|e| bad(&e.to_string()))?;
-    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false)?;
+    let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false, &[])?;
     drop(down);
     // The comparison the demo is for: C's clients with and without failover.
     print!("{}", text::failover_summary(&r));

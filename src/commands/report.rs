@@ -16,13 +16,15 @@ pub fn report_command(a: &ReportArgs) -> Result<SweepReport, AppError> {
         a.slo.as_deref(),
         a.spectrum_at,
         a.allow_missing_shards,
+        &a.predict,
     )?;
     print!("{}", Text.render(&r));
     Ok(r)
 }
 
 /// Analyses the sweep in `dir` and writes `formats` into `out_dir` (default: `dir`), naming
-/// every file written on stderr.
+/// every file written on stderr; the deployments `predict` names (`DEPLOYMENT=PREDICT FLAGS`)
+/// beside the model's prediction of them from the sweep's own single-region deployment.
 pub fn write_report(
     dir: &std::path::Path,
     formats: &[ReportFormat],
@@ -30,6 +32,7 @@ pub fn write_report(
     slo: Option<&str>,
     spectrum_at: Option<usize>,
     allow_missing_shards: bool,
+    predict: &[String],
 ) -> Result<SweepReport, AppError> {
     if !sweep::SweepDir::is_sweep(dir) {
         return Err(bad(&format!(
@@ -82,7 +85,17 @@ pub fn write_report(
             )));
         }
     }
-    let r = analysis::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
+    let mut r =
+        analysis::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
+    for spec in predict {
+        let (deployment, inputs) = layout(spec, dir, &r)?;
+        let p = super::predict::predict_model(&inputs, None).map_err(|e| match e {
+            AppError::Config(c) => bad(&format!("--predict {deployment}: {c}")),
+            other => other,
+        })?;
+        r.predictions
+            .push(analysis::beside::beside(p, &r, &deployment));
+    }
     let out = out_dir.unwrap_or(dir);
     create_dir(out)?;
     for f in formats {
@@ -91,4 +104,68 @@ pub fn write_report(
         eprintln!("report: wrote {}", path.display());
     }
     Ok(r)
+}
+
+/// `--predict`'s value after `DEPLOYMENT=`: `geobench predict`'s flags, parsed as `predict`
+/// parses them.
+#[derive(clap::Parser)]
+#[command(name = "--predict", no_binary_name = true)]
+struct LayoutFlags {
+    #[command(flatten)]
+    layout: crate::cli::PredictArgs,
+}
+
+/// `predict` flags the sweep decides: where the model starts and at which concurrencies.
+const FROM_THE_SWEEP: [&str; 7] = [
+    "--from",
+    "--from-deployment",
+    "--capacity",
+    "--local-latency",
+    "--concurrency",
+    "--format",
+    "--out-dir",
+];
+
+/// The deployment `spec` (`DEPLOYMENT=--placement 2:1 --regions A,B ...`) names and what the
+/// model is asked about it: its layout from the flags, its baseline the sweep in `dir` (its
+/// first single-region deployment, as `predict --from DIR`), at the sweep's concurrencies.
+fn layout(
+    spec: &str,
+    dir: &std::path::Path,
+    r: &SweepReport,
+) -> Result<(String, crate::config::predict::PredictInputs), AppError> {
+    use clap::Parser;
+    let Some((deployment, flags)) = spec.split_once('=') else {
+        return Err(bad(&format!(
+            "--predict {spec:?}: expected DEPLOYMENT=PREDICT FLAGS, e.g. multi=--placement 2:1 --regions A,B --leaders A --rtt A-B=25ms"
+        )));
+    };
+    if !r.deployments.iter().any(|d| d == deployment) {
+        return Err(bad(&format!(
+            "--predict {deployment}: the sweep has no such deployment (it has {})",
+            r.deployments.join(", ")
+        )));
+    }
+    let words: Vec<&str> = flags.split_whitespace().collect();
+    if let Some(w) = words.iter().find(|w| {
+        FROM_THE_SWEEP
+            .iter()
+            .any(|f| *w == f || w.starts_with(&format!("{f}=")))
+    }) {
+        return Err(bad(&format!(
+            "--predict {deployment}: {w} is the sweep's to decide (the model starts from its single-region deployment, at its concurrencies)"
+        )));
+    }
+    let parsed = LayoutFlags::try_parse_from(&words).map_err(|e| {
+        let e = e.to_string();
+        bad(&format!(
+            "--predict {deployment}: {}",
+            e.lines().next().unwrap_or_default()
+        ))
+    })?;
+    let mut inputs = parsed.layout.inputs();
+    inputs.from = vec![dir.to_path_buf()];
+    inputs.from_deployment = None;
+    inputs.concurrency = r.concurrencies.clone();
+    Ok((deployment.to_owned(), inputs))
 }

@@ -121,6 +121,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         a.slo.as_deref(),
         None,
         false,
+        &[],
     ) {
         Err(e) if plan.fleet.as_ref().is_some_and(|f| f.is_split()) => {
             eprintln!(

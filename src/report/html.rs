@@ -1,10 +1,15 @@
 //! One self-contained HTML file (no external scripts, styles or fonts) with inline SVG
 //! charts: throughput against concurrency, p99 per operation on a log axis, the latency
 //! spectrum at one concurrency, each step's throughput over time (warm-up shaded) and, for
-//! multi-region deployments, each region's; then the report's tables. All text is escaped.
+//! multi-region deployments, each region's; with `report --predict`, each predicted
+//! deployment's measured throughput and per-region p50 beside the model's (dashed, labelled
+//! predicted); then the report's tables. All text is escaped.
 
 use super::markup;
-use crate::analysis::sweep::SweepReport;
+use super::predict::{PREDICTED, agreement_sentences, beside_tables};
+use crate::analysis::beside::StepBeside as BesideStep;
+use crate::analysis::sweep::{StepSummary, SweepReport};
+use crate::config::predict::Statement;
 use std::fmt::Write;
 
 const COLORS: [&str; 6] = [
@@ -22,6 +27,20 @@ pub fn escape(s: &str) -> String {
 pub(crate) struct Series {
     pub(crate) name: String,
     pub(crate) points: Vec<(f64, f64)>,
+    /// Drawn dashed in the colour of the series before it: the model's figures beside the
+    /// measured ones they predict.
+    pub(crate) dashed: bool,
+}
+
+impl Series {
+    /// A measured series (a solid line).
+    pub(crate) fn solid(name: String, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            name,
+            points,
+            dashed: false,
+        }
+    }
 }
 
 /// How an axis maps values.
@@ -119,6 +138,8 @@ pub(crate) struct Chart<'a> {
     pub(crate) markers: Vec<(f64, String)>,
 }
 
+/// Over 120 lines: one SVG drawn top to bottom (frame, shade, markers, axes, ticks, then each
+/// series with `series_svg` and `legend_key`), every part sharing the chart's scales.
 pub(crate) fn chart(c: &Chart) -> String {
     let (w, h, l, r, t, b) = (640.0, 360.0, 70.0, 150.0, 40.0, 50.0);
     // Drawn in a 640x360 box and scaled to the width it is given (CSS).
@@ -236,37 +257,25 @@ pub(crate) fn chart(c: &Chart) -> String {
         t + (h - t - b) / 2.0,
         escape(c.y_label)
     );
+    let mut colour = 0;
     for (i, s) in c.series.iter().enumerate() {
-        let col = COLORS[i % COLORS.len()];
+        if !s.dashed || i == 0 {
+            colour = i;
+        }
+        let col = COLORS[colour % COLORS.len()];
         let shown: Vec<(f64, f64)> = s
             .points
             .iter()
-            .copied()
+            .map(|&(x, y)| (x, y))
             .filter(|p| p.0.is_finite() && p.1.is_finite() && (c.y != Scale::Log || p.1 > 0.0))
+            .map(|(x, y)| (px(x), py(y)))
             .collect();
-        let path: Vec<String> = shown
-            .iter()
-            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
-            .collect();
-        let _ = write!(
-            svg,
-            r#"<polyline fill="none" stroke="{col}" stroke-width="2" points="{}"/>"#,
-            path.join(" ")
-        );
-        for &(x, y) in &shown {
-            let _ = write!(
-                svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{col}"/>"#,
-                px(x),
-                py(y)
-            );
-        }
+        svg.push_str(&series_svg(s, col, &shown));
         let ly = t + 10.0 + i as f64 * 18.0;
         let _ = write!(
             svg,
-            r#"<rect x="{}" y="{}" width="12" height="12" fill="{col}"/><text x="{}" y="{}" font-size="12" font-family="sans-serif">{}</text>"#,
-            w - r + 12.0,
-            ly - 10.0,
+            r#"{}<text x="{}" y="{}" font-size="12" font-family="sans-serif">{}</text>"#,
+            legend_key(s, col, w - r, ly),
             w - r + 30.0,
             ly,
             escape(&s.name)
@@ -274,6 +283,48 @@ pub(crate) fn chart(c: &Chart) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+const DASH: &str = r#" stroke-dasharray="7 4""#;
+
+/// One series' line and points, at `shown` (already in chart coordinates). A dashed series'
+/// points are hollow: the model's, not measured.
+fn series_svg(s: &Series, col: &str, shown: &[(f64, f64)]) -> String {
+    let (dash, fill) = if s.dashed { (DASH, "#fff") } else { ("", col) };
+    let path: Vec<String> = shown
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    let mut out = format!(
+        r#"<polyline fill="none" stroke="{col}" stroke-width="2"{dash} points="{}"/>"#,
+        path.join(" ")
+    );
+    for (x, y) in shown {
+        let _ = write!(
+            out,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{fill}" stroke="{col}"/>"#
+        );
+    }
+    out
+}
+
+/// The legend's key of a series at (`x`, `y`): a square, or a dashed line for the model's.
+fn legend_key(s: &Series, col: &str, x: f64, y: f64) -> String {
+    if s.dashed {
+        format!(
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{col}" stroke-width="3"{DASH}/>"#,
+            x + 6.0,
+            y - 4.0,
+            x + 26.0,
+            y - 4.0
+        )
+    } else {
+        format!(
+            r#"<rect x="{}" y="{}" width="12" height="12" fill="{col}"/>"#,
+            x + 12.0,
+            y - 10.0
+        )
+    }
 }
 
 /// A step's scheduled events as chart markers (`fail C`).
@@ -322,42 +373,71 @@ pub(crate) fn tables_html(ts: &[markup::Table]) -> String {
     out
 }
 
-/// Renders the HTML report; the spectrum chart is drawn at `at` clients (or the highest
-/// concurrency every deployment ran).
-pub fn render(r: &SweepReport, at: Option<usize>) -> String {
-    let per = |f: &dyn Fn(&crate::analysis::sweep::StepSummary) -> f64| -> Vec<Series> {
-        r.deployments
-            .iter()
-            .map(|d| Series {
-                name: d.clone(),
-                points: r
-                    .steps
+/// A chart against clients (log axis), unshaded and unmarked.
+fn vs_clients(title: String, y_label: &str, y: Scale, series: Vec<Series>) -> String {
+    chart(&Chart {
+        title,
+        x_label: "clients",
+        y_label,
+        x: Scale::Log,
+        y,
+        series,
+        shade: None,
+        markers: Vec::new(),
+    })
+}
+
+/// A chart over a step's time, its warm-up shaded and its events marked.
+fn over_time(
+    title: String,
+    y_label: &str,
+    series: Vec<Series>,
+    warmup_s: f64,
+    markers: Vec<(f64, String)>,
+) -> String {
+    chart(&Chart {
+        title,
+        x_label: "seconds since the step started",
+        y_label,
+        x: Scale::Linear,
+        y: Scale::Linear,
+        series,
+        shade: (warmup_s > 0.0).then_some((0.0, warmup_s, "warm-up")),
+        markers,
+    })
+}
+
+/// One series per deployment: `f` of each of its steps against clients.
+fn per_deployment(r: &SweepReport, f: &dyn Fn(&StepSummary) -> f64) -> Vec<Series> {
+    r.deployments
+        .iter()
+        .map(|d| {
+            Series::solid(
+                d.clone(),
+                r.steps
                     .iter()
                     .filter(|s| &s.deployment == d)
                     .map(|s| (s.concurrency as f64, f(s)))
                     .collect(),
-            })
-            .collect()
-    };
-    let (at, spectrum_note) = match at {
-        Some(c) => (Some(c), format!("at {c} clients, as asked (--spectrum-at)")),
-        None => (r.spectrum_at, r.spectrum_note.clone()),
-    };
+            )
+        })
+        .collect()
+}
+
+/// The charts against clients (throughput, each operation's p99) and the latency spectrum at
+/// `at` clients.
+fn clients_charts(r: &SweepReport, at: Option<usize>) -> Vec<String> {
     let mut charts = Vec::new();
     // Against clients only with several concurrencies: one is a dot per deployment (the
     // time series below show such a sweep).
-    let vs_clients = r.concurrencies.len() > 1;
-    if vs_clients {
-        charts.push(chart(&Chart {
-            title: "Throughput vs clients".into(),
-            x_label: "clients",
-            y_label: "ops/s",
-            x: Scale::Log,
-            y: Scale::Linear,
-            series: per(&|s| s.throughput),
-            shade: None,
-            markers: Vec::new(),
-        }));
+    let several = r.concurrencies.len() > 1;
+    if several {
+        charts.push(vs_clients(
+            "Throughput vs clients".into(),
+            "ops/s",
+            Scale::Linear,
+            per_deployment(r, &|s| s.throughput),
+        ));
     }
     // One chart per operation, latency on a log axis: a 60x gap between deployments stays
     // readable next to a 1.1x one.
@@ -365,26 +445,24 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
         r.steps.iter().flat_map(|s| s.ops.keys().copied()).collect();
     ops.sort();
     ops.dedup();
-    for op in ops.into_iter().filter(|_| vs_clients) {
-        charts.push(chart(&Chart {
-            title: format!("{} p99 latency vs clients", op.label()),
-            x_label: "clients",
-            y_label: "p99 (ms, log)",
-            x: Scale::Log,
-            y: Scale::Log,
-            series: per(&|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
-            shade: None,
-            markers: Vec::new(),
-        }));
+    for op in ops.into_iter().filter(|_| several) {
+        charts.push(vs_clients(
+            format!("{} p99 latency vs clients", op.label()),
+            "p99 (ms, log)",
+            Scale::Log,
+            per_deployment(r, &|s| s.ops.get(&op).map_or(f64::NAN, |p| p.p99 / 1000.0)),
+        ));
     }
     if let Some(at) = at {
         let spectra: Vec<Series> = r
             .steps
             .iter()
             .filter(|s| s.concurrency == at)
-            .map(|s| Series {
-                name: s.deployment.clone(),
-                points: s.spectrum.iter().map(|&(p, us)| (p, us / 1000.0)).collect(),
+            .map(|s| {
+                Series::solid(
+                    s.deployment.clone(),
+                    s.spectrum.iter().map(|&(p, us)| (p, us / 1000.0)).collect(),
+                )
             })
             .collect();
         charts.push(chart(&Chart {
@@ -398,96 +476,165 @@ pub fn render(r: &SweepReport, at: Option<usize>) -> String {
             markers: Vec::new(),
         }));
     }
-    for d in &r.deployments {
-        let mine: Vec<&crate::analysis::sweep::StepSummary> =
-            r.steps.iter().filter(|s| &s.deployment == d).collect();
-        let warmup = mine.first().map_or(0.0, |s| s.warmup_s);
-        charts.push(chart(&Chart {
-            title: format!("{d}: throughput over time (first repeat)"),
-            x_label: "seconds since the step started",
-            y_label: "ops/s",
-            x: Scale::Linear,
-            y: Scale::Linear,
-            series: mine
-                .iter()
-                .map(|s| Series {
-                    name: format!("{} clients", s.concurrency),
-                    points: s.timeseries.clone(),
-                })
-                .collect(),
-            shade: (warmup > 0.0).then_some((0.0, warmup, "warm-up")),
-            markers: mine.first().map_or(Vec::new(), |s| markers(s)),
-        }));
-        // Each region's clients at the highest concurrency (or the step with events): who did
-        // the work, and who failed when.
-        let top = mine
+    charts
+}
+
+/// Deployment `d`'s time series: throughput per concurrency, and per region (with its failed
+/// attempts when there were any) at the highest concurrency or the step with events.
+fn deployment_charts(r: &SweepReport, d: &str) -> Vec<String> {
+    let mut charts = Vec::new();
+    let mine: Vec<&StepSummary> = r.steps.iter().filter(|s| s.deployment == d).collect();
+    charts.push(over_time(
+        format!("{d}: throughput over time (first repeat)"),
+        "ops/s",
+        mine.iter()
+            .map(|s| Series::solid(format!("{} clients", s.concurrency), s.timeseries.clone()))
+            .collect(),
+        mine.first().map_or(0.0, |s| s.warmup_s),
+        mine.first().map_or(Vec::new(), |s| markers(s)),
+    ));
+    // Each region's clients at the highest concurrency (or the step with events): who did
+    // the work, and who failed when.
+    let top = mine
+        .iter()
+        .rev()
+        .find(|s| !s.regions.is_empty() && !s.events.is_empty())
+        .or_else(|| mine.iter().rev().find(|s| !s.regions.is_empty()));
+    let Some(top) = top else {
+        return charts;
+    };
+    let per_region = |f: &dyn Fn(&crate::analysis::sweep::RegionStep) -> Vec<(f64, f64)>| {
+        top.regions
             .iter()
-            .rev()
-            .find(|s| !s.regions.is_empty() && !s.events.is_empty())
-            .or_else(|| mine.iter().rev().find(|s| !s.regions.is_empty()));
-        if let Some(top) = top {
-            charts.push(chart(&Chart {
-                title: format!(
-                    "{d}: throughput per region over time at {} clients",
-                    top.concurrency
-                ),
-                x_label: "seconds since the step started",
-                y_label: "ops/s",
-                x: Scale::Linear,
-                y: Scale::Linear,
-                series: top
-                    .regions
-                    .iter()
-                    .map(|g| Series {
-                        name: format!("region {}", g.name),
-                        points: g.timeseries.clone(),
-                    })
-                    .collect(),
-                shade: (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up")),
-                markers: markers(top),
-            }));
-            if top
-                .regions
+            .map(|g| Series::solid(format!("region {}", g.name), f(g)))
+            .collect()
+    };
+    charts.push(over_time(
+        format!(
+            "{d}: throughput per region over time at {} clients",
+            top.concurrency
+        ),
+        "ops/s",
+        per_region(&|g| g.timeseries.clone()),
+        top.warmup_s,
+        markers(top),
+    ));
+    if top
+        .regions
+        .iter()
+        .any(|g| g.error_timeseries.iter().any(|p| p.1 > 0.0))
+    {
+        charts.push(over_time(
+            format!(
+                "{d}: failed attempts per second per region at {} clients",
+                top.concurrency
+            ),
+            "errors/s",
+            per_region(&|g| g.error_timeseries.clone()),
+            top.warmup_s,
+            markers(top),
+        ));
+    }
+    charts
+}
+
+/// Each predicted deployment's measured curves beside the model's (dashed): throughput
+/// against clients, and each region's p50 of each operation.
+fn prediction_charts(r: &SweepReport) -> Vec<String> {
+    let mut charts = Vec::new();
+    for b in &r.predictions {
+        let measured = |f: &dyn Fn(&BesideStep) -> Option<f64>| -> Vec<(f64, f64)> {
+            b.steps
                 .iter()
-                .any(|g| g.error_timeseries.iter().any(|p| p.1 > 0.0))
-            {
-                charts.push(chart(&Chart {
-                    title: format!(
-                        "{d}: failed attempts per second per region at {} clients",
-                        top.concurrency
-                    ),
-                    x_label: "seconds since the step started",
-                    y_label: "errors/s",
-                    x: Scale::Linear,
-                    y: Scale::Linear,
-                    series: top
-                        .regions
+                .filter_map(|s| f(s).map(|v| (s.concurrency as f64, v)))
+                .collect()
+        };
+        let predicted = |name: String, f: &dyn Fn(&BesideStep) -> Option<f64>| Series {
+            name,
+            points: measured(f),
+            dashed: true,
+        };
+        charts.push(vs_clients(
+            format!("{}: throughput, measured and {PREDICTED}", b.deployment),
+            "ops/s",
+            Scale::Linear,
+            vec![
+                Series::solid("measured".into(), measured(&|s| s.measured_throughput)),
+                predicted(PREDICTED.into(), &|s| Some(s.predicted_throughput)),
+            ],
+        ));
+        let mut keys: Vec<(String, Statement)> = b
+            .steps
+            .iter()
+            .flat_map(|s| s.p50.iter().map(|l| (l.region.clone(), l.operation)))
+            .collect();
+        keys.sort_by_key(|k| (k.1, k.0.clone()));
+        keys.dedup();
+        let mut ops: Vec<Statement> = keys.iter().map(|k| k.1).collect();
+        ops.dedup();
+        for op in ops {
+            let mut series = Vec::new();
+            for (region, _) in keys.iter().filter(|k| k.1 == op) {
+                let p50 = |s: &BesideStep| {
+                    s.p50
                         .iter()
-                        .map(|g| Series {
-                            name: format!("region {}", g.name),
-                            points: g.error_timeseries.clone(),
-                        })
-                        .collect(),
-                    shade: (top.warmup_s > 0.0).then_some((0.0, top.warmup_s, "warm-up")),
-                    markers: markers(top),
+                        .find(|l| &l.region == region && l.operation == op)
+                        .cloned()
+                };
+                series.push(Series::solid(
+                    format!("{region} measured"),
+                    measured(&|s| p50(s).and_then(|l| l.measured_p50_us).map(|u| u / 1000.0)),
+                ));
+                series.push(predicted(format!("{region} {PREDICTED}"), &|s| {
+                    p50(s).map(|l| l.predicted_p50_us_approx / 1000.0)
                 }));
             }
+            charts.push(vs_clients(
+                format!(
+                    "{}: {} p50 per region, measured and {PREDICTED}",
+                    b.deployment,
+                    op.label()
+                ),
+                "p50 (ms, log)",
+                Scale::Log,
+                series,
+            ));
         }
     }
+    charts
+}
+
+/// Renders the HTML report; the spectrum chart is drawn at `at` clients (or the highest
+/// concurrency every deployment ran).
+pub fn render(r: &SweepReport, at: Option<usize>) -> String {
+    let (at, spectrum_note) = match at {
+        Some(c) => (Some(c), format!("at {c} clients, as asked (--spectrum-at)")),
+        None => (r.spectrum_at, r.spectrum_note.clone()),
+    };
+    let mut charts = clients_charts(r, at);
+    charts.extend(prediction_charts(r));
+    for d in &r.deployments {
+        charts.extend(deployment_charts(r, d));
+    }
     // What the deployments are comes first: the charts compare them.
-    let (first, rest): (Vec<markup::Table>, Vec<markup::Table>) = markup::tables(r)
+    let (first, mut rest): (Vec<markup::Table>, Vec<markup::Table>) = markup::tables(r)
         .into_iter()
         .partition(|t| t.title == markup::DEPLOYMENTS);
+    rest.extend(beside_tables(r));
     let deployments = tables_html(&first);
     let tables = tables_html(&rest);
+    let agreement: String = agreement_sentences(r)
+        .iter()
+        .map(|a| format!("<p class=\"model\">Model vs measured: {}</p>", escape(a)))
+        .collect();
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>geobench sweep report</title><style>\
          body{{font-family:sans-serif;margin:24px;color:#222}} .charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}}\
          .charts svg{{width:100%;height:auto}}\
          table{{border-collapse:collapse;margin:8px 0 24px}} td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}}\
          th{{background:#f4f4f4}} .summary{{font-size:17px;background:#f6f8fa;padding:12px;border-left:4px solid #1f77b4}}\
-         .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}}</style></head>\
-         <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p>{}<p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
+         .warn{{background:#fff4e5;border-left:4px solid #e67e22;padding:8px 12px}} .model{{border-left:4px dashed #1f77b4;padding:8px 12px}}</style></head>\
+         <body><h1>geobench sweep report</h1><p class=\"summary\">{}</p>{}{agreement}<p>Workload: <code>{}</code>; {} s steps, {} repeat(s); baseline <b>{}</b>.</p>\
          {}<p>{}</p><div class=\"charts\">{}</div>{}</body></html>\n",
         escape(&r.summary),
         r.warnings

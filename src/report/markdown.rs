@@ -1,6 +1,7 @@
 //! Markdown (PR comments, `$GITHUB_STEP_SUMMARY`): a sweep report, a comparison.
 
 use super::markup::tables;
+use super::predict::{agreement_sentences, beside_tables};
 use crate::analysis::sweep::SweepReport;
 
 /// The Markdown report (PR comments, `$GITHUB_STEP_SUMMARY`).
@@ -12,8 +13,11 @@ pub fn markdown(r: &SweepReport) -> String {
     for w in &r.warnings {
         out.push_str(&format!("> **Warning:** {w}\n\n"));
     }
-    for t in tables(r) {
+    for t in tables(r).into_iter().chain(beside_tables(r)) {
         out.push_str(&t.markdown());
+    }
+    for a in agreement_sentences(r) {
+        out.push_str(&format!("**Model vs measured:** {a}\n\n"));
     }
     out
 }

@@ -6,7 +6,9 @@
 
 use super::html::{Chart, Scale, Series, chart, escape, tables_html};
 use super::markup::{Table, change};
+use crate::analysis::beside::{DeploymentBeside, StepBeside};
 use crate::analysis::predict::Prediction;
+use crate::analysis::sweep::SweepReport;
 use crate::units::human_us;
 
 fn ms(v: f64) -> String {
@@ -211,13 +213,14 @@ pub fn markdown(p: &Prediction) -> String {
 /// One self-contained HTML page: throughput against clients (layout and baseline), each
 /// region's mean latency per operation, then the tables.
 pub fn html(p: &Prediction) -> String {
-    let series = |name: &str, f: &dyn Fn(&crate::analysis::predict::PredictedStep) -> f64| Series {
-        name: name.to_owned(),
-        points: p
-            .steps
-            .iter()
-            .map(|s| (s.concurrency as f64, f(s)))
-            .collect(),
+    let series = |name: &str, f: &dyn Fn(&crate::analysis::predict::PredictedStep) -> f64| {
+        Series::solid(
+            name.to_owned(),
+            p.steps
+                .iter()
+                .map(|s| (s.concurrency as f64, f(s)))
+                .collect(),
+        )
     };
     let mut charts = vec![chart(&Chart {
         title: "Predicted throughput vs clients".into(),
@@ -279,59 +282,60 @@ pub fn html(p: &Prediction) -> String {
     )
 }
 
-/// A measured deployment beside its prediction, per concurrency: measured and predicted
-/// throughput and change against the baseline, and whether the measured step was bound by the
-/// client host's CPU (its figures then describe the host; the model's capacity is the
-/// baseline's measured one).
-pub fn beside_measured(
-    p: &Prediction,
-    r: &crate::analysis::sweep::SweepReport,
-    deployment: &str,
-) -> Table {
-    let step = |d: &str, c: usize| {
-        r.steps
-            .iter()
-            .find(|s| s.deployment == d && s.concurrency == c)
-    };
-    let rows = p
-        .steps
-        .iter()
-        .map(|ps| {
-            let measured = step(deployment, ps.concurrency);
-            let base = step(&r.baseline, ps.concurrency);
-            let host_bound =
-                measured.is_some_and(|s| s.host_bound()) || base.is_some_and(|s| s.host_bound());
-            let measured_change = match (measured, base) {
-                (Some(m), Some(b)) if b.throughput > 0.0 => {
-                    change((m.throughput / b.throughput - 1.0) * 100.0)
-                }
-                _ => "-".into(),
-            };
-            vec![
-                ps.concurrency.to_string(),
-                measured.map_or("-".into(), |s| format!("{:.0}", s.throughput)),
-                format!("{:.0}", ps.throughput),
-                measured_change,
-                change(ps.change_pct),
-                if host_bound {
-                    "host-bound: measured the host".into()
-                } else {
-                    "not host-bound".into()
-                },
-            ]
-        })
-        .collect();
+/// What the model's figures are called in every format: never a bare "p50" or "ops/s".
+pub const PREDICTED: &str = "predicted (model)";
+
+/// Whether a measured step can check the model.
+fn measured_step(s: &StepBeside) -> &'static str {
+    match (s.measured_throughput, s.host_bound) {
+        (None, _) => "not measured",
+        (Some(_), true) => "host-bound: measured the host, not compared",
+        (Some(_), false) => "not host-bound",
+    }
+}
+
+fn difference(d: Option<f64>) -> String {
+    d.map_or("-".into(), change)
+}
+
+/// A measured deployment beside the model's prediction of it, per concurrency and figure:
+/// throughput, then each client region's p50 per operation, with the difference and whether
+/// the measured step was host-bound (its figures then describe the client host).
+pub fn beside_table(b: &DeploymentBeside, baseline: &str) -> Table {
+    let mut rows = Vec::new();
+    for s in &b.steps {
+        let step = measured_step(s);
+        rows.push(vec![
+            s.concurrency.to_string(),
+            "throughput (ops/s)".into(),
+            s.measured_throughput
+                .map_or("-".into(), |t| format!("{t:.0}")),
+            format!("{:.0}", s.predicted_throughput),
+            difference(s.throughput_difference_pct),
+            step.into(),
+        ]);
+        for l in &s.p50 {
+            rows.push(vec![
+                s.concurrency.to_string(),
+                format!("region {} {} p50", l.region, l.operation.label()),
+                l.measured_p50_us.map_or("-".into(), human_us),
+                format!("{} (approx.)", human_us(l.predicted_p50_us_approx)),
+                difference(l.difference_pct),
+                step.into(),
+            ]);
+        }
+    }
     Table {
         title: format!(
-            "{deployment}: measured beside predicted (the model starts from {}'s measured capacity and latencies; docs/predict.md)",
-            r.baseline
+            "{}: measured vs {PREDICTED} (the model starts from {baseline}'s measured capacity and latencies; docs/predict.md)",
+            b.deployment
         ),
         headers: [
             "clients",
-            "measured ops/s",
-            "predicted ops/s",
-            "measured change",
-            "predicted change",
+            "figure",
+            "measured",
+            PREDICTED,
+            "predicted vs measured",
             "measured step",
         ]
         .map(String::from)
@@ -340,16 +344,33 @@ pub fn beside_measured(
     }
 }
 
+/// The sweep report's measured-vs-predicted tables, one per predicted deployment.
+pub fn beside_tables(r: &SweepReport) -> Vec<Table> {
+    r.predictions
+        .iter()
+        .map(|b| beside_table(b, &r.baseline))
+        .collect()
+}
+
+/// One sentence per predicted deployment: how close the model came where the host was not
+/// the limit.
+pub fn agreement_sentences(r: &SweepReport) -> Vec<String> {
+    r.predictions
+        .iter()
+        .map(|b| b.agreement_sentence())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::predict::{PredictInputs, resolve};
 
     /// Measured multi at 10 clients is 40% slower than single (not host-bound), at 20 clients
-    /// host-bound; the table says so beside the model's figures.
-    #[test]
-    fn measured_beside_predicted_says_which_steps_measured_the_host() {
-        let report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+    /// host-bound; the table says so beside the model's figures, and the agreement leaves the
+    /// host-bound step out.
+    /// The model's 2:1 layout (leaders in A) at 10, 20 and 40 clients, from a given capacity.
+    fn two_to_one() -> Prediction {
         let cfg = resolve(&PredictInputs {
             rtt: vec!["A-B=25ms".into()],
             placement: "2:1".into(),
@@ -364,16 +385,94 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let p = crate::analysis::predict::predict(&cfg, None).unwrap();
-        let t = beside_measured(&p, &report, "multi");
-        assert_eq!(t.rows.len(), 3);
-        assert_eq!(t.rows[0][0], "10");
-        assert_eq!(t.rows[0][1], "600");
-        assert_eq!(t.rows[0][3], "-40.0%");
-        assert_eq!(t.rows[0][5], "not host-bound");
-        assert!(t.rows[1][5].starts_with("host-bound"));
+        crate::analysis::predict::predict(&cfg, None).unwrap()
+    }
+
+    #[test]
+    fn measured_beside_predicted_says_which_steps_measured_the_host() {
+        let report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+        let p = two_to_one();
+        let predicted: Vec<f64> = p.steps.iter().map(|s| s.throughput).collect();
+        let b = crate::analysis::beside::beside(p, &report, "multi");
+        let t = beside_table(&b, &report.baseline);
+        let throughput: Vec<&Vec<String>> = t
+            .rows
+            .iter()
+            .filter(|r| r[1] == "throughput (ops/s)")
+            .collect();
+        assert_eq!(throughput.len(), 3);
+        assert_eq!(throughput[0][0], "10");
+        assert_eq!(throughput[0][2], "600");
+        assert_eq!(throughput[0][3], format!("{:.0}", predicted[0]));
+        assert_eq!(throughput[0][5], "not host-bound");
+        assert!(throughput[1][5].starts_with("host-bound"));
         // Nothing was measured at 40 clients; the model still says what it predicts.
-        assert_eq!((t.rows[2][1].as_str(), t.rows[2][3].as_str()), ("-", "-"));
-        assert_eq!(t.rows[2][2], format!("{:.0}", p.steps[2].throughput));
+        assert_eq!(
+            (throughput[2][2].as_str(), throughput[2][4].as_str()),
+            ("-", "-")
+        );
+        assert_eq!(throughput[2][5], "not measured");
+        assert_eq!(throughput[2][3], format!("{:.0}", predicted[2]));
+        // Per region and operation, p50 beside the model's approximation.
+        assert!(t.rows.iter().any(|r| r[1] == "region B UPDATE p50"));
+        let a = b.agreement.expect("one step measured and not host-bound");
+        assert_eq!((a.steps, a.host_bound_steps), (1, 1));
+        assert!(b.agreement_sentence().contains("the model agrees within"));
+        assert!(
+            b.agreement_sentence()
+                .contains("1 step(s) that were not host-bound")
+        );
+    }
+
+    /// No figure of the model may look measured: in the tables its column and title say
+    /// "predicted (model)" and its percentiles "approx."; in the HTML every dashed line (the
+    /// model's) is keyed "predicted (model)" in a chart whose title says so; the agreement is
+    /// the model's.
+    #[test]
+    fn every_predicted_figure_is_labelled_predicted_in_every_format() {
+        use crate::report::{Renderer, html::Html, markdown::Markdown, text::Text};
+        let mut report = crate::analysis::host::fixtures::sweep(&[("multi", 20)]);
+        let b = crate::analysis::beside::beside(two_to_one(), &report, "multi");
+        report.predictions.push(b);
+        for t in beside_tables(&report) {
+            assert!(t.title.contains(PREDICTED), "{}", t.title);
+            assert_eq!(t.headers[3], PREDICTED);
+            assert!(!t.headers[2].contains("predict"));
+            for row in t.rows.iter().filter(|r| r[1].contains("p50")) {
+                assert!(row[3].ends_with("(approx.)"), "{row:?}");
+            }
+        }
+        let text = Text.render(&report);
+        let md = Markdown.render(&report);
+        for out in [&text, &md] {
+            assert!(
+                out.contains("multi: measured vs predicted (model)"),
+                "{out}"
+            );
+            assert!(out.contains("the model agrees within"), "{out}");
+        }
+        let html = Html { spectrum_at: None }.render(&report);
+        let mut dashed_charts = 0;
+        for svg in html.split("<svg").skip(1) {
+            let svg = &svg[..svg.find("</svg>").unwrap()];
+            let dashed: Vec<&str> = svg.split(r#"stroke-dasharray="7 4""#).skip(1).collect();
+            if dashed.is_empty() {
+                continue;
+            }
+            dashed_charts += 1;
+            let title = &svg[svg.find("<title>").unwrap() + 7..svg.find("</title>").unwrap()];
+            assert!(title.contains(PREDICTED), "{title}");
+            // Each dashed series: its polyline, then its legend key and label.
+            assert_eq!(dashed.len() % 2, 0, "{svg}");
+            for key in dashed.iter().skip(1).step_by(2) {
+                let label = &key[key.find("\">").unwrap() + 2..key.find("</text>").unwrap()];
+                assert!(label.ends_with(PREDICTED), "{label}");
+            }
+        }
+        // Throughput, and one p50 chart per operation the model prices.
+        assert_eq!(
+            dashed_charts,
+            1 + report.predictions[0].prediction.mix.len()
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use super::Renderer;
 use super::markup::tables;
+use super::predict::{agreement_sentences, beside_tables};
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
 use crate::model::placement::PlacementSnapshot;
@@ -15,9 +16,12 @@ pub fn text(r: &SweepReport) -> String {
         "geobench sweep: {}\n{} s steps, {} repeat(s); baseline {}\n\n",
         r.workload, r.duration_s, r.repeats, r.baseline
     );
-    for t in tables(r) {
+    for t in tables(r).into_iter().chain(beside_tables(r)) {
         out.push_str(&t.terminal());
         out.push('\n');
+    }
+    for a in agreement_sentences(r) {
+        out.push_str(&format!("Model vs measured: {a}\n"));
     }
     out.push_str(&summary(r));
     out
