@@ -335,7 +335,8 @@ fn bad_input_exits_2_naming_key_and_place() {
                 "--threads".into(),
                 "0".into(),
             ],
-            "--threads option: threadcount".into(),
+            // `--threads` is YCSB's spelling of `--workers`: the message names the flag.
+            "--workers option: threadcount".into(),
         ),
         (
             vec![

@@ -408,8 +408,8 @@ fn check_resolve(b: &[u8]) -> Outcome {
                     _ => Topology::single_region(vec!["127.0.0.1:1".into()]),
                 };
                 assert_eq!(
-                    topo.place(r.run.threads.min(1000)).len(),
-                    r.run.threads.min(1000)
+                    topo.place(r.run.workers.min(1000)).len(),
+                    r.run.workers.min(1000)
                 );
                 for a in 0..8 {
                     let _ = r.run.retry.next_delay(a);

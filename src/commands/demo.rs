@@ -73,11 +73,8 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
         )));
     }
     if let Some(OtherDemo::Failover(f)) = &a.other {
-        // Parsed as the run will parse it, before anything starts: the manifest records it.
-        let duration = crate::config::properties::parse_duration_secs(&f.duration)
-            .map_err(|e| bad(&format!("--duration {:?}: {e}", f.duration)))?;
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
-        let r = failover_demo(f, duration)?;
+        let r = failover_demo(f, f.duration)?;
         print!("{}", Text.render(&r));
         return Ok(r);
     }
@@ -109,7 +106,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
     match a.lab_engine {
         LabEngine::Galera => {
             let up = |shape: Shape, name: &str| UpArgs {
-                topology: shape,
+                shape,
                 rtt: a.rtt.clone(),
                 jitter: None,
                 loss: 0.0,
@@ -181,18 +178,18 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
             events: vec![],
         },
         drop: true,
-        concurrency: a.concurrency.clone(),
+        workers: a.workers.clone(),
         deployments,
         repeat: a.repeat,
         out: a.out.clone(),
         skip_load: false,
         resume: false,
         overwrite: a.overwrite,
-        load_threads: 8,
+        load_workers: 8,
         slo: Some(a.slo.clone()),
         telemetry: TelemetryArgs::default(),
         fleet: Default::default(),
-        step_gap: "5s".into(),
+        step_gap: std::time::Duration::from_secs(5),
     }
 }
 
@@ -220,7 +217,7 @@ fn demo_predictions(a: &DemoArgs, r: &SweepReport) -> Result<String, AppError> {
             engine: "raft-lab".into(),
             clients: None,
             mix: None,
-            concurrency: a.concurrency.clone(),
+            concurrency: a.workers.clone(),
             from: vec![a.out.clone()],
             from_deployment: Some("single".into()),
             capacity: None,
@@ -248,7 +245,7 @@ fn failover_demo(
     runner::install_interrupt_handler();
     eprintln!("demo failover: bringing up the three-region Galera lab (this takes a minute)");
     let lab = Lab::up(&UpArgs {
-        topology: Shape::ThreeRegion,
+        shape: Shape::ThreeRegion,
         rtt: None,
         jitter: None,
         loss: 0.0,
@@ -274,7 +271,7 @@ fn failover_demo(
     common.option("status.interval", Some("1s".into()), "--status-interval");
     let status = StatusMode::auto(true, false);
     let mut load = common.clone();
-    load.option("threadcount", Some("8".into()), "--threads");
+    load.option("threadcount", Some("8".into()), "--workers");
     load.drop_table = true;
     let no_output = OutputArgs {
         out: None,
@@ -296,8 +293,9 @@ fn failover_demo(
                 .push(format!("failover.after={}", f.failover_after));
         }
         run.overrides.push(format!("label={name}"));
-        run.option("threadcount", Some(f.clients.to_string()), "--threads");
-        run.option("maxexecutiontime", Some(f.duration.clone()), "--duration");
+        run.option("threadcount", Some(f.workers.to_string()), "--workers");
+        let secs = format!("{}s", duration.as_secs_f64());
+        run.option("maxexecutiontime", Some(secs), "--duration");
         run.option("warmuptime", Some("5s".into()), "--warmup");
         run.events = vec![
             format!("{}={}", f.fail_at, lab_cmd("stop n3")),
@@ -306,7 +304,7 @@ fn failover_demo(
         run.option("check", Some("lost-writes,stale-reads".into()), "--check");
         run.option("check.settle", Some("20s".into()), "--settle");
         let output = OutputArgs {
-            out: Some(dir.step_path(name, f.clients, 1)),
+            out: Some(dir.step_path(name, f.workers, 1)),
             format: vec![RunFormat::Table],
         };
         phase_command(&run, Phase::Run, status, &output, false, &None)?;
@@ -327,7 +325,7 @@ fn failover_demo(
         workload_files: vec!["workloads/geo-5050".into()],
         overrides: vec![format!("recordcount={}", f.records)],
         deployments,
-        concurrencies: vec![f.clients],
+        concurrencies: vec![f.workers],
         repeats: 1,
         duration_s: duration.as_secs_f64(),
         warmup_s: 5.0,

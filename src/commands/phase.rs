@@ -83,7 +83,7 @@ pub fn phase_command(
     let topology = cfg.effective_topology();
     if let Some(t) = live {
         t.set_step(Step {
-            concurrency: cfg.threads.to_string(),
+            concurrency: cfg.workers.to_string(),
             shard: cfg
                 .fleet
                 .as_ref()

@@ -261,7 +261,7 @@ fn run_config(
     Ok(RunConfig {
         phase,
         workload,
-        threads: client.threads,
+        workers: client.workers,
         target: client.target,
         duration: client.duration,
         // A load has no warm-up: every row counts.
@@ -277,7 +277,7 @@ fn run_config(
         batch_size,
         load_mode,
         drop_table: src.drop_table,
-        client_threads: client.client_threads,
+        os_threads: client.os_threads,
         backend,
         topology,
         label: client.label,

@@ -638,7 +638,7 @@ mod tests {
         )
         .unwrap();
         let b = &phases[1];
-        assert_eq!((b.load.threads, b.load.duration), (7, None));
+        assert_eq!((b.load.workers, b.load.duration), (7, None));
         assert_eq!(b.load.warmup, std::time::Duration::ZERO);
         assert!(
             b.load.fleet.is_none(),
@@ -649,7 +649,7 @@ mod tests {
         for (k, (c, r, cfg)) in [(3, 1, 1), (3, 2, 3), (5, 1, 5), (5, 2, 7)]
             .map(|(c, r, k)| (k, (c, r, b.step(c, r).unwrap())))
         {
-            assert_eq!((cfg.threads, cfg.stream), (c, step_stream(c, r)));
+            assert_eq!((cfg.workers, cfg.stream), (c, step_stream(c, r)));
             assert_eq!(cfg.label.as_deref(), Some("b"));
             assert_eq!(cfg.workload.operation_count, 0);
             assert!(
