@@ -27,6 +27,7 @@ const LAYERS: &[&[&str]] = &[
     &["sweep"],
     &["analysis"],
     &["compare"],
+    &["history"],
     &["report"],
     &["cli"],
     &["commands"],

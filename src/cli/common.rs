@@ -165,8 +165,33 @@ pub struct OutputArgs {
 /// `--workers`: a whole number, with a message that says so (clap's own for `-1` is
 /// "unexpected argument '-1'" or "invalid digit found in string"). 0 passes: config refuses
 /// it as `threadcount`, naming the flag, like every other value.
-pub(super) fn worker_count(s: &str) -> Result<usize, String> {
+fn worker_count(s: &str) -> Result<usize, String> {
     s.trim()
         .parse::<usize>()
         .map_err(|_| "expected a whole number of workers, at least 1 (e.g. 16)".into())
+}
+
+/// How many workers `load` and `run` use.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkersArg {
+    /// Workers, one connection each (property `threadcount`; `--threads` and `-t` are YCSB's
+    /// spellings).
+    #[arg(
+        short = 't',
+        long = "workers",
+        visible_alias = "threads",
+        allow_hyphen_values = true,
+        value_parser = worker_count
+    )]
+    pub workers: Option<usize>,
+}
+
+impl WorkersArg {
+    pub(super) fn apply(&self, s: &mut Sources) {
+        s.option(
+            "threadcount",
+            self.workers.map(|t| t.to_string()),
+            "--workers",
+        );
+    }
 }

@@ -1,7 +1,10 @@
 //! Options of `compare`, `report` and `merge`.
 
+use crate::config::objectives::parse_pct;
+use crate::model::Thresholds;
 use crate::report::{CompareFormat, ReportFormat, RunFormat};
 use clap::Args;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Options of `compare`.
@@ -12,16 +15,16 @@ pub struct CompareArgs {
     /// The candidate, of the same kind.
     pub candidate: PathBuf,
     /// Largest acceptable throughput drop.
-    #[arg(long, default_value = "5%")]
-    pub max_throughput_drop: String,
+    #[arg(long, default_value = "5%", value_parser = parse_pct)]
+    pub max_throughput_drop: f64,
     /// Largest acceptable latency increases, per percentile (p50, p95, p99, p99.9) or
     /// operation and percentile (READ.p99=20%). Each limit given adds to or replaces the
     /// default of its name; the others stay in force. An unknown name is an error.
-    #[arg(long, default_value = "p50=10%,p99=25%")]
-    pub max_latency_increase: String,
+    #[arg(long, default_value = "p50=10%,p99=25%", value_parser = latency_limits)]
+    pub max_latency_increase: BTreeMap<String, f64>,
     /// Largest acceptable error-rate increase, in percentage points.
-    #[arg(long, default_value = "1%")]
-    pub max_error_rate_increase: String,
+    #[arg(long, default_value = "1%", value_parser = parse_pct)]
+    pub max_error_rate_increase: f64,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CompareFormat,
@@ -32,6 +35,24 @@ pub struct CompareArgs {
     /// only makes the comparison incomparable, exit 3).
     #[arg(long)]
     pub allow_unmatched: bool,
+}
+
+impl CompareArgs {
+    /// The limits the comparison judges by.
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            throughput_drop_pct: self.max_throughput_drop,
+            latency_increase_pct: self.max_latency_increase.clone(),
+            error_rate_pp: self.max_error_rate_increase,
+        }
+    }
+}
+
+/// `--max-latency-increase`: the default limits with those given added or replaced.
+fn latency_limits(s: &str) -> Result<BTreeMap<String, f64>, String> {
+    let mut th = Thresholds::default();
+    th.parse_latency(s)?;
+    Ok(th.latency_increase_pct)
 }
 
 /// Options of `report`.

@@ -8,7 +8,7 @@ mod predict;
 mod sweep;
 mod tidb;
 
-pub use common::{FleetArgs, OutputArgs, TelemetryArgs, TimingArgs, WorkloadArgs};
+pub use common::{FleetArgs, OutputArgs, TelemetryArgs, TimingArgs, WorkersArg, WorkloadArgs};
 pub use compare::{CompareArgs, MergeArgs, ReportArgs};
 pub use phase::{CheckName, LoadArgs, RunArgs};
 pub use predict::PredictArgs;
@@ -132,7 +132,7 @@ mod tests {
         let Command::Run(a) = cli.command else {
             panic!("not run")
         };
-        assert_eq!(a.workers, Some(8));
+        assert_eq!(a.workers.workers, Some(8));
         assert!(a.common.status);
         assert_eq!(a.common.props, vec!["recordcount=10"]);
     }
@@ -143,7 +143,7 @@ mod tests {
         let Command::Run(a) = run.command else {
             panic!("not run")
         };
-        assert_eq!(a.workers, Some(3));
+        assert_eq!(a.workers.workers, Some(3));
         let sweep = [
             "geobench",
             "sweep",
@@ -157,5 +157,19 @@ mod tests {
             panic!("not sweep")
         };
         assert_eq!(a.workers, vec![1, 2]);
+    }
+
+    #[test]
+    fn lab_up_takes_shape_and_still_the_old_topology_flag() {
+        for flag in ["--shape", "--topology"] {
+            let cli = Cli::try_parse_from(["geobench", "lab", "up", flag, "single"]).unwrap();
+            let Command::Lab(crate::lab::LabCommand::Up(a)) = cli.command else {
+                panic!("not lab up")
+            };
+            assert_eq!(
+                a.shape.or(a.topology),
+                Some(crate::lab::spec::Shape::Single)
+            );
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Options of `load` and `run`.
 
-use super::common::worker_count;
-use super::{FleetArgs, OutputArgs, TelemetryArgs, TimingArgs, WorkloadArgs};
+use super::{FleetArgs, OutputArgs, TelemetryArgs, TimingArgs, WorkersArg, WorkloadArgs};
 use crate::config::resolve::Sources;
 use clap::{Args, ValueEnum};
 
@@ -10,15 +9,8 @@ use clap::{Args, ValueEnum};
 pub struct LoadArgs {
     #[command(flatten)]
     pub common: WorkloadArgs,
-    /// Loader workers (property `threadcount`; `--threads` and `-t` are YCSB's spellings).
-    #[arg(
-        short = 't',
-        long = "workers",
-        visible_alias = "threads",
-        allow_hyphen_values = true,
-        value_parser = worker_count
-    )]
-    pub workers: Option<usize>,
+    #[command(flatten)]
+    pub workers: WorkersArg,
     /// Drop and recreate the table first.
     #[arg(long)]
     pub drop: bool,
@@ -36,11 +28,7 @@ pub struct LoadArgs {
 impl LoadArgs {
     pub fn sources(&self) -> Sources {
         let mut s = self.common.sources();
-        s.option(
-            "threadcount",
-            self.workers.map(|t| t.to_string()),
-            "--workers",
-        );
+        self.workers.apply(&mut s);
         s.drop_table = self.drop;
         self.fleet.apply(&mut s);
         s
@@ -52,16 +40,8 @@ impl LoadArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub common: WorkloadArgs,
-    /// Workers, one connection each (property `threadcount`; `--threads` and `-t` are YCSB's
-    /// spellings).
-    #[arg(
-        short = 't',
-        long = "workers",
-        visible_alias = "threads",
-        allow_hyphen_values = true,
-        value_parser = worker_count
-    )]
-    pub workers: Option<usize>,
+    #[command(flatten)]
+    pub workers: WorkersArg,
     /// Open loop at this many operations per second over all workers (property `target`);
     /// latency is then also measured from each operation's intended start.
     // A negative rate reaches config, which says what is valid.
@@ -95,11 +75,7 @@ pub enum CheckName {
 impl RunArgs {
     pub fn sources(&self) -> Sources {
         let mut s = self.common.sources();
-        s.option(
-            "threadcount",
-            self.workers.map(|t| t.to_string()),
-            "--workers",
-        );
+        self.workers.apply(&mut s);
         s.option("target", self.target.map(|t| t.to_string()), "--target");
         self.timing.apply(&mut s);
         let checks: Vec<&str> = self

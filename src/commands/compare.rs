@@ -9,15 +9,7 @@ use crate::report::CompareFormat;
 /// `--out-dir`); a regression or incomparable sides end it with their `AppError` (exit 1 or 3,
 /// `Comparison::exit_code`).
 pub fn compare_command(a: &CompareArgs) -> Result<Comparison, AppError> {
-    let mut th = compare::Thresholds {
-        throughput_drop_pct: compare::parse_pct(&a.max_throughput_drop)
-            .map_err(|e| bad(&format!("--max-throughput-drop {e}")))?,
-        error_rate_pp: compare::parse_pct(&a.max_error_rate_increase)
-            .map_err(|e| bad(&format!("--max-error-rate-increase {e}")))?,
-        ..Default::default()
-    };
-    th.parse_latency(&a.max_latency_increase)
-        .map_err(|e| bad(&format!("--max-latency-increase {e}")))?;
+    let th = a.thresholds();
     let base = compare::read_side(&a.baseline).map_err(|e| bad(&e.to_string()))?;
     let cand = compare::read_side(&a.candidate).map_err(|e| bad(&e.to_string()))?;
     let c = compare::compare(&base, &cand, &th, a.allow_unmatched);

@@ -11,6 +11,7 @@ use crate::cli::{
     TimingArgs, WorkloadArgs,
 };
 use crate::config::Phase;
+use crate::config::deployment::Deployment;
 use crate::config::predict::PredictInputs;
 use crate::config::resolve::{BackendChoice, Sources};
 use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
@@ -99,8 +100,8 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
     Ok(r)
 }
 
-/// Brings up the demo's labs: their guard, and the `--deployment NAME=TOPOLOGY` each is.
-fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
+/// Brings up the demo's labs: their guard, and the deployment each is.
+fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<Deployment>), AppError> {
     let mut labs = Down(Vec::new());
     let mut deployments = Vec::new();
     match a.lab_engine {
@@ -126,7 +127,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
             ] {
                 eprintln!("demo: bringing up the {what} lab");
                 let lab = Lab::up(&up(shape, lab_name)).map_err(lab_err)?;
-                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                deployments.push(lab_deployment(deployment, &lab)?);
                 labs.0.push(lab);
             }
         }
@@ -150,7 +151,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
                     ..RaftArgs::default()
                 })
                 .map_err(lab_err)?;
-                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                deployments.push(lab_deployment(deployment, &lab)?);
                 labs.0.push(lab);
             }
         }
@@ -158,8 +159,14 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
     Ok((labs, deployments))
 }
 
+/// The deployment `name` a lab that is up is, read from the topology file it wrote.
+fn lab_deployment(name: &str, lab: &Lab) -> Result<Deployment, AppError> {
+    Deployment::from_topology_file(name, &lab.topology_path())
+        .map_err(|e| AppError::Setup(e.to_string()))
+}
+
 /// The demo's sweep over its labs' `deployments`.
-fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
+fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
     SweepArgs {
         common: WorkloadArgs {
             workload_files: vec!["workloads/geo-5050".into()],
@@ -308,15 +315,7 @@ fn failover_demo(
             format: vec![RunFormat::Table],
         };
         phase_command(&run, Phase::Run, status, &output, false, &None)?;
-        deployments.push(sweep::Deployment {
-            name: name.into(),
-            source: lab.topology_path().display().to_string(),
-            topology: Some(
-                crate::config::topology::Topology::load(&lab.topology_path())
-                    .map_err(|e| AppError::Setup(e.to_string()))?,
-            ),
-            latency: Default::default(),
-        });
+        deployments.push(lab_deployment(name, lab)?);
     }
     dir.write_manifest(&sweep::Manifest {
         schema_version: crate::results::SCHEMA_VERSION,

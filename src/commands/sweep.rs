@@ -6,12 +6,13 @@ use super::report::write_report;
 use super::{AppError, bad};
 use crate::analysis::sweep::SweepReport;
 use crate::cli::SweepArgs;
+use crate::config::deployment::{Deployment, valid_name};
 use crate::config::fleet::FleetConfig;
 use crate::config::topology::Topology;
 use crate::config::{self, ClientSettings};
 use crate::report::{Renderer, ReportFormat, text};
 use crate::runner::{self, progress::StatusMode};
-use crate::sweep::{self, Deployment, Manifest, StepLine, SweepRunError};
+use crate::sweep::{self, Manifest, StepLine, SweepRunError};
 use std::time::Duration;
 
 /// `geobench sweep`: runs the steps, prints a line per step, then writes the report (every
@@ -131,12 +132,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
 
 /// `--deployment`s, parsed; their names must differ.
 fn deployments(a: &SweepArgs) -> Result<Vec<Deployment>, AppError> {
-    let deployments = a
-        .deployments
-        .iter()
-        .map(|d| sweep::Deployment::parse(d))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(&e))?;
+    let deployments = a.deployments.clone();
     let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
@@ -197,7 +193,7 @@ fn check_fleet(a: &SweepArgs, f: &FleetConfig, deployments: &[Deployment]) -> Re
         f.workers(&t, c)
             .map_err(|e| bad(&format!("--deployment {} at {c} clients: {e}", d.name)))?;
     }
-    if let Some(r) = f.region.as_deref().filter(|r| !sweep::valid_name(r)) {
+    if let Some(r) = f.region.as_deref().filter(|r| !valid_name(r)) {
         return Err(bad(&format!(
             "--region {r:?}: a sweep names files after the region: letters, digits, - or _"
         )));

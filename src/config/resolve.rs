@@ -167,6 +167,19 @@ pub struct Resolved {
     pub run: RunConfig,
 }
 
+impl Resolved {
+    /// The percentiles the YCSB-style summary prints (`hdrhistogram.percentiles`), if given.
+    pub fn summary_percentiles(&self) -> Result<Option<Vec<f64>>, ConfigError> {
+        let p = &self.properties;
+        p.get("hdrhistogram.percentiles")
+            .map(|v| {
+                super::objectives::parse_percentiles(&v.value)
+                    .map_err(|e| p.invalid("hdrhistogram.percentiles", e))
+            })
+            .transpose()
+    }
+}
+
 fn run_config(
     src: &Sources,
     phase: Phase,

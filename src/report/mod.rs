@@ -23,7 +23,7 @@ pub mod ycsb;
 use crate::analysis::predict::Prediction;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::db::placement::PlacementSnapshot;
+use crate::model::PlacementSnapshot;
 use crate::results::Results;
 
 /// One format of one kind of output: a pure function of the model to the text printed or

@@ -5,7 +5,7 @@ use super::Renderer;
 use super::markup::tables;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::db::placement::PlacementSnapshot;
+use crate::model::PlacementSnapshot;
 use crate::sweep::StepLine;
 use std::fmt::Write;
 

@@ -7,7 +7,6 @@
 pub mod dir;
 pub mod run;
 
-pub use crate::config::deployment::{Deployment, valid_name};
 pub use dir::{
     LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, SweepDir, SweepError, repeated,
 };
