@@ -195,10 +195,10 @@ const CASES: &[Case] = &[
         ],
     ),
     case(
-        "negative threads",
+        "negative workers",
         run!["-t", "-1"],
         2,
-        &["--threads", "at least 1"],
+        &["--workers", "at least 1"],
     ),
     case(
         "negative target",
