@@ -44,26 +44,45 @@ pub struct WorkloadArgs {
 impl WorkloadArgs {
     /// What the shared flags say, for `config` to resolve.
     pub fn sources(&self) -> Sources {
-        let mut s = Sources {
-            workload_files: self.workload_files.clone(),
-            overrides: self.props.clone(),
-            backend: self.db.map(|b| match b {
-                Backend::Memory => BackendChoice::Memory,
-                Backend::Mysql => BackendChoice::Mysql,
-                Backend::Tidb => BackendChoice::Tidb,
-            }),
-            topology: self.topology.clone(),
-            ..Default::default()
-        };
+        let mut s = connection_sources(
+            &self.workload_files,
+            &self.props,
+            self.db,
+            &self.dsn,
+            &self.topology,
+        );
         s.option(
             "status.interval",
             self.status_interval.clone(),
             "--status-interval",
         );
         s.option("seed", self.seed.map(|v| v.to_string()), "--seed");
-        s.option("mysql.dsn", self.dsn.clone(), "--dsn");
         s
     }
+}
+
+/// The sources the connection flags every command shares give (`-P`, `-p`, `--db`, `--dsn`,
+/// `--topology`).
+pub(super) fn connection_sources(
+    workload_files: &[PathBuf],
+    props: &[String],
+    db: Option<Backend>,
+    dsn: &Option<String>,
+    topology: &Option<PathBuf>,
+) -> Sources {
+    let mut s = Sources {
+        workload_files: workload_files.to_vec(),
+        overrides: props.to_vec(),
+        backend: db.map(|b| match b {
+            Backend::Memory => BackendChoice::Memory,
+            Backend::Mysql => BackendChoice::Mysql,
+            Backend::Tidb => BackendChoice::Tidb,
+        }),
+        topology: topology.clone(),
+        ..Default::default()
+    };
+    s.option("mysql.dsn", dsn.clone(), "--dsn");
+    s
 }
 
 /// One run as several processes (`load`, `run`, `sweep`): this process's share, and when every

@@ -1,7 +1,7 @@
 //! Options of `tidb placement apply` and `tidb placement show`, and the server they talk to.
 
 use super::Backend;
-use crate::config::resolve::{BackendChoice, Sources};
+use crate::config::resolve::Sources;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -53,19 +53,13 @@ pub struct ServerArgs {
 
 impl ServerArgs {
     pub fn sources(&self) -> Sources {
-        let mut s = Sources {
-            workload_files: self.workload_files.clone(),
-            overrides: self.props.clone(),
-            backend: Some(match self.db {
-                Some(Backend::Memory) => BackendChoice::Memory,
-                Some(Backend::Mysql) => BackendChoice::Mysql,
-                Some(Backend::Tidb) | None => BackendChoice::Tidb,
-            }),
-            topology: self.topology.clone(),
-            ..Default::default()
-        };
-        s.option("mysql.dsn", self.dsn.clone(), "--dsn");
-        s
+        super::common::connection_sources(
+            &self.workload_files,
+            &self.props,
+            Some(self.db.unwrap_or(Backend::Tidb)),
+            &self.dsn,
+            &self.topology,
+        )
     }
 }
 
