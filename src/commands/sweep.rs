@@ -10,9 +10,10 @@ use crate::config::deployment::{Deployment, valid_name};
 use crate::config::fleet::FleetConfig;
 use crate::config::topology::Topology;
 use crate::config::{self, ClientSettings};
+use crate::model::StepLine;
 use crate::report::{Renderer, ReportFormat, text};
 use crate::runner::{self, progress::StatusMode};
-use crate::sweep::{self, Manifest, StepLine, SweepRunError};
+use crate::sweep::{self, Manifest, SweepRunError};
 use std::time::Duration;
 
 /// `geobench sweep`: runs the steps, prints a line per step, then writes the report (every

@@ -5,8 +5,7 @@ use super::Renderer;
 use super::markup::tables;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::model::PlacementSnapshot;
-use crate::sweep::StepLine;
+use crate::model::{PlacementSnapshot, StepLine};
 use std::fmt::Write;
 
 /// The text report.

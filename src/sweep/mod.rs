@@ -10,4 +10,4 @@ pub mod run;
 pub use dir::{
     LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, SweepDir, SweepError, repeated,
 };
-pub use run::{Inputs, Phases, Plan, StepLine, SweepRunError, resolve_phases, run, step_stream};
+pub use run::{Inputs, Phases, Plan, SweepRunError, resolve_phases, run, step_stream};

@@ -9,6 +9,7 @@ use crate::config::deployment::Deployment;
 use crate::config::fleet::FleetConfig;
 use crate::config::properties::ConfigError;
 use crate::config::resolve::{BackendChoice, Sources};
+use crate::model::StepLine;
 use crate::results::Results;
 use std::path::{Path, PathBuf};
 
@@ -159,18 +160,6 @@ fn deployment_sources(base: &Sources, d: &Deployment, servers: bool) -> Sources 
     }
     s.option("label", Some(d.name.clone()), "--deployment");
     s
-}
-
-/// One finished step, for the closing summary.
-#[derive(Debug, Clone)]
-pub struct StepLine {
-    pub deployment: String,
-    pub concurrency: usize,
-    pub repeat: usize,
-    pub throughput: f64,
-    pub p99_us: Option<f64>,
-    /// Taken from an earlier run of the sweep (`--resume`).
-    pub resumed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
