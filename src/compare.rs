@@ -24,8 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 // The limits are parsed by `config::objectives`; these paths are kept for the compare command.
-pub use crate::config::objectives::parse_pct;
-pub use crate::model::{PERCENTILES, Thresholds};
+use crate::model::{PERCENTILES, Thresholds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,7 +7,8 @@
 //! `DIR/entries/NNNN/` holding the entry's `results.json` or its sweep directory `sweep/`.
 
 use crate::analysis::changepoint::{self, ChangePoint};
-use crate::compare::{self, Side, Thresholds};
+use crate::compare::{self, Side};
+use crate::model::Thresholds;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

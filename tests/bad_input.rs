@@ -186,19 +186,19 @@ const CASES: &[Case] = &[
         &["--status-interval option", "at least 0.1 s"],
     ),
     case(
-        "target with zero threads",
-        run!["--target", "100", "--threads", "0"],
+        "target with zero workers",
+        run!["--target", "100", "--workers", "0"],
         2,
         &[
-            "--threads option: threadcount=\"0\"",
+            "--workers option: threadcount=\"0\"",
             "between 1 and 100000",
         ],
     ),
     case(
-        "negative threads",
+        "negative workers",
         run!["-t", "-1"],
         2,
-        &["--threads", "at least 1"],
+        &["--workers", "at least 1"],
     ),
     case(
         "negative target",
@@ -594,7 +594,7 @@ const CASES: &[Case] = &[
             "{d}/out.json",
         ],
         2,
-        &["--concurrency", "> 0"],
+        &["--workers", "> 0"],
     ),
     case(
         "sweep deployment without a spec",
@@ -631,7 +631,7 @@ const CASES: &[Case] = &[
         &["--duration"],
     ),
     case(
-        "sweep with a concurrency given twice",
+        "sweep with a worker count given twice",
         &[
             "sweep",
             "-P",
@@ -646,7 +646,7 @@ const CASES: &[Case] = &[
             "{d}/out.json",
         ],
         2,
-        &["--concurrency: 4 is given twice"],
+        &["--workers: 4 is given twice"],
     ),
     case(
         "demo into a report that is there",

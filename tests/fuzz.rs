@@ -16,12 +16,13 @@
 //!   `tests/fuzz/regressions/<target>/` once fixed.
 
 use geobench::analysis::capacity::Slo;
-use geobench::compare::{Thresholds, parse_pct};
 use geobench::config::backend::{Latency, Stall};
+use geobench::config::objectives::parse_pct;
 use geobench::config::properties::{Properties, parse_duration_secs};
 use geobench::config::resolve::Sources;
 use geobench::config::topology::Topology;
 use geobench::config::{MysqlConfig, Phase, RunConfig, ScheduledEvent};
+use geobench::model::Thresholds;
 use geobench::report::{ReportFormat, RunFormat};
 use geobench::results::{Results, decode_histogram, encode_histogram};
 use geobench::sweep::{Manifest, Step};
@@ -400,7 +401,7 @@ fn check_resolve(b: &[u8]) -> Outcome {
                     .unwrap_or_else(|e| panic!("RunConfig JSON does not read back: {e}\n{json}"));
                 assert_eq!(back, r.run, "RunConfig JSON round trip");
                 if let Some(v) = r.properties.get("hdrhistogram.percentiles") {
-                    let _ = geobench::report::ycsb::parse_percentiles(&v.value);
+                    let _ = geobench::config::objectives::parse_percentiles(&v.value);
                 }
                 // Placement over the resolved endpoints, and a few retry delays.
                 let topo = match &r.run.backend {
@@ -408,8 +409,8 @@ fn check_resolve(b: &[u8]) -> Outcome {
                     _ => Topology::single_region(vec!["127.0.0.1:1".into()]),
                 };
                 assert_eq!(
-                    topo.place(r.run.threads.min(1000)).len(),
-                    r.run.threads.min(1000)
+                    topo.place(r.run.workers.min(1000)).len(),
+                    r.run.workers.min(1000)
                 );
                 for a in 0..8 {
                     let _ = r.run.retry.next_delay(a);
@@ -829,7 +830,7 @@ fn check_sweep_report(b: &[u8]) -> Outcome {
 
 /// `sweep --deployment NAME=SPEC`.
 fn check_deployment(b: &[u8]) -> Outcome {
-    match geobench::sweep::Deployment::parse(&text(b)) {
+    match geobench::config::deployment::Deployment::parse(&text(b)) {
         Ok(d) => {
             if let Some(t) = &d.topology {
                 assert_eq!(t.place(10).len(), 10);

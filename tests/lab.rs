@@ -45,7 +45,7 @@ fn can_run() -> bool {
 fn up(shape: Shape, name: &str) -> Lab {
     let dir = std::env::temp_dir().join(format!("geobench-labtest-{name}-{}", std::process::id()));
     Lab::up(&UpArgs {
-        topology: shape,
+        shape,
         rtt: Some("A-B=20ms,A-C=30ms,B-C=16ms".into()),
         jitter: None,
         loss: 0.0,

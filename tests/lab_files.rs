@@ -77,7 +77,7 @@ fn geobench_reads_the_topology_a_lab_writes_whole() {
         name: name.into(),
         endpoints: endpoints.iter().map(|e| e.to_string()).collect(),
         netns: Some(format!("gb-t-{name}")),
-        clients: 1.0,
+        weight: 1.0,
     };
     let replica = |endpoint: &str, region: &str| GroupReplica {
         endpoint: endpoint.into(),

@@ -109,7 +109,10 @@ pub struct UpCli {
     #[arg(long, value_enum, default_value = "galera")]
     pub engine: Engine,
     /// Galera: single (one MariaDB), two-region (Galera 2:1), three-region (Galera 1:1:1).
-    #[arg(long, value_enum, required_if_eq("engine", "galera"))]
+    #[arg(long, value_enum, conflicts_with = "topology")]
+    pub shape: Option<Shape>,
+    /// The former name of --shape (still accepted, with a note).
+    #[arg(long, value_enum, hide = true)]
     pub topology: Option<Shape>,
     /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default).
     #[arg(long)]
@@ -178,11 +181,16 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                     "--pd: only a raft lab has a timestamp oracle (--engine raft)".into(),
                 ));
             }
+            if a.topology.is_some() {
+                eprintln!(
+                    "note: `lab up --topology` is now `lab up --shape`; the old flag still works"
+                );
+            }
+            let shape = a.shape.or(a.topology);
             let lab = match a.engine {
                 Engine::Galera => Lab::up(&UpArgs {
-                    topology: a
-                        .topology
-                        .ok_or_else(|| LabError::Bad("--engine galera needs --topology".into()))?,
+                    shape: shape
+                        .ok_or_else(|| LabError::Bad("--engine galera needs --shape".into()))?,
                     rtt: a.rtt,
                     jitter: a.jitter,
                     loss: a.loss,
@@ -192,9 +200,9 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                     exe: None,
                 })?,
                 Engine::Raft => {
-                    if a.topology.is_some() {
+                    if shape.is_some() {
                         return Err(LabError::Bad(
-                            "--engine raft takes --placement/--regions/--leaders, not --topology"
+                            "--engine raft takes --placement/--regions/--leaders, not --shape"
                                 .into(),
                         ));
                     }
@@ -216,7 +224,7 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
                     })?
                 }
             };
-            // The shape as `--topology` spells it (three-region), as README shows it.
+            // The shape as `--shape` spells it (three-region), as README shows it.
             let shape = serde_json::to_value(lab.shape)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))

@@ -115,7 +115,7 @@ impl Which {
 pub struct UpArgs {
     /// single (one MariaDB), two-region (Galera 2:1), three-region (Galera 1:1:1).
     #[arg(long, value_enum)]
-    pub topology: Shape,
+    pub shape: Shape,
     /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default).
     #[arg(long)]
     pub rtt: Option<String>,
@@ -375,7 +375,7 @@ impl Lab {
 
     /// Brings a lab up; on any failure, whatever was started is torn down again.
     pub fn up(a: &UpArgs) -> Result<Lab, LabError> {
-        if a.topology == Shape::Raft {
+        if a.shape == Shape::Raft {
             return Err(LabError::Bad(
                 "a raft lab comes from its placement: use Lab::up_raft (--engine raft)".into(),
             ));
@@ -383,13 +383,13 @@ impl Lab {
         if !is_root() {
             return Err(LabError::NotRoot);
         }
-        check_installed(a.topology, a.install)?;
-        let name = a.name.clone().unwrap_or_else(|| match a.topology {
+        check_installed(a.shape, a.install)?;
+        let name = a.name.clone().unwrap_or_else(|| match a.shape {
             Shape::Single => "single".into(),
             Shape::TwoRegion => "two-region".into(),
             Shape::ThreeRegion | Shape::Raft => "three-region".into(),
         });
-        let nregions = a.topology.nodes().len();
+        let nregions = a.shape.nodes().len();
         let region_names: Vec<String> = spec::REGIONS[..nregions]
             .iter()
             .map(|r| r.to_string())
@@ -399,9 +399,9 @@ impl Lab {
             jitter: a.jitter.as_deref(),
             loss: a.loss,
         };
-        let (mut lab, jitter) = Lab::create(a.topology, name, a.dir.clone(), &region_names, &net)?;
+        let (mut lab, jitter) = Lab::create(a.shape, name, a.dir.clone(), &region_names, &net)?;
         let mut k = 0;
-        for (i, &n) in a.topology.nodes().iter().enumerate() {
+        for (i, &n) in a.shape.nodes().iter().enumerate() {
             for j in 0..n {
                 k += 1;
                 lab.nodes.push(Node {
@@ -536,7 +536,7 @@ impl Lab {
                         .map(|n| format!("{}:3306", n.address))
                         .collect(),
                     netns: ns.clone(),
-                    clients: 1.0,
+                    weight: 1.0,
                 })
                 .collect(),
             groups: self.raft_groups(),

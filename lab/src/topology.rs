@@ -33,8 +33,8 @@ pub struct Region {
     pub name: String,
     pub endpoints: Vec<String>,
     pub netns: String,
-    /// The region's share of the client workers: every lab region gets the same.
-    pub clients: f64,
+    /// The region's share of the workers (its weight): every lab region gets the same.
+    pub weight: f64,
 }
 
 /// A raft group: its key range's start, its leader's endpoint, its replicas.

@@ -582,7 +582,7 @@ fn deployment_info(
                     "{} ({}, client share {})",
                     r.name,
                     crate::units::count(r.endpoints.len() as u64, "endpoint"),
-                    r.clients
+                    r.weight
                 )
             })
             .collect::<Vec<_>>()

@@ -11,6 +11,7 @@ use crate::cli::{
     TimingArgs, WorkloadArgs,
 };
 use crate::config::Phase;
+use crate::config::deployment::Deployment;
 use crate::config::resolve::{BackendChoice, Sources};
 use crate::lab::{self, Engine as LabEngine, Lab, UpArgs, raft::RaftArgs, spec::Shape};
 use crate::report::text::Text;
@@ -71,11 +72,8 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
         )));
     }
     if let Some(OtherDemo::Failover(f)) = &a.other {
-        // Parsed as the run will parse it, before anything starts: the manifest records it.
-        let duration = crate::config::properties::parse_duration_secs(&f.duration)
-            .map_err(|e| bad(&format!("--duration {:?}: {e}", f.duration)))?;
         lab::check_installed(Shape::ThreeRegion, true).map_err(lab_err)?;
-        let r = failover_demo(f, duration)?;
+        let r = failover_demo(f, f.duration)?;
         print!("{}", Text.render(&r));
         return Ok(r);
     }
@@ -111,14 +109,14 @@ pub fn demo_command(a: &DemoArgs) -> Result<SweepReport, AppError> {
     Ok(r)
 }
 
-/// Brings up the demo's labs: their guard, and the `--deployment NAME=TOPOLOGY` each is.
-fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
+/// Brings up the demo's labs: their guard, and the deployment each is.
+fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<Deployment>), AppError> {
     let mut labs = Down(Vec::new());
     let mut deployments = Vec::new();
     match a.lab_engine {
         LabEngine::Galera => {
             let up = |shape: Shape, name: &str| UpArgs {
-                topology: shape,
+                shape,
                 rtt: a.rtt.clone(),
                 jitter: None,
                 loss: 0.0,
@@ -138,7 +136,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
             ] {
                 eprintln!("demo: bringing up the {what} lab");
                 let lab = Lab::up(&up(shape, lab_name)).map_err(lab_err)?;
-                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                deployments.push(lab_deployment(deployment, &lab)?);
                 labs.0.push(lab);
             }
         }
@@ -162,7 +160,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
                     ..RaftArgs::default()
                 })
                 .map_err(lab_err)?;
-                deployments.push(format!("{deployment}={}", lab.topology_path().display()));
+                deployments.push(lab_deployment(deployment, &lab)?);
                 labs.0.push(lab);
             }
         }
@@ -170,8 +168,14 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<String>), AppError> {
     Ok((labs, deployments))
 }
 
+/// The deployment `name` a lab that is up is, read from the topology file it wrote.
+fn lab_deployment(name: &str, lab: &Lab) -> Result<Deployment, AppError> {
+    Deployment::from_topology_file(name, &lab.topology_path())
+        .map_err(|e| AppError::Setup(e.to_string()))
+}
+
 /// The demo's sweep over its labs' `deployments`.
-fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
+fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
     SweepArgs {
         common: WorkloadArgs {
             workload_files: vec!["workloads/geo-5050".into()],
@@ -190,18 +194,18 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<String>) -> SweepArgs {
             events: vec![],
         },
         drop: true,
-        concurrency: a.concurrency.clone(),
+        workers: a.workers.clone(),
         deployments,
         repeat: a.repeat,
         out: a.out.clone(),
         skip_load: false,
         resume: false,
         overwrite: a.overwrite,
-        load_threads: 8,
+        load_workers: 8,
         slo: Some(a.slo.clone()),
         telemetry: TelemetryArgs::default(),
         fleet: Default::default(),
-        step_gap: "5s".into(),
+        step_gap: std::time::Duration::from_secs(5),
     }
 }
 
@@ -238,7 +242,7 @@ fn failover_demo(
     runner::install_interrupt_handler();
     eprintln!("demo failover: bringing up the three-region Galera lab (this takes a minute)");
     let lab = Lab::up(&UpArgs {
-        topology: Shape::ThreeRegion,
+        shape: Shape::ThreeRegion,
         rtt: None,
         jitter: None,
         loss: 0.0,
@@ -264,7 +268,7 @@ fn failover_demo(
     common.option("status.interval", Some("1s".into()), "--status-interval");
     let status = StatusMode::auto(true, false);
     let mut load = common.clone();
-    load.option("threadcount", Some("8".into()), "--threads");
+    load.option("threadcount", Some("8".into()), "--workers");
     load.drop_table = true;
     let no_output = OutputArgs {
         out: None,
@@ -286,8 +290,9 @@ fn failover_demo(
                 .push(format!("failover.after={}", f.failover_after));
         }
         run.overrides.push(format!("label={name}"));
-        run.option("threadcount", Some(f.clients.to_string()), "--threads");
-        run.option("maxexecutiontime", Some(f.duration.clone()), "--duration");
+        run.option("threadcount", Some(f.workers.to_string()), "--workers");
+        let secs = format!("{}s", duration.as_secs_f64());
+        run.option("maxexecutiontime", Some(secs), "--duration");
         run.option("warmuptime", Some("5s".into()), "--warmup");
         run.events = vec![
             format!("{}={}", f.fail_at, lab_cmd("stop n3")),
@@ -296,19 +301,11 @@ fn failover_demo(
         run.option("check", Some("lost-writes,stale-reads".into()), "--check");
         run.option("check.settle", Some("20s".into()), "--settle");
         let output = OutputArgs {
-            out: Some(dir.step_path(name, f.clients, 1)),
+            out: Some(dir.step_path(name, f.workers, 1)),
             format: vec![RunFormat::Table],
         };
         phase_command(&run, Phase::Run, status, &output, false, &None)?;
-        deployments.push(sweep::Deployment {
-            name: name.into(),
-            source: lab.topology_path().display().to_string(),
-            topology: Some(
-                crate::config::topology::Topology::load(&lab.topology_path())
-                    .map_err(|e| AppError::Setup(e.to_string()))?,
-            ),
-            latency: Default::default(),
-        });
+        deployments.push(lab_deployment(name, lab)?);
     }
     dir.write_manifest(&sweep::Manifest {
         schema_version: crate::results::SCHEMA_VERSION,
@@ -317,7 +314,7 @@ fn failover_demo(
         workload_files: vec!["workloads/geo-5050".into()],
         overrides: vec![format!("recordcount={}", f.records)],
         deployments,
-        concurrencies: vec![f.clients],
+        concurrencies: vec![f.workers],
         repeats: 1,
         duration_s: duration.as_secs_f64(),
         warmup_s: 5.0,

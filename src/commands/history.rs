@@ -68,7 +68,7 @@ pub fn history_check_command(a: &HistoryCheckArgs) -> Result<HistoryCheck, AppEr
             min_magnitude: a.min_magnitude,
         },
         newest: a.newest as usize,
-        thresholds: super::compare::thresholds(&a.limits)?,
+        thresholds: a.limits.thresholds(),
     };
     let entries = History::new(&a.dir).read().map_err(history_error)?;
     if entries.is_empty() {

@@ -66,6 +66,7 @@ pub fn phase_command(
     live: &Option<Arc<Telemetry>>,
 ) -> Result<Results, AppError> {
     let resolved = sources.resolve(phase)?;
+    let percentiles = resolved.summary_percentiles()?;
     let (p, cfg) = (resolved.properties, resolved.run);
     if cfg.fleet.as_ref().is_some_and(|f| f.region.is_some()) && cfg.topology.is_none() {
         return Err(super::bad(
@@ -73,17 +74,13 @@ pub fn phase_command(
         ));
     }
     config::warn_unknown(&p, &cfg.workload);
-    let percentiles = match p.get("hdrhistogram.percentiles") {
-        Some(v) => report::ycsb::parse_percentiles(&v.value)
-            .map_err(|e| p.invalid("hdrhistogram.percentiles", e))?,
-        None => report::ycsb::DEFAULT_PERCENTILES.to_vec(),
-    };
+    let percentiles = percentiles.unwrap_or_else(|| report::ycsb::DEFAULT_PERCENTILES.to_vec());
     runner::install_interrupt_handler();
     let db = AnyDb::open(&cfg);
     let topology = cfg.effective_topology();
     if let Some(t) = live {
         t.set_step(Step {
-            concurrency: cfg.threads.to_string(),
+            concurrency: cfg.workers.to_string(),
             shard: cfg
                 .fleet
                 .as_ref()

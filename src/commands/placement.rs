@@ -5,8 +5,8 @@ use crate::cli::{PlacementApplyArgs, PlacementShowArgs, ServerArgs};
 use crate::config::topology::Placement;
 use crate::config::{BackendConfig, Phase};
 use crate::db::mysql::MysqlConn;
-use crate::db::placement::PlacementSnapshot;
 use crate::db::{AnyDb, ServerInfo};
+use crate::model::PlacementSnapshot;
 use crate::report::PlacementFormat;
 
 /// A connection to the TiDB server `server` names, for administration: resolved as for

@@ -1,4 +1,4 @@
-//! `geobench sweep`: every deployment at every concurrency, each step a stored run, then the
+//! `geobench sweep`: every deployment at every worker count, each step a stored run, then the
 //! report in every format.
 
 use super::phase::{finish_telemetry, start_telemetry};
@@ -6,12 +6,14 @@ use super::report::write_report;
 use super::{AppError, bad};
 use crate::analysis::sweep::SweepReport;
 use crate::cli::SweepArgs;
+use crate::config::deployment::{Deployment, valid_name};
 use crate::config::fleet::FleetConfig;
 use crate::config::topology::Topology;
 use crate::config::{self, ClientSettings};
+use crate::model::StepLine;
 use crate::report::{Renderer, ReportFormat, text};
 use crate::runner::{self, progress::StatusMode};
-use crate::sweep::{self, Deployment, Manifest, StepLine, SweepRunError};
+use crate::sweep::{self, Manifest, SweepRunError};
 use std::time::Duration;
 
 /// `geobench sweep`: runs the steps, prints a line per step, then writes the report (every
@@ -42,12 +44,12 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
             "sweep: give each step a time limit with --duration (or maxexecutiontime)",
         ));
     }
-    if a.concurrency.is_empty() || a.concurrency.contains(&0) {
-        return Err(bad("--concurrency: give client counts > 0, e.g. 20,40,80"));
+    if a.workers.is_empty() || a.workers.contains(&0) {
+        return Err(bad("--workers: give worker counts > 0, e.g. 20,40,80"));
     }
-    if let Some(c) = sweep::repeated(&a.concurrency) {
+    if let Some(c) = sweep::repeated(&a.workers) {
         return Err(bad(&format!(
-            "--concurrency: {c} is given twice (a step runs once per --repeat)"
+            "--workers: {c} is given twice (a step runs once per --repeat)"
         )));
     }
     let slo = a
@@ -55,16 +57,11 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         .as_deref()
         .map(|s| crate::analysis::capacity::Slo::parse(s).map_err(|e| bad(&e)))
         .transpose()?;
-    if a.repeat == 0 || a.load_threads == 0 {
-        return Err(bad("--repeat and --load-threads must be at least 1"));
+    if a.repeat == 0 || a.load_workers == 0 {
+        return Err(bad("--repeat and --load-workers must be at least 1"));
     }
     let deployments = deployments(a)?;
-    let step_gap = humantime::parse_duration(a.step_gap.trim()).map_err(|e| {
-        bad(&format!(
-            "--step-gap {:?}: {e}; expected e.g. 5s",
-            a.step_gap
-        ))
-    })?;
+    let step_gap = a.step_gap;
     let fleet = sources.fleet.resolve(std::time::SystemTime::now())?;
     if let Some(f) = &fleet {
         check_fleet(a, f, &deployments)?;
@@ -74,7 +71,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         &manifest,
         &sweep::Inputs {
             run: &sources,
-            load_threads: a.load_threads,
+            load_threads: a.load_workers,
             fleet: fleet.as_ref(),
             step_gap,
         },
@@ -105,7 +102,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
         skip_load: a.skip_load,
         resume: a.resume,
         overwrite: a.overwrite,
-        load_threads: a.load_threads,
+        load_threads: a.load_workers,
         status: StatusMode::auto(a.common.status, a.common.quiet),
         telemetry: start_telemetry(&a.telemetry)?,
         fleet,
@@ -137,12 +134,7 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
 
 /// `--deployment`s, parsed; their names must differ.
 fn deployments(a: &SweepArgs) -> Result<Vec<Deployment>, AppError> {
-    let deployments = a
-        .deployments
-        .iter()
-        .map(|d| sweep::Deployment::parse(d))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(&e))?;
+    let deployments = a.deployments.clone();
     let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
@@ -182,9 +174,9 @@ fn check_fleet(a: &SweepArgs, f: &FleetConfig, deployments: &[Deployment]) -> Re
     }
     // Every step must have a worker for every shard: say so before loading anything.
     // (A server deployment's load is split too; an in-process store loads everything.)
-    let loads = |d: &Deployment| (d.topology.is_some() && !a.skip_load).then_some(a.load_threads);
+    let loads = |d: &Deployment| (d.topology.is_some() && !a.skip_load).then_some(a.load_workers);
     for (d, c) in deployments.iter().flat_map(|d| {
-        a.concurrency
+        a.workers
             .iter()
             .copied()
             .chain(loads(d))
@@ -203,7 +195,7 @@ fn check_fleet(a: &SweepArgs, f: &FleetConfig, deployments: &[Deployment]) -> Re
         f.workers(&t, c)
             .map_err(|e| bad(&format!("--deployment {} at {c} clients: {e}", d.name)))?;
     }
-    if let Some(r) = f.region.as_deref().filter(|r| !sweep::valid_name(r)) {
+    if let Some(r) = f.region.as_deref().filter(|r| !valid_name(r)) {
         return Err(bad(&format!(
             "--region {r:?}: a sweep names files after the region: letters, digits, - or _"
         )));
@@ -237,7 +229,7 @@ fn manifest(
             .cloned()
             .collect(),
         deployments,
-        concurrencies: a.concurrency.clone(),
+        concurrencies: a.workers.clone(),
         repeats: a.repeat,
         duration_s: timing.duration.map_or(0.0, |d| d.as_secs_f64()),
         warmup_s: timing.warmup.as_secs_f64(),

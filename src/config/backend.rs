@@ -299,7 +299,7 @@ pub struct MysqlConfig {
     pub tls_ca: Option<PathBuf>,
     /// `tidb.*` properties as (variable, SQL literal), applied with SET SESSION on TiDB only.
     pub tidb_session: Vec<(String, String)>,
-    /// `load.presplit`: TiDB regions to split the table into before loading.
+    /// `load.presplit`: key ranges (TiKV regions) to split the table into before loading.
     pub presplit: Option<u32>,
     /// Client failover between regions (`failover=region`), when on.
     pub failover: Option<FailoverConfig>,

@@ -22,17 +22,17 @@ impl RetryPolicy {
     }
 }
 
-/// Client-side settings shared by load and run (threads, time limits, retry), from properties
+/// Client-side settings shared by load and run (workers, time limits, retry), from properties
 /// (CLI options have already been written into `p` with `Origin::Option`).
 pub struct ClientSettings {
-    pub threads: usize,
+    pub workers: usize,
     pub target: Option<f64>,
     pub duration: Option<Duration>,
     pub warmup: Duration,
     pub status_interval: Duration,
     pub seed: u64,
     pub retry: RetryPolicy,
-    pub client_threads: usize,
+    pub os_threads: usize,
     pub label: Option<String>,
     pub checks: Checks,
 }
@@ -77,8 +77,9 @@ impl Checks {
 
 impl ClientSettings {
     pub fn from_properties(p: &Properties) -> Result<Self, ConfigError> {
-        let threads: usize = p.parse_or("threadcount", 1)?;
-        if threads == 0 || threads > 100_000 {
+        // `threadcount` is YCSB's name for the number of workers.
+        let workers: usize = p.parse_or("threadcount", 1)?;
+        if workers == 0 || workers > 100_000 {
             return Err(p.invalid("threadcount", "must be between 1 and 100000".into()));
         }
         let target: f64 = p.parse_or("target", 0.0)?;
@@ -111,13 +112,14 @@ impl ClientSettings {
         // for 20 workers used the same CPU per operation, 16-19 us, and 2 gave more throughput
         // in 2 of 3 sessions: the machine's noise is larger than the difference.)
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let client_threads: usize = p.parse_or("client.threads", cpus)?;
-        if client_threads == 0 {
-            return Err(p.invalid("client.threads", "must be at least 1".into()));
+        let key = os_threads_key(p);
+        let os_threads: usize = p.parse_or(key, cpus)?;
+        if os_threads == 0 {
+            return Err(p.invalid(key, "must be at least 1".into()));
         }
         Ok(ClientSettings {
             checks: Checks::from_properties(p)?,
-            threads,
+            workers,
             target: (target > 0.0).then_some(target),
             duration: (!max_time.is_zero()).then_some(max_time),
             warmup: p.duration_secs_or("warmuptime", Duration::ZERO)?,
@@ -127,8 +129,21 @@ impl ClientSettings {
                 max: retry_max,
                 backoff,
             },
-            client_threads,
+            os_threads,
             label: p.get("label").map(|l| l.value.clone()),
         })
+    }
+}
+
+/// The property naming the client process's OS threads: `os_threads`, or its former name
+/// `client.threads` (still read, with a note, so old workload files keep working).
+fn os_threads_key(p: &Properties) -> &'static str {
+    if p.get("os_threads").is_none() && p.get("client.threads").is_some() {
+        eprintln!(
+            "note: property client.threads is now called os_threads; the old name still works"
+        );
+        "client.threads"
+    } else {
+        "os_threads"
     }
 }

@@ -48,7 +48,8 @@ impl Deployment {
             }
             None
         } else if spec.ends_with(".toml") || Path::new(spec).is_file() {
-            Some(Topology::load(Path::new(spec)).map_err(|e| format!("--deployment {name}: {e}"))?)
+            return Deployment::from_topology_file(name, Path::new(spec))
+                .map_err(|e| format!("--deployment {name}: {e}"));
         } else {
             let eps: Vec<String> = spec.split(',').map(|e| e.trim().to_owned()).collect();
             let t = Topology::single_region(eps);
@@ -61,6 +62,19 @@ impl Deployment {
             source: spec.to_owned(),
             topology,
             latency,
+        })
+    }
+
+    /// The deployment a topology file describes (a lab's, or the user's).
+    pub fn from_topology_file(
+        name: &str,
+        path: &Path,
+    ) -> Result<Self, super::topology::TopologyError> {
+        Ok(Deployment {
+            name: name.to_owned(),
+            source: path.display().to_string(),
+            topology: Some(Topology::load(path)?),
+            latency: Latency::None,
         })
     }
 }

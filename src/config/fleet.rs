@@ -152,13 +152,13 @@ impl FleetConfig {
         self.shards > 1 || self.region.is_some()
     }
 
-    /// The global ids of the workers this process runs, of `threads` placed on `topology`
+    /// The global ids of the workers this process runs, of `workers` placed on `topology`
     /// (region by region, as one process would place them): the region's workers when a
     /// region is named, then this shard's contiguous part of those.
-    pub fn workers(&self, topology: &Topology, threads: usize) -> Result<Range<usize>, String> {
-        let counts = topology.region_counts(threads);
+    pub fn workers(&self, topology: &Topology, workers: usize) -> Result<Range<usize>, String> {
+        let counts = topology.region_counts(workers);
         let all = match &self.region {
-            None => 0..threads,
+            None => 0..workers,
             Some(name) => {
                 let r = topology
                     .regions
@@ -178,8 +178,8 @@ impl FleetConfig {
         };
         if all.len() < self.shards {
             let whose = match &self.region {
-                Some(r) => format!("region {r} gets {} of the {threads}", all.len()),
-                None => format!("there are {threads}"),
+                Some(r) => format!("region {r} gets {} of the {workers}", all.len()),
+                None => format!("there are {workers}"),
             };
             return Err(format!(
                 "{} shards need at least one worker each, but {whose} workers (-t is the \
@@ -225,7 +225,7 @@ pub fn plan_hash(cfg: &RunConfig) -> String {
             .topology
             .iter()
             .flat_map(|t| &t.regions)
-            .map(|r| (r.name.clone(), r.clients))
+            .map(|r| (r.name.clone(), r.weight))
             .collect();
         m.insert("regions".into(), serde_json::json!(regions));
         if let Some(f) = &cfg.fleet {

@@ -41,8 +41,10 @@ pub enum Phase {
 pub struct RunConfig {
     pub phase: Phase,
     pub workload: WorkloadConfig,
-    /// Client workers (`threadcount`, `--threads`).
-    pub threads: usize,
+    /// Workers: concurrent clients, one connection each (`--workers`; YCSB's `threadcount`,
+    /// `--threads`). Stored as `threads`, the name results files have always used.
+    #[serde(rename = "threads")]
+    pub workers: usize,
     /// Open-loop rate over all workers (ops/s); `None` = closed loop, unthrottled.
     pub target: Option<f64>,
     /// Measured run time limit (after warm-up); `None` = until operationcount.
@@ -65,8 +67,10 @@ pub struct RunConfig {
     pub load_mode: LoadMode,
     /// Load: drop and recreate the table first (`--drop`).
     pub drop_table: bool,
-    /// Client threads (OS threads, each a current-thread runtime) per region.
-    pub client_threads: usize,
+    /// OS threads of the client process (each a current-thread runtime) per region
+    /// (`os_threads`). Stored as `client_threads`, as results files have it.
+    #[serde(rename = "client_threads")]
+    pub os_threads: usize,
     pub backend: BackendConfig,
     /// The topology the workers were placed on, if any.
     pub topology: Option<crate::config::topology::Topology>,
@@ -158,6 +162,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "compat",
     "batch.size",
     "db.batchsize",
+    "os_threads",
     "client.threads",
     "check",
     "check.settle",
@@ -318,7 +323,7 @@ mod tests {
     fn client_settings_and_retry() {
         let c = ClientSettings::from_properties(&props("threadcount=8\nmaxexecutiontime=30\n"))
             .unwrap();
-        assert_eq!(c.threads, 8);
+        assert_eq!(c.workers, 8);
         assert_eq!(c.duration, Some(Duration::from_secs(30)));
         assert_eq!(c.target, None);
         let e = ClientSettings::from_properties(&props("threadcount=0\n"))

@@ -167,6 +167,19 @@ pub struct Resolved {
     pub run: RunConfig,
 }
 
+impl Resolved {
+    /// The percentiles the YCSB-style summary prints (`hdrhistogram.percentiles`), if given.
+    pub fn summary_percentiles(&self) -> Result<Option<Vec<f64>>, ConfigError> {
+        let p = &self.properties;
+        p.get("hdrhistogram.percentiles")
+            .map(|v| {
+                super::objectives::parse_percentiles(&v.value)
+                    .map_err(|e| p.invalid("hdrhistogram.percentiles", e))
+            })
+            .transpose()
+    }
+}
+
 fn run_config(
     src: &Sources,
     phase: Phase,
@@ -261,7 +274,7 @@ fn run_config(
     Ok(RunConfig {
         phase,
         workload,
-        threads: client.threads,
+        workers: client.workers,
         target: client.target,
         duration: client.duration,
         // A load has no warm-up: every row counts.
@@ -277,7 +290,7 @@ fn run_config(
         batch_size,
         load_mode,
         drop_table: src.drop_table,
-        client_threads: client.client_threads,
+        os_threads: client.os_threads,
         backend,
         topology,
         label: client.label,

@@ -7,7 +7,8 @@
 //! name = "A"
 //! endpoints = ["10.77.1.2:3306"]
 //! netns = "geobench-A"   # optional: this region's workers run inside this network namespace
-//! clients = 1.0          # optional: this region's share of the workers (weight, default 1)
+//! weight = 1.0           # optional: this region's share of the workers (default 1; `clients`
+//!                        # in older files)
 //! ```
 //!
 //! Optionally, replication groups split the key space by contiguous ranges (the raft lab writes
@@ -77,7 +78,7 @@ pub struct GroupReplica {
     pub region: String,
 }
 
-/// One region: where its SQL endpoints are and where its clients run.
+/// One region: where its SQL endpoints are and where its workers run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Region {
     pub name: String,
@@ -86,9 +87,9 @@ pub struct Region {
     /// Network namespace (by name, under /run/netns) that this region's client threads enter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netns: Option<String>,
-    /// Relative share of the client workers placed in this region.
-    #[serde(default = "default_weight")]
-    pub clients: f64,
+    /// Relative share of the workers placed in this region (`clients` in older files).
+    #[serde(default = "default_weight", alias = "clients")]
+    pub weight: f64,
 }
 
 fn default_weight() -> f64 {
@@ -166,7 +167,7 @@ impl Topology {
                 name: "default".into(),
                 endpoints,
                 netns: None,
-                clients: 1.0,
+                weight: 1.0,
             }],
             groups: Vec::new(),
             tso: None,
@@ -189,8 +190,8 @@ impl Topology {
             if r.endpoints.is_empty() {
                 return Err(invalid(format!("region {} has no endpoints", r.name)));
             }
-            if !(r.clients.is_finite() && r.clients >= 0.0) {
-                return Err(invalid(format!("region {}: clients must be >= 0", r.name)));
+            if !(r.weight.is_finite() && r.weight >= 0.0) {
+                return Err(invalid(format!("region {}: weight must be >= 0", r.name)));
             }
             for e in &r.endpoints {
                 if split_host_port(e).is_none() {
@@ -201,8 +202,8 @@ impl Topology {
                 }
             }
         }
-        if self.regions.iter().all(|r| r.clients == 0.0) {
-            return Err(invalid("every region has clients = 0".into()));
+        if self.regions.iter().all(|r| r.weight == 0.0) {
+            return Err(invalid("every region has weight = 0".into()));
         }
         match &self.tso {
             Some(t) if split_host_port(t).is_none() => {
@@ -269,15 +270,15 @@ impl Topology {
     pub fn region_counts(&self, workers: usize) -> Vec<usize> {
         // A topology read back from a results file is not validated: no weight, no workers
         // (the remainder loop below would never end).
-        if !self.regions.iter().any(|r| r.clients > 0.0) {
+        if !self.regions.iter().any(|r| r.weight > 0.0) {
             return vec![0; self.regions.len()];
         }
-        let total: f64 = self.regions.iter().map(|r| r.clients).sum();
+        let total: f64 = self.regions.iter().map(|r| r.weight).sum();
         let exact: Vec<f64> = self
             .regions
             .iter()
-            // The share first: `workers * clients` overflows to infinity for huge weights.
-            .map(|r| workers as f64 * (r.clients / total))
+            // The share first: `workers * weight` overflows to infinity for huge weights.
+            .map(|r| workers as f64 * (r.weight / total))
             .collect();
         let mut counts: Vec<usize> = exact
             .iter()
@@ -302,7 +303,7 @@ impl Topology {
             if rest == 0 {
                 break;
             }
-            if self.regions[i].clients > 0.0 {
+            if self.regions[i].weight > 0.0 {
                 counts[i] += 1;
                 rest -= 1;
             }
@@ -321,12 +322,12 @@ const TOP_KEYS: &[&str] = &[
     "events_log",
     "lab_state",
 ];
-const REGION_KEYS: &[&str] = &["name", "endpoints", "netns", "clients"];
+const REGION_KEYS: &[&str] = &["name", "endpoints", "netns", "weight", "clients"];
 const GROUP_KEYS: &[&str] = &["name", "start", "leader", "replicas"];
 const REPLICA_KEYS: &[&str] = &["endpoint", "region"];
 
 /// Refuses what serde would silently ignore or accept: a key no table of a topology has
-/// (`client = 0.5` for `clients` would leave the weight at 1), and two regions of one name
+/// (`weigth = 0.5` for `weight` would leave the weight at 1), and two regions of one name
 /// (workers, failover and per-region figures are all by name). Errors name the file's line.
 /// Syntax errors are left to the typed parse, whose messages say what was expected.
 fn check_keys(text: &str, origin: &Path) -> Result<(), TopologyError> {
@@ -370,6 +371,13 @@ fn check_keys(text: &str, origin: &Path) -> Result<(), TopologyError> {
     let mut names: Vec<(String, usize)> = Vec::new();
     for region in tables(top, "region") {
         unknown(region, "a [[region]]", REGION_KEYS)?;
+        if region.get("clients").is_some() {
+            eprintln!(
+                "note: {}: a region's `clients` is now called `weight` (its share of the \
+                 workers); the old name still works",
+                origin.display()
+            );
+        }
         let Some((k, v)) = region.iter().find(|(k, _)| k.get_ref() == "name") else {
             continue;
         };
@@ -429,7 +437,7 @@ mod tests {
                     name: format!("r{i}"),
                     endpoints: vec!["127.0.0.1:1".into(), "127.0.0.1:2".into()],
                     netns: None,
-                    clients: w,
+                    weight: w,
                 })
                 .collect(),
             groups: Vec::new(),
@@ -558,7 +566,7 @@ mod tests {
             region("").replace("'A'", "'B'")
         );
         assert_eq!(
-            Topology::parse(&good, Path::new("t")).unwrap().regions[0].clients,
+            Topology::parse(&good, Path::new("t")).unwrap().regions[0].weight,
             0.5
         );
     }

@@ -10,7 +10,7 @@
 
 use super::rows::{RowError, convert, convert_all};
 use crate::config::placement::{PlacementRequest, PlacementShape};
-pub use crate::model::placement::{PlacementSnapshot, RegionPeers};
+use crate::model::placement::{PlacementSnapshot, RegionPeers};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 use serde::Deserialize;

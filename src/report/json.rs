@@ -3,7 +3,7 @@
 
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::model::placement::PlacementSnapshot;
+use crate::model::PlacementSnapshot;
 use crate::results::Results;
 
 /// JSON (the whole model). Structs of plain data always serialize.

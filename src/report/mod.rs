@@ -24,7 +24,7 @@ use crate::analysis::predict::Prediction;
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
 use crate::history::HistoryCheck;
-use crate::model::placement::PlacementSnapshot;
+use crate::model::PlacementSnapshot;
 use crate::results::Results;
 
 /// One format of one kind of output: a pure function of the model to the text printed or

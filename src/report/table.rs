@@ -140,7 +140,7 @@ pub fn render(r: &Results) -> String {
     }
     out.push_str(&host_lines(r));
     if let Some(f) = &r.fleet {
-        out.push_str(&fleet_line(f, r.config.threads));
+        out.push_str(&fleet_line(f, r.config.workers));
     }
     for reg in &r.regions {
         let ops: Vec<String> = reg

@@ -6,8 +6,7 @@ use super::markup::tables;
 use super::predict::{agreement_sentences, beside_tables};
 use crate::analysis::sweep::SweepReport;
 use crate::compare::Comparison;
-use crate::model::placement::PlacementSnapshot;
-use crate::sweep::dir::StepLine;
+use crate::model::{PlacementSnapshot, StepLine};
 use std::fmt::Write;
 
 /// The text report.

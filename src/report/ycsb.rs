@@ -6,9 +6,6 @@ use crate::workload::Operation;
 use hdrhistogram::Histogram;
 use std::fmt::Write;
 
-// `hdrhistogram.percentiles` is parsed in config; this path is kept for the run command.
-pub use crate::config::objectives::parse_percentiles;
-
 /// YCSB's default `hdrhistogram.percentiles`.
 pub const DEFAULT_PERCENTILES: [f64; 2] = [95.0, 99.0];
 

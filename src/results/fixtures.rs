@@ -29,7 +29,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
         config: RunConfig {
             phase: Phase::Run,
             workload,
-            threads: 4,
+            workers: 4,
             target: None,
             duration: Some(Duration::from_secs(10)),
             warmup: Duration::ZERO,
@@ -43,7 +43,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
             batch_size: 1,
             load_mode: LoadMode::Strict,
             drop_table: false,
-            client_threads: 1,
+            os_threads: 1,
             backend: BackendConfig::Memory(MemoryConfig::default()),
             topology: None,
             label: None,

@@ -187,7 +187,7 @@ pub fn missing_shards(parts: &[Results]) -> Vec<String> {
         .collect();
     let regions: Vec<Option<String>> = match (&f0.region, &p0.config.topology) {
         (Some(_), Some(t)) => t
-            .region_counts(p0.config.threads)
+            .region_counts(p0.config.workers)
             .iter()
             .zip(&t.regions)
             .filter(|(n, _)| **n > 0)

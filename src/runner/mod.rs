@@ -226,11 +226,11 @@ impl<'a> PhaseCtx<'a> {
         let nonce = crate::workload::tag::new_run_nonce();
         let workers = my_workers(cfg, topology)?;
         let share = Share {
-            ops: plan::part_of(cfg.workload.operation_count, cfg.threads, &workers).count() as u64,
-            rows: plan::part_of(cfg.workload.insert_count, cfg.threads, &workers).count() as u64,
+            ops: plan::part_of(cfg.workload.operation_count, cfg.workers, &workers).count() as u64,
+            rows: plan::part_of(cfg.workload.insert_count, cfg.workers, &workers).count() as u64,
             target: cfg
                 .target
-                .map(|r| r * workers.len() as f64 / cfg.threads as f64),
+                .map(|r| r * workers.len() as f64 / cfg.workers as f64),
             workers,
         };
         Ok(PhaseCtx {
@@ -259,8 +259,8 @@ impl<'a> PhaseCtx<'a> {
 /// The global ids of the workers this process runs: all, or its fleet share.
 fn my_workers(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<usize>, RunError> {
     match &cfg.fleet {
-        Some(f) => f.workers(topology, cfg.threads).map_err(RunError::Fleet),
-        None => Ok(0..cfg.threads),
+        Some(f) => f.workers(topology, cfg.workers).map_err(RunError::Fleet),
+        None => Ok(0..cfg.workers),
     }
 }
 
@@ -268,7 +268,7 @@ fn my_workers(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<us
 pub fn my_keys(cfg: &RunConfig, topology: &Topology) -> Result<std::ops::Range<u64>, RunError> {
     let r = plan::part_of(
         cfg.workload.insert_count,
-        cfg.threads,
+        cfg.workers,
         &my_workers(cfg, topology)?,
     );
     let start = cfg.workload.insert_start;

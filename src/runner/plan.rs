@@ -22,7 +22,7 @@ pub(super) fn plan_threads(
     topology: &Topology,
     mine: &std::ops::Range<usize>,
 ) -> Vec<ThreadPlan> {
-    let placements = topology.place(cfg.threads);
+    let placements = topology.place(cfg.workers);
     let w = &cfg.workload;
     let mut plans = Vec::new();
     for (r, region) in topology.regions.iter().enumerate() {
@@ -32,7 +32,7 @@ pub(super) fn plan_threads(
         if ids.is_empty() {
             continue;
         }
-        let n = cfg.client_threads.min(ids.len());
+        let n = cfg.os_threads.min(ids.len());
         let first = plans.len();
         plans.extend((0..n).map(|_| ThreadPlan {
             region: r,
@@ -43,7 +43,7 @@ pub(super) fn plan_threads(
             plans[first + k % n].workers.push((
                 i as u64,
                 placements[i],
-                load_range(w.insert_start, w.insert_count, cfg.threads, i),
+                load_range(w.insert_start, w.insert_count, cfg.workers, i),
             ));
         }
     }

@@ -348,18 +348,6 @@ fn shard_suffix(fleet: Option<&FleetConfig>) -> String {
     }
 }
 
-/// One finished step, for the closing summary.
-#[derive(Debug, Clone)]
-pub struct StepLine {
-    pub deployment: String,
-    pub concurrency: usize,
-    pub repeat: usize,
-    pub throughput: f64,
-    pub p99_us: Option<f64>,
-    /// Taken from an earlier run of the sweep (`--resume`).
-    pub resumed: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,7 @@
 pub mod dir;
 pub mod run;
 
-pub use crate::config::deployment::{Deployment, valid_name};
 pub use dir::{
-    LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, StepLine, SweepDir, SweepError,
-    repeated,
+    LOCK, MANIFEST, MAX_REPEATS, Manifest, ManifestFleet, Step, SweepDir, SweepError, repeated,
 };
 pub use run::{Inputs, Phases, Plan, SweepRunError, resolve_phases, run, step_stream};

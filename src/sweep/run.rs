@@ -2,13 +2,14 @@
 //! deployment loaded, then every step not yet stored run through the runner and written to the
 //! sweep directory (`sweep::dir`) as soon as it ends.
 
-use super::dir::{LOCK, Manifest, StepLine, SweepDir, SweepError};
+use super::dir::{LOCK, Manifest, SweepDir, SweepError};
 use crate::config::Phase;
 use crate::config::RunConfig;
 use crate::config::deployment::Deployment;
 use crate::config::fleet::FleetConfig;
 use crate::config::properties::ConfigError;
 use crate::config::resolve::{BackendChoice, Sources};
+use crate::model::StepLine;
 use crate::results::Results;
 use std::path::{Path, PathBuf};
 
@@ -626,7 +627,7 @@ mod tests {
         )
         .unwrap();
         let b = &phases[1];
-        assert_eq!((b.load.threads, b.load.duration), (7, None));
+        assert_eq!((b.load.workers, b.load.duration), (7, None));
         assert_eq!(b.load.warmup, std::time::Duration::ZERO);
         assert!(
             b.load.fleet.is_none(),
@@ -637,7 +638,7 @@ mod tests {
         for (k, (c, r, cfg)) in [(3, 1, 1), (3, 2, 3), (5, 1, 5), (5, 2, 7)]
             .map(|(c, r, k)| (k, (c, r, b.step(c, r).unwrap())))
         {
-            assert_eq!((cfg.threads, cfg.stream), (c, step_stream(c, r)));
+            assert_eq!((cfg.workers, cfg.stream), (c, step_stream(c, r)));
             assert_eq!(cfg.label.as_deref(), Some("b"));
             assert_eq!(cfg.workload.operation_count, 0);
             assert!(
