@@ -15,7 +15,11 @@ fn ms(v: f64) -> String {
 
 /// The tables every table-shaped format shows.
 pub fn tables(p: &Prediction) -> Vec<Table> {
-    let mut out = Vec::new();
+    vec![round_trips_table(p), throughput_table(p), latency_table(p)]
+}
+
+/// The round trips each operation pays, per scenario and on average.
+fn round_trips_table(p: &Prediction) -> Table {
     let mut rows = Vec::new();
     for c in p
         .baseline_costs
@@ -53,7 +57,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
             ms(cost.mean_ms),
         ]);
     }
-    out.push(Table {
+    Table {
         title: "Round trips per operation (model)".into(),
         headers: [
             "deployment",
@@ -67,8 +71,12 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
         .map(String::from)
         .to_vec(),
         rows,
-    });
-    out.push(Table {
+    }
+}
+
+/// The predicted throughput per concurrency against the baseline.
+fn throughput_table(p: &Prediction) -> Table {
+    Table {
         title: "Predicted throughput".into(),
         headers: [
             "clients",
@@ -98,7 +106,11 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
                 ]
             })
             .collect(),
-    });
+    }
+}
+
+/// The predicted latencies per concurrency and region.
+fn latency_table(p: &Prediction) -> Table {
     let mut rows = Vec::new();
     for s in &p.steps {
         for (op, l) in &s.baseline_ops {
@@ -126,7 +138,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
             }
         }
     }
-    out.push(Table {
+    Table {
         title: "Predicted latency per region (means from MVA; p50 and p99 approximate)".into(),
         headers: [
             "clients",
@@ -140,8 +152,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
         .map(String::from)
         .to_vec(),
         rows,
-    });
-    out
+    }
 }
 
 fn head(p: &Prediction) -> Vec<String> {
