@@ -844,10 +844,17 @@ fn predict_matches_the_lab_at_a_load_the_host_sustains() {
     );
     let mut misses = Vec::new();
     for region in &step.regions {
-        let got = measured.regions.iter().find(|x| x.name == region.name).unwrap();
+        let got = measured
+            .regions
+            .iter()
+            .find(|x| x.name == region.name)
+            .unwrap();
         for (op, statement) in [
             (Operation::Read, geobench::config::predict::Statement::Read),
-            (Operation::Update, geobench::config::predict::Statement::Update),
+            (
+                Operation::Update,
+                geobench::config::predict::Statement::Update,
+            ),
         ] {
             let predicted = region.ops[&statement].p50_us_approx / 1000.0;
             let latency = got.ops[&op].latency.unwrap();
@@ -868,5 +875,9 @@ fn predict_matches_the_lab_at_a_load_the_host_sustains() {
     eprintln!("{report}");
     assert!(misses.is_empty(), "p50 off for {misses:?}: {report}");
     let off = (step.throughput / measured.throughput - 1.0).abs();
-    assert!(off <= 0.15, "throughput off by {:.0}%: {report}", off * 100.0);
+    assert!(
+        off <= 0.15,
+        "throughput off by {:.0}%: {report}",
+        off * 100.0
+    );
 }

@@ -379,6 +379,7 @@ fn all_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
 /// password file, a DSN), each a unique marker: in runs that succeed (load, run with status
 /// lines, a sweep and its report in every format) and runs that fail (wrong password,
 /// closed port), the marker appears in no output, results file, sweep file or report.
+// Long: every way of giving a password, through every command, against one started server.
 #[test]
 fn password_never_reaches_output_or_results() {
     let Some(db) = MariaDb::start() else { return };
@@ -673,6 +674,7 @@ fn make_certs(dir: &std::path::Path) {
         .status();
 }
 
+// Long: one server started with test certificates; each TLS mode is checked against it.
 #[test]
 fn tls_against_a_server_with_a_test_certificate() {
     let certs = tempfile::Builder::new()
@@ -837,6 +839,7 @@ fn placement_on_a_server_that_is_not_tidb_is_a_set_up_error() {
     );
 }
 
+// Long: one load and run whose not-found counts every output format must show.
 #[test]
 fn not_found_operations_are_counted_shown_and_warned() {
     let Some(db) = MariaDb::start() else { return };
