@@ -189,6 +189,7 @@ fn a_mix_that_does_not_sum_to_one_is_warned_about_with_the_effective_mix() {
     assert!(!err.contains("proportions sum"), "{err}");
 }
 
+// Long: a table of cases, one per bad input, and one loop that checks them all.
 #[test]
 fn bad_input_exits_2_naming_key_and_place() {
     let dir = tempfile::tempdir().unwrap();

@@ -104,6 +104,7 @@ fn histogram_count(r: &Results) -> u64 {
         .sum()
 }
 
+// Long: one server started once; the fleet's load, run and merge build on each other.
 #[test]
 fn two_regions_as_four_processes_load_each_key_once_and_merge_into_the_sum() {
     let Some(db) = MariaDb::start() else { return };

@@ -104,6 +104,8 @@ fn single_region_up_serves_and_down_cleans() {
     assert_gone(&name, &p, &dir);
 }
 
+// Long (issue 25 allows it with a reason): one lab is brought up once, which takes about a
+// minute, and each check builds on the state the previous one left.
 #[test]
 fn three_regions_replicate_and_match_the_configured_round_trips() {
     if !can_run() {
@@ -325,6 +327,7 @@ fn two_regions_survive_losing_the_minority_and_heal() {
 /// then healed (A and B keep serving after a bounded pause, C's clients see 1047 until the
 /// heal, no acknowledged write is lost, C rejoins); Galera's cross-region reads with and
 /// without `wsrep_sync_wait`.
+// Long: one experiment on one lab, its steps in time order (cut, run, heal, rejoin, reads).
 #[test]
 fn three_regions_fail_heal_and_stale_reads() {
     if !can_run() {

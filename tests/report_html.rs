@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+// Long: one sweep rendered once and read back in Chromium; every check reads that page.
 #[test]
 fn html_report_renders_in_chromium() {
     let dir = tempfile::tempdir().unwrap();

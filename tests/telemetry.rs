@@ -216,6 +216,7 @@ fn bucket_of(s: f64) -> (f64, f64) {
     (lower, BUCKETS.get(i).copied().unwrap_or(f64::INFINITY))
 }
 
+// Long: one Prometheus scrapes one run; the checks compare what it stored with the results.
 #[test]
 fn prometheus_scrapes_a_run_and_agrees_with_its_results() {
     let port = free_port();

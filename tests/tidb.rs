@@ -396,6 +396,7 @@ fn tidb_properties_and_db_tidb() {
 /// `--wait 2s` times out with exit 1; `show` and every run record the policy and state and
 /// say plainly that peers and leaders cannot be counted here (the TIKV_* tables fail with
 /// 1105 "pd http client unavailable"). Placement needs PLACEMENT_ADMIN: as root.
+// Long: one TiDB started once (slow); apply, show and the runs build on each other.
 #[test]
 fn placement_is_applied_shown_and_recorded() {
     let db = TiDb::start();

@@ -175,155 +175,14 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
             raft::supervise(&dir)?;
             Ok(0)
         }
-        LabCommand::Up(a) => {
-            if a.pd.is_some() && a.engine != Engine::Raft {
-                return Err(LabError::Bad(
-                    "--pd: only a raft lab has a timestamp oracle (--engine raft)".into(),
-                ));
-            }
-            if a.topology.is_some() {
-                eprintln!(
-                    "note: `lab up --topology` is now `lab up --shape`; the old flag still works"
-                );
-            }
-            let shape = a.shape.or(a.topology);
-            let lab = match a.engine {
-                Engine::Galera => Lab::up(&UpArgs {
-                    shape: shape
-                        .ok_or_else(|| LabError::Bad("--engine galera needs --shape".into()))?,
-                    rtt: a.rtt,
-                    jitter: a.jitter,
-                    loss: a.loss,
-                    name: a.name,
-                    dir: a.dir,
-                    install: a.install,
-                    exe: None,
-                })?,
-                Engine::Raft => {
-                    if shape.is_some() {
-                        return Err(LabError::Bad(
-                            "--engine raft takes --placement/--regions/--leaders, not --shape"
-                                .into(),
-                        ));
-                    }
-                    Lab::up_raft(&RaftArgs {
-                        name: a.name,
-                        dir: a.dir,
-                        rtt: a.rtt,
-                        jitter: a.jitter,
-                        loss: a.loss,
-                        install: a.install,
-                        exe: None,
-                        placement: a.placement,
-                        regions: a.regions,
-                        leaders: a.leaders,
-                        groups: a.groups,
-                        records: a.records,
-                        election_timeout: a.election_timeout,
-                        pd: a.pd,
-                    })?
-                }
-            };
-            // The shape as `--shape` spells it (three-region), as README shows it.
-            let shape = serde_json::to_value(lab.shape)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            println!(
-                "lab {} is up ({shape}); topology: {}",
-                lab.name,
-                lab.topology_path().display()
-            );
-            println!(
-                "connect with: --topology {} -p mysql.user={} -p mysql.password={} -p mysql.db={}",
-                lab.topology_path().display(),
-                spec::BENCH_USER,
-                spec::BENCH_PASSWORD,
-                spec::BENCH_DB
-            );
-            Ok(0)
-        }
+        LabCommand::Up(a) => up(a),
         LabCommand::Down { which, keep_data } => {
             let dir = which.dir()?;
             Lab::open(&dir)?.down(keep_data)?;
             println!("lab in {} is down", dir.display());
             Ok(0)
         }
-        LabCommand::Status { which, json } => {
-            let lab = Lab::open(&which.dir()?)?;
-            let nodes: Vec<NodeStatus> = (0..lab.nodes.len()).map(|i| lab.node_status(i)).collect();
-            let mut rtts = Vec::new();
-            for (a, _, _) in &lab.regions {
-                for (b, _, _) in &lab.regions {
-                    if a < b {
-                        let measured = lab.measure_rtt(a, b).ok().map(|d| d.as_secs_f64() * 1000.0);
-                        let configured = lab.rtt_ms.get(&format!("{a}-{b}")).copied();
-                        rtts.push((format!("{a}-{b}"), configured, measured));
-                    }
-                }
-            }
-            let groups = match lab.raft {
-                Some(_) => Some(lab.raft_status()?),
-                None => None,
-            };
-            let rss_mb = lab.servers_rss() as f64 / (1024.0 * 1024.0);
-            let events = lab.raft_events();
-            if json {
-                let v = serde_json::json!({ "name": lab.name, "shape": lab.shape, "nodes": nodes,
-                    "rtt_ms": rtts.iter().map(|(k, c, m)| serde_json::json!({"pair": k, "configured": c, "measured": m})).collect::<Vec<_>>(),
-                    "groups": groups, "servers_rss_mb": rss_mb, "events": events, "tso": lab.tso });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-            } else {
-                println!(
-                    "lab {} ({:?}) in {}",
-                    lab.name,
-                    lab.shape,
-                    lab.dir.display()
-                );
-                for n in &nodes {
-                    println!(
-                        "  {} region {} {}:3306 {} cluster size {} status {}",
-                        n.node,
-                        n.region,
-                        n.address,
-                        if n.running { "up" } else { "down" },
-                        n.cluster_size.map_or("-".into(), |s| s.to_string()),
-                        n.cluster_status.as_deref().unwrap_or("-")
-                    );
-                }
-                println!("  servers' memory (RSS sum): {rss_mb:.0} MiB");
-                if let Some(t) = &lab.tso {
-                    println!("  PD timestamp service in {} at {}", t.region, t.address);
-                }
-                for g in groups.iter().flatten() {
-                    print_group(g);
-                }
-                for e in &events {
-                    println!(
-                        "  event {} {} {}: {}",
-                        e.at_unix_ms, e.kind, e.group, e.detail
-                    );
-                }
-                for (pair, c, m) in &rtts {
-                    println!(
-                        "  rtt {pair}: configured {} ms, measured {}",
-                        c.map_or("-".into(), |c| format!("{c:.1}")),
-                        m.map_or("unreachable".into(), |m| format!("{m:.1} ms"))
-                    );
-                }
-            }
-            let semi_sync_errors = groups
-                .iter()
-                .flatten()
-                .filter(|g| g.error.is_some())
-                .count();
-            if semi_sync_errors > 0 {
-                return Err(LabError::Bad(format!(
-                    "{semi_sync_errors} group(s) with a semi-sync error (see above)"
-                )));
-            }
-            Ok(0)
-        }
+        LabCommand::Status { which, json } => status(which, json),
         LabCommand::Fail { region, which } => {
             let lab = Lab::open(&which.dir()?)?;
             lab.set_failed(&region, true)?;
@@ -372,6 +231,149 @@ pub fn run(cmd: LabCommand) -> Result<i32, LabError> {
             Ok(status.code().unwrap_or(1))
         }
     }
+}
+
+/// `lab up`: brings a lab up and says how to connect to it.
+fn up(a: UpCli) -> Result<i32, LabError> {
+    if a.pd.is_some() && a.engine != Engine::Raft {
+        return Err(LabError::Bad(
+            "--pd: only a raft lab has a timestamp oracle (--engine raft)".into(),
+        ));
+    }
+    if a.topology.is_some() {
+        eprintln!("note: `lab up --topology` is now `lab up --shape`; the old flag still works");
+    }
+    let shape = a.shape.or(a.topology);
+    let lab = match a.engine {
+        Engine::Galera => Lab::up(&UpArgs {
+            shape: shape.ok_or_else(|| LabError::Bad("--engine galera needs --shape".into()))?,
+            rtt: a.rtt,
+            jitter: a.jitter,
+            loss: a.loss,
+            name: a.name,
+            dir: a.dir,
+            install: a.install,
+            exe: None,
+        })?,
+        Engine::Raft => {
+            if shape.is_some() {
+                return Err(LabError::Bad(
+                    "--engine raft takes --placement/--regions/--leaders, not --shape".into(),
+                ));
+            }
+            Lab::up_raft(&RaftArgs {
+                name: a.name,
+                dir: a.dir,
+                rtt: a.rtt,
+                jitter: a.jitter,
+                loss: a.loss,
+                install: a.install,
+                exe: None,
+                placement: a.placement,
+                regions: a.regions,
+                leaders: a.leaders,
+                groups: a.groups,
+                records: a.records,
+                election_timeout: a.election_timeout,
+                pd: a.pd,
+            })?
+        }
+    };
+    // The shape as `--shape` spells it (three-region), as README shows it.
+    let shape = serde_json::to_value(lab.shape)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    println!(
+        "lab {} is up ({shape}); topology: {}",
+        lab.name,
+        lab.topology_path().display()
+    );
+    println!(
+        "connect with: --topology {} -p mysql.user={} -p mysql.password={} -p mysql.db={}",
+        lab.topology_path().display(),
+        spec::BENCH_USER,
+        spec::BENCH_PASSWORD,
+        spec::BENCH_DB
+    );
+    Ok(0)
+}
+
+/// `lab status`: nodes, groups, events and round trips; an error when a group lost semi-sync.
+fn status(which: Which, json: bool) -> Result<i32, LabError> {
+    let lab = Lab::open(&which.dir()?)?;
+    let nodes: Vec<NodeStatus> = (0..lab.nodes.len()).map(|i| lab.node_status(i)).collect();
+    let mut rtts = Vec::new();
+    for (a, _, _) in &lab.regions {
+        for (b, _, _) in &lab.regions {
+            if a < b {
+                let measured = lab.measure_rtt(a, b).ok().map(|d| d.as_secs_f64() * 1000.0);
+                let configured = lab.rtt_ms.get(&format!("{a}-{b}")).copied();
+                rtts.push((format!("{a}-{b}"), configured, measured));
+            }
+        }
+    }
+    let groups = match lab.raft {
+        Some(_) => Some(lab.raft_status()?),
+        None => None,
+    };
+    let rss_mb = lab.servers_rss() as f64 / (1024.0 * 1024.0);
+    let events = lab.raft_events();
+    if json {
+        let v = serde_json::json!({ "name": lab.name, "shape": lab.shape, "nodes": nodes,
+            "rtt_ms": rtts.iter().map(|(k, c, m)| serde_json::json!({"pair": k, "configured": c, "measured": m})).collect::<Vec<_>>(),
+            "groups": groups, "servers_rss_mb": rss_mb, "events": events, "tso": lab.tso });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!(
+            "lab {} ({:?}) in {}",
+            lab.name,
+            lab.shape,
+            lab.dir.display()
+        );
+        for n in &nodes {
+            println!(
+                "  {} region {} {}:3306 {} cluster size {} status {}",
+                n.node,
+                n.region,
+                n.address,
+                if n.running { "up" } else { "down" },
+                n.cluster_size.map_or("-".into(), |s| s.to_string()),
+                n.cluster_status.as_deref().unwrap_or("-")
+            );
+        }
+        println!("  servers' memory (RSS sum): {rss_mb:.0} MiB");
+        if let Some(t) = &lab.tso {
+            println!("  PD timestamp service in {} at {}", t.region, t.address);
+        }
+        for g in groups.iter().flatten() {
+            print_group(g);
+        }
+        for e in &events {
+            println!(
+                "  event {} {} {}: {}",
+                e.at_unix_ms, e.kind, e.group, e.detail
+            );
+        }
+        for (pair, c, m) in &rtts {
+            println!(
+                "  rtt {pair}: configured {} ms, measured {}",
+                c.map_or("-".into(), |c| format!("{c:.1}")),
+                m.map_or("unreachable".into(), |m| format!("{m:.1} ms"))
+            );
+        }
+    }
+    let semi_sync_errors = groups
+        .iter()
+        .flatten()
+        .filter(|g| g.error.is_some())
+        .count();
+    if semi_sync_errors > 0 {
+        return Err(LabError::Bad(format!(
+            "{semi_sync_errors} group(s) with a semi-sync error (see above)"
+        )));
+    }
+    Ok(0)
 }
 
 /// One raft group in `lab status`.

@@ -20,6 +20,10 @@ use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod baseline;
+
+use baseline::{local_baseline, local_delays};
+
 /// A prediction that cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PredictError {
@@ -105,28 +109,6 @@ pub struct Prediction {
     pub steps: Vec<PredictedStep>,
     /// What the reader should know about these figures.
     pub notes: Vec<String>,
-}
-
-/// What the model takes from the single-region deployment.
-#[derive(Debug, Clone, PartialEq)]
-struct Local {
-    capacity_ops: f64,
-    from: String,
-    /// Low-load latency of each operation in the baseline, less its service, seconds.
-    delay_s: BTreeMap<Statement, f64>,
-    mix: Vec<(Statement, f64)>,
-    notes: Vec<String>,
-}
-
-fn statement(op: Operation) -> Option<Statement> {
-    Some(match op {
-        Operation::Read => Statement::Read,
-        Operation::Update => Statement::Update,
-        Operation::Insert => Statement::Insert,
-        Operation::Scan => Statement::Scan,
-        Operation::ReadModifyWrite => Statement::ReadModifyWrite,
-        Operation::Delete | Operation::InsertBatch => return None,
-    })
 }
 
 /// Shares of a set of regions, by name.
@@ -372,185 +354,6 @@ pub enum Source {
     },
 }
 
-/// The single-region steps of the `--from` sources: a sweep's deployment named by
-/// `deployment`, or its first whose clients all ran in one region; results files whose clients
-/// did.
-fn single_region_steps(
-    sources: Vec<Source>,
-    deployment: Option<&str>,
-) -> Result<Vec<(String, Results)>, PredictError> {
-    let mut steps: Vec<(String, Results)> = Vec::new();
-    for src in sources {
-        match src {
-            Source::Sweep {
-                path: p,
-                manifest: m,
-                steps: all,
-            } => {
-                let names: Vec<&str> = m.deployments.iter().map(|d| d.name.as_str()).collect();
-                let single = |name: &str| {
-                    all.iter()
-                        .filter(|s| s.deployment == name)
-                        .all(|s| s.results.regions.len() <= 1)
-                };
-                let chosen = match deployment {
-                    Some(d) => {
-                        if !names.contains(&d) {
-                            return Err(PredictError::Input(format!(
-                                "--from-deployment {d}: {} has {}",
-                                p.display(),
-                                names.join(", ")
-                            )));
-                        }
-                        if !single(d) {
-                            return Err(PredictError::Input(format!(
-                                "--from-deployment {d}: its clients ran in more than one region; the model starts from a single-region deployment"
-                            )));
-                        }
-                        d.to_owned()
-                    }
-                    None => names
-                        .iter()
-                        .find(|n| single(n))
-                        .map(|n| n.to_string())
-                        .ok_or_else(|| {
-                            PredictError::Input(format!(
-                                "--from {}: no single-region deployment among {} (every one's clients ran in several regions)",
-                                p.display(),
-                                names.join(", ")
-                            ))
-                        })?,
-                };
-                steps.extend(
-                    all.into_iter()
-                        .filter(|s| s.deployment == chosen)
-                        .map(|s| (format!("{} (deployment {chosen})", p.display()), s.results)),
-                );
-            }
-            Source::Results {
-                path: p,
-                results: r,
-            } => {
-                if r.regions.len() > 1 {
-                    return Err(PredictError::Input(format!(
-                        "--from {}: its clients ran in {} regions; the model starts from a single-region run",
-                        p.display(),
-                        r.regions.len()
-                    )));
-                }
-                steps.push((p.display().to_string(), *r));
-            }
-        }
-    }
-    Ok(steps)
-}
-
-/// What the model takes from measured single-region steps: the throughput plateau, and per
-/// operation the lowest concurrency's mean latency less its queueing.
-fn measured(sources: Vec<Source>, deployment: Option<&str>) -> Result<Local, PredictError> {
-    let steps = single_region_steps(sources, deployment)?;
-    if steps.is_empty() {
-        return Err(PredictError::Input(
-            "--from: no single-region step to start from".into(),
-        ));
-    }
-    // Per concurrency: repeats averaged.
-    let mut by_c: BTreeMap<usize, Vec<&Results>> = BTreeMap::new();
-    for (_, r) in &steps {
-        by_c.entry(r.workers).or_default().push(r);
-    }
-    let mut notes = Vec::new();
-    let plateau = by_c
-        .iter()
-        .map(|(c, rs)| {
-            (
-                *c,
-                rs.iter().map(|r| r.throughput).sum::<f64>() / rs.len() as f64,
-            )
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .expect("steps is not empty");
-    let (&low_c, low) = by_c.iter().next().expect("steps is not empty");
-    if by_c.len() == 1 {
-        notes.push(format!(
-            "one measured concurrency ({low_c}): its throughput is taken as the capacity, a lower bound if it was not saturated"
-        ));
-    } else if plateau.0 == *by_c.keys().last().expect("not empty") {
-        notes.push(format!(
-            "the measured throughput was highest at the highest concurrency ({}): the capacity may be higher than measured",
-            plateau.0
-        ));
-    }
-    let x1 = low.iter().map(|r| r.throughput).sum::<f64>() / low.len() as f64;
-    let capacity = plateau.1;
-    if capacity <= 0.0 || x1 <= 0.0 {
-        return Err(PredictError::Input(
-            "--from: the measured steps completed no operation".into(),
-        ));
-    }
-    let demand = 1.0 / capacity;
-    let mut counts: BTreeMap<Statement, f64> = BTreeMap::new();
-    let mut mean_s: BTreeMap<Statement, (f64, f64)> = BTreeMap::new();
-    for r in low {
-        for (op, s) in &r.ops {
-            let (Some(st), Some(lat)) = (statement(*op), s.latency.as_ref()) else {
-                continue;
-            };
-            *counts.entry(st).or_default() += (s.ok + s.not_found) as f64;
-            let e = mean_s.entry(st).or_default();
-            e.0 += lat.mean_us * 1e-6 * s.ok as f64;
-            e.1 += s.ok as f64;
-        }
-    }
-    // Queueing at the lowest concurrency, from the recursion: what is left of each operation's
-    // latency is its local delay.
-    let z = mva::delay_for(low_c, demand, x1).unwrap_or(0.0);
-    let queueing = (low_c as f64 / x1 - z).max(0.0);
-    let mut delay_s = BTreeMap::new();
-    for (st, (sum, n)) in mean_s {
-        if n > 0.0 {
-            delay_s.insert(st, (sum / n - queueing).max(0.0));
-        }
-    }
-    if delay_s.is_empty() {
-        return Err(PredictError::Input(
-            "--from: the lowest concurrency's step has no successful READ, UPDATE, INSERT, SCAN or READ-MODIFY-WRITE".into(),
-        ));
-    }
-    notes.push(format!(
-        "capacity {:.0} ops/s measured at {} clients; local latencies from {low_c} clients (queueing there {:.2} ms, removed); if that sweep was bound by its host's CPU, so is this capacity",
-        capacity,
-        plateau.0,
-        queueing * 1e3
-    ));
-    Ok(Local {
-        capacity_ops: capacity,
-        from: {
-            let mut names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-            names.dedup();
-            format!(
-                "{} at {} clients",
-                names.join(", "),
-                by_c.keys()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        },
-        delay_s,
-        mix: shares(counts.into_iter().map(|(s, n)| (s.label().to_owned(), n)))
-            .into_iter()
-            .filter_map(|(l, w)| {
-                Statement::ALL
-                    .into_iter()
-                    .find(|s| s.label() == l)
-                    .map(|s| (s, w))
-            })
-            .collect(),
-        notes,
-    })
-}
-
 /// Splits `n` workers over weighted regions as the topology does (largest remainder).
 fn split(n: usize, weights: &[(String, f64)]) -> Vec<usize> {
     let total: f64 = weights.iter().map(|(_, w)| w).sum();
@@ -619,63 +422,14 @@ pub fn predict(
     let net = Net(cfg);
     let base = baseline_layout(l);
     let home = base.replicas[0].0.clone();
-    let local = match &cfg.baseline {
-        Baseline::Measured { deployment, .. } => measured(
-            sources.ok_or_else(|| {
-                PredictError::Input("--from: the measured steps were not read".into())
-            })?,
-            deployment.as_deref(),
-        )?,
-        Baseline::Given {
-            capacity_ops,
-            local_latency,
-        } => {
-            let mix = cfg
-                .mix
-                .clone()
-                .unwrap_or_else(|| vec![(Statement::Read, 0.5), (Statement::Update, 0.5)]);
-            let delay = local_latency.as_secs_f64() - 1.0 / capacity_ops;
-            Local {
-                capacity_ops: *capacity_ops,
-                from: "--capacity".into(),
-                delay_s: mix.iter().map(|(s, _)| (*s, delay)).collect(),
-                mix,
-                notes: vec![format!(
-                    "capacity {capacity_ops:.0} ops/s and a low-load latency of {} per operation in the single-region deployment, as given",
-                    humantime::format_duration(*local_latency)
-                )],
-            }
-        }
-    };
+    let local = local_baseline(cfg, sources)?;
     let mix = cfg.mix.clone().unwrap_or_else(|| local.mix.clone());
     let mut notes = local.notes.clone();
-    for (s, _) in &mix {
-        if !local.delay_s.contains_key(s) {
-            return Err(PredictError::Input(format!(
-                "--mix: {} has no measured latency in the single-region steps",
-                s.label()
-            )));
-        }
-    }
     let baseline_costs: Vec<Cost> = mix
         .iter()
         .map(|(s, _)| net.cost(&base, &home, *s))
         .collect();
-    // What the baseline pays besides its own round trips and its service.
-    let mut local_delay = BTreeMap::new();
-    for c in &baseline_costs {
-        let d = local.delay_s[&c.operation] - c.mean_ms / 1e3;
-        if d < 0.0 {
-            return Err(PredictError::Input(format!(
-                "{}: the single-region {} takes {:.2} ms at low load, less than its own round trips in the model ({:.2} ms): check --rtt {home}-{home} or --local-latency",
-                local.from,
-                c.operation.label(),
-                local.delay_s[&c.operation] * 1e3,
-                c.mean_ms
-            )));
-        }
-        local_delay.insert(c.operation, d);
-    }
+    let local_delay = local_delays(&local, &mix, &baseline_costs, &home)?;
     let regions: Vec<String> = cfg.clients.iter().map(|(r, _)| r.clone()).collect();
     let costs: Vec<Cost> = regions
         .iter()
@@ -688,20 +442,8 @@ pub fn predict(
             .expect("every region and operation has a cost")
     };
     let demand = 1.0 / local.capacity_ops;
-    let latency = |cost: &Cost, queue_s: f64| -> PredictedLatency {
-        let fixed = local_delay[&cost.operation] + demand;
-        let parts: Vec<(f64, f64)> = cost
-            .scenarios
-            .iter()
-            .map(|s| (s.share, fixed + s.total_ms / 1e3))
-            .collect();
-        // The queue residence includes one service; its wait part is the exponential tail.
-        let wait = (queue_s - demand).max(0.0);
-        PredictedLatency {
-            mean_us: (fixed - demand + cost.mean_ms / 1e3 + queue_s) * 1e6,
-            p50_us_approx: quantile(&parts, wait, 0.5) * 1e6,
-            p99_us_approx: quantile(&parts, wait, 0.99) * 1e6,
-        }
+    let latency = |cost: &Cost, queue_s: f64| {
+        predicted_latency(cost, local_delay[&cost.operation], demand, queue_s)
     };
     let class_delay = |costs: &dyn Fn(Statement) -> f64| -> f64 {
         mix.iter()
@@ -762,14 +504,7 @@ pub fn predict(
                 .collect(),
         });
     }
-    if steps.iter().any(|s| s.method == Method::Schweitzer) {
-        notes.push(
-            "steps with many clients per region are solved with Schweitzer's approximation (exact MVA below ~400k population states)".into(),
-        );
-    }
-    notes.push(
-        "percentiles are approximations: the round-trip mixture plus an exponential queueing wait; means are MVA's".into(),
-    );
+    notes.extend(approximation_notes(&steps));
     Ok(Prediction {
         layout: describe(l),
         baseline_layout: describe(&base),
@@ -790,187 +525,42 @@ pub fn predict(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::predict::{PredictInputs, resolve};
-
-    fn cfg(
-        placement: &str,
-        regions: &str,
-        leaders: &str,
-        extra: impl Fn(&mut PredictInputs),
-    ) -> PredictConfig {
-        let mut i = PredictInputs {
-            rtt: vec!["A-B=25ms,A-C=35ms,B-C=20ms".into()],
-            placement: placement.into(),
-            regions: Some(regions.into()),
-            leaders: leaders.into(),
-            read: "leader".into(),
-            commit: "1pc".into(),
-            engine: "raft-lab".into(),
-            concurrency: vec![1, 20, 640],
-            capacity: Some(4000.0),
-            local_latency: Some("1ms".into()),
-            ..Default::default()
-        };
-        extra(&mut i);
-        resolve(&i).unwrap()
-    }
-
-    fn mean_ms(p: &Prediction, region: &str, s: Statement) -> f64 {
-        p.costs
-            .iter()
-            .find(|c| c.region == region && c.operation == s)
-            .unwrap()
-            .mean_ms
-    }
-
-    /// The worked example of docs/predict.md: 2:1 over A and B, leaders in A, the raft lab.
-    #[test]
-    fn two_to_one_leaders_in_a_pays_the_a_b_round_trip_from_b_only() {
-        let p = predict(&cfg("2:1", "A,B", "A", |_| {}), None).unwrap();
-        assert_eq!(mean_ms(&p, "A", Statement::Read), 0.0);
-        assert_eq!(
-            mean_ms(&p, "A", Statement::Update),
-            0.0,
-            "the majority is local"
-        );
-        assert!((mean_ms(&p, "B", Statement::Read) - 25.0).abs() < 1e-9);
-        assert!((mean_ms(&p, "B", Statement::Update) - 25.0).abs() < 1e-9);
-        // One client in each region at most: no queueing to speak of; B's READ is 25 ms + 1 ms.
-        let s = &p.steps[0];
-        assert_eq!(s.concurrency, 1);
-        let b = s.regions.iter().find(|r| r.name == "B").unwrap();
-        assert_eq!(b.workers, 0);
-        let s20 = &p.steps[1];
-        let b20 = s20.regions.iter().find(|r| r.name == "B").unwrap();
-        let mean = b20.ops[&Statement::Read].mean_us;
-        // A's ten clients at ~1 ms saturate the 4,000 ops/s capacity, so both regions queue
-        // for it alike; B pays the A-B round trip on top.
-        let a20 = s20.regions.iter().find(|r| r.name == "A").unwrap();
-        let gap = mean - a20.ops[&Statement::Read].mean_us;
-        assert!((gap - 25_000.0).abs() < 500.0, "{gap}");
-        assert!(s20.utilisation > 0.95, "{s20:?}");
-        // B's 10 clients are bound by their round trip (clients / latency); A's by the capacity.
-        assert!(
-            (b20.throughput - 10.0 / (mean / 1e6)).abs() < 1.0,
-            "{b20:?}"
-        );
-        assert!(s20.throughput <= 4000.0 + 1e-6);
-        // At 640 clients both are capacity-bound: no loss.
-        let s640 = &p.steps[2];
-        assert!(s640.change_pct.abs() < 2.0, "{s640:?}");
-        assert!(s640.utilisation > 0.98);
-    }
-
-    /// `lab up --engine raft --pd A`: a timestamp from A before every statement.
-    #[test]
-    fn the_raft_lab_with_pd_pays_one_timestamp_round_trip_per_statement() {
-        let p = predict(&cfg("2:1", "A,B", "A", |i| i.pd = Some("A".into())), None).unwrap();
-        // B: the timestamp from A (25 ms), then the statement at A's leader (25 ms).
-        assert!((mean_ms(&p, "B", Statement::Read) - 50.0).abs() < 1e-9);
-        assert!((mean_ms(&p, "B", Statement::Update) - 50.0).abs() < 1e-9);
-        assert_eq!(mean_ms(&p, "A", Statement::Read), 0.0);
-    }
-
-    #[test]
-    fn one_one_one_spread_commits_wait_for_the_nearest_other_region() {
-        let p = predict(&cfg("1:1:1", "A,B,C", "spread", |_| {}), None).unwrap();
-        // From A: leaders A (0), B (25), C (35) a third each; majority from A is B (25), from
-        // B is C (20), from C is B (20).
-        let read_a = mean_ms(&p, "A", Statement::Read);
-        assert!((read_a - (0.0 + 25.0 + 35.0) / 3.0).abs() < 1e-9);
-        let upd_a = mean_ms(&p, "A", Statement::Update);
-        assert!((upd_a - ((0.0 + 25.0) + (25.0 + 20.0) + (35.0 + 20.0)) / 3.0).abs() < 1e-9);
-        assert!(p.steps[1].change_pct < -50.0, "{:?}", p.steps[1]);
-    }
-
-    #[test]
-    fn tidb_pays_timestamps_and_reads_before_writes() {
-        let p = predict(
-            &cfg("2:1", "A,B", "A", |i| {
-                i.engine = "tidb".into();
-                i.pd = Some("A".into());
-            }),
-            None,
-        )
-        .unwrap();
-        // B: TSO (25) + read (25).
-        assert!((mean_ms(&p, "B", Statement::Read) - 50.0).abs() < 1e-9);
-        // B: TSO + read the row + prewrite at the leader (1PC, local majority).
-        assert!((mean_ms(&p, "B", Statement::Update) - 75.0).abs() < 1e-9);
-        let p2 = predict(
-            &cfg("2:1", "A,B", "A", |i| {
-                i.engine = "tidb".into();
-                i.pd = Some("A".into());
-                i.commit = "2pc".into();
-            }),
-            None,
-        )
-        .unwrap();
-        assert!((mean_ms(&p2, "B", Statement::Update) - 125.0).abs() < 1e-9);
-        let stale = predict(
-            &cfg("2:1", "A,B", "A", |i| {
-                i.engine = "tidb".into();
-                i.pd = Some("A".into());
-                i.read = "stale".into();
-            }),
-            None,
-        )
-        .unwrap();
-        assert_eq!(
-            mean_ms(&stale, "B", Statement::Read),
-            0.0,
-            "B holds a replica"
-        );
-    }
-
-    #[test]
-    fn zone_round_trips_count_in_the_baseline_too() {
-        let p = predict(
-            &cfg("3", "A", "A", |i| {
-                i.rtt = vec!["A-A=1ms".into()];
-                i.local_latency = Some("3ms".into());
-            }),
-            None,
-        )
-        .unwrap();
-        // Single region against itself: no change at any concurrency.
-        for s in &p.steps {
-            assert!(s.change_pct.abs() < 1e-9, "{s:?}");
-        }
-        assert!((mean_ms(&p, "A", Statement::Update) - 2.0).abs() < 1e-9);
-        // A local latency below the model's own round trips is refused.
-        let mut i = PredictInputs {
-            rtt: vec!["A-A=5ms".into()],
-            placement: "3".into(),
-            leaders: "A".into(),
-            read: "leader".into(),
-            commit: "1pc".into(),
-            engine: "raft-lab".into(),
-            concurrency: vec![1],
-            capacity: Some(4000.0),
-            local_latency: Some("2ms".into()),
-            ..Default::default()
-        };
-        assert!(predict(&resolve(&i).unwrap(), None).is_err());
-        i.local_latency = Some("20ms".into());
-        assert!(predict(&resolve(&i).unwrap(), None).is_ok());
-    }
-
-    #[test]
-    fn quantiles_of_a_mixture() {
-        let q = quantile(&[(0.5, 0.001), (0.5, 0.026)], 0.0, 0.99);
-        assert!((q - 0.026).abs() < 1e-9);
-        let q = quantile(&[(1.0, 0.0)], 0.01, 0.5);
-        assert!((q - 0.01 * std::f64::consts::LN_2).abs() < 1e-6);
-    }
-
-    #[test]
-    fn workers_split_by_weight() {
-        let w = vec![("A".to_owned(), 2.0), ("B".to_owned(), 1.0)];
-        assert_eq!(split(20, &w), vec![13, 7]);
-        assert_eq!(split(1, &w), vec![1, 0]);
+/// An operation's latency: its fixed delay (the baseline's, less its service), its round
+/// trips, and the queue at the server.
+fn predicted_latency(
+    cost: &Cost,
+    local_delay_s: f64,
+    demand: f64,
+    queue_s: f64,
+) -> PredictedLatency {
+    let fixed = local_delay_s + demand;
+    let parts: Vec<(f64, f64)> = cost
+        .scenarios
+        .iter()
+        .map(|s| (s.share, fixed + s.total_ms / 1e3))
+        .collect();
+    // The queue residence includes one service; its wait part is the exponential tail.
+    let wait = (queue_s - demand).max(0.0);
+    PredictedLatency {
+        mean_us: (fixed - demand + cost.mean_ms / 1e3 + queue_s) * 1e6,
+        p50_us_approx: quantile(&parts, wait, 0.5) * 1e6,
+        p99_us_approx: quantile(&parts, wait, 0.99) * 1e6,
     }
 }
+
+/// What of the prediction is approximate.
+fn approximation_notes(steps: &[PredictedStep]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if steps.iter().any(|s| s.method == Method::Schweitzer) {
+        notes.push(
+            "steps with many clients per region are solved with Schweitzer's approximation (exact MVA below ~400k population states)".into(),
+        );
+    }
+    notes.push(
+        "percentiles are approximations: the round-trip mixture plus an exponential queueing wait; means are MVA's".into(),
+    );
+    notes
+}
+
+#[cfg(test)]
+mod tests;

@@ -122,6 +122,18 @@ impl LostWriteReport {
     pub fn violations(&self) -> u64 {
         self.lost_writes + self.corruption + self.divergence
     }
+
+    /// Counts a violation, and keeps it as an example while there are few.
+    fn count(&mut self, v: Violation) {
+        match v.kind {
+            ViolationKind::LostWrite => self.lost_writes += 1,
+            ViolationKind::Corruption => self.corruption += 1,
+            ViolationKind::Divergence => self.divergence += 1,
+        }
+        if self.examples.len() < EXAMPLES {
+            self.examples.push(v);
+        }
+    }
 }
 
 const EXAMPLES: usize = 20;
@@ -150,16 +162,6 @@ pub fn judge(
         by_cell.entry(o.cell).or_default().push(o);
     }
     let fmt = |w: &Write| format!("{}/{}", w.worker, w.seq);
-    let push = |r: &mut LostWriteReport, v: Violation| {
-        match v.kind {
-            ViolationKind::LostWrite => r.lost_writes += 1,
-            ViolationKind::Corruption => r.corruption += 1,
-            ViolationKind::Divergence => r.divergence += 1,
-        }
-        if r.examples.len() < EXAMPLES {
-            r.examples.push(v);
-        }
-    };
     let mut cells: Vec<&Cell> = candidates.keys().collect();
     cells.sort();
     for cell in cells {
@@ -191,24 +193,27 @@ pub fn judge(
             match o.tag {
                 None => {
                     if acked.is_some() {
-                        push(
-                            &mut r,
-                            violation(ViolationKind::LostWrite, &o.region, "missing".into()),
-                        );
+                        r.count(violation(
+                            ViolationKind::LostWrite,
+                            &o.region,
+                            "missing".into(),
+                        ));
                     }
                 }
-                Some(None) => push(
-                    &mut r,
-                    violation(ViolationKind::Corruption, &o.region, "no tag".into()),
-                ),
+                Some(None) => r.count(violation(
+                    ViolationKind::Corruption,
+                    &o.region,
+                    "no tag".into(),
+                )),
                 Some(Some(t)) if t.run != run => {
                     // A value from before the run: legal only if every write of the run to this
                     // cell has an unknown outcome.
                     if acked.is_some() {
-                        push(
-                            &mut r,
-                            violation(ViolationKind::LostWrite, &o.region, "before the run".into()),
-                        );
+                        r.count(violation(
+                            ViolationKind::LostWrite,
+                            &o.region,
+                            "before the run".into(),
+                        ));
                     } else {
                         any_unknown = true;
                     }
@@ -232,7 +237,7 @@ pub fn judge(
                                 } else {
                                     ViolationKind::Corruption
                                 };
-                                push(&mut r, violation(kind, &o.region, found));
+                                r.count(violation(kind, &o.region, found));
                             }
                         },
                     }
@@ -240,22 +245,27 @@ pub fn judge(
             }
         }
         r.unknown_outcome_cells += u64::from(any_unknown);
-        let distinct: std::collections::HashSet<String> =
-            seen.iter().map(|o| format!("{:?}", o.tag)).collect();
-        if distinct.len() > 1 {
-            let found = seen
-                .iter()
-                .map(|o| match o.tag {
-                    Some(Some(t)) => format!("{}: {}/{}", o.region, t.worker, t.seq),
-                    Some(None) => format!("{}: no tag", o.region),
-                    None => format!("{}: missing", o.region),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            push(&mut r, violation(ViolationKind::Divergence, "*", found));
+        if let Some(found) = divergence(seen) {
+            r.count(violation(ViolationKind::Divergence, "*", found));
         }
     }
     r
+}
+
+/// What each region read of a cell, when the regions do not all read the same.
+fn divergence(seen: &[&Observed]) -> Option<String> {
+    let distinct: std::collections::HashSet<String> =
+        seen.iter().map(|o| format!("{:?}", o.tag)).collect();
+    (distinct.len() > 1).then(|| {
+        seen.iter()
+            .map(|o| match o.tag {
+                Some(Some(t)) => format!("{}: {}/{}", o.region, t.worker, t.seq),
+                Some(None) => format!("{}: no tag", o.region),
+                None => format!("{}: missing", o.region),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 #[cfg(test)]

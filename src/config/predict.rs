@@ -231,6 +231,84 @@ pub fn resolve(i: &PredictInputs) -> Result<PredictConfig, ConfigError> {
         let parsed = rtt::parse_rtts(r).map_err(|e| bad("--rtt", r, e))?;
         rtts.extend(parsed);
     }
+    let replicas = replicas(i)?;
+    let regions: Vec<String> = replicas.iter().map(|(r, _)| r.clone()).collect();
+    let holds = |r: &str| replicas.iter().any(|(n, _)| n == r);
+
+    let leaders = match i.leaders.trim().to_lowercase().as_str() {
+        "spread" => Leaders::Spread,
+        "unpinned" => Leaders::Unpinned,
+        _ => {
+            let r = region(&i.leaders);
+            if !holds(&r) {
+                return Err(bad(
+                    "--leaders",
+                    &i.leaders,
+                    format!(
+                        "expected spread, unpinned or a region holding replicas ({})",
+                        regions.join(", ")
+                    ),
+                ));
+            }
+            Leaders::In(r)
+        }
+    };
+    let engine = match i.engine.trim().to_lowercase().as_str() {
+        "tidb" => Engine::Tidb,
+        "raft-lab" => Engine::RaftLab,
+        other => return Err(bad("--engine", other, "expected tidb or raft-lab")),
+    };
+    let pd_text = i.pd.clone().unwrap_or_else(|| match engine {
+        Engine::Tidb => "unpinned".into(),
+        Engine::RaftLab => "none".into(),
+    });
+    let pd = match pd_text.trim().to_lowercase().as_str() {
+        "none" | "off" => Pd::None,
+        "unpinned" => Pd::Unpinned,
+        _ => Pd::In(region(&pd_text)),
+    };
+    let read = match i.read.trim().to_lowercase().as_str() {
+        "leader" => ReadFrom::Leader,
+        "follower" | "closest" => ReadFrom::Follower,
+        "stale" => ReadFrom::Stale,
+        other => {
+            return Err(bad("--read", other, "expected leader, follower or stale"));
+        }
+    };
+    let commit = match i.commit.trim().to_lowercase().as_str() {
+        "1pc" => Commit::OnePc,
+        "async" => Commit::Async,
+        "2pc" => Commit::TwoPc,
+        other => return Err(bad("--commit", other, "expected 1pc, async or 2pc")),
+    };
+    let clients = match &i.clients {
+        Some(c) => weights("--clients", c)?,
+        None => regions.iter().map(|r| (r.clone(), 1.0)).collect(),
+    };
+    let mix = mix(i)?;
+    check_concurrency(&i.concurrency)?;
+    let baseline = baseline(i)?;
+    let cfg = PredictConfig {
+        rtts,
+        layout: Layout {
+            replicas,
+            leaders,
+            pd,
+            read,
+            commit,
+            engine,
+        },
+        clients,
+        mix,
+        concurrency: i.concurrency.clone(),
+        baseline,
+    };
+    check_regions(&cfg)?;
+    Ok(cfg)
+}
+
+/// `--placement` and `--regions`: replicas per region.
+fn replicas(i: &PredictInputs) -> Result<Vec<(String, u32)>, ConfigError> {
     let counts: Vec<u32> = i
         .placement
         .split(':')
@@ -284,60 +362,12 @@ pub fn resolve(i: &PredictInputs) -> Result<PredictConfig, ConfigError> {
     if counts.iter().sum::<u32>() < 1 {
         return Err(bad("--placement", &i.placement, "no replica"));
     }
-    let replicas: Vec<(String, u32)> = regions.iter().cloned().zip(counts).collect();
-    let holds = |r: &str| replicas.iter().any(|(n, _)| n == r);
+    Ok(regions.into_iter().zip(counts).collect())
+}
 
-    let leaders = match i.leaders.trim().to_lowercase().as_str() {
-        "spread" => Leaders::Spread,
-        "unpinned" => Leaders::Unpinned,
-        _ => {
-            let r = region(&i.leaders);
-            if !holds(&r) {
-                return Err(bad(
-                    "--leaders",
-                    &i.leaders,
-                    format!(
-                        "expected spread, unpinned or a region holding replicas ({})",
-                        regions.join(", ")
-                    ),
-                ));
-            }
-            Leaders::In(r)
-        }
-    };
-    let engine = match i.engine.trim().to_lowercase().as_str() {
-        "tidb" => Engine::Tidb,
-        "raft-lab" => Engine::RaftLab,
-        other => return Err(bad("--engine", other, "expected tidb or raft-lab")),
-    };
-    let pd_text = i.pd.clone().unwrap_or_else(|| match engine {
-        Engine::Tidb => "unpinned".into(),
-        Engine::RaftLab => "none".into(),
-    });
-    let pd = match pd_text.trim().to_lowercase().as_str() {
-        "none" | "off" => Pd::None,
-        "unpinned" => Pd::Unpinned,
-        _ => Pd::In(region(&pd_text)),
-    };
-    let read = match i.read.trim().to_lowercase().as_str() {
-        "leader" => ReadFrom::Leader,
-        "follower" | "closest" => ReadFrom::Follower,
-        "stale" => ReadFrom::Stale,
-        other => {
-            return Err(bad("--read", other, "expected leader, follower or stale"));
-        }
-    };
-    let commit = match i.commit.trim().to_lowercase().as_str() {
-        "1pc" => Commit::OnePc,
-        "async" => Commit::Async,
-        "2pc" => Commit::TwoPc,
-        other => return Err(bad("--commit", other, "expected 1pc, async or 2pc")),
-    };
-    let clients = match &i.clients {
-        Some(c) => weights("--clients", c)?,
-        None => regions.iter().map(|r| (r.clone(), 1.0)).collect(),
-    };
-    let mix = match &i.mix {
+/// `--mix`: operations and their shares, normalised to add up to 1.
+fn mix(i: &PredictInputs) -> Result<Option<Vec<(Statement, f64)>>, ConfigError> {
+    Ok(match &i.mix {
         None => None,
         Some(m) => {
             let named = weights("--mix", m)?;
@@ -363,21 +393,30 @@ pub fn resolve(i: &PredictInputs) -> Result<PredictConfig, ConfigError> {
             let total: f64 = out.iter().map(|(_, w)| w).sum();
             Some(out.into_iter().map(|(s, w)| (s, w / total)).collect())
         }
-    };
-    if i.concurrency.is_empty() || i.concurrency.contains(&0) {
+    })
+}
+
+/// `--concurrency`: client counts, each at least 1 and given once.
+fn check_concurrency(concurrency: &[usize]) -> Result<(), ConfigError> {
+    if concurrency.is_empty() || concurrency.contains(&0) {
         return Err(bad(
             "--concurrency",
             "",
             "expected one or more client counts >= 1, e.g. 20,40,80",
         ));
     }
-    let mut seen = i.concurrency.clone();
+    let mut seen = concurrency.to_vec();
     seen.sort_unstable();
     seen.dedup();
-    if seen.len() != i.concurrency.len() {
+    if seen.len() != concurrency.len() {
         return Err(bad("--concurrency", "", "a concurrency is given twice"));
     }
-    let baseline = match (i.from.first(), i.capacity) {
+    Ok(())
+}
+
+/// The single-region baseline: measured (`--from`) or given (`--capacity`, `--local-latency`).
+fn baseline(i: &PredictInputs) -> Result<Baseline, ConfigError> {
+    Ok(match (i.from.first(), i.capacity) {
         (Some(_), Some(_)) => {
             return Err(bad(
                 "--capacity",
@@ -431,24 +470,7 @@ pub fn resolve(i: &PredictInputs) -> Result<PredictConfig, ConfigError> {
                 local_latency,
             }
         }
-    };
-    let cfg = PredictConfig {
-        rtts,
-        layout: Layout {
-            replicas,
-            leaders,
-            pd,
-            read,
-            commit,
-            engine,
-        },
-        clients,
-        mix,
-        concurrency: i.concurrency.clone(),
-        baseline,
-    };
-    check_regions(&cfg)?;
-    Ok(cfg)
+    })
 }
 
 /// Every region the layout or the clients name has a round trip to every other, and the round

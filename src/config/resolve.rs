@@ -236,33 +236,7 @@ fn run_config(
         None => src.topology.as_deref().map(Topology::load).transpose(),
     }
     .map_err(|e| ConfigError::Other(e.to_string()))?;
-    if let BackendConfig::Mysql(m) = &backend
-        && let Some(f) = &m.failover
-    {
-        let regions: Vec<&str> = topology
-            .as_ref()
-            .map(|t| t.regions.iter().map(|r| r.name.as_str()).collect())
-            .unwrap_or_default();
-        if regions.len() < 2 {
-            return Err(p.invalid(
-                "failover",
-                "needs a --topology with two or more regions".into(),
-            ));
-        }
-        if let Some(bad) = f
-            .order
-            .iter()
-            .find(|o| !regions.iter().any(|r| r.eq_ignore_ascii_case(o)))
-        {
-            return Err(p.invalid(
-                "failover.order",
-                format!(
-                    "{bad:?} is not a region of the topology ({})",
-                    regions.join(", ")
-                ),
-            ));
-        }
-    }
+    check_failover(p, &backend, topology.as_ref())?;
     let fleet = src.fleet.resolve(std::time::SystemTime::now())?;
     if fleet.as_ref().is_some_and(|f| f.is_split()) && src.drop_table {
         return Err(ConfigError::Other(
@@ -303,6 +277,41 @@ fn run_config(
         events: scheduled_events(&src.events, client.duration)?,
         fleet,
     })
+}
+
+/// `failover.order` names regions of a topology with two or more.
+fn check_failover(
+    p: &Properties,
+    backend: &BackendConfig,
+    topology: Option<&Topology>,
+) -> Result<(), ConfigError> {
+    if let BackendConfig::Mysql(m) = backend
+        && let Some(f) = &m.failover
+    {
+        let regions: Vec<&str> = topology
+            .map(|t| t.regions.iter().map(|r| r.name.as_str()).collect())
+            .unwrap_or_default();
+        if regions.len() < 2 {
+            return Err(p.invalid(
+                "failover",
+                "needs a --topology with two or more regions".into(),
+            ));
+        }
+        if let Some(bad) = f
+            .order
+            .iter()
+            .find(|o| !regions.iter().any(|r| r.eq_ignore_ascii_case(o)))
+        {
+            return Err(p.invalid(
+                "failover.order",
+                format!(
+                    "{bad:?} is not a region of the topology ({})",
+                    regions.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The `--at` events, refusing any a time-bounded run would end before (an event that never

@@ -206,92 +206,9 @@ impl WorkloadConfig {
             ));
         }
         let field_length_distribution = length_distribution(p, "fieldlengthdistribution")?;
-        let mix = OpMix {
-            read: proportion(p, "readproportion", 0.95)?,
-            update: proportion(p, "updateproportion", 0.05)?,
-            insert: proportion(p, "insertproportion", 0.0)?,
-            scan: proportion(p, "scanproportion", 0.0)?,
-            read_modify_write: proportion(p, "readmodifywriteproportion", 0.0)?,
-            delete: proportion(p, "deleteproportion", 0.0)?,
-        };
-        if mix.total() <= 0.0 {
-            let key = [
-                "readproportion",
-                "updateproportion",
-                "insertproportion",
-                "scanproportion",
-            ]
-            .into_iter()
-            .find(|k| p.contains(k))
-            .unwrap_or("readproportion");
-            return Err(p.invalid(key, "the operation proportions sum to 0".into()));
-        }
-        let insert_start: u64 = p.parse_or("insertstart", 0)?;
-        let insert_count: u64 = match p.get("insertcount") {
-            Some(_) => p.parse_or("insertcount", 0)?,
-            None => record_count.saturating_sub(insert_start),
-        };
-        // Checked: both come from the user, and their sum can overflow u64.
-        if insert_start
-            .checked_add(insert_count)
-            .is_none_or(|end| end > record_count)
-        {
-            let key = if p.contains("insertcount") {
-                "insertcount"
-            } else {
-                "insertstart"
-            };
-            return Err(p.invalid(
-                key,
-                format!(
-                    "insertstart + insertcount = {} exceeds recordcount = {record_count}",
-                    u128::from(insert_start) + u128::from(insert_count)
-                ),
-            ));
-        }
-        let request_distribution = match p.str_or("requestdistribution", "uniform").trim() {
-            "uniform" => KeyDistribution::Uniform,
-            "zipfian" => match p.get("zipfian.constant") {
-                None => KeyDistribution::Zipfian,
-                Some(_) => {
-                    let theta: f64 = p.parse_or("zipfian.constant", 0.99)?;
-                    if !(theta > 0.0 && theta < 1.0) {
-                        return Err(p.invalid("zipfian.constant", "must be in (0, 1)".into()));
-                    }
-                    KeyDistribution::TrueZipfian { theta }
-                }
-            },
-            "latest" => KeyDistribution::Latest,
-            "hotspot" => KeyDistribution::Hotspot {
-                data_fraction: fraction(p, "hotspotdatafraction", 0.2)?,
-                opn_fraction: fraction(p, "hotspotopnfraction", 0.8)?,
-            },
-            "sequential" => KeyDistribution::Sequential,
-            "exponential" => {
-                let percentile: f64 = p.parse_or("exponential.percentile", 95.0)?;
-                if !(percentile > 0.0 && percentile < 100.0) {
-                    return Err(p.invalid("exponential.percentile", "must be in (0, 100)".into()));
-                }
-                let frac: f64 = p.parse_or("exponential.frac", 0.8571428571)?;
-                if frac.is_nan() || frac <= 0.0 {
-                    return Err(p.invalid("exponential.frac", "must be > 0".into()));
-                }
-                KeyDistribution::Exponential { percentile, frac }
-            }
-            _ => {
-                return Err(p.not_one_of(
-                    "requestdistribution",
-                    &[
-                        "uniform",
-                        "zipfian",
-                        "latest",
-                        "hotspot",
-                        "sequential",
-                        "exponential",
-                    ],
-                ));
-            }
-        };
+        let mix = op_mix(p)?;
+        let (insert_start, insert_count) = insert_range(p, record_count)?;
+        let request_distribution = request_distribution(p)?;
         let hashed = match p.str_or("insertorder", "hashed").trim() {
             "hashed" => true,
             "ordered" => false,
@@ -376,6 +293,106 @@ impl WorkloadConfig {
             data_integrity,
         })
     }
+}
+
+/// The operation proportions; they must not all be 0.
+fn op_mix(p: &Properties) -> Result<OpMix, ConfigError> {
+    let mix = OpMix {
+        read: proportion(p, "readproportion", 0.95)?,
+        update: proportion(p, "updateproportion", 0.05)?,
+        insert: proportion(p, "insertproportion", 0.0)?,
+        scan: proportion(p, "scanproportion", 0.0)?,
+        read_modify_write: proportion(p, "readmodifywriteproportion", 0.0)?,
+        delete: proportion(p, "deleteproportion", 0.0)?,
+    };
+    if mix.total() <= 0.0 {
+        let key = [
+            "readproportion",
+            "updateproportion",
+            "insertproportion",
+            "scanproportion",
+        ]
+        .into_iter()
+        .find(|k| p.contains(k))
+        .unwrap_or("readproportion");
+        return Err(p.invalid(key, "the operation proportions sum to 0".into()));
+    }
+    Ok(mix)
+}
+
+/// `insertstart` and `insertcount` (by default the rest of `recordcount`), within the records.
+fn insert_range(p: &Properties, record_count: u64) -> Result<(u64, u64), ConfigError> {
+    let insert_start: u64 = p.parse_or("insertstart", 0)?;
+    let insert_count: u64 = match p.get("insertcount") {
+        Some(_) => p.parse_or("insertcount", 0)?,
+        None => record_count.saturating_sub(insert_start),
+    };
+    // Checked: both come from the user, and their sum can overflow u64.
+    if insert_start
+        .checked_add(insert_count)
+        .is_none_or(|end| end > record_count)
+    {
+        let key = if p.contains("insertcount") {
+            "insertcount"
+        } else {
+            "insertstart"
+        };
+        return Err(p.invalid(
+            key,
+            format!(
+                "insertstart + insertcount = {} exceeds recordcount = {record_count}",
+                u128::from(insert_start) + u128::from(insert_count)
+            ),
+        ));
+    }
+    Ok((insert_start, insert_count))
+}
+
+/// `requestdistribution` and its parameters.
+fn request_distribution(p: &Properties) -> Result<KeyDistribution, ConfigError> {
+    Ok(match p.str_or("requestdistribution", "uniform").trim() {
+        "uniform" => KeyDistribution::Uniform,
+        "zipfian" => match p.get("zipfian.constant") {
+            None => KeyDistribution::Zipfian,
+            Some(_) => {
+                let theta: f64 = p.parse_or("zipfian.constant", 0.99)?;
+                if !(theta > 0.0 && theta < 1.0) {
+                    return Err(p.invalid("zipfian.constant", "must be in (0, 1)".into()));
+                }
+                KeyDistribution::TrueZipfian { theta }
+            }
+        },
+        "latest" => KeyDistribution::Latest,
+        "hotspot" => KeyDistribution::Hotspot {
+            data_fraction: fraction(p, "hotspotdatafraction", 0.2)?,
+            opn_fraction: fraction(p, "hotspotopnfraction", 0.8)?,
+        },
+        "sequential" => KeyDistribution::Sequential,
+        "exponential" => {
+            let percentile: f64 = p.parse_or("exponential.percentile", 95.0)?;
+            if !(percentile > 0.0 && percentile < 100.0) {
+                return Err(p.invalid("exponential.percentile", "must be in (0, 100)".into()));
+            }
+            let frac: f64 = p.parse_or("exponential.frac", 0.8571428571)?;
+            if frac.is_nan() || frac <= 0.0 {
+                return Err(p.invalid("exponential.frac", "must be > 0".into()));
+            }
+            KeyDistribution::Exponential { percentile, frac }
+        }
+        _ => {
+            return Err(p.not_one_of(
+                "requestdistribution",
+                &[
+                    "uniform",
+                    "zipfian",
+                    "latest",
+                    "hotspot",
+                    "sequential",
+                    "exponential",
+                ],
+            ));
+        }
+    })
 }
 
 fn proportion(p: &Properties, key: &str, default: f64) -> Result<f64, ConfigError> {

@@ -83,7 +83,25 @@ fn share(x: f64) -> String {
 
 /// The report's tables: deployments, steps, per region, errors, degradation, capacity.
 pub fn tables(r: &SweepReport) -> Vec<Table> {
-    let deployments = Table {
+    [
+        deployments_table(r),
+        steps_table(r),
+        regions_table(r),
+        errors_table(r),
+        availability_table(r),
+        degradation_table(r),
+        capacity_table(r),
+        placement_table(r),
+        host_table(r),
+    ]
+    .into_iter()
+    .filter(|t| !t.rows.is_empty())
+    .collect()
+}
+
+/// The deployments: what each is, where its servers and leaders are.
+fn deployments_table(r: &SweepReport) -> Table {
+    Table {
         title: DEPLOYMENTS.into(),
         headers: [
             "deployment",
@@ -109,7 +127,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
                 ]
             })
             .collect(),
-    };
+    }
+}
+
+/// Throughput and latency per deployment, concurrency and operation.
+fn steps_table(r: &SweepReport) -> Table {
     let mut steps = Table {
         title: "Throughput and latency per deployment and concurrency (ops/s and latency count \
                 every answered operation, found or not found; errors and not found are each \
@@ -156,6 +178,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
+    steps
+}
+
+/// The same per region, for steps with regions.
+fn regions_table(r: &SweepReport) -> Table {
     let mut regions = Table {
         title: format!(
             "Per region (each region's clients talk to their own region's endpoints; vs {}: \
@@ -210,6 +237,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             }
         }
     }
+    regions
+}
+
+/// Failed attempts by class and code.
+fn errors_table(r: &SweepReport) -> Table {
     let mut errors = Table {
         title: "Failed attempts by class and code (retried ones included)".into(),
         headers: [
@@ -236,6 +268,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
+    errors
+}
+
+/// Availability around the first scheduled event.
+fn availability_table(r: &SweepReport) -> Table {
     let mut avail = Table {
         title: "Availability around the first scheduled event (first repeat)".into(),
         headers: [
@@ -289,6 +326,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
+    avail
+}
+
+/// The change against the baseline deployment.
+fn degradation_table(r: &SweepReport) -> Table {
     let mut deg = Table {
         title: format!("Change against {}", r.baseline),
         headers: [
@@ -322,6 +364,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             ]);
         }
     }
+    deg
+}
+
+/// The capacity fit per deployment.
+fn capacity_table(r: &SweepReport) -> Table {
     let slo = r
         .slo_definition
         .as_ref()
@@ -371,6 +418,11 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         ]);
         cap.rows.push(row);
     }
+    cap
+}
+
+/// TiDB placement per deployment.
+fn placement_table(r: &SweepReport) -> Table {
     let mut placement = Table {
         title: "TiDB placement per deployment (at the start of its last step)".into(),
         headers: [
@@ -408,21 +460,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
             },
         ]);
     }
-    let host = host_table(r);
-    [
-        deployments,
-        steps,
-        regions,
-        errors,
-        avail,
-        deg,
-        cap,
-        placement,
-        host,
-    ]
-    .into_iter()
-    .filter(|t| !t.rows.is_empty())
-    .collect()
+    placement
 }
 
 /// The step's concurrency, marked when its host was saturated.

@@ -17,7 +17,11 @@ fn ms(v: f64) -> String {
 
 /// The tables every table-shaped format shows.
 pub fn tables(p: &Prediction) -> Vec<Table> {
-    let mut out = Vec::new();
+    vec![round_trips_table(p), throughput_table(p), latency_table(p)]
+}
+
+/// The round trips each operation pays, per scenario and on average.
+fn round_trips_table(p: &Prediction) -> Table {
     let mut rows = Vec::new();
     for c in p
         .baseline_costs
@@ -55,7 +59,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
             ms(cost.mean_ms),
         ]);
     }
-    out.push(Table {
+    Table {
         title: "Round trips per operation (model)".into(),
         headers: [
             "deployment",
@@ -69,8 +73,12 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
         .map(String::from)
         .to_vec(),
         rows,
-    });
-    out.push(Table {
+    }
+}
+
+/// The predicted throughput per concurrency against the baseline.
+fn throughput_table(p: &Prediction) -> Table {
+    Table {
         title: "Predicted throughput".into(),
         headers: [
             "clients",
@@ -100,7 +108,11 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
                 ]
             })
             .collect(),
-    });
+    }
+}
+
+/// The predicted latencies per concurrency and region.
+fn latency_table(p: &Prediction) -> Table {
     let mut rows = Vec::new();
     for s in &p.steps {
         for (op, l) in &s.baseline_ops {
@@ -128,7 +140,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
             }
         }
     }
-    out.push(Table {
+    Table {
         title: "Predicted latency per region (means from MVA; p50 and p99 approximate)".into(),
         headers: [
             "clients",
@@ -142,8 +154,7 @@ pub fn tables(p: &Prediction) -> Vec<Table> {
         .map(String::from)
         .to_vec(),
         rows,
-    });
-    out
+    }
 }
 
 fn head(p: &Prediction) -> Vec<String> {

@@ -99,30 +99,7 @@ pub fn render(r: &Results) -> String {
             max: human_us(latency.max_us),
         });
     }
-    let mode = match r.loop_mode {
-        LoopMode::Closed => "closed loop, service time".to_owned(),
-        LoopMode::Open { target_ops_per_s } => {
-            format!("open loop at {target_ops_per_s} ops/s, latency from intended start")
-        }
-    };
-    // A load's throughput is rows; its operations are batches of rows: say both.
-    let rate = match r.ops.get(&Operation::InsertBatch) {
-        Some(b) if r.phase == Phase::Load => format!(
-            "{:.1} rows/s in {:.1} batches/s",
-            r.throughput,
-            b.answered() as f64 / r.duration_s
-        ),
-        _ => format!("{:.1} ops/s", r.throughput),
-    };
-    let mut out = format!(
-        "{} {:?} on {} {}: {}, {:.1} s, {rate} ({mode})\n",
-        r.tool,
-        r.phase,
-        r.server.kind,
-        r.server.version,
-        count(r.workers as u64, "worker"),
-        r.duration_s
-    );
+    let mut out = header(r);
     out.push_str(&Table::new(rows).with(Style::rounded()).to_string());
     out.push('\n');
     if r.ops.values().any(|o| o.not_found > 0) {
@@ -142,6 +119,63 @@ pub fn render(r: &Results) -> String {
     if let Some(f) = &r.fleet {
         out.push_str(&fleet_line(f, r.config.workers));
     }
+    out.push_str(&region_lines(r));
+    out.push_str(&event_lines(r));
+    if let Some(a) = &r.availability {
+        out.push_str(&availability(a));
+    }
+    if let Some(c) = &r.checks {
+        out.push_str(&checks(c));
+    }
+    if let Some(e) = &r.ended_by {
+        out.push_str(&format!("ended by {e}\n"));
+    }
+    if let Some(w) = r.unchanged_warning() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(w) = r.not_found_warning() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(reason) = &r.stop_reason {
+        out.push_str(&format!("stopped early: {reason}\n"));
+    }
+    out
+}
+
+/// The header line: what ran, for how long, how fast.
+fn header(r: &Results) -> String {
+    let mode = match r.loop_mode {
+        LoopMode::Closed => "closed loop, service time".to_owned(),
+        LoopMode::Open { target_ops_per_s } => {
+            format!("open loop at {target_ops_per_s} ops/s, latency from intended start")
+        }
+    };
+    // A load's throughput is rows; its operations are batches of rows: say both.
+    let rate = match r.ops.get(&Operation::InsertBatch) {
+        Some(b) if r.phase == Phase::Load => format!(
+            "{:.1} rows/s in {:.1} batches/s",
+            r.throughput,
+            b.answered() as f64 / r.duration_s
+        ),
+        _ => format!("{:.1} ops/s", r.throughput),
+    };
+    format!(
+        "{} {:?} on {} {}: {}, {:.1} s, {rate} ({mode})\n",
+        r.tool,
+        r.phase,
+        r.server.kind,
+        r.server.version,
+        count(r.workers as u64, "worker"),
+        r.duration_s
+    )
+}
+
+/// One line per region: its workers, throughput and outcomes per operation.
+fn region_lines(r: &Results) -> String {
+    let mut out = String::new();
     for reg in &r.regions {
         let ops: Vec<String> = reg
             .ops
@@ -164,6 +198,12 @@ pub fn render(r: &Results) -> String {
             ops.join("; ")
         ));
     }
+    out
+}
+
+/// The errors by class and code, the scheduled events and what the cluster reported doing.
+fn event_lines(r: &Results) -> String {
+    let mut out = String::new();
     for e in &r.errors {
         out.push_str(&format!(
             "errors: {} {} code {}: {} ({})\n",
@@ -197,27 +237,6 @@ pub fn render(r: &Results) -> String {
             )),
             e.detail
         ));
-    }
-    if let Some(a) = &r.availability {
-        out.push_str(&availability(a));
-    }
-    if let Some(c) = &r.checks {
-        out.push_str(&checks(c));
-    }
-    if let Some(e) = &r.ended_by {
-        out.push_str(&format!("ended by {e}\n"));
-    }
-    if let Some(w) = r.unchanged_warning() {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    if let Some(w) = r.not_found_warning() {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    for w in &r.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    if let Some(reason) = &r.stop_reason {
-        out.push_str(&format!("stopped early: {reason}\n"));
     }
     out
 }
