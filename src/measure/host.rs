@@ -569,13 +569,10 @@ mod tests {
             u.client_s > 0.0 && u.client_s <= ceiling + 0.02,
             "{u:?} vs {ceiling}"
         );
-        // The host's and the process's counters are read a moment apart and accounted
-        // differently (ticks per CPU; the scheduler's run time), while other tests' threads of
-        // this process burn both cores: a few ticks of slack (it failed once at 0.02 s).
-        assert!(
-            u.capacity_s >= u.busy_s && u.busy_s >= u.client_s - 0.05,
-            "{u:?}"
-        );
+        // The host was busy at least while this thread spun (300 ms, less a tick or two).
+        // Not compared with client_s: under parallel tests the kernel's per-process counters
+        // have run ahead of /proc/stat's (1.09 s of process CPU in a 0.59 s host window).
+        assert!(u.capacity_s >= u.busy_s && u.busy_s >= 0.25, "{u:?}");
         assert!(u.processes.is_none());
         assert!(s.cores() >= 1);
     }
