@@ -369,7 +369,6 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
     for k in cand.keys().filter(|k| !base.contains_key(*k)) {
         out.unmatched.push(format!("{k} (candidate only)"));
     }
-    let few = "one sample per side: judged on the point estimate";
     for (step, b) in base {
         let Some(c) = cand.get(step) else { continue };
         let diff = differences(&b[0], &c[0]);
@@ -378,9 +377,6 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
                 .extend(diff.into_iter().map(|d| format!("{step}: {d}")));
             continue;
         }
-        let mean = |rs: &[Results], f: &dyn Fn(&Results) -> f64| {
-            rs.iter().map(f).sum::<f64>() / rs.len() as f64
-        };
         // Throughput.
         let (sb, sc) = (
             samples(b, &|i| Some(i.throughput)),
@@ -416,80 +412,100 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
                 between_runs(b, c, &|r| r.throughput, 3),
             ),
             th.throughput_drop_pct,
-            few,
+            FEW,
         ));
-        // Latency per operation and percentile: the percentile of every operation of the
-        // step (repeats pooled), its noise from resampled blocks of interval histograms.
-        for op in b[0].ops.keys().filter(|op| c[0].ops.contains_key(op)) {
-            for pct in PERCENTILES {
-                let Some(limit) = th.latency_limit(*op, pct) else {
-                    continue;
-                };
-                let q = quantile_of(pct);
-                let (hb, hc) = (interval_histograms(b, *op), interval_histograms(c, *op));
-                let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
-                let whole = |rs: &[Results]| {
-                    let h = step_histogram(rs, *op)?;
-                    (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
-                };
-                let (vb, vc) = match (whole(b), whole(c)) {
-                    (Some(vb), Some(vc)) => (vb, vc),
-                    // Histograms that do not decode were refused when read; kept total.
-                    _ => (mean(b, &lat), mean(c, &lat)),
-                };
-                let interval = match (&hb, &hc) {
-                    (Some(hb), Some(hc)) => widen(
-                        bootstrap_quantile_change(hb, hc, q, 2),
-                        between_runs(b, c, &lat, 4),
-                    ),
-                    _ => None,
-                };
-                let note = if hb.is_none() || hc.is_none() {
-                    "no interval histograms (results of schema_version 1): judged on the \
-                     whole-run percentile"
-                } else {
-                    few
-                };
-                out.metrics.push(judge(
-                    step,
-                    format!("{} {pct}", op.label()),
-                    false,
-                    vb,
-                    vc,
-                    interval,
-                    limit,
-                    note,
-                ));
-            }
-        }
-        // Error rate, in percentage points, on the point estimate.
-        let (eb, ec) = (
-            mean(b, &|r| r.error_rate() * 100.0),
-            mean(c, &|r| r.error_rate() * 100.0),
-        );
-        let pp = ec - eb;
-        out.metrics.push(MetricResult {
-            step: step.clone(),
-            metric: "error rate".into(),
-            higher_is_better: false,
-            baseline: eb,
-            candidate: ec,
-            change: pp,
-            interval: None,
-            threshold: th.error_rate_pp,
-            verdict: if pp > th.error_rate_pp {
-                Verdict::Regressed
-            } else {
-                Verdict::Unchanged
-            },
-            note: if pp > th.error_rate_pp {
-                format!("+{pp:.2} percentage points")
-            } else {
-                String::new()
-            },
-        });
+        out.metrics.extend(judge_latencies(step, b, c, th));
+        out.metrics.push(judge_error_rate(step, b, c, th));
     }
     out
+}
+
+/// The note of a change judged without a noise interval.
+const FEW: &str = "one sample per side: judged on the point estimate";
+
+/// The mean of `f` over a step's repeats.
+fn mean(rs: &[Results], f: &dyn Fn(&Results) -> f64) -> f64 {
+    rs.iter().map(f).sum::<f64>() / rs.len() as f64
+}
+
+/// Latency per operation and percentile that has a limit: the percentile of every operation
+/// of the step (repeats pooled), its noise from resampled blocks of interval histograms and,
+/// with repeats, from the runs' own percentiles.
+fn judge_latencies(step: &str, b: &[Results], c: &[Results], th: &Thresholds) -> Vec<MetricResult> {
+    let mut out = Vec::new();
+    for op in b[0].ops.keys().filter(|op| c[0].ops.contains_key(op)) {
+        for pct in PERCENTILES {
+            let Some(limit) = th.latency_limit(*op, pct) else {
+                continue;
+            };
+            let q = quantile_of(pct);
+            let (hb, hc) = (interval_histograms(b, *op), interval_histograms(c, *op));
+            let lat = |r: &Results| r.latency(*op).and_then(|l| l.get(pct)).unwrap_or(0.0);
+            let whole = |rs: &[Results]| {
+                let h = step_histogram(rs, *op)?;
+                (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+            };
+            let (vb, vc) = match (whole(b), whole(c)) {
+                (Some(vb), Some(vc)) => (vb, vc),
+                // Histograms that do not decode were refused when read; kept total.
+                _ => (mean(b, &lat), mean(c, &lat)),
+            };
+            let interval = match (&hb, &hc) {
+                (Some(hb), Some(hc)) => widen(
+                    bootstrap_quantile_change(hb, hc, q, 2),
+                    between_runs(b, c, &lat, 4),
+                ),
+                _ => None,
+            };
+            let note = if hb.is_none() || hc.is_none() {
+                "no interval histograms (results of schema_version 1): judged on the \
+                 whole-run percentile"
+            } else {
+                FEW
+            };
+            out.push(judge(
+                step,
+                format!("{} {pct}", op.label()),
+                false,
+                vb,
+                vc,
+                interval,
+                limit,
+                note,
+            ));
+        }
+    }
+    out
+}
+
+/// The error rate, in percentage points, on the point estimate.
+fn judge_error_rate(step: &str, b: &[Results], c: &[Results], th: &Thresholds) -> MetricResult {
+    let (eb, ec) = (
+        mean(b, &|r| r.error_rate() * 100.0),
+        mean(c, &|r| r.error_rate() * 100.0),
+    );
+    let pp = ec - eb;
+    let regressed = pp > th.error_rate_pp;
+    MetricResult {
+        step: step.to_owned(),
+        metric: "error rate".into(),
+        higher_is_better: false,
+        baseline: eb,
+        candidate: ec,
+        change: pp,
+        interval: None,
+        threshold: th.error_rate_pp,
+        verdict: if regressed {
+            Verdict::Regressed
+        } else {
+            Verdict::Unchanged
+        },
+        note: if regressed {
+            format!("+{pp:.2} percentage points")
+        } else {
+            String::new()
+        },
+    }
 }
 
 /// One figure of a step (its repeats together), as a history tracks it across entries.
@@ -508,16 +524,15 @@ pub struct StepFigure {
 /// operation of the repeats pooled) and its error rate in percent: what `history check`
 /// follows, with the limits `th` sets for each.
 pub fn step_figures(rs: &[Results], th: &Thresholds) -> Vec<StepFigure> {
-    let mean = |f: &dyn Fn(&Results) -> f64| rs.iter().map(f).sum::<f64>() / rs.len() as f64;
-    let mut out = vec![StepFigure {
-        metric: "throughput".into(),
-        higher_is_better: true,
-        value: mean(&|r| r.throughput),
-        limit: Some(th.throughput_drop_pct),
-    }];
     let Some(first) = rs.first() else {
         return Vec::new();
     };
+    let mut out = vec![StepFigure {
+        metric: "throughput".into(),
+        higher_is_better: true,
+        value: mean(rs, &|r| r.throughput),
+        limit: Some(th.throughput_drop_pct),
+    }];
     for op in first.ops.keys() {
         let Some(h) = step_histogram(rs, *op).filter(|h| !h.is_empty()) else {
             continue;
@@ -534,7 +549,7 @@ pub fn step_figures(rs: &[Results], th: &Thresholds) -> Vec<StepFigure> {
     out.push(StepFigure {
         metric: "error rate".into(),
         higher_is_better: false,
-        value: mean(&|r| r.error_rate() * 100.0),
+        value: mean(rs, &|r| r.error_rate() * 100.0),
         limit: Some(th.error_rate_pp),
     });
     out
