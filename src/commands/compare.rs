@@ -1,6 +1,6 @@
 //! `geobench compare`: the regression gate between a baseline and a candidate.
 
-use super::{AppError, bad, create_dir, write_file};
+use super::{AppError, bad, print_and_write};
 use crate::cli::CompareArgs;
 use crate::compare::{self, Comparison};
 use crate::report::CompareFormat;
@@ -13,16 +13,13 @@ pub fn compare_command(a: &CompareArgs) -> Result<Comparison, AppError> {
     let base = compare::read_side(&a.baseline).map_err(|e| bad(&e.to_string()))?;
     let cand = compare::read_side(&a.candidate).map_err(|e| bad(&e.to_string()))?;
     let c = compare::compare(&base, &cand, &th, a.allow_unmatched);
-    for format in CompareFormat::ALL {
-        let body = format.renderer().render(&c);
-        if format == a.format {
-            print!("{body}");
-        }
-        if let Some(dir) = &a.out_dir {
-            create_dir(dir)?;
-            write_file(&dir.join(format.file_name()), &body)?;
-        }
-    }
+    print_and_write(
+        &CompareFormat::ALL,
+        a.format,
+        a.out_dir.as_deref(),
+        |f| f.renderer().render(&c),
+        |f| f.file_name(),
+    )?;
     match (c.incomparable_reason(), c.exit_code()) {
         (Some(why), _) => Err(AppError::Incomparable(why)),
         (None, 0) => Ok(c),

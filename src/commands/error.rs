@@ -105,3 +105,25 @@ pub(super) fn create_dir(dir: &Path) -> Result<(), AppError> {
         source,
     })
 }
+
+/// Prints the `chosen` format of a command's output on stdout and, with `out_dir`, writes
+/// every format (`all`) to its own file there.
+pub(super) fn print_and_write<F: Copy + PartialEq>(
+    all: &[F],
+    chosen: F,
+    out_dir: Option<&Path>,
+    render: impl Fn(F) -> String,
+    file_name: impl Fn(F) -> &'static str,
+) -> Result<(), AppError> {
+    for &format in all {
+        let body = render(format);
+        if format == chosen {
+            print!("{body}");
+        }
+        if let Some(dir) = out_dir {
+            create_dir(dir)?;
+            write_file(&dir.join(file_name(format)), &body)?;
+        }
+    }
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! `geobench history add` and `history check`: a CI gate over a history of results.
 
-use super::{AppError, bad, create_dir, write_file};
+use super::{AppError, bad, print_and_write};
 use crate::analysis::changepoint;
 use crate::cli::{HistoryAddArgs, HistoryCheckArgs};
 use crate::history::{COMMIT_VARIABLES, CheckOptions, History, HistoryCheck, HistoryError};
@@ -78,16 +78,13 @@ pub fn history_check_command(a: &HistoryCheckArgs) -> Result<HistoryCheck, AppEr
         )));
     }
     let c = crate::history::check(&entries, &opts);
-    for format in HistoryFormat::ALL {
-        let body = format.renderer().render(&c);
-        if format == a.format {
-            print!("{body}");
-        }
-        if let Some(dir) = &a.out_dir {
-            create_dir(dir)?;
-            write_file(&dir.join(format.file_name()), &body)?;
-        }
-    }
+    print_and_write(
+        &HistoryFormat::ALL,
+        a.format,
+        a.out_dir.as_deref(),
+        |f| f.renderer().render(&c),
+        |f| f.file_name(),
+    )?;
     match c.exit_code() {
         0 => Ok(c),
         3 => Err(AppError::Incomparable(c.incomparable.join("; "))),

@@ -18,4 +18,4 @@ pub mod run;
 pub mod sweep;
 
 pub use error::AppError;
-use error::{bad, create_dir, setup_message, write_file};
+use error::{bad, create_dir, print_and_write, setup_message, write_file};
