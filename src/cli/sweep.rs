@@ -1,7 +1,6 @@
 //! Options of `sweep` and `demo`.
 
 use super::{FleetArgs, TelemetryArgs, TimingArgs, WorkloadArgs};
-use crate::config::deployment::Deployment;
 use crate::config::resolve::Sources;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -29,13 +28,10 @@ pub struct SweepArgs {
     /// A deployment `NAME=SPEC`, repeatable; the first is the baseline. SPEC is a topology
     /// file (`lab-three.toml`), endpoints (`10.0.0.1:4000,10.0.0.2:4000`), `memory`, or
     /// `memory:LATENCY` (the embedded store with injected service time, e.g. `memory:2ms`).
-    #[arg(
-        long = "deployment",
-        value_name = "NAME=SPEC",
-        required = true,
-        value_parser = Deployment::parse
-    )]
-    pub deployments: Vec<Deployment>,
+    // Parsed by the command (`config::deployment`): a topology file is read then, not while
+    // the command line is parsed, so that a command line can be checked without it.
+    #[arg(long = "deployment", value_name = "NAME=SPEC", required = true)]
+    pub deployments: Vec<String>,
     /// Runs of each (deployment, workers) step.
     #[arg(long, default_value_t = 1)]
     pub repeat: usize,

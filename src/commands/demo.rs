@@ -195,7 +195,10 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
         },
         drop: true,
         workers: a.workers.clone(),
-        deployments,
+        deployments: deployments
+            .iter()
+            .map(|d| format!("{}={}", d.name, d.source))
+            .collect(),
         repeat: a.repeat,
         out: a.out.clone(),
         skip_load: false,

@@ -134,7 +134,12 @@ pub(super) fn run_sweep(a: &SweepArgs) -> Result<(Vec<StepLine>, Option<SweepRep
 
 /// `--deployment`s, parsed; their names must differ.
 fn deployments(a: &SweepArgs) -> Result<Vec<Deployment>, AppError> {
-    let deployments = a.deployments.clone();
+    let deployments = a
+        .deployments
+        .iter()
+        .map(|d| Deployment::parse(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?;
     let mut names: Vec<&str> = deployments.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
