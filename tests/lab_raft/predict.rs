@@ -4,35 +4,36 @@ use super::*;
 
 /// `run` with `workers` workers, closed loop, for `secs` after a 2 s warm-up; the results file
 /// is kept (as `predict --from` reads it).
-fn run_to_file(lab: &Lab, workers: usize, secs: u32) -> tempfile::NamedTempFile {
+fn run_to_file(lab: &Lab, workers: usize, secs: u32, extra: &[&str]) -> tempfile::NamedTempFile {
     let out = tempfile::NamedTempFile::new().unwrap();
-    geobench(
-        lab,
-        &[
-            "run",
-            "-P",
-            "workloads/workloada",
-            "-p",
-            "operationcount=0",
-            "-p",
-            "writeallfields=true",
-            "-d",
-            &format!("{secs}s"),
-            "--warmup",
-            "2s",
-            "-t",
-            &workers.to_string(),
-            "-o",
-            out.path().to_str().unwrap(),
-        ],
-    );
+    let workers = workers.to_string();
+    let secs = format!("{secs}s");
+    let mut args = vec![
+        "run",
+        "-P",
+        "workloads/workloada",
+        "-p",
+        "operationcount=0",
+        "-p",
+        "writeallfields=true",
+        "-d",
+        &secs,
+        "--warmup",
+        "2s",
+        "-t",
+        &workers,
+        "-o",
+        out.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    geobench(lab, &args);
     out
 }
 
 /// The model against the lab: a single-region raft lab measured at low load (each operation's
 /// local latency) and saturated (its capacity, which on this host is the host's) predicts 2:1
-/// with leaders in A at a load the host sustains (two clients per region, closed loop): every
-/// region's p50 READ and UPDATE within 15% or 2 ms of the measured one, throughput within 15%.
+/// with leaders in A for four clients in region B, a closed loop the host sustains: their p50
+/// READ and UPDATE within 15% or 2 ms of the measured ones, throughput within 15%.
 #[test]
 fn predict_matches_the_lab_at_a_load_the_host_sustains() {
     if !can_run() {
@@ -72,12 +73,15 @@ fn predict_against_the_lab() -> (String, Vec<String>, bool) {
         let g = up("p1", "3", "A", "A");
         let lab = g.0.as_ref().unwrap();
         load(lab, "workloads/workloada", "3");
-        (run_to_file(lab, 2, 6), run_to_file(lab, 32, 6))
+        (run_to_file(lab, 2, 6, &[]), run_to_file(lab, 32, 6, &[]))
     };
     let g = up("p21", "2:1", "A,B", "A");
     let lab = g.0.as_ref().unwrap();
     load(lab, "workloads/workloada", "3");
-    let measured = Results::read(run_to_file(lab, 4, 10).path()).unwrap();
+    // Region B's clients only (4 of a fleet of 8): their operations wait on the A-B round
+    // trip, so this closed loop stays a load the host sustains. Clients in A, whose
+    // operations are local, would saturate it (measured: 90-95% busy at two of them).
+    let measured = Results::read(run_to_file(lab, 8, 10, &["--region", "B"]).path()).unwrap();
     let o = support::geobench(&support::strings(&[
         "predict",
         "--rtt",
@@ -91,7 +95,7 @@ fn predict_against_the_lab() -> (String, Vec<String>, bool) {
         "--engine",
         "raft-lab",
         "--clients",
-        "A=1,B=1",
+        "B=1",
         "--mix",
         "READ=0.5,UPDATE=0.5",
         "-c",
@@ -152,6 +156,8 @@ fn predict_against_the_lab() -> (String, Vec<String>, bool) {
     if (step.throughput / measured.throughput - 1.0).abs() > 0.15 {
         misses.push("throughput".into());
     }
-    let interfered = stolen_low.max(stolen) >= 0.02 || busy_low.max(busy) >= 0.6;
+    // The single-region runs are busy by design (two local clients in a closed loop, then
+    // saturation): only the 2:1 run's load, and stolen time anywhere, say the host interfered.
+    let interfered = stolen_low.max(stolen) >= 0.02 || busy >= 0.6;
     (report, misses, interfered)
 }
