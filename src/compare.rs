@@ -121,11 +121,18 @@ fn step_of(r: &Results) -> String {
 pub fn read_side(path: &Path) -> Result<Side, CompareError> {
     let mut side = Side::new();
     if path.is_dir() && !crate::sweep::dir::SweepDir::is_sweep(path) {
-        let mut files: Vec<_> = std::fs::read_dir(path)
+        // A directory entry that cannot be read is an error, not a repeat left out.
+        let mut files = Vec::new();
+        for e in std::fs::read_dir(path)
             .map_err(|e| CompareError::Input(format!("{}: {e}", path.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
+        {
+            let p = e
+                .map_err(|e| CompareError::Input(format!("{}: {e}", path.display())))?
+                .path();
+            if p.extension().is_some_and(|x| x == "json") {
+                files.push(p);
+            }
+        }
         files.sort();
         for f in &files {
             let r = Results::read(f).map_err(|e| CompareError::Input(e.to_string()))?;
@@ -276,17 +283,6 @@ fn step_histogram(rs: &[Results], op: Operation) -> Option<Histogram<u64>> {
     Some(total)
 }
 
-/// The values a metric is judged on: the means of the per-interval samples (the statistic the
-/// bootstrap interval is about), or the whole-run values when there are no samples.
-fn point(sb: &[f64], sc: &[f64], run_b: f64, run_c: f64) -> (f64, f64) {
-    if sb.len() >= 2 && sc.len() >= 2 {
-        let avg = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
-        (avg(sb), avg(sc))
-    } else {
-        (run_b, run_c)
-    }
-}
-
 /// Judges one metric: `change` is in the "worse" direction when positive (`worse_change`).
 #[allow(clippy::too_many_arguments)]
 fn judge(
@@ -395,12 +391,10 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
             ));
             continue;
         }
-        let (vb, vc) = point(
-            &sb,
-            &sc,
-            mean(b, &|r| r.throughput),
-            mean(c, &|r| r.throughput),
-        );
+        // Judged on the means of the per-interval samples: the statistic the bootstrap
+        // interval is about.
+        let avg = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+        let (vb, vc) = (avg(&sb), avg(&sc));
         out.metrics.push(judge(
             step,
             "throughput".into(),

@@ -148,7 +148,8 @@ impl History {
         index.entries.push(entry.clone());
         // Written whole, then renamed: a reader never sees half an index.
         let tmp = self.dir.join(format!("{INDEX}.tmp"));
-        let text = serde_json::to_string_pretty(&index).expect("the index serializes");
+        let text = serde_json::to_string_pretty(&index)
+            .map_err(|e| HistoryError::Input(format!("the history index: {e}")))?;
         std::fs::write(&tmp, text + "\n").map_err(io(format!("writing {}", tmp.display())))?;
         std::fs::rename(&tmp, self.dir.join(INDEX))
             .map_err(io(format!("writing {}", self.dir.join(INDEX).display())))?;
