@@ -100,8 +100,9 @@ fn geobench(lab: &Lab, args: &[&str]) {
     let o = try_geobench(lab, args);
     assert!(
         o.status.success(),
-        "geobench {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
+        "geobench {args:?}: {}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
     );
 }
 

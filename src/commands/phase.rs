@@ -127,10 +127,15 @@ pub fn phase_command(
         if !output.format.contains(&report::RunFormat::Table) {
             eprint!("{}", report::table::checks(c));
         }
-        let n = c.violations();
-        if n > 0 && results.stop_reason.is_none() {
+        if let Some(l) = c.lost_writes.as_ref().filter(|l| l.violations() > 0)
+            && results.stop_reason.is_none()
+        {
             return Err(AppError::Violations(format!(
-                "the lost-write check found {n} violation(s) (lost writes, corruption, divergence)"
+                "the lost-write check found {} violation(s): {} lost write(s), {} corrupt, {} divergent",
+                l.violations(),
+                l.lost_writes,
+                l.corruption,
+                l.divergence
             )));
         }
     }

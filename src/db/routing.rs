@@ -188,13 +188,32 @@ impl RoutedConn {
         opts: RoutingOptions,
     ) -> Result<RoutedConn, DbError> {
         let topology = db.topology();
+        // The leaders as the lab publishes them now, not as they were when the run started: a
+        // connection opened after a promotion (the checks' read-back) must read the new
+        // leader, not the deposed one, which still answers reads as a replica.
+        let groups = match &topology.source {
+            Some(path) => {
+                let now = Topology::load(path)
+                    .map_err(|e| DbError::fatal(format!("re-reading the routing: {e}")))?;
+                if now.groups.len() != topology.groups.len() {
+                    return Err(DbError::fatal(format!(
+                        "{}: {} replication groups now, {} when the run started",
+                        path.display(),
+                        now.groups.len(),
+                        topology.groups.len()
+                    )));
+                }
+                now.groups
+            }
+            None => topology.groups.clone(),
+        };
         let region = topology
             .regions
             .get(placement.region)
             .map(|r| r.name.clone())
             .unwrap_or_default();
         let mut r = RoutedConn {
-            groups: topology.groups.clone(),
+            groups: groups.clone(),
             region,
             source: topology.source.clone(),
             opts,
@@ -212,7 +231,7 @@ impl RoutedConn {
                 ));
             }
         };
-        for g in &topology.groups {
+        for g in &groups {
             let mut c = db.conn_to(&g.leader, placement)?;
             c.open().await?;
             r.leaders.push(c);
