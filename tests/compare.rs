@@ -20,8 +20,6 @@ fn run(dir: &Path, name: &str, latency: &str, seed: u64, extra: &[&str]) -> Path
         "recordcount=500",
         "-p",
         "operationcount=0",
-        "-d",
-        "1s",
         "-t",
         "8",
         "-p",
@@ -35,6 +33,9 @@ fn run(dir: &Path, name: &str, latency: &str, seed: u64, extra: &[&str]) -> Path
         out.to_str().unwrap(),
     ]);
     args.extend(support::strings(extra));
+    if !extra.contains(&"-d") {
+        args.extend(support::strings(&["-d", "1s"]));
+    }
     if !extra.contains(&"--status-interval") {
         args.extend(support::strings(&["--status-interval", "100ms"]));
     }
@@ -194,19 +195,34 @@ fn different_workloads_are_incomparable_and_bad_files_are_named() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// One status interval a side gives no noise estimate: the gate says so (exit 3) instead of
+/// One sample interval a side gives no noise estimate: the gate says so (exit 3) instead of
 /// judging the point estimate, however different the runs.
 #[test]
 fn one_interval_a_side_is_too_few_samples_to_judge() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let one = ["--status-interval", "10s"];
+    let one = ["--status-interval", "10s", "--sample-interval", "10s"];
     let base = run(dir.path(), "base.json", "timer:1ms", 1, &one);
     let slow = run(dir.path(), "slow.json", "timer:5ms", 2, &one);
     let o = compare(&base, &slow, &[]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(3), "{out}");
     assert!(out.contains("too few samples"), "{out}");
+}
+
+/// Runs shorter than the (default, 10 s) status interval still give one sample a second:
+/// five times the service time is judged a regression, not "too few samples".
+#[test]
+fn short_runs_are_judged_on_samples_of_a_second_whatever_the_status_interval() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let ten = ["--status-interval", "10s", "-d", "3s"];
+    let base = run(dir.path(), "base.json", "timer:1ms", 1, &ten);
+    let slow = run(dir.path(), "slow.json", "timer:5ms", 2, &ten);
+    let o = compare(&base, &slow, &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("REGRESSION"), "{out}");
 }
 
 /// Directories of repeated runs: the change is judged against the variation between runs too

@@ -271,13 +271,28 @@ fn scheduled_events_an_operation_bound_run_never_reached_are_recorded_as_not_sta
 }
 
 #[test]
-fn availability_at_the_default_status_interval_sees_a_three_second_stall() {
-    // Issue 21.7, as reported: with the default 10 s status interval this printed "0 ops/s
+fn intervals_are_recorded_every_second_whatever_the_status_interval() {
+    let r = run("-P workloads/workloada -d 3s -w 1s -p memory.latency=1ms --status-interval 10s");
+    assert_eq!(r.config.sample_interval, std::time::Duration::from_secs(1));
+    let measured: Vec<_> = r.intervals.iter().filter(|i| !i.warmup).collect();
+    // Three whole seconds, and the tail after the stop.
+    assert!((3..=4).contains(&measured.len()), "{:?}", r.intervals);
+    for i in &measured[..3] {
+        assert!((i.end_s - i.start_s - 1.0).abs() < 0.2, "{i:?}");
+    }
+    let ops: u64 = measured.iter().map(|i| i.operations).sum();
+    assert_eq!(ops, r.operations, "{:?}", r.intervals);
+}
+
+#[test]
+fn availability_with_ten_second_intervals_sees_a_three_second_stall() {
+    // Issue 21.7, as reported: with 10 s intervals (then the default) this printed "0 ops/s
     // before; first hit never; unavailable 0.0 s; dip 0%".
     let r = run(
-        "-P workloads/workloada -d 20s -w 0s -p memory.latency=1ms -p memory.stall=3s@6s --at 6s=true",
+        "-P workloads/workloada -d 20s -w 0s -p memory.latency=1ms -p memory.stall=3s@6s --at 6s=true --sample-interval 10s",
     );
-    assert_eq!(r.config.status_interval, std::time::Duration::from_secs(10));
+    assert_eq!(r.config.sample_interval, std::time::Duration::from_secs(10));
+    assert!(r.intervals.len() <= 3, "{:?}", r.intervals);
     let a = r.availability.as_ref().expect("availability");
     let g = &a.overall;
     assert!((g.unavailable_s - 3.0).abs() <= 0.5, "{g:?}");

@@ -33,6 +33,10 @@ pub struct WorkloadArgs {
     /// Status interval, e.g. `10s` (property `status.interval`).
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub status_interval: Option<String>,
+    /// Length of each recorded interval, e.g. `1s` (property `sample.interval`; default 1 s,
+    /// or the status interval when shorter): the samples `compare` judges noise by.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub sample_interval: Option<String>,
     /// No live status at all.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -55,6 +59,11 @@ impl WorkloadArgs {
             "status.interval",
             self.status_interval.clone(),
             "--status-interval",
+        );
+        s.option(
+            "sample.interval",
+            self.sample_interval.clone(),
+            "--sample-interval",
         );
         s.option("seed", self.seed.map(|v| v.to_string()), "--seed");
         s

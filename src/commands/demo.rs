@@ -185,6 +185,7 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
             topology: None,
             status: true,
             status_interval: Some("5s".into()),
+            sample_interval: None,
             quiet: false,
             seed: None,
         },

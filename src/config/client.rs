@@ -30,6 +30,7 @@ pub struct ClientSettings {
     pub duration: Option<Duration>,
     pub warmup: Duration,
     pub status_interval: Duration,
+    pub sample_interval: Duration,
     pub seed: u64,
     pub retry: RetryPolicy,
     pub os_threads: usize,
@@ -106,6 +107,21 @@ impl ClientSettings {
         if status_interval < Duration::from_millis(100) {
             return Err(p.invalid("status.interval", "must be at least 0.1 s".into()));
         }
+        // Intervals are recorded at this resolution whatever the status display's: they are
+        // the samples `compare` judges noise by, and the charts' points.
+        let sample_interval = p.duration_secs_or(
+            "sample.interval",
+            status_interval.min(Duration::from_secs(1)),
+        )?;
+        if sample_interval < Duration::from_millis(100) || sample_interval > status_interval {
+            return Err(p.invalid(
+                "sample.interval",
+                format!(
+                    "must be at least 0.1 s and at most status.interval ({})",
+                    humantime::format_duration(status_interval)
+                ),
+            ));
+        }
         let retry_max: u32 = p.parse_or("retry.max", 3)?;
         let backoff = p.duration_secs_or("retry.backoff", Duration::from_millis(10))?;
         // One per CPU. (Against a MariaDB on the same 2-core machine, 1 and 2 client threads
@@ -124,6 +140,7 @@ impl ClientSettings {
             duration: (!max_time.is_zero()).then_some(max_time),
             warmup: p.duration_secs_or("warmuptime", Duration::ZERO)?,
             status_interval,
+            sample_interval,
             seed: p.parse_or("seed", 0x5EED_u64)?,
             retry: RetryPolicy {
                 max: retry_max,

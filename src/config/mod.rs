@@ -54,6 +54,11 @@ pub struct RunConfig {
     pub warmup: Duration,
     #[serde(with = "duration_text")]
     pub status_interval: Duration,
+    /// How long each recorded interval is (the status display merges them): the within-run
+    /// samples. Zero in results written before it existed (they recorded at the status
+    /// interval).
+    #[serde(with = "duration_text", default = "sample_interval_of_old_results")]
+    pub sample_interval: Duration,
     /// Seed of every worker's RNG (worker i uses stream i).
     pub seed: u64,
     /// Which family of RNG streams the workers draw from: 0 for a plain run; a sweep gives
@@ -154,6 +159,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "measurementtype",
     "measurement.interval",
     "status.interval",
+    "sample.interval",
     "hdrhistogram.percentiles",
     "label",
     "seed",
@@ -177,6 +183,10 @@ pub const KNOWN_PREFIXES: &[&str] = &[
 ];
 
 /// Property keys whose values are secrets: never stored, printed or logged.
+fn sample_interval_of_old_results() -> Duration {
+    Duration::ZERO
+}
+
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     // `mysql.password.file` names where the password is, not the password: errors about a

@@ -258,6 +258,7 @@ fn run_config(
             client.warmup
         },
         status_interval: client.status_interval,
+        sample_interval: client.sample_interval,
         seed: client.seed,
         stream: src.stream,
         retry: client.retry,

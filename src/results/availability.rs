@@ -2,7 +2,7 @@
 //! `--at 40s='geobench lab fail C'`, or the first errors): per region and overall, how long
 //! after the fault its clients were hit, how long nothing succeeded, when throughput was back,
 //! and what failed meanwhile. Computed by `analysis::availability` from `Completions`: every
-//! operation's completion time at 100 ms resolution, whatever the status interval.
+//! operation's completion time at 100 ms resolution, whatever the sample interval.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

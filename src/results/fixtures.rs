@@ -34,6 +34,7 @@ pub fn results(reads_us: &[u64], updates_us: &[u64], duration_s: f64) -> Results
             duration: Some(Duration::from_secs(10)),
             warmup: Duration::ZERO,
             status_interval: Duration::from_secs(10),
+            sample_interval: Duration::from_secs(1),
             seed: 1,
             stream: 0,
             retry: RetryPolicy {

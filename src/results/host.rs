@@ -1,4 +1,4 @@
-//! What a run recorded about its client host (`measure::host`): per status interval and over
+//! What a run recorded about its client host (`measure::host`): per sample interval and over
 //! the measured phase, per host (the shards of a fleet may run on several).
 
 use crate::measure::host::HostUsage;

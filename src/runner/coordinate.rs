@@ -49,7 +49,7 @@ pub(super) fn coordinate(
         ctx,
         shared,
         next_tick: if cfg.warmup.is_zero() {
-            cfg.status_interval
+            cfg.sample_interval
         } else {
             cfg.warmup
         },
@@ -163,7 +163,7 @@ impl Running<'_> {
                 progress.note("warm-up done");
                 coord.set_phase(self.ctx.live_phase());
             }
-            self.next_tick += cfg.status_interval;
+            self.next_tick += cfg.sample_interval;
         }
         if !shared.stopping() {
             let measured = self.measured_start.map_or(Duration::ZERO, |s| now - s);
@@ -176,7 +176,7 @@ impl Running<'_> {
                 shared.stop.store(true, Ordering::Relaxed);
             }
         }
-        for interval in coord.finished_intervals() {
+        for interval in coord.status_intervals(false) {
             progress.interval(&interval, self.ctx.total_rows(), coord.rows_so_far());
         }
     }
@@ -219,7 +219,7 @@ impl Running<'_> {
             },
         });
         coord.close_interval(self.end);
-        for interval in coord.finished_intervals() {
+        for interval in coord.status_intervals(true) {
             progress.interval(&interval, self.ctx.total_rows(), coord.rows_so_far());
         }
         coord.set_phase(LivePhase::Idle);

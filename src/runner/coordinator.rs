@@ -44,6 +44,10 @@ pub(super) struct Coordinator {
     regions: Vec<Measurements>,
     region_workers: Vec<usize>,
     intervals: Vec<Interval>,
+    /// The status display's interval, in seconds, and the sample intervals it has not shown
+    /// yet (merged, from their start).
+    status_s: f64,
+    unshown: Option<(f64, Measurements)>,
     rows: u64,
     /// The host's counters (or why they cannot be read), sampled at each interval's close.
     host: Result<Sampler, String>,
@@ -87,6 +91,8 @@ impl Coordinator {
                 .collect(),
             region_workers,
             intervals: Vec::new(),
+            status_s: cfg.status_interval.as_secs_f64(),
+            unshown: None,
             rows: 0,
             host: Sampler::start(topology.lab_state.clone()).map_err(|e| e.to_string()),
             host_samples: Vec::new(),
@@ -204,8 +210,10 @@ impl Coordinator {
         self.rows
     }
 
-    /// Closed intervals every live thread has reported for.
-    pub(super) fn finished_intervals(&mut self) -> Vec<Interval> {
+    /// Records the closed sample intervals every live thread has reported for, and returns
+    /// what the status display shows: them merged to the status interval (the warm-up whole);
+    /// with `last`, also the shorter remainder.
+    pub(super) fn status_intervals(&mut self, last: bool) -> Vec<Interval> {
         let mut out = Vec::new();
         while let Some((&e, _)) = self.pending.iter().next() {
             if e >= self.epoch {
@@ -238,8 +246,25 @@ impl Coordinator {
                     .collect();
                 live.publish(self.started_wall, start, end, &regions);
             }
-            self.intervals.push(iv.clone());
-            out.push(iv);
+            if iv.warmup {
+                out.push(iv.clone());
+            } else {
+                let (from, shown) = self
+                    .unshown
+                    .get_or_insert_with(|| (start, Measurements::default()));
+                shown.merge(&m);
+                // Half a sample's slack: boundaries are taken when the coordinator wakes.
+                let sample = end - start;
+                if end - *from >= self.status_s - sample / 2.0 {
+                    out.push(Interval::from_measurements(shown, *from, end, false));
+                    self.unshown = None;
+                }
+            }
+            self.intervals.push(iv);
+        }
+        if last && let Some((from, shown)) = self.unshown.take() {
+            let end = self.intervals.last().map_or(from, |iv| iv.end_s);
+            out.push(Interval::from_measurements(&shown, from, end, false));
         }
         out
     }

@@ -26,7 +26,7 @@ pub struct WorkerCtx {
     /// The thread's measurements: `[measured, warm-up]`, by when an operation started.
     pub meas: Rc<RefCell<[Measurements; 2]>>,
     /// The thread's top-level operations by completion time (warm-up included): the
-    /// availability timeline at a finer resolution than the status interval.
+    /// availability timeline at a finer resolution than the sample interval.
     pub completions: RefCell<Completions>,
     pub retry: RetryPolicy,
     /// The consistency checks' state, when any is on.

@@ -1,6 +1,6 @@
 //! Live telemetry of load, run and sweep phases: Prometheus metrics served over HTTP
 //! (`--metrics`) and an HdrHistogram interval log (`--hlog`). The coordinator publishes here
-//! at each closed status interval, never the hot loop, and it publishes exactly the
+//! at each closed sample interval, never the hot loop, and it publishes exactly the
 //! measurements that go into `Results` (warm-up excluded), so scraped totals and the log add
 //! up to the results file.
 

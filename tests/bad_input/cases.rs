@@ -140,6 +140,19 @@ pub const CASES: &[Case] = &[
         &["--status-interval option", "at least 0.1 s"],
     ),
     case(
+        "sample interval longer than the status interval",
+        run![
+            "-d",
+            "1s",
+            "--status-interval",
+            "2s",
+            "--sample-interval",
+            "5s"
+        ],
+        2,
+        &["--sample-interval option", "at most status.interval (2s)"],
+    ),
+    case(
         "target with zero workers",
         run!["--target", "100", "--workers", "0"],
         2,
