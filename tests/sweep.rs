@@ -410,3 +410,70 @@ fn report_predict_puts_the_model_beside_a_measured_deployment() {
         assert!(stderr.contains(says), "{spec}: {stderr}");
     }
 }
+
+/// `--probe`: each deployment's open-loop step at a low rate gives its latency per operation
+/// where nothing queues, in the report's "Unloaded latency" table (and JSON), and it is
+/// stored, so a resumed sweep does not run it again.
+#[test]
+fn a_probe_measures_each_deployments_unloaded_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let args: Vec<String> = [
+        "sweep",
+        "-P",
+        "workloads/geo-5050",
+        "-p",
+        "recordcount=500",
+        "--concurrency",
+        "2",
+        "--deployment",
+        "near=memory:timer:5ms",
+        "--deployment",
+        "far=memory:timer:25ms",
+        "-d",
+        "2s",
+        "--probe",
+        "40",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let o = geobench(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let unloaded = report["unloaded"]
+        .as_array()
+        .expect("unloaded in report.json");
+    assert_eq!(unloaded.len(), 2, "{unloaded:?}");
+    for (u, (name, injected_us)) in unloaded.iter().zip([("near", 5000.0), ("far", 25000.0)]) {
+        assert_eq!(u["deployment"], name);
+        assert_eq!(u["target"], 40.0);
+        // Open loop: the rate asked is the rate achieved (the store is far from busy).
+        let achieved = u["throughput"].as_f64().unwrap();
+        assert!((achieved - 40.0).abs() <= 6.0, "{u}");
+        for row in u["rows"].as_array().unwrap() {
+            // A timer sleep: never shorter than asked, and at this rate nothing queues.
+            let p50 = row["p50_us"].as_f64().unwrap();
+            assert!(
+                p50 >= injected_us && p50 < injected_us + 4000.0,
+                "{name}: {row}"
+            );
+        }
+    }
+    let text = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert!(text.contains("Unloaded latency"), "{text}");
+    // Stored: a resume keeps the probe it has.
+    let probe = out.join("steps/near/probe.json");
+    let before = std::fs::metadata(&probe).unwrap().modified().unwrap();
+    let mut again = args.clone();
+    again.push("--resume".into());
+    let o = geobench(&again);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::metadata(&probe).unwrap().modified().unwrap(),
+        before
+    );
+}

@@ -13,3 +13,4 @@ pub mod placement;
 pub mod predict;
 pub mod stats;
 pub mod sweep;
+pub mod unloaded;

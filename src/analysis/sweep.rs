@@ -246,6 +246,9 @@ pub struct SweepReport {
     /// Deployments beside the model's prediction of them (`report --predict`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub predictions: Vec<super::beside::DeploymentBeside>,
+    /// Each deployment's latency at the `sweep --probe` rate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unloaded: Vec<super::unloaded::Unloaded>,
 }
 
 /// What a deployment is: from its manifest entry and its first step's results.
@@ -379,6 +382,7 @@ pub fn analyse(
         placements,
         // Added by `report --predict` (commands::report): the model needs the sweep directory.
         predictions: Vec::new(),
+        unloaded: Vec::new(),
     })
 }
 

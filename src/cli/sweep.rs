@@ -57,6 +57,12 @@ pub struct SweepArgs {
     pub telemetry: TelemetryArgs,
     #[command(flatten)]
     pub fleet: FleetArgs,
+    /// Before each deployment's steps, one open-loop step at this many operations per second
+    /// (4 workers per region): its latency per region and operation, with nothing queueing
+    /// for the host, is the report's "Unloaded latency" table. Choose a rate far below the
+    /// host-bound throughput, e.g. `--probe 50`.
+    #[arg(long, value_name = "OPS_PER_S", value_parser = probe_rate)]
+    pub probe: Option<f64>,
     /// With --start-at/--start-in: the pause between steps. Step k starts at
     /// START + k x (warm-up + duration + gap); a shard not ready by then fails that step.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = step_gap)]
@@ -101,6 +107,11 @@ pub struct DemoArgs {
     /// Latency objective for the capacity table.
     #[arg(long, default_value = "p99<100ms")]
     pub slo: String,
+    /// Each deployment's unloaded latency per region, measured open loop at this rate (as
+    /// sweep's `--probe`): about 3% of this host's two cores on the raft lab (690 us of CPU per
+    /// operation).
+    #[arg(long, value_name = "OPS_PER_S", default_value = "50", value_parser = probe_rate)]
+    pub probe: f64,
     /// The lab engine: raft (TiDB's cost model: single region, 2:1 with leaders in A, 1:1:1
     /// with leaders spread) or galera (one node against three-region Galera).
     #[arg(long, value_enum, default_value = "raft")]
@@ -155,6 +166,14 @@ impl SweepArgs {
         self.fleet.apply(&mut s);
         s.drop_table = self.drop;
         s
+    }
+}
+
+/// `--probe`: a rate in operations per second.
+fn probe_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= 1e6 => Ok(r),
+        _ => Err("expected operations per second, more than 0 and at most 1000000, e.g. 50".into()),
     }
 }
 

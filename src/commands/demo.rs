@@ -210,6 +210,7 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
         telemetry: TelemetryArgs::default(),
         fleet: Default::default(),
         step_gap: std::time::Duration::from_secs(5),
+        probe: Some(a.probe),
     }
 }
 
@@ -323,6 +324,7 @@ fn failover_demo(
         duration_s: duration.as_secs_f64(),
         warmup_s: 5.0,
         fleet: None,
+        probe_rate: None,
     })
     .map_err(|e| bad(&e.to_string()))?;
     let r = write_report(&f.out, &ReportFormat::ALL, None, None, None, false, &[])?;

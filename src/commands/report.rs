@@ -41,8 +41,12 @@ pub fn write_report(
             sweep::MANIFEST
         )));
     }
-    let (manifest, steps, missing) = sweep::SweepDir::new(dir)
+    let sweep_dir = sweep::SweepDir::new(dir);
+    let (manifest, steps, missing) = sweep_dir
         .steps_with(allow_missing_shards)
+        .map_err(|e| bad(&e.to_string()))?;
+    let probes = sweep_dir
+        .probes(&manifest)
         .map_err(|e| bad(&e.to_string()))?;
     for m in &missing {
         eprintln!("warning: missing {m} (--allow-missing-shards: reported without it)");
@@ -87,6 +91,7 @@ pub fn write_report(
     }
     let mut r =
         analysis::sweep::analyse(&manifest, &steps, slo).map_err(|e| bad(&e.to_string()))?;
+    r.unloaded = analysis::unloaded::unloaded(&probes);
     for spec in predict {
         let (deployment, inputs) = layout(spec, dir, &r)?;
         let p = super::predict::predict_model(&inputs, None).map_err(|e| match e {

@@ -171,6 +171,12 @@ fn check_fleet(a: &SweepArgs, f: &FleetConfig, deployments: &[Deployment]) -> Re
              shard starts step k at START + k x (warm-up + duration + --step-gap)",
         ));
     }
+    if a.probe.is_some() {
+        return Err(bad(
+            "--probe cannot be used with a fleet's schedule (--start-at, --start-in, --shard): \
+             its step has no place in the step timeline; probe with a sweep of one process",
+        ));
+    }
     if a.overwrite {
         return Err(bad(
             "--overwrite cannot be used by a fleet's shards (one would delete the others' \
@@ -246,6 +252,7 @@ fn manifest(
                 step_gap_s: step_gap.as_secs_f64(),
                 plan_hash: String::new(),
             }),
+        probe_rate: a.probe,
     };
     if let Some(hash) = manifest.fleet.is_some().then(|| manifest.plan_hash())
         && let Some(f) = &mut manifest.fleet

@@ -93,6 +93,7 @@ pub fn tables(r: &SweepReport) -> Vec<Table> {
         capacity_table(r),
         placement_table(r),
         host_table(r),
+        unloaded_table(r),
     ]
     .into_iter()
     .filter(|t| !t.rows.is_empty())
@@ -512,6 +513,48 @@ fn host_table(r: &SweepReport) -> Table {
             us(cpu.and_then(|c| c.wan_us)),
             us(cpu.map(|c| c.other_us)),
         ]);
+    }
+    t
+}
+
+/// Each deployment's `--probe` step: latency per region and operation where nothing queues
+/// for the host (unless the probe itself was host-bound, which the row says).
+fn unloaded_table(r: &SweepReport) -> Table {
+    let mut t = Table {
+        title: "Unloaded latency (sweep --probe: open loop far below the host-bound rate; service time)"
+            .into(),
+        headers: [
+            "deployment",
+            "rate (asked / achieved)",
+            "region",
+            "operation",
+            "operations",
+            "p50",
+            "p99",
+            "host",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for u in &r.unloaded {
+        let host = match &u.host {
+            Some(h) if h.host_bound => format!("HOST-BOUND ({:.0}% busy)", h.busy_pct),
+            Some(h) => format!("{:.0}% busy, steal {:.0}%", h.busy_pct, h.steal_pct),
+            None => "not measured".into(),
+        };
+        for row in &u.rows {
+            t.rows.push(vec![
+                u.deployment.clone(),
+                format!("{:.0} / {:.1} ops/s", u.target, u.throughput),
+                row.region.clone(),
+                row.operation.label().to_owned(),
+                row.count.to_string(),
+                human_us(row.p50_us),
+                human_us(row.p99_us),
+                host.clone(),
+            ]);
+        }
     }
     t
 }

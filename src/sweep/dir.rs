@@ -41,6 +41,10 @@ pub struct Manifest {
     /// A sweep run by a fleet: what every shard agreed on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<ManifestFleet>,
+    /// `--probe`: each deployment's open-loop step at this rate (operations per second),
+    /// before its concurrency steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_rate: Option<f64>,
 }
 
 /// The fleet of a sweep: shard count, step schedule, and the plan's identity.
@@ -124,6 +128,27 @@ impl SweepDir {
             "c{concurrency}-r{repeat}{}.json",
             shard_suffix(fleet)
         ))
+    }
+
+    /// A deployment's `--probe` step.
+    pub fn probe_path(&self, deployment: &str) -> PathBuf {
+        self.root.join("steps").join(deployment).join("probe.json")
+    }
+
+    /// The probe steps stored, by deployment in manifest order (none without `--probe`; a
+    /// deployment whose probe has not run yet is left out).
+    pub fn probes(&self, m: &Manifest) -> Result<Vec<(String, Results)>, SweepError> {
+        if m.probe_rate.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for d in &m.deployments {
+            let path = self.probe_path(&d.name);
+            if path.is_file() {
+                out.push((d.name.clone(), Results::read(&path)?));
+            }
+        }
+        Ok(out)
     }
 
     pub fn load_path(&self, deployment: &str, fleet: Option<&FleetConfig>) -> PathBuf {

@@ -36,6 +36,8 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub struct Phases {
     pub load: RunConfig,
+    /// `--probe`: the open-loop step at the probe rate, before the others.
+    pub probe: Option<RunConfig>,
     pub steps: Vec<(usize, usize, RunConfig)>,
 }
 
@@ -89,8 +91,16 @@ pub fn resolve_phases(m: &Manifest, inputs: &Inputs) -> Result<Vec<Phases>, Conf
         if d.topology.is_none() {
             load.fleet = Default::default();
         }
+        let probe = match m.probe_rate {
+            Some(rate) => Some(probe_sources(inputs.run, d, servers, rate).resolve(Phase::Run)),
+            None => None,
+        };
         out.push(Phases {
             load: load.resolve(Phase::Load).map_err(named)?.run,
+            probe: probe
+                .transpose()
+                .map_err(|e| ConfigError::Other(format!("--deployment {} --probe: {e}", d.name)))?
+                .map(|r| r.run),
             steps: Vec::new(),
         });
     }
@@ -126,6 +136,23 @@ pub fn resolve_phases(m: &Manifest, inputs: &Inputs) -> Result<Vec<Phases>, Conf
         }
     }
     Ok(out)
+}
+
+/// Workers per region of a `--probe` step: enough for the rate's operations in flight at
+/// a few round trips each.
+pub const PROBE_WORKERS_PER_REGION: usize = 4;
+
+/// The `--probe` step of deployment `d`: open loop at `rate` operations per second.
+fn probe_sources(base: &Sources, d: &Deployment, servers: bool, rate: f64) -> Sources {
+    let mut s = deployment_sources(base, d, servers);
+    let regions = d.topology.as_ref().map_or(1, |t| t.regions.len().max(1));
+    let workers = PROBE_WORKERS_PER_REGION * regions;
+    s.option("threadcount", Some(workers.to_string()), "--probe");
+    s.option("target", Some(rate.to_string()), "--probe");
+    s.option("operationcount", Some("0".into()), "--duration");
+    // A stream no concurrency step draws (those have at least one worker).
+    s.stream = step_stream(0, 0);
+    s
 }
 
 /// `base` pointed at deployment `d`: its store and service time, or its servers.
@@ -431,6 +458,7 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
     plan.dir.write_manifest(&plan.manifest)?;
     let dbs = load_all(plan)?;
 
+    probe_all(plan, &dbs)?;
     let total = steps;
     let per_step = m.duration_s + m.warmup_s;
     let mut lines = Vec::with_capacity(total);
@@ -501,6 +529,38 @@ pub fn run(plan: &Plan) -> Result<Vec<StepLine>, SweepRunError> {
         return Err(SweepRunError::Late(late));
     }
     Ok(lines)
+}
+
+/// Runs each deployment's `--probe` step not yet stored.
+fn probe_all(plan: &Plan, dbs: &[crate::db::AnyDb]) -> Result<(), SweepRunError> {
+    use crate::runner::{self, progress::Progress};
+    let m = &plan.manifest;
+    for ((d, db), phases) in m.deployments.iter().zip(dbs).zip(&plan.phases) {
+        let Some(cfg) = &phases.probe else { continue };
+        let path = plan.dir.probe_path(&d.name);
+        if plan.resume && path.is_file() {
+            continue;
+        }
+        let label = format!(
+            "[probe] {} at {} ops/s",
+            d.name,
+            m.probe_rate.unwrap_or(0.0)
+        );
+        let mut progress =
+            Progress::new(plan.status, label.clone()).with_telemetry(plan.telemetry.clone());
+        let res = runner::execute_any(db, cfg, &db.topology(), &mut progress);
+        progress.finish();
+        let res = res.map_err(|e| SweepRunError::Setup {
+            deployment: d.name.clone(),
+            message: format!("--probe: {e}"),
+        })?;
+        stopped_early(plan, d, &res)?;
+        write_results(&res, &path)?;
+        if plan.status != crate::runner::progress::StatusMode::Off {
+            eprintln!("sweep {label}: {:.1} ops/s", res.throughput);
+        }
+    }
+    Ok(())
 }
 
 /// The RNG streams of step (concurrency, repeat): every step of a sweep draws its own (two
@@ -607,6 +667,7 @@ mod tests {
             duration_s: 1.0,
             warmup_s: 0.5,
             fleet: None,
+            probe_rate: None,
         };
         let mut run = Sources {
             overrides: vec!["recordcount=10".into(), "operationcount=99".into()],

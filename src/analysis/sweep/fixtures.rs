@@ -39,6 +39,7 @@ pub fn manifest() -> Manifest {
         duration_s: 1.0,
         warmup_s: 0.0,
         fleet: None,
+        probe_rate: None,
     }
 }
 
