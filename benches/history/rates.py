@@ -58,6 +58,11 @@ def pool(rtt_ms, n, out):
     sh([G, "lab", "up", "--shape", "two-region", "--rtt", f"A-B={rtt_ms}", "--name", "rates",
         "--dir", LAB])
     sh([G, "load", *WORK, *TOPO, "-t", "4", "--drop", "-q", "--format", "table"])
+    # The lab's own warm-up, unrecorded: measured on 2026-12-02 without it, the first ten of
+    # 30 base runs made 922-1162 ops/s and the other twenty 1146-1303, a drift every gate
+    # rightly called a change.
+    sh([G, "run", *WORK, *TOPO, "-p", "operationcount=0", "-t", "8", "-d", "30s", "-q",
+        "--format", "table"])
     os.makedirs(out, exist_ok=True)
     files = []
     for i in range(n):
@@ -78,6 +83,19 @@ def figures(f):
 
 def compare(a, b):
     return sh([G, "compare", a, b, "--format", "json"], check=False).returncode
+
+
+def compare_repeats(a, b):
+    """`compare` of two directories of repeats (copies of the runs in `a` and in `b`)."""
+    d = tempfile.mkdtemp(prefix="gb-rep-")
+    try:
+        for side, files in (("a", a), ("b", b)):
+            os.makedirs(os.path.join(d, side))
+            for i, f in enumerate(files):
+                shutil.copy(f, os.path.join(d, side, f"{i}.json"))
+        return compare(os.path.join(d, "a"), os.path.join(d, "b"))
+    finally:
+        shutil.rmtree(d)
 
 
 def history_series(files, checks_from):
@@ -124,8 +142,11 @@ def main():
     ap.add_argument("--otava", help="a Python with apache-otava 0.8.0 installed")
     ap.add_argument("--keep", help="keep the runs in this directory (complete pools found "
                     "there are used again: delete a pool measured on a disturbed host)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use target/release/geobench as it is (to judge kept pools again)")
     a = ap.parse_args()
-    sh(["cargo", "build", "--release", "--quiet"])
+    if not a.no_build:
+        sh(["cargo", "build", "--release", "--quiet"])
     work = a.keep or tempfile.mkdtemp(prefix="gb-rates-")
     rng = random.Random(20261202)
     base = pool(a.base_rtt, a.base_runs, os.path.join(work, "base"))
@@ -138,6 +159,8 @@ def main():
     pairs = [(x, y) for i, x in enumerate(base) for y in base[i + 1:]]
     fa = sum(compare(x, y) == 1 for x, y in pairs)
     inc = sum(compare(x, y) == 3 for x, y in pairs)
+    draws = [rng.sample(base, 6) for _ in range(a.trials * 5)]
+    rep = [compare_repeats(x[:3], x[3:]) for x in draws]
     hist_codes = []
     for _ in range(5):
         order = base[:]
@@ -149,18 +172,22 @@ def main():
     print("| decision | decisions | false alarms | per 100 | incomparable |")
     print("|---|---:|---:|---:|---:|")
     print(f"| compare, A/A pairs | {len(pairs)} | {fa} | {100 * fa / len(pairs):.1f} | {inc} |")
+    print(f"| compare, A/A 3 vs 3 repeats (random draws) | {len(rep)} | {sum(c == 1 for c in rep)} "
+          f"| {100 * sum(c == 1 for c in rep) / len(rep):.1f} | {sum(c == 3 for c in rep)} |")
     hf = sum(c == 1 for c in hist_codes)
     print(f"| history check, A/A (5 orders, entries 10-{a.base_runs}) | {len(hist_codes)} | {hf} "
           f"| {100 * hf / len(hist_codes):.1f} | {sum(c == 3 for c in hist_codes)} |")
     # Detection.
-    print("\n| RTT A-B | throughput change | p99 change | compare: found | history: found within 1 / 2 / 3 entries |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n| RTT A-B | throughput change | p99 change | compare: found | compare 3 vs 3: found | history: found within 1 / 2 / 3 entries |")
+    print("|---|---:|---:|---:|---:|---:|")
     agree = total = 0
     for r, files in slow.items():
         st = statistics.median(figures(f)[0] for f in files)
         sp = statistics.median(figures(f)[1] for f in files)
         cmp_pairs = [(x, y) for x in base[:12] for y in files]
         found = sum(compare(x, y) == 1 for x, y in cmp_pairs)
+        rep_found = sum(compare_repeats(rng.sample(base, 3), rng.sample(files, 3)) == 1
+                        for _ in range(a.trials))
         within = [0, 0, 0]
         for _ in range(a.trials):
             series = rng.sample(base, 10) + rng.sample(files, 3)
@@ -176,6 +203,7 @@ def main():
                     abs(x - y) <= 1 for x, y in zip(sorted(mine), sorted(theirs)))
         print(f"| {r} | {100 * (st / bt - 1):+.1f}% | {100 * (sp / bp - 1):+.1f}% | "
               f"{found}/{len(cmp_pairs)} ({100 * found / len(cmp_pairs):.0f}%) | "
+              f"{rep_found}/{a.trials} ({100 * rep_found / a.trials:.0f}%) | "
               + " / ".join(f"{100 * w / a.trials:.0f}%" for w in within) + " |")
     if a.otava:
         print(f"\nOtava 0.8.0 on the same throughput series: the same change points (+-1 entry) "
