@@ -35,6 +35,36 @@ impl Unloaded {
     pub fn host_bound(&self) -> bool {
         self.host.as_ref().is_some_and(|h| h.host_bound)
     }
+
+    /// One line: "2-1-leaders-A at 50 ops/s: A READ p50 0.8ms, UPDATE p50 1.9ms; B READ p50
+    /// 26.1ms, UPDATE p50 27.0ms (host 31% busy)".
+    pub fn sentence(&self) -> String {
+        let mut regions: Vec<String> = Vec::new();
+        for row in &self.rows {
+            let op = format!(
+                "{} p50 {}",
+                row.operation.label(),
+                crate::units::human_us(row.p50_us)
+            );
+            match regions.last_mut() {
+                Some(last) if last.starts_with(&format!("{} ", row.region)) => {
+                    last.push_str(&format!(", {op}"));
+                }
+                _ => regions.push(format!("{} {op}", row.region)),
+            }
+        }
+        let host = match &self.host {
+            Some(h) if h.host_bound => " (HOST-BOUND: the host saturated even at this rate)".into(),
+            Some(h) => format!(" (host {:.0}% busy)", h.busy_pct),
+            None => String::new(),
+        };
+        format!(
+            "{} at {:.0} ops/s: {}{host}",
+            self.deployment,
+            self.target,
+            regions.join("; ")
+        )
+    }
 }
 
 /// The probes of a sweep, by deployment (`sweep::SweepDir::probes`).
@@ -43,8 +73,14 @@ pub fn unloaded(probes: &[(String, Results)]) -> Vec<Unloaded> {
         .iter()
         .map(|(deployment, r)| {
             // A run of one region keeps no per-region breakdown: its totals are that region's.
+            let only = r
+                .config
+                .effective_topology()
+                .regions
+                .first()
+                .map_or_else(|| "-".to_owned(), |g| g.name.clone());
             let regions: Vec<(&str, &std::collections::BTreeMap<_, _>)> = if r.regions.is_empty() {
-                vec![("-", &r.ops)]
+                vec![(only.as_str(), &r.ops)]
             } else {
                 r.regions
                     .iter()
@@ -93,8 +129,14 @@ mod tests {
             .iter()
             .find(|x| x.operation == Operation::Read)
             .unwrap();
-        assert_eq!((read.region.as_str(), read.count), ("-", 50));
+        assert_eq!((read.region.as_str(), read.count), ("default", 50));
         assert!((read.p50_us - 2000.0).abs() < 20.0, "{read:?}");
         assert!(!u[0].host_bound());
+        let s = u[0].sentence();
+        assert!(
+            s.starts_with("single at 100 ops/s: default READ p50 2."),
+            "{s}"
+        );
+        assert!(s.contains(", UPDATE p50 5."), "{s}");
     }
 }

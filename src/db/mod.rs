@@ -127,6 +127,15 @@ pub trait Conn {
     }
     /// Rows in the table (for `--verify` and checks).
     fn count_rows(&mut self) -> impl Future<Output = Result<u64, DbError>>;
+    /// Prepares now, before measuring, the statements workload `w` will run, so that no
+    /// measured operation pays a first-use prepare (a round trip, to a remote leader in a
+    /// routed topology: a short or slow step would count many).
+    fn prepare_statements(
+        &mut self,
+        _w: &crate::config::WorkloadConfig,
+    ) -> impl Future<Output = Result<(), DbError>> {
+        async { Ok(()) }
+    }
     /// What the server is.
     fn server_info(&mut self) -> impl Future<Output = Result<ServerInfo, DbError>>;
 }

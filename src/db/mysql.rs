@@ -1,6 +1,6 @@
 //! The MySQL-protocol backend (TiDB, MySQL, MariaDB/Galera) on mysql_async: one connection per
 //! worker, pinned to one endpoint of its region for its whole life; statements prepared once
-//! per connection (lazily, so 640 workers stay under max_prepared_stmt_count); statements as
+//! per connection, before measuring those of the run's mix, others on first use; statements as
 //! YCSB's JDBC binding; a lost connection fails the operation in flight and reconnects on the
 //! next one, so a run survives a server restart.
 
@@ -153,8 +153,8 @@ impl Db for MysqlDb {
     }
 }
 
-/// The statements a connection prepares, each on first use (so 640 workers stay under
-/// `max_prepared_stmt_count`).
+/// The statements a connection prepares: a run's before measuring (`prepare_statements`),
+/// others on first use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Stmt {
     ReadAll,

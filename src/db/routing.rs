@@ -332,6 +332,19 @@ impl RoutedConn {
 }
 
 impl Conn for RoutedConn {
+    /// On every group's connections at once (they are to different servers).
+    async fn prepare_statements(
+        &mut self,
+        w: &crate::config::WorkloadConfig,
+    ) -> Result<(), DbError> {
+        let all = self
+            .leaders
+            .iter_mut()
+            .chain(self.locals.iter_mut().flatten())
+            .map(|c| c.prepare_statements(w));
+        futures_util::future::try_join_all(all).await.map(|_| ())
+    }
+
     async fn read(
         &mut self,
         key: &str,

@@ -30,6 +30,9 @@ pub fn text(r: &SweepReport) -> String {
 /// prints after its step lines.
 pub fn summary(r: &SweepReport) -> String {
     let mut out = format!("Summary: {}\n", r.summary);
+    for u in &r.unloaded {
+        out.push_str(&format!("Unloaded latency: {}\n", u.sentence()));
+    }
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

@@ -126,6 +126,11 @@ async fn open_connections<D: Db>(a: &ThreadArgs<D>) -> Result<Vec<D::Conn>, DbEr
         }
         conns.push(c);
     }
+    if a.cfg.phase == Phase::Run {
+        let w = &a.cfg.workload;
+        futures_util::future::try_join_all(conns.iter_mut().map(|c| c.prepare_statements(w)))
+            .await?;
+    }
     Ok(conns)
 }
 

@@ -91,16 +91,14 @@ pub fn resolve_phases(m: &Manifest, inputs: &Inputs) -> Result<Vec<Phases>, Conf
         if d.topology.is_none() {
             load.fleet = Default::default();
         }
-        let probe = match m.probe_rate {
-            Some(rate) => Some(probe_sources(inputs.run, d, servers, rate).resolve(Phase::Run)),
-            None => None,
-        };
+        let probe = m
+            .probe_rate
+            .map(|rate| probe_sources(inputs.run, d, servers, rate).resolve(Phase::Run))
+            .transpose()
+            .map_err(|e| ConfigError::Other(format!("--deployment {} --probe: {e}", d.name)))?;
         out.push(Phases {
             load: load.resolve(Phase::Load).map_err(named)?.run,
-            probe: probe
-                .transpose()
-                .map_err(|e| ConfigError::Other(format!("--deployment {} --probe: {e}", d.name)))?
-                .map(|r| r.run),
+            probe: probe.map(|r| r.run),
             steps: Vec::new(),
         });
     }

@@ -144,7 +144,49 @@ impl MysqlConn {
     }
 }
 
+/// The statements workload `w`'s operations use (`read_op`, `update_op`, ...).
+fn statements_of(w: &crate::config::WorkloadConfig) -> Vec<Stmt> {
+    let m = &w.mix;
+    let mut out = Vec::new();
+    let each = |one: fn(usize) -> Stmt| (0..w.field_count).map(one).collect::<Vec<_>>();
+    if m.read > 0.0 || m.read_modify_write > 0.0 {
+        if w.read_all_fields {
+            out.push(Stmt::ReadAll);
+        } else {
+            out.extend(each(Stmt::ReadOne));
+        }
+    }
+    if m.update > 0.0 || m.read_modify_write > 0.0 {
+        if w.write_all_fields {
+            out.push(Stmt::UpdateAll);
+        } else {
+            out.extend(each(Stmt::UpdateOne));
+        }
+    }
+    for (p, s) in [
+        (m.insert, Stmt::Insert),
+        (m.scan, Stmt::Scan),
+        (m.delete, Stmt::Delete),
+    ] {
+        if p > 0.0 {
+            out.push(s);
+        }
+    }
+    out
+}
+
 impl Conn for MysqlConn {
+    async fn prepare_statements(
+        &mut self,
+        w: &crate::config::WorkloadConfig,
+    ) -> Result<(), DbError> {
+        self.ensure().await?;
+        for s in statements_of(w) {
+            self.statement(s).await?;
+        }
+        Ok(())
+    }
+
     async fn read(
         &mut self,
         key: &str,
