@@ -141,6 +141,7 @@ fn with(props: &[String], args: &[&str]) -> Vec<String> {
 fn cli_load(props: &[String]) {
     let load = |extra: &[&str]| {
         let mut args = vec!["load", "-p", "recordcount=3000", "-t", "4", "-q"];
+        args.extend(["-p", "load.method=infile"]);
         args.extend(extra);
         geobench(&with(props, &args))
     };
@@ -155,7 +156,7 @@ fn cli_load(props: &[String]) {
     );
     let r = Results::read(out.path()).unwrap();
     assert_eq!(r.server.details.get("load.method").unwrap(), "infile");
-    let again = load(&["-p", "load.method=infile"]);
+    let again = load(&[]);
     let err = String::from_utf8_lossy(&again.stderr);
     assert_eq!(again.status.code(), Some(1), "{err}");
     assert!(
@@ -190,6 +191,8 @@ fn a_server_refusing_local_infile_is_loaded_with_insert_after_a_note() {
             "load",
             "-p",
             "recordcount=2000",
+            "-p",
+            "load.method=infile",
             "-t",
             "2",
             "-q",

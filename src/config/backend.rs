@@ -313,11 +313,12 @@ pub struct MysqlConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadMethod {
-    /// One multi-row INSERT (INSERT IGNORE, REPLACE) per batch.
+    /// One multi-row INSERT (INSERT IGNORE, REPLACE) per batch: the default, faster on
+    /// MariaDB and even on the TiDB test server (docs/performance.md, benches/load/infile.py).
+    #[default]
     Insert,
     /// `LOAD DATA LOCAL INFILE` per batch, the rows streamed from memory; INSERT where the
     /// server refuses it.
-    #[default]
     Infile,
 }
 
@@ -485,7 +486,7 @@ impl MysqlConfig {
                 None => None,
                 Some(_) => Some(p.parse_or("load.presplit", 0u32)?).filter(|n| *n > 1),
             },
-            load_method: match p.str_or("load.method", "infile").trim() {
+            load_method: match p.str_or("load.method", "insert").trim() {
                 "insert" => LoadMethod::Insert,
                 "infile" => LoadMethod::Infile,
                 _ => return Err(p.not_one_of("load.method", &["insert", "infile"])),
