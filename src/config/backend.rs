@@ -314,7 +314,7 @@ pub struct MysqlConfig {
 #[serde(rename_all = "snake_case")]
 pub enum LoadMethod {
     /// One multi-row INSERT (INSERT IGNORE, REPLACE) per batch: the default, faster on
-    /// MariaDB and even on the TiDB test server (docs/performance.md, benches/load/infile.py).
+    /// MariaDB, and LOAD DATA not shown faster on the TiDB test server (docs/performance.md).
     #[default]
     Insert,
     /// `LOAD DATA LOCAL INFILE` per batch, the rows streamed from memory; INSERT where the
