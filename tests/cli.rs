@@ -366,6 +366,17 @@ fn bad_input_exits_2_naming_key_and_place() {
                 "-p".into(),
                 "operationcount=5".into(),
                 "-p".into(),
+                "load.method=copy".into(),
+            ],
+            "-p flag: load.method".into(),
+        ),
+        (
+            vec![
+                "-p".into(),
+                "recordcount=10".into(),
+                "-p".into(),
+                "operationcount=5".into(),
+                "-p".into(),
                 "db=cassandra".into(),
             ],
             "-p flag: db".into(),

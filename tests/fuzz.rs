@@ -533,6 +533,7 @@ fn fuzz_resolve() {
             "memory.stall=",
             "batch.size=",
             "load.presplit=",
+            "load.method=",
             "requestdistribution=",
             "zipfian.constant=",
             "exponential.percentile=",

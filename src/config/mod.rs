@@ -16,7 +16,7 @@ pub mod suggest;
 pub mod topology;
 pub mod workload;
 
-pub use backend::{BackendConfig, FailoverConfig, MemoryConfig, MysqlConfig};
+pub use backend::{BackendConfig, FailoverConfig, LoadMethod, MemoryConfig, MysqlConfig};
 pub use client::{Checks, ClientSettings, RetryPolicy};
 pub use events::ScheduledEvent;
 pub use workload::{

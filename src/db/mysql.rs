@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod infile;
 mod ops;
 
 /// The driver's options for one endpoint.
@@ -59,6 +60,8 @@ struct Settings {
     topology: Arc<Topology>,
     /// Every failover move made so far (rare; read after the phase).
     moves: Arc<Mutex<Vec<FailoverMove>>>,
+    /// Whether the servers took `LOAD DATA LOCAL INFILE` (`load.method=infile`), once known.
+    infile: Arc<Mutex<Option<infile::Infile>>>,
 }
 
 /// The backend: options, table shape, and where each region's endpoints are.
@@ -115,6 +118,7 @@ impl MysqlDb {
                 split_plan: split_plan.map(Arc::new),
                 topology: Arc::new(topology),
                 moves: Arc::default(),
+                infile: Arc::default(),
             },
             failover,
         }

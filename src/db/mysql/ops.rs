@@ -135,6 +135,30 @@ impl MysqlConn {
         Ok(keys.iter().map(|k| found.contains(k.as_bytes())).collect())
     }
 
+    /// A load batch as one multi-row INSERT (INSERT IGNORE, REPLACE).
+    pub(super) async fn insert_rows(
+        &mut self,
+        batch: &InsertBatch,
+        mode: LoadMode,
+    ) -> Result<u64, DbError> {
+        self.ensure().await?;
+        let rows = batch.len();
+        let stmt = self.statement(Stmt::Batch(rows, mode)).await?;
+        let mut params = Vec::with_capacity(rows * (self.settings.schema.fields.len() + 1));
+        for i in 0..rows {
+            let (key, values) = batch.row(i);
+            params.push(bytes(key.as_bytes()));
+            params.extend(values.iter().map(|v| bytes(v)));
+        }
+        let affected = self.exec_write(&stmt, Params::Positional(params)).await?;
+        // REPLACE counts a replaced row twice (delete + insert).
+        Ok(if mode == LoadMode::Replace {
+            rows as u64
+        } else {
+            affected
+        })
+    }
+
     async fn delete_op(&mut self, key: &str) -> Result<bool, DbError> {
         self.ensure().await?;
         let stmt = self.statement(Stmt::Delete).await?;
@@ -228,22 +252,7 @@ impl Conn for MysqlConn {
     }
 
     async fn insert_batch(&mut self, batch: &InsertBatch, mode: LoadMode) -> Result<u64, DbError> {
-        self.ensure().await?;
-        let rows = batch.len();
-        let stmt = self.statement(Stmt::Batch(rows, mode)).await?;
-        let mut params = Vec::with_capacity(rows * (self.settings.schema.fields.len() + 1));
-        for i in 0..rows {
-            let (key, values) = batch.row(i);
-            params.push(bytes(key.as_bytes()));
-            params.extend(values.iter().map(|v| bytes(v)));
-        }
-        let affected = self.exec_write(&stmt, Params::Positional(params)).await?;
-        // REPLACE counts a replaced row twice (delete + insert).
-        Ok(if mode == LoadMode::Replace {
-            rows as u64
-        } else {
-            affected
-        })
+        self.load_batch(batch, mode).await
     }
 
     async fn present(&mut self, keys: &[String]) -> Result<Vec<bool>, DbError> {
@@ -292,7 +301,7 @@ impl Conn for MysqlConn {
             }
             self.presplit = self.presplit_table().await?;
         }
-        Ok(())
+        self.probe_infile().await
     }
 
     async fn check_schema(&mut self) -> Result<(), DbError> {
@@ -313,6 +322,9 @@ impl Conn for MysqlConn {
         self.ensure().await?;
         let mut info = self.identify(true).await?;
         info.clock = self.clock_offset().await;
+        if let Some(method) = self.infile_detail() {
+            info.details.insert("load.method".into(), method);
+        }
         if (info.kind == "mariadb" || info.kind == "mysql")
             && let Ok(Some(on)) = self.query_one("SELECT @@wsrep_on").await
             && (on == "1" || on.eq_ignore_ascii_case("on"))
