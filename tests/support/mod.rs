@@ -405,7 +405,8 @@ pub fn ycsb_value(out: &str, prefix: &str) -> f64 {
 /// The measured intervals starting at `from_s` or later, less the drain's stub: the last
 /// interval can be a few milliseconds long (78 ms and 190 ms in two CI runs), too short for
 /// every region's two workers to complete something, so "every region served" is judged on
-/// intervals at least half as long as the longest.
+/// intervals at least half as long as the longest measured one (not the warm-up's: one
+/// interval of the whole warm-up, 2 s against 1 s samples, left none).
 pub fn whole_intervals_from(
     r: &geobench::results::Results,
     from_s: f64,
@@ -413,6 +414,7 @@ pub fn whole_intervals_from(
     let longest = r
         .intervals
         .iter()
+        .filter(|i| !i.warmup)
         .map(|i| i.end_s - i.start_s)
         .fold(0.0, f64::max);
     r.intervals
