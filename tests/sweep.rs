@@ -434,6 +434,9 @@ fn a_probe_measures_each_deployments_unloaded_latency() {
         "2s",
         "--probe",
         "40",
+        // A scheduled event belongs to the concurrency steps, never to the probe.
+        "--at",
+        "1s=true",
         "-q",
         "--out",
         out.to_str().unwrap(),
@@ -465,6 +468,10 @@ fn a_probe_measures_each_deployments_unloaded_latency() {
     }
     let text = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert!(text.contains("Unloaded latency"), "{text}");
+    let probe = geobench::results::Results::read(&out.join("steps/near/probe.json")).unwrap();
+    assert!(probe.events.is_empty(), "{:?}", probe.events);
+    let step = geobench::results::Results::read(&out.join("steps/near/c2-r1.json")).unwrap();
+    assert_eq!(step.events.len(), 1, "{:?}", step.events);
     // Stored: a resume keeps the probe it has.
     let probe = out.join("steps/near/probe.json");
     let before = std::fs::metadata(&probe).unwrap().modified().unwrap();

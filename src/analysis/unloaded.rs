@@ -2,7 +2,7 @@
 //! operation, the service time of an open-loop step at a rate far below what the host
 //! sustains, so that what it shows is the deployment's round trips, not queueing for the host.
 
-use super::host::{HostJudgement, host_bound, judge};
+use super::host::{HostJudgement, judge};
 use crate::results::Results;
 use crate::workload::Operation;
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,9 @@ impl Unloaded {
     /// One line: "2-1-leaders-A at 50 ops/s: A READ p50 0.8ms, UPDATE p50 1.9ms; B READ p50
     /// 26.1ms, UPDATE p50 27.0ms (host 31% busy)".
     pub fn sentence(&self) -> String {
+        // Rows come region by region (`unloaded`): one part per run of a region's rows.
         let mut regions: Vec<String> = Vec::new();
+        let mut current: Option<&str> = None;
         for row in &self.rows {
             let op = format!(
                 "{} p50 {}",
@@ -47,11 +49,12 @@ impl Unloaded {
                 crate::units::human_us(row.p50_us)
             );
             match regions.last_mut() {
-                Some(last) if last.starts_with(&format!("{} ", row.region)) => {
+                Some(last) if current == Some(row.region.as_str()) => {
                     last.push_str(&format!(", {op}"));
                 }
                 _ => regions.push(format!("{} {op}", row.region)),
             }
+            current = Some(&row.region);
         }
         let host = match &self.host {
             Some(h) if h.host_bound => " (HOST-BOUND: the host saturated even at this rate)".into(),
@@ -107,7 +110,15 @@ pub fn unloaded(probes: &[(String, Results)]) -> Vec<Unloaded> {
                 target: r.config.target.unwrap_or(0.0),
                 throughput: r.throughput,
                 rows,
-                host: host_bound(r).or_else(|| judge(r).into_iter().next()),
+                host: {
+                    // The host-bound host if any (a fleet may have several), else the first.
+                    let judged = judge(r);
+                    judged
+                        .iter()
+                        .find(|j| j.host_bound)
+                        .or(judged.first())
+                        .cloned()
+                },
             }
         })
         .collect()

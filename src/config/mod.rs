@@ -182,11 +182,12 @@ pub const KNOWN_PREFIXES: &[&str] = &[
     "mysql.", "tidb.", "memory.", "load.", "retry.", "jdbc.", "lab.",
 ];
 
-/// Property keys whose values are secrets: never stored, printed or logged.
+/// `RunConfig::sample_interval` of results written before it existed.
 fn sample_interval_of_old_results() -> Duration {
     Duration::ZERO
 }
 
+/// Property keys whose values are secrets: never stored, printed or logged.
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     // `mysql.password.file` names where the password is, not the password: errors about a

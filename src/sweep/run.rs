@@ -143,6 +143,9 @@ pub const PROBE_WORKERS_PER_REGION: usize = 4;
 /// The `--probe` step of deployment `d`: open loop at `rate` operations per second.
 fn probe_sources(base: &Sources, d: &Deployment, servers: bool, rate: f64) -> Sources {
     let mut s = deployment_sources(base, d, servers);
+    // `--at` events belong to the measured steps: a fault during the probe would be measured
+    // as the deployment's unloaded latency.
+    s.events.clear();
     let regions = d.topology.as_ref().map_or(1, |t| t.regions.len().max(1));
     let workers = PROBE_WORKERS_PER_REGION * regions;
     s.option("threadcount", Some(workers.to_string()), "--probe");
@@ -542,7 +545,7 @@ fn probe_all(plan: &Plan, dbs: &[crate::db::AnyDb]) -> Result<(), SweepRunError>
         let label = format!(
             "[probe] {} at {} ops/s",
             d.name,
-            m.probe_rate.unwrap_or(0.0)
+            cfg.target.unwrap_or_default()
         );
         let mut progress =
             Progress::new(plan.status, label.clone()).with_telemetry(plan.telemetry.clone());
