@@ -54,6 +54,7 @@ socket={self.sock}
 port={self.port}
 bind-address=127.0.0.1
 pid-file={self.dir}/mysqld.pid
+tmpdir={self.dir}
 log-error={self.dir}/error.log
 skip-log-bin
 max_connections=2000

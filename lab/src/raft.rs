@@ -251,7 +251,7 @@ fn now_ms() -> u64 {
 pub fn node_cnf(dir: &Path, address: &str, server_id: usize) -> String {
     let d = dir.display();
     format!(
-        "[mysqld]\nuser=mysql\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\nlog-error={d}/error.log\n\
+        "[mysqld]\nuser=mysql\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\ntmpdir={d}\nlog-error={d}/error.log\n\
          bind-address={address}\nport=3306\nskip-name-resolve\nmax_connections=2000\n\
          max_prepared_stmt_count=100000\ninnodb_buffer_pool_size=64M\ninnodb_log_file_size=16M\n\
          innodb_log_buffer_size=4M\ninnodb_flush_log_at_trx_commit=2\nperformance_schema=OFF\n\

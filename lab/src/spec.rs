@@ -121,7 +121,7 @@ pub const BENCH_DB: &str = "ycsb";
 pub fn node_cnf(dir: &Path, address: &str, name: &str, galera_peers: Option<&[String]>) -> String {
     let d = dir.display();
     let mut s = format!(
-        "[mysqld]\nuser=mysql\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\nlog-error={d}/error.log\n\
+        "[mysqld]\nuser=mysql\ndatadir={d}/data\nsocket={d}/sock\npid-file={d}/pid\ntmpdir={d}\nlog-error={d}/error.log\n\
          bind-address={address}\nport=3306\nskip-name-resolve\nskip-log-bin\nmax_connections=2000\n\
          max_prepared_stmt_count=100000\ninnodb_buffer_pool_size=128M\ninnodb_log_file_size=48M\n\
          innodb_flush_log_at_trx_commit=2\nperformance_schema=OFF\n"

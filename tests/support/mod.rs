@@ -75,7 +75,7 @@ impl MariaDb {
             &cnf,
             format!(
                 "[mysqld]\nuser=mysql\ndatadir={data}\nsocket={d}/sock\nport={port}\nbind-address=127.0.0.1\n\
-                 pid-file={d}/pid\nlog-error={d}/error.log\nskip-log-bin\nmax_connections=2000\n\
+                 pid-file={d}/pid\ntmpdir={d}\nlog-error={d}/error.log\nskip-log-bin\nmax_connections=2000\n\
                  innodb_buffer_pool_size=128M\ninnodb_log_file_size=48M\ninnodb_flush_log_at_trx_commit=2\n{extra}\n",
                 data = d.join("data").display(),
                 d = d.display(),
