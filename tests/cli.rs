@@ -549,6 +549,26 @@ fn demo_failover_refuses_an_unparsable_duration_before_bringing_up_its_lab() {
 }
 
 #[test]
+fn lab_up_refuses_a_regions_own_round_trip_it_would_not_apply() {
+    let o = geobench(&[
+        "lab",
+        "up",
+        "--shape",
+        "two-region",
+        "--rtt",
+        "A-B=25ms,A-A=1ms",
+        "--name",
+        "zone-rtt-refused",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    assert!(
+        err.contains("--rtt A-A") && err.contains("own round trip"),
+        "{err}"
+    );
+}
+
+#[test]
 fn load_says_rows_and_batches_and_ycsb_throughput_agrees_with_operations() {
     let o = geobench(&[
         "load",

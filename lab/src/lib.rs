@@ -453,7 +453,11 @@ impl Lab {
         }
         let names: Vec<&str> = region_names.iter().map(String::as_str).collect();
         let rtts = match net.rtt {
-            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
+            Some(r) => {
+                let rtts = spec::parse_rtts(r).map_err(LabError::Bad)?;
+                spec::check_lab_rtts(&rtts).map_err(LabError::Bad)?;
+                rtts
+            }
             None => spec::default_rtts(),
         };
         let delays = spec::region_delays(&names, &rtts).map_err(LabError::Bad)?;

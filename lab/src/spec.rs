@@ -60,6 +60,20 @@ pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
 
 pub use crate::rtt::parse_rtts;
 
+/// Refuses a region's own round trip (`A-A`), which the lab would silently not apply: a
+/// region's nodes share one network namespace, so no packet between them crosses the emulator.
+/// Pairs naming a region the lab does not have are ignored: the demo gives its three-region
+/// round trips to its one- and two-region labs too.
+pub fn check_lab_rtts(rtts: &BTreeMap<(String, String), Duration>) -> Result<(), String> {
+    match rtts.keys().find(|(a, b)| a == b) {
+        Some((a, b)) => Err(format!(
+            "--rtt {a}-{b}: the lab does not emulate a region's own round trip (its nodes share \
+             one network namespace); `geobench predict --rtt {a}-{b}=...` models it"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// One-way delay per region such that RTT(X, Y) = 2 (d_X + d_Y): with three regions
 /// d_A = (r_AB + r_AC - r_BC) / 4 and so on; with two, each side gets a quarter of the RTT.
 pub fn region_delays(
@@ -183,6 +197,13 @@ mod tests {
         assert!(parse_rtts("A-B").is_err());
         assert!(parse_rtts("AB=1ms").is_err());
         assert!(parse_rtts("A-B=soon").is_err());
+    }
+
+    #[test]
+    fn a_regions_own_round_trip_is_refused_not_ignored() {
+        let e = check_lab_rtts(&parse_rtts("A-B=25ms,a-a=1ms").unwrap()).unwrap_err();
+        assert!(e.contains("A-A") && e.contains("own round trip"), "{e}");
+        check_lab_rtts(&parse_rtts("b-a=25ms,A-C=5ms").unwrap()).unwrap();
     }
 
     #[test]
