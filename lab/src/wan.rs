@@ -10,8 +10,8 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// One region's link through the emulator.
@@ -79,76 +79,87 @@ fn open_tun(ns: &str, name: &str) -> std::io::Result<File> {
     .map_err(|_| std::io::Error::other("tun thread panicked"))?
 }
 
-/// A FIFO of packets due at given instants, between a reader and a writer thread.
-struct DelayLine {
-    queue: Mutex<VecDeque<(Instant, Vec<u8>)>>,
-    ready: Condvar,
-}
-
-/// Copies packets from `from` to `to`, each `delay` (+ jitter) after it was read.
+/// Copies packets from `from` to `to`, each `delay` (+ jitter) after it was read, on one
+/// thread: it sleeps in `ppoll` until a packet arrives or the oldest held one is due. (A reader
+/// and a writer thread handing packets over through a condition variable woke three times per
+/// packet; this wakes at most twice, and reuses its buffers.)
 fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked: Arc<AtomicBool>) {
-    let line = Arc::new(DelayLine {
-        queue: Mutex::new(VecDeque::new()),
-        ready: Condvar::new(),
-    });
     let (jitter, loss) = (cfg.jitter, cfg.loss);
-    {
-        let line = line.clone();
-        let blocked = blocked.clone();
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            let mut rng = fastrand::Rng::new();
-            let mut last_due = Instant::now();
-            loop {
-                let n = match from.read(&mut buf) {
-                    Ok(n) => n,
-                    Err(_) => return,
-                };
-                if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.f64() < loss) {
-                    continue;
-                }
-                let extra = if jitter.is_zero() {
-                    Duration::ZERO
-                } else {
-                    jitter.mul_f64(rng.f64())
-                };
-                // Never reorder: a packet is due no earlier than the one before it.
-                let due = (Instant::now() + delay + extra).max(last_due);
-                last_due = due;
-                line.queue
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push_back((due, buf[..n].to_vec()));
-                line.ready.notify_one();
-            }
-        });
-    }
     std::thread::spawn(move || {
-        let mut q = line.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held: VecDeque<(Instant, Vec<u8>)> = VecDeque::new();
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut rng = fastrand::Rng::new();
+        let mut last_due = Instant::now();
+        let mut buf = vec![0u8; 65536];
         loop {
-            match q.front() {
-                None => q = line.ready.wait(q).unwrap_or_else(|p| p.into_inner()),
-                Some((due, _)) => {
-                    let now = Instant::now();
-                    if *due > now {
-                        let wait = *due - now;
-                        q = line
-                            .ready
-                            .wait_timeout(q, wait)
-                            .unwrap_or_else(|p| p.into_inner())
-                            .0;
-                        continue;
-                    }
-                    let (_, pkt) = q.pop_front().expect("front exists");
-                    drop(q);
-                    if !blocked.load(Ordering::Relaxed) {
-                        let _ = to.write(&pkt);
-                    }
-                    q = line.queue.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            while held.front().is_some_and(|(due, _)| *due <= now) {
+                let (_, pkt) = held.pop_front().expect("front exists");
+                if !blocked.load(Ordering::Relaxed) {
+                    // A TUN write does not block; a failed one is a lost packet, as on a WAN.
+                    let _ = to.write(&pkt);
                 }
+                spare.push(pkt);
             }
+            match wait_readable(&from, held.front().map(|(due, _)| *due)) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(_) => return,
+            }
+            let n = match from.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return,
+            };
+            if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.f64() < loss) {
+                continue;
+            }
+            let extra = if jitter.is_zero() {
+                Duration::ZERO
+            } else {
+                jitter.mul_f64(rng.f64())
+            };
+            // Never reorder: a packet is due no earlier than the one before it.
+            let due = (Instant::now() + delay + extra).max(last_due);
+            last_due = due;
+            let mut pkt = spare.pop().unwrap_or_default();
+            pkt.clear();
+            pkt.extend_from_slice(&buf[..n]);
+            held.push_back((due, pkt));
         }
     });
+}
+
+/// Waits until `file` is readable (true) or `until` has passed (false); no deadline waits for
+/// a packet. Nanosecond resolution: `poll`'s milliseconds would add up to 1 ms to a delay.
+fn wait_readable(file: &File, until: Option<Instant>) -> std::io::Result<bool> {
+    let mut fd = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let timeout = until.map(|u| {
+        let d = u.saturating_duration_since(Instant::now());
+        libc::timespec {
+            tv_sec: d.as_secs() as libc::time_t,
+            tv_nsec: d.subsec_nanos() as libc::c_long,
+        }
+    });
+    let ts = timeout
+        .as_ref()
+        .map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: one valid pollfd, a timespec that outlives the call (or null: no timeout), no
+    // signal mask change.
+    let rc = unsafe { libc::ppoll(&mut fd, 1, ts, std::ptr::null()) };
+    if rc < 0 {
+        let e = std::io::Error::last_os_error();
+        return if e.kind() == std::io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    Ok(rc > 0)
 }
 
 /// Runs the emulator until killed.
