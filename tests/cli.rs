@@ -549,21 +549,21 @@ fn demo_failover_refuses_an_unparsable_duration_before_bringing_up_its_lab() {
 }
 
 #[test]
-fn lab_up_refuses_a_regions_own_round_trip_it_would_not_apply() {
+fn lab_up_refuses_zones_longer_than_the_round_trip_between_regions() {
     let o = geobench(&[
         "lab",
         "up",
         "--shape",
         "two-region",
         "--rtt",
-        "A-B=25ms,A-A=1ms",
+        "A-B=2ms,A-A=10ms",
         "--name",
         "zone-rtt-refused",
     ]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(2), "{out}{err}");
     assert!(
-        err.contains("--rtt A-A") && err.contains("own round trip"),
+        err.contains("--rtt A-B") && err.contains("shorter than half"),
         "{err}"
     );
 }

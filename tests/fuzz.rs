@@ -181,7 +181,8 @@ fn check_rtt(b: &[u8]) -> Outcome {
         Ok(r) => {
             let mut out = "ok".to_owned();
             for regions in [&["A"][..], &["A", "B"], &["A", "B", "C"]] {
-                if let Err(e) = geobench::lab::spec::region_delays(regions, &r) {
+                let zones = geobench::lab::spec::zone_rtts(regions, &r);
+                if let Err(e) = geobench::lab::spec::region_delays(regions, &r, &zones) {
                     out.push_str(&e);
                 }
             }

@@ -55,6 +55,7 @@ fn raft_lab(dir: &Path) -> Lab {
             address: "10.77.1.250:2379".into(),
             pid: Some(45),
         }),
+        zone_rtt: vec![Duration::from_millis(1), Duration::ZERO],
     }
 }
 

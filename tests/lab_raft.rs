@@ -406,6 +406,96 @@ fn remote_read_attempt(lab: &Lab, extra: &[&str]) -> RemoteRead {
 }
 
 #[test]
+fn zones_make_a_single_region_pay_its_own_round_trip() {
+    // `--rtt A-A=4ms`: each server in a zone (namespace) of its own, the clients in another.
+    // Unloaded (two workers, 20 ops/s), a READ takes one zone round trip to its leader and an
+    // UPDATE two (the leader's, then its semi-sync replica's acknowledgement), each plus the
+    // servers' own time (a local READ is 1-1.8 ms at p50 on this host: 2.5 ms of slack).
+    if !can_run() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    support::at_realtime_priority(|| {
+        let pid = std::process::id();
+        let lab = Guard(Some(
+            Lab::up_raft(&RaftArgs {
+                name: Some(format!("rfz{}", pid % 10000)),
+                dir: Some(std::env::temp_dir().join(format!("geobench-rafttest-z-{pid}"))),
+                rtt: Some("A-A=4ms".into()),
+                exe: Some(env!("CARGO_BIN_EXE_geobench").into()),
+                placement: "3".into(),
+                regions: "A".into(),
+                leaders: "A".into(),
+                records: RECORDS,
+                election_timeout: Duration::from_secs(3),
+                ..RaftArgs::default()
+            })
+            .unwrap_or_else(|e| panic!("lab up raft with zones: {e}")),
+        ));
+        let lab = lab.0.as_ref().unwrap();
+        assert!(lab.zoned(0));
+        assert!(
+            lab.nodes.iter().all(|n| n.ns != lab.regions[0].1),
+            "a namespace per node"
+        );
+        load(lab, "workloads/workloada", "2");
+        judged_on_a_quiet_host(|attempt| {
+            let out = tempfile::NamedTempFile::new().unwrap();
+            geobench(
+                lab,
+                &[
+                    "run",
+                    "-P",
+                    "workloads/workloada",
+                    "-p",
+                    "operationcount=0",
+                    "-d",
+                    "6s",
+                    "--warmup",
+                    "2s",
+                    "-t",
+                    "2",
+                    "--target",
+                    "20",
+                    "-o",
+                    out.path().to_str().unwrap(),
+                ],
+            );
+            let r = Results::read(out.path()).unwrap();
+            assert_eq!(r.errors.len(), 0, "{:?}", r.errors);
+            let zone = lab.measure_rtt("A", "A").unwrap().as_secs_f64() * 1000.0;
+            let (read, update) = (
+                p50(&r, "A", Operation::Read),
+                p50(&r, "A", Operation::Update),
+            );
+            let host = &r.hosts.first().expect("the run measured its host").total;
+            eprintln!(
+                "attempt {attempt}: zone round trip {zone:.2} ms; READ p50 {read:.2} ms, UPDATE \
+                 p50 {update:.2} ms"
+            );
+            let miss = if !(4.0..=5.5).contains(&zone) {
+                Some(format!("zone round trip {zone:.2} ms, not 4-5.5 ms"))
+            } else if !(zone..=zone + 2.5).contains(&read) {
+                Some(format!(
+                    "READ p50 {read:.2} ms, not one zone round trip ({zone:.2} ms) + up to 2.5"
+                ))
+            } else if !(2.0 * zone..=2.0 * zone + 2.5).contains(&update) {
+                Some(format!(
+                    "UPDATE p50 {update:.2} ms, not two zone round trips + up to 2.5"
+                ))
+            } else {
+                None
+            };
+            (
+                miss,
+                host.busy_share(),
+                host.steal_s / host.capacity_s.max(1e-9),
+            )
+        });
+    });
+}
+
+#[test]
 fn a_timestamp_from_pd_in_a_costs_b_a_second_round_trip() {
     // PD in A, leaders in A, 2:1 over A and B, unloaded (two workers, 20 ops/s): a READ from B
     // fetches a timestamp from A, then reads at A's leader: two round trips (within 2 ms, the

@@ -114,7 +114,8 @@ pub struct UpCli {
     /// The former name of --shape (still accepted, with a note).
     #[arg(long, value_enum, hide = true)]
     pub topology: Option<Shape>,
-    /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default).
+    /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default); `A-A=1ms`
+    /// is a region's own, between zones: each of its servers then gets a namespace of its own.
     #[arg(long)]
     pub rtt: Option<String>,
     /// Extra random one-way delay per packet, up to this (e.g. 1ms).
@@ -304,9 +305,10 @@ fn status(which: Which, json: bool) -> Result<i32, LabError> {
     let lab = Lab::open(&which.dir()?)?;
     let nodes: Vec<NodeStatus> = (0..lab.nodes.len()).map(|i| lab.node_status(i)).collect();
     let mut rtts = Vec::new();
-    for (a, _, _) in &lab.regions {
+    for (i, (a, _, _)) in lab.regions.iter().enumerate() {
         for (b, _, _) in &lab.regions {
-            if a < b {
+            // A region's own round trip when it has zones.
+            if a < b || (a == b && lab.zoned(i)) {
                 let measured = lab.measure_rtt(a, b).ok().map(|d| d.as_secs_f64() * 1000.0);
                 let configured = lab.rtt_ms.get(&format!("{a}-{b}")).copied();
                 rtts.push((format!("{a}-{b}"), configured, measured));

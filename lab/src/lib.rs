@@ -116,7 +116,8 @@ pub struct UpArgs {
     /// single (one MariaDB), two-region (Galera 2:1), three-region (Galera 1:1:1).
     #[arg(long, value_enum)]
     pub shape: Shape,
-    /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default).
+    /// Round trips between regions, e.g. `A-B=25ms,A-C=35ms,B-C=20ms` (the default); `A-A=1ms`
+    /// is a region's own, between zones: each of its servers then gets a namespace of its own.
     #[arg(long)]
     pub rtt: Option<String>,
     /// Extra random one-way delay per packet, up to this (e.g. 1ms).
@@ -175,6 +176,10 @@ pub struct Lab {
     /// PD's timestamp service of a raft lab started with `--pd`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tso: Option<tso::TsoSpec>,
+    /// Per region, its own round trip (`--rtt A-A=1ms`; empty or zero: none). A region with
+    /// one gives each node its own namespace behind the emulator ("zones").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zone_rtt: Vec<Duration>,
 }
 
 /// The WAN settings as given on the command line.
@@ -407,7 +412,7 @@ impl Lab {
                 lab.nodes.push(Node {
                     name: format!("n{k}"),
                     region: region_names[i].clone(),
-                    ns: lab.regions[i].1.clone(),
+                    ns: lab.node_ns(i, &format!("n{k}")),
                     address: spec::node_address(i, j),
                     dir: lab.dir.join(format!("n{k}")),
                     pid: None,
@@ -453,14 +458,11 @@ impl Lab {
         }
         let names: Vec<&str> = region_names.iter().map(String::as_str).collect();
         let rtts = match net.rtt {
-            Some(r) => {
-                let rtts = spec::parse_rtts(r).map_err(LabError::Bad)?;
-                spec::check_lab_rtts(&rtts).map_err(LabError::Bad)?;
-                rtts
-            }
+            Some(r) => spec::parse_rtts(r).map_err(LabError::Bad)?,
             None => spec::default_rtts(),
         };
-        let delays = spec::region_delays(&names, &rtts).map_err(LabError::Bad)?;
+        let zone_rtt = spec::zone_rtts(&names, &rtts);
+        let delays = spec::region_delays(&names, &rtts, &zone_rtt).map_err(LabError::Bad)?;
         let jitter = net
             .jitter
             .map(humantime::parse_duration)
@@ -492,6 +494,7 @@ impl Lab {
             raft: None,
             supervisor_pid: None,
             tso: None,
+            zone_rtt,
         };
         Ok((lab, jitter))
     }
@@ -589,12 +592,7 @@ impl Lab {
             stop_pid(pid, Duration::from_secs(5));
         }
         let tso_pid = self.stop_tso();
-        let namespaces: Vec<&str> = self
-            .regions
-            .iter()
-            .map(|(_, ns, _)| ns.as_str())
-            .chain([self.router_ns.as_str()])
-            .collect();
+        let namespaces = self.namespaces();
         // Whether each deletion worked is judged below, by what is left.
         for ns in &namespaces {
             let _ = ip(&["netns", "del", ns]);
@@ -634,6 +632,32 @@ impl Lab {
             self.name,
             left.join(", ")
         )))
+    }
+
+    /// Whether region `i` has a zone round trip (its nodes then sit in namespaces of their own).
+    pub fn zoned(&self, i: usize) -> bool {
+        self.zone_rtt.get(i).is_some_and(|z| !z.is_zero())
+    }
+
+    /// The namespace of node `node` of region `i`: the region's, or with zones its own.
+    fn node_ns(&self, i: usize, node: &str) -> String {
+        if self.zoned(i) {
+            format!("{}-{node}", self.regions[i].1)
+        } else {
+            self.regions[i].1.clone()
+        }
+    }
+
+    /// Every namespace of the lab: regions', nodes' (with zones) and the router's.
+    fn namespaces(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
+        for n in &self.nodes {
+            if !all.contains(&n.ns) {
+                all.push(n.ns.clone());
+            }
+        }
+        all.push(self.router_ns.clone());
+        all
     }
 
     /// Whether `pid` is one of this lab's processes (see `started_in`).

@@ -14,17 +14,20 @@ pub(super) fn ip(args: &[&str]) -> Result<String, LabError> {
 }
 
 impl Lab {
-    /// Namespaces, node addresses, the WAN emulator and the routes through it.
+    /// Namespaces, node addresses, the WAN emulator and the routes through it. Without zones a
+    /// region is one namespace (its clients and nodes, on its loopback) with one link; with a
+    /// zone round trip each of its nodes has a namespace and a link of its own, and the
+    /// region's namespace (its clients) gets address 10.77.<region>.1.
     pub(super) fn bring_up_net(
         &mut self,
         exe: &Path,
         jitter: Duration,
         loss: f64,
     ) -> Result<(), LabError> {
-        let multi = self.regions.len() > 1;
-        let mut namespaces: Vec<String> = self.regions.iter().map(|r| r.1.clone()).collect();
-        if multi {
-            namespaces.push(self.router_ns.clone());
+        let emulated = self.regions.len() > 1 || (0..self.regions.len()).any(|i| self.zoned(i));
+        let mut namespaces = self.namespaces();
+        if !emulated {
+            namespaces.retain(|ns| *ns != self.router_ns);
         }
         for ns in &namespaces {
             ip(&["netns", "add", ns])?;
@@ -41,68 +44,94 @@ impl Lab {
                 "lo",
             ])?;
         }
-        if multi {
-            let cfg = wan::WanConfig {
-                router_ns: self.router_ns.clone(),
-                links: self
-                    .regions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (r, ns, d))| wan::Link {
-                        region: r.clone(),
-                        region_ns: ns.clone(),
-                        router_dev: format!("rt{}", i + 1),
-                        delay: *d,
-                    })
-                    .collect(),
-                jitter,
-                loss,
-                dir: self.dir.clone(),
-            };
-            let cfg_path = self.dir.join("wan.json");
-            std::fs::write(
-                &cfg_path,
-                serde_json::to_string_pretty(&cfg).map_err(|e| step("wan config", e))?,
-            )
-            .map_err(|e| step("writing wan config", e))?;
-            let pid = spawn_detached(
-                Command::new(exe)
-                    .args(["lab", "wan", "--config"])
-                    .arg(&cfg_path),
-                &self.dir.join("wan.log"),
-            )?;
-            self.emulator_pid = Some(pid);
-            self.save()?;
-            let (ready, log) = (self.dir.join(wan::READY_FILE), self.dir.join("wan.log"));
-            wait_ready(pid, &ready, &log, "WAN emulator")?;
-            for setting in ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0"] {
-                ip(&["netns", "exec", &self.router_ns, "sysctl", "-qw", setting])?;
-            }
-            for (i, (_, ns, _)) in self.regions.iter().enumerate() {
-                let dev = format!("rt{}", i + 1);
-                ip(&["-n", &self.router_ns, "link", "set", &dev, "up"])?;
-                ip(&[
-                    "-n",
-                    &self.router_ns,
-                    "route",
-                    "add",
-                    &spec::region_subnet(i),
-                    "dev",
-                    &dev,
-                ])?;
-                ip(&["-n", ns, "link", "set", "wan0", "up"])?;
+        if !emulated {
+            return Ok(());
+        }
+        // (namespace, router device, route in the router, source address, region index)
+        let mut ends: Vec<(String, String, String, String, usize)> = Vec::new();
+        for (i, (_, ns, _)) in self.regions.iter().enumerate() {
+            if self.zoned(i) {
+                let client = spec::client_address(i);
                 ip(&[
                     "-n",
                     ns,
-                    "route",
+                    "addr",
                     "add",
-                    "default",
+                    &format!("{client}/32"),
                     "dev",
-                    "wan0",
-                    "src",
-                    &spec::node_address(i, 0),
+                    "lo",
                 ])?;
+                ends.push((
+                    ns.clone(),
+                    format!("rt{}", i + 1),
+                    spec::region_subnet(i),
+                    client,
+                    i,
+                ));
+                for n in self.nodes.iter().filter(|n| n.region == self.regions[i].0) {
+                    ends.push((
+                        n.ns.clone(),
+                        format!("rt{}{}", i + 1, n.name),
+                        format!("{}/32", n.address),
+                        n.address.clone(),
+                        i,
+                    ));
+                }
+            } else {
+                let src = spec::node_address(i, 0);
+                ends.push((
+                    ns.clone(),
+                    format!("rt{}", i + 1),
+                    spec::region_subnet(i),
+                    src,
+                    i,
+                ));
             }
+        }
+        let cfg = wan::WanConfig {
+            router_ns: self.router_ns.clone(),
+            links: ends
+                .iter()
+                .map(|(ns, dev, _, _, i)| wan::Link {
+                    region: self.regions[*i].0.clone(),
+                    region_ns: ns.clone(),
+                    router_dev: dev.clone(),
+                    delay: self.regions[*i].2,
+                    zone_delay: self.zone_rtt.get(*i).copied().unwrap_or_default() / 4,
+                })
+                .collect(),
+            jitter,
+            loss,
+            dir: self.dir.clone(),
+        };
+        let cfg_path = self.dir.join("wan.json");
+        std::fs::write(
+            &cfg_path,
+            serde_json::to_string_pretty(&cfg).map_err(|e| step("wan config", e))?,
+        )
+        .map_err(|e| step("writing wan config", e))?;
+        let pid = spawn_detached(
+            Command::new(exe)
+                .args(["lab", "wan", "--config"])
+                .arg(&cfg_path),
+            &self.dir.join("wan.log"),
+        )?;
+        self.emulator_pid = Some(pid);
+        self.save()?;
+        let (ready, log) = (self.dir.join(wan::READY_FILE), self.dir.join("wan.log"));
+        wait_ready(pid, &ready, &log, "WAN emulator")?;
+        for setting in ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0"] {
+            ip(&["netns", "exec", &self.router_ns, "sysctl", "-qw", setting])?;
+        }
+        for (ns, dev, route, src, _) in &ends {
+            ip(&["-n", &self.router_ns, "link", "set", dev, "up"])?;
+            // A node's /32 is more specific than its region's subnet, which leads to the
+            // region's clients (and its timestamp service).
+            ip(&["-n", &self.router_ns, "route", "add", route, "dev", dev])?;
+            ip(&["-n", ns, "link", "set", "wan0", "up"])?;
+            ip(&[
+                "-n", ns, "route", "add", "default", "dev", "wan0", "src", src,
+            ])?;
         }
         Ok(())
     }

@@ -335,7 +335,7 @@ impl Lab {
                     lab.nodes.push(Node {
                         name: name.clone(),
                         region: layout.regions[i].clone(),
-                        ns: lab.regions[i].1.clone(),
+                        ns: lab.node_ns(i, &name),
                         address: spec::node_address(i, per_region[i]),
                         dir: lab.dir.join(&name),
                         pid: None,

@@ -60,35 +60,58 @@ pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
 
 pub use crate::rtt::parse_rtts;
 
-/// Refuses a region's own round trip (`A-A`), which the lab would silently not apply: a
-/// region's nodes share one network namespace, so no packet between them crosses the emulator.
-/// Pairs naming a region the lab does not have are ignored: the demo gives its three-region
-/// round trips to its one- and two-region labs too.
-pub fn check_lab_rtts(rtts: &BTreeMap<(String, String), Duration>) -> Result<(), String> {
-    match rtts.keys().find(|(a, b)| a == b) {
-        Some((a, b)) => Err(format!(
-            "--rtt {a}-{b}: the lab does not emulate a region's own round trip (its nodes share \
-             one network namespace); `geobench predict --rtt {a}-{b}=...` models it"
-        )),
-        None => Ok(()),
-    }
+/// Per region, its own round trip (`A-A=1ms`: between the zones its nodes and clients sit in;
+/// zero when not given).
+pub fn zone_rtts(regions: &[&str], rtts: &BTreeMap<(String, String), Duration>) -> Vec<Duration> {
+    regions
+        .iter()
+        .map(|r| {
+            rtts.get(&(r.to_string(), r.to_string()))
+                .copied()
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// One-way delay per region such that RTT(X, Y) = 2 (d_X + d_Y): with three regions
 /// d_A = (r_AB + r_AC - r_BC) / 4 and so on; with two, each side gets a quarter of the RTT.
+///
+/// With zones (`zones[i]`: region i's own round trip), every packet also pays a quarter of its
+/// region's zone round trip at each end, so the regions' delays are computed for the round
+/// trips less half the two zones' (a packet from zone to zone across regions pays the given
+/// round trip, not more).
 pub fn region_delays(
     regions: &[&str],
     rtts: &BTreeMap<(String, String), Duration>,
+    zones: &[Duration],
 ) -> Result<Vec<Duration>, String> {
+    let zone = |r: &str| {
+        regions
+            .iter()
+            .position(|x| *x == r)
+            .and_then(|i| zones.get(i))
+            .map_or(0.0, Duration::as_secs_f64)
+    };
     let rtt = |a: &str, b: &str| -> Result<f64, String> {
         let key = if a <= b {
             (a.to_owned(), b.to_owned())
         } else {
             (b.to_owned(), a.to_owned())
         };
-        rtts.get(&key)
+        let given = rtts
+            .get(&key)
             .map(|d| d.as_secs_f64())
-            .ok_or_else(|| format!("--rtt: no round trip given for {a}-{b}"))
+            .ok_or_else(|| format!("--rtt: no round trip given for {a}-{b}"))?;
+        let zones = (zone(a) + zone(b)) / 2.0;
+        if given < zones {
+            return Err(format!(
+                "--rtt {a}-{b}: {:.1}ms is shorter than half of the two regions' own round \
+                 trips ({:.1}ms), which every packet between them pays",
+                given * 1000.0,
+                zones * 1000.0
+            ));
+        }
+        Ok(given - zones)
     };
     match regions {
         [_] => Ok(vec![Duration::ZERO]),
@@ -118,6 +141,11 @@ pub fn region_delays(
 /// The subnet of region `i` (0-based) inside the lab's namespaces: 10.77.(i+1).0/24.
 pub fn region_subnet(i: usize) -> String {
     format!("10.77.{}.0/24", i + 1)
+}
+
+/// Address of region `i`'s clients when its nodes sit in zones of their own: 10.77.(i+1).1.
+pub fn client_address(i: usize) -> String {
+    format!("10.77.{}.1", i + 1)
 }
 
 /// Address of node `n` (0-based) of region `i`: 10.77.(i+1).(n+2).
@@ -166,7 +194,7 @@ mod tests {
     #[test]
     fn delays_reproduce_round_trips() {
         let r = parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").unwrap();
-        let d = region_delays(&["A", "B", "C"], &r).unwrap();
+        let d = region_delays(&["A", "B", "C"], &r, &[]).unwrap();
         let ms = |x: Duration| x.as_secs_f64() * 1000.0;
         assert!(
             (ms(d[0]) - 10.0).abs() < 1e-9
@@ -177,7 +205,7 @@ mod tests {
         assert!((2.0 * (ms(d[0]) + ms(d[1])) - 25.0).abs() < 1e-9);
         assert!((2.0 * (ms(d[0]) + ms(d[2])) - 35.0).abs() < 1e-9);
         assert!((2.0 * (ms(d[1]) + ms(d[2])) - 20.0).abs() < 1e-9);
-        let two = region_delays(&["A", "B"], &parse_rtts("B-A=40ms").unwrap()).unwrap();
+        let two = region_delays(&["A", "B"], &parse_rtts("B-A=40ms").unwrap(), &[]).unwrap();
         assert_eq!(two, vec![Duration::from_millis(10); 2]);
     }
 
@@ -185,12 +213,12 @@ mod tests {
     fn bad_round_trips_are_refused() {
         let r = parse_rtts("A-B=10ms,A-C=10ms,B-C=50ms").unwrap();
         assert!(
-            region_delays(&["A", "B", "C"], &r)
+            region_delays(&["A", "B", "C"], &r, &[])
                 .unwrap_err()
                 .contains("triangle")
         );
         assert!(
-            region_delays(&["A", "B"], &parse_rtts("A-C=1ms").unwrap())
+            region_delays(&["A", "B"], &parse_rtts("A-C=1ms").unwrap(), &[])
                 .unwrap_err()
                 .contains("A-B")
         );
@@ -200,10 +228,24 @@ mod tests {
     }
 
     #[test]
-    fn a_regions_own_round_trip_is_refused_not_ignored() {
-        let e = check_lab_rtts(&parse_rtts("A-B=25ms,a-a=1ms").unwrap()).unwrap_err();
-        assert!(e.contains("A-A") && e.contains("own round trip"), "{e}");
-        check_lab_rtts(&parse_rtts("b-a=25ms,A-C=5ms").unwrap()).unwrap();
+    fn zone_round_trips_are_paid_inside_the_region_round_trips() {
+        let r = parse_rtts("A-B=25ms,a-a=2ms,B-B=4ms").unwrap();
+        let zones = zone_rtts(&["A", "B"], &r);
+        assert_eq!(zones, [Duration::from_millis(2), Duration::from_millis(4)]);
+        // Zone to zone across regions: 2 (d_A + d_B) + (2 + 4) / 2 = 25 ms.
+        let d = region_delays(&["A", "B"], &r, &zones).unwrap();
+        let rtt = 2.0 * (d[0] + d[1]).as_secs_f64() + 0.003;
+        assert!((rtt - 0.025).abs() < 1e-9, "{rtt}");
+        let e = region_delays(
+            &["A", "B"],
+            &parse_rtts("A-B=2ms,A-A=10ms").unwrap(),
+            &[Duration::from_millis(10), Duration::ZERO],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("--rtt A-B") && e.contains("shorter than half"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! region, a TUN device `wan0` in the region's namespace (its default route) and a TUN device
 //! `rtN` in the router namespace. This process holds both file descriptors and copies packets
 //! between them after the region's one-way delay, so the round trip between regions X and Y is
-//! 2 (d_X + d_Y). Traffic inside a region never reaches it (no delay). A region listed in the
-//! control file `blocked` is cut off: its packets are dropped both ways.
+//! 2 (d_X + d_Y). Traffic inside a region never reaches it (no delay), unless the region has
+//! zones: then each of its nodes has a link of its own, and every packet pays the zone delay at
+//! each end (packets between regions the region delays too). A region listed in the control
+//! file `blocked` is cut off: its packets to and from other regions are dropped both ways.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -22,7 +24,12 @@ pub struct Link {
     pub region_ns: String,
     /// Device name in the router namespace.
     pub router_dev: String,
+    /// One-way delay of a packet between regions (at this end).
     pub delay: Duration,
+    /// One-way delay of every packet at this end: a quarter of the region's own round trip
+    /// (zones; zero without).
+    #[serde(default)]
+    pub zone_delay: Duration,
 }
 
 /// What the emulator process is started with (a JSON file in the lab directory).
@@ -83,7 +90,8 @@ fn open_tun(ns: &str, name: &str) -> std::io::Result<File> {
 /// thread: it sleeps in `ppoll` until a packet arrives or the oldest held one is due. (A reader
 /// and a writer thread handing packets over through a condition variable woke three times per
 /// packet; this wakes at most twice, and reuses its buffers.)
-fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked: Arc<AtomicBool>) {
+fn pipe(mut from: File, mut to: File, cfg: &WanConfig, link: &Link, blocked: Arc<AtomicBool>) {
+    let (delay, zone_delay) = (link.delay, link.zone_delay);
     let (jitter, loss) = (cfg.jitter, cfg.loss);
     std::thread::spawn(move || {
         let mut held: VecDeque<(Instant, Vec<u8>)> = VecDeque::new();
@@ -111,9 +119,17 @@ fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked:
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return,
             };
-            if blocked.load(Ordering::Relaxed) || (loss > 0.0 && rng.f64() < loss) {
+            // A packet inside its region (zones) pays only the zone delay, and a region cut
+            // off the WAN still talks to itself.
+            let crosses = crosses_regions(&buf[..n]);
+            if (crosses && blocked.load(Ordering::Relaxed)) || (loss > 0.0 && rng.f64() < loss) {
                 continue;
             }
+            let delay = if crosses {
+                delay + zone_delay
+            } else {
+                zone_delay
+            };
             let extra = if jitter.is_zero() {
                 Duration::ZERO
             } else {
@@ -128,6 +144,36 @@ fn pipe(mut from: File, mut to: File, cfg: &WanConfig, delay: Duration, blocked:
             held.push_back((due, pkt));
         }
     });
+}
+
+/// Whether an IPv4 packet goes from one region's subnet (10.77.<region>.0/24) to another's;
+/// anything else counts as crossing (it did before zones: only such packets left a region).
+fn crosses_regions(pkt: &[u8]) -> bool {
+    match pkt {
+        [
+            0x45..=0x4f,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            _,
+            10,
+            77,
+            src,
+            _,
+            10,
+            77,
+            dst,
+            ..,
+        ] => src != dst,
+        _ => true,
+    }
 }
 
 /// Waits until `file` is readable (true) or `until` has passed (false); no deadline waits for
@@ -189,8 +235,8 @@ pub fn run(cfg: &WanConfig) -> std::io::Result<()> {
         let blocked = Arc::new(AtomicBool::new(false));
         // Each direction has its own File (a failed dup is an error, not descriptor -1).
         let (wan2, rt2) = (wan.try_clone()?, rt.try_clone()?);
-        pipe(wan, rt2, cfg, link.delay, blocked.clone());
-        pipe(rt, wan2, cfg, link.delay, blocked.clone());
+        pipe(wan, rt2, cfg, link, blocked.clone());
+        pipe(rt, wan2, cfg, link, blocked.clone());
         flags.push((link.region.clone(), blocked));
     }
     std::fs::write(cfg.dir.join(READY_FILE), std::process::id().to_string())?;
@@ -218,4 +264,25 @@ pub fn set_blocked(dir: &Path, region: &str, blocked: bool) -> std::io::Result<(
         regions.push(region);
     }
     std::fs::write(path, regions.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crosses_regions;
+
+    fn packet(src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
+        let mut p = vec![0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0];
+        p.extend(src);
+        p.extend(dst);
+        p.resize(40, 0);
+        p
+    }
+
+    #[test]
+    fn packets_inside_a_region_do_not_cross() {
+        assert!(!crosses_regions(&packet([10, 77, 1, 1], [10, 77, 1, 3])));
+        assert!(crosses_regions(&packet([10, 77, 1, 3], [10, 77, 2, 2])));
+        assert!(crosses_regions(&packet([192, 168, 1, 1], [10, 77, 1, 3])));
+        assert!(crosses_regions(&[0x60, 0, 0]), "not IPv4: as before zones");
+    }
 }
