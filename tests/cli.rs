@@ -653,6 +653,73 @@ fn predict_help_examples_run_as_written() {
     }
 }
 
+/// A sweep whose only single-region step is saturated leaves no low-load latency to take
+/// (its queueing is all of it): with a zone round trip the model refuses it; with `--probe`
+/// it takes the probe's latencies, measured where nothing queues.
+#[test]
+fn predict_takes_low_load_latencies_from_a_sweeps_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = |name: &str, probe: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "sweep",
+            "-P",
+            "workloads/geo-5050",
+            "-p",
+            "recordcount=500",
+            "-c",
+            "8",
+            "--deployment",
+            "single=memory:3ms",
+            "-d",
+            "2s",
+            "-w",
+            "0s",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(probe);
+        let o = geobench(&args);
+        assert!(o.status.success(), "{}", text(&o).1);
+        out
+    };
+    let predict = |from: &std::path::Path| {
+        geobench(&[
+            "predict",
+            "--rtt",
+            "A-B=25ms,A-A=1ms",
+            "--placement",
+            "2:1",
+            "--regions",
+            "A,B",
+            "--leaders",
+            "A",
+            "--engine",
+            "raft-lab",
+            "--from",
+            from.to_str().unwrap(),
+            "-c",
+            "8",
+            "--format",
+            "json",
+        ])
+    };
+    let p = predict(&sweep("closed", &[]));
+    let (out, err) = text(&p);
+    assert_eq!(p.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("less than its own round trips"), "{err}");
+    let p = predict(&sweep("probed", &["--probe", "20"]));
+    let (json, err) = text(&p);
+    assert!(p.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(json.contains("(deployment single)'s probe at"), "{json}");
+    // The memory store answers in 3 ms; less the zone round trip the model adds back, and the
+    // probe's service demand, the local READ is between 1 and 2 ms.
+    let local = v["local_delay_us"]["READ"].as_f64().unwrap_or(f64::NAN);
+    assert!((1000.0..2000.0).contains(&local), "{local}: {json}");
+}
+
 /// `predict --from` a single-region sweep takes its capacity from the measured plateau, and
 /// predicts that very deployment (the first region's, with no round trips added) as measured.
 #[test]

@@ -347,6 +347,8 @@ pub enum Source {
         path: std::path::PathBuf,
         manifest: Box<crate::sweep::dir::Manifest>,
         steps: Vec<crate::sweep::dir::Step>,
+        /// Its `--probe` runs, by deployment (none without `--probe`).
+        probes: Vec<(String, Results)>,
     },
     Results {
         path: std::path::PathBuf,

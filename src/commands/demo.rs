@@ -117,7 +117,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<Deployment>), AppError> {
         LabEngine::Galera => {
             let up = |shape: Shape, name: &str| UpArgs {
                 shape,
-                rtt: a.rtt.clone(),
+                rtt: Some(demo_rtt(a)),
                 jitter: None,
                 loss: 0.0,
                 name: Some(name.into()),
@@ -152,7 +152,7 @@ fn bring_up(a: &DemoArgs) -> Result<(Down, Vec<Deployment>), AppError> {
                 );
                 let lab = Lab::up_raft(&RaftArgs {
                     name: Some(lab_name.into()),
-                    rtt: a.rtt.clone(),
+                    rtt: Some(demo_rtt(a)),
                     placement: placement.into(),
                     regions: regions.into(),
                     leaders: leaders.into(),
@@ -214,13 +214,20 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
     }
 }
 
+/// The demo's round trips unless `--rtt` is given: between regions the lab's defaults, and
+/// 1 ms inside each region (between its zones, a typical round trip between a cloud
+/// region's availability zones), so that single-region pays what a real one does per
+/// statement and replication message instead of a loopback.
+const DEMO_RTT: &str = "A-B=25ms,A-C=35ms,B-C=20ms,A-A=1ms,B-B=1ms,C-C=1ms";
+
+fn demo_rtt(a: &DemoArgs) -> String {
+    a.rtt.clone().unwrap_or_else(|| DEMO_RTT.into())
+}
+
 /// The raft demo's multi-region deployments as `report --predict` describes them to the model
 /// (`predict`'s flags; no PD in the lab).
 fn demo_layouts(a: &DemoArgs) -> Vec<String> {
-    let rtt = a
-        .rtt
-        .clone()
-        .unwrap_or_else(|| "A-B=25ms,A-C=35ms,B-C=20ms".into());
+    let rtt = demo_rtt(a);
     [
         ("2-1-leaders-A", "2:1", "A,B", "A"),
         ("1-1-1-spread", "1:1:1", "A,B,C", "spread"),

@@ -29,13 +29,16 @@ pub(super) fn predict_model(
         for p in paths {
             let unreadable = |m: String| bad(&format!("--from {}: {m}", p.display()));
             if sweep::SweepDir::is_sweep(p) {
-                let (manifest, steps) = sweep::SweepDir::new(p)
-                    .steps()
+                let dir = sweep::SweepDir::new(p);
+                let (manifest, steps) = dir.steps().map_err(|e| unreadable(e.to_string()))?;
+                let probes = dir
+                    .probes(&manifest)
                     .map_err(|e| unreadable(e.to_string()))?;
                 sources.push(Source::Sweep {
                     path: p.clone(),
                     manifest: Box::new(manifest),
                     steps,
+                    probes,
                 });
             } else if p.is_file() {
                 let results = Results::read(p).map_err(|e| unreadable(e.to_string()))?;

@@ -27,18 +27,22 @@ fn statement(op: Operation) -> Option<Statement> {
 
 /// The single-region steps of the `--from` sources: a sweep's deployment named by
 /// `deployment`, or its first whose clients all ran in one region; results files whose clients
-/// did.
+/// did. With them, that deployment's `--probe` run when its sweep had one.
+type SingleRegion = (Vec<(String, Results)>, Option<(String, Results)>);
+
 fn single_region_steps(
     sources: Vec<Source>,
     deployment: Option<&str>,
-) -> Result<Vec<(String, Results)>, PredictError> {
+) -> Result<SingleRegion, PredictError> {
     let mut steps: Vec<(String, Results)> = Vec::new();
+    let mut probe = None;
     for src in sources {
         match src {
             Source::Sweep {
                 path: p,
                 manifest: m,
                 steps: all,
+                probes,
             } => {
                 let names: Vec<&str> = m.deployments.iter().map(|d| d.name.as_str()).collect();
                 let single = |name: &str| {
@@ -74,10 +78,14 @@ fn single_region_steps(
                             ))
                         })?,
                 };
+                let from = format!("{} (deployment {chosen})", p.display());
+                if let Some((_, r)) = probes.into_iter().find(|(d, _)| *d == chosen) {
+                    probe = Some((format!("{from}'s probe"), r));
+                }
                 steps.extend(
                     all.into_iter()
                         .filter(|s| s.deployment == chosen)
-                        .map(|s| (format!("{} (deployment {chosen})", p.display()), s.results)),
+                        .map(|s| (from.clone(), s.results)),
                 );
             }
             Source::Results {
@@ -95,13 +103,14 @@ fn single_region_steps(
             }
         }
     }
-    Ok(steps)
+    Ok((steps, probe))
 }
 
 /// What the model takes from measured single-region steps: the throughput plateau, and per
-/// operation the lowest concurrency's mean latency less its queueing.
+/// operation the lowest concurrency's mean latency less its queueing, or with a probe its
+/// p50 less its service.
 fn measured(sources: Vec<Source>, deployment: Option<&str>) -> Result<Local, PredictError> {
-    let steps = single_region_steps(sources, deployment)?;
+    let (steps, probe) = single_region_steps(sources, deployment)?;
     if steps.is_empty() {
         return Err(PredictError::Input(
             "--from: no single-region step to start from".into(),
@@ -165,16 +174,26 @@ fn measured(sources: Vec<Source>, deployment: Option<&str>) -> Result<Local, Pre
             delay_s.insert(st, (sum / n - queueing).max(0.0));
         }
     }
+    if let Some((from, p)) = &probe {
+        delay_s = probe_delays(p, demand);
+        notes.push(format!(
+            "local latencies from {from} at {:.0} ops/s (p50 less the service demand: its mean carries the host's stalls)",
+            p.throughput
+        ));
+    } else {
+        notes.push(format!(
+            "local latencies from {low_c} clients (queueing there {:.2} ms, removed)",
+            queueing * 1e3
+        ));
+    }
     if delay_s.is_empty() {
         return Err(PredictError::Input(
             "--from: the lowest concurrency's step has no successful READ, UPDATE, INSERT, SCAN or READ-MODIFY-WRITE".into(),
         ));
     }
     notes.push(format!(
-        "capacity {:.0} ops/s measured at {} clients; local latencies from {low_c} clients (queueing there {:.2} ms, removed); if that sweep was bound by its host's CPU, so is this capacity",
-        capacity,
-        plateau.0,
-        queueing * 1e3
+        "capacity {:.0} ops/s measured at {} clients; if that sweep was bound by its host's CPU, so is this capacity",
+        capacity, plateau.0,
     ));
     Ok(Local {
         capacity_ops: capacity,
@@ -202,6 +221,21 @@ fn measured(sources: Vec<Source>, deployment: Option<&str>) -> Result<Local, Pre
             .collect(),
         notes,
     })
+}
+
+/// Per operation, an open-loop probe's p50 less its time at the capacity-limited centre (its
+/// service demand, stretched by the probe's own utilisation as in M/M/1).
+fn probe_delays(probe: &Results, demand: f64) -> BTreeMap<Statement, f64> {
+    let busy = (probe.throughput * demand).min(0.95);
+    let residence = demand / (1.0 - busy);
+    probe
+        .ops
+        .iter()
+        .filter_map(|(op, s)| {
+            let lat = s.latency.as_ref().filter(|_| s.ok > 0)?;
+            Some((statement(*op)?, (lat.p50_us * 1e-6 - residence).max(0.0)))
+        })
+        .collect()
 }
 
 /// The single-region baseline: measured steps, or the capacity and latency given.
