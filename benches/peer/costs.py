@@ -271,10 +271,11 @@ def counting_pass(tools, tool, c, kinds, shim, tmp):
 
 
 def medians(runs):
-    """Median of each figure over the repeats (per kind for system calls)."""
+    """Median of each figure over the repeats; system calls by kind from the repeat whose total
+    is the median (lower median when even), so that the kinds add up to the total."""
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "syscalls"}
-    kinds = {k for r in runs for k in r["syscalls"]}
-    med["syscalls"] = {k: statistics.median(r["syscalls"].get(k, 0.0) for r in runs) for k in kinds}
+    total = statistics.median_low(r["syscalls"]["total"] for r in runs)
+    med["syscalls"] = next(r["syscalls"] for r in runs if r["syscalls"]["total"] == total)
     return med
 
 
@@ -306,7 +307,8 @@ ALLOC_NOTES = {
 def report(a, version, host, rows):
     """The results as Markdown."""
     out = [f"# Where the client's time goes, per operation ({version})", "",
-           f"Command: `benches/peer/costs.py {' '.join(sys.argv[1:])}`", "",
+           f"Command: `{' '.join(['benches/peer/costs.py'] + sys.argv[1:])}` (in effect --records "
+           f"{a.records} --concurrency {a.concurrency} --repeats {a.repeats} --duration {a.duration})", "",
            f"Date: {a.started:%Y-%m-%d %H:%M} UTC; host: {os.cpu_count()} cores, Linux "
            f"{platform.release()}, the server on the same host.", "",
            f"Host load: {host}", "",
@@ -315,7 +317,8 @@ def report(a, version, host, rows):
            "alternating. CPU and context switches from the clean pass (the tool alone, getrusage "
            "of the child); system calls and allocations from a separate counting pass (perf stat "
            "counters, allocation counter), whose ops/s shows how much counting slowed the tool. "
-           "Per completed operation, the whole process (start-up and connecting included).", "",
+           "Per completed operation, the whole process (start-up and connecting included). "
+           "System calls by kind: the repeat with the median total.", "",
            "| clients | tool | ops/s | CPU us/op user | CPU us/op sys | vol. cs/op | invol. cs/op "
            "| syscalls/op | allocs/op | ops/s counted |",
            "|---|---|---|---|---|---|---|---|---|---|"]
