@@ -126,6 +126,20 @@ def rusage_cpu():
     return r.ru_utime + r.ru_stime
 
 
+def interrupted(cmd, after, env=None, before_stop=None):
+    """Runs cmd for `after` seconds, calls before_stop, then sends SIGINT to cmd's process
+    group: go-ycsb v1.0.3 ignores maxexecutiontime and prints its measurements on SIGINT, and a
+    wrapper (perf stat) gets the signal too, waits for its child and still reports. Returns
+    what cmd printed (stdout and stderr)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                         start_new_session=True)
+    time.sleep(after)
+    if before_stop:
+        before_stop()
+    os.killpg(p.pid, signal.SIGINT)
+    return p.communicate(timeout=60)[0]
+
+
 def timed(cmd):
     """Runs cmd; returns (stdout, wall seconds, child CPU seconds)."""
     before = rusage_cpu()
@@ -162,40 +176,50 @@ class Tools:
                    "--db-driver=mysql", "--mysql-host=127.0.0.1", f"--mysql-port={port}",
                    f"--mysql-user={user}", f"--mysql-password={password}", "--mysql-db=ycsb"]
 
-    def run(self, tool, c):
-        """(ops/s, p99 ms, CPU us per op, UPDATEs completed)."""
+    def command(self, tool, c):
+        """The command that runs tool at c clients for --duration (go-ycsb: until interrupted)."""
         d = self.a.duration
         if tool == "geobench":
-            out, _, cpu = timed([GEOBENCH, "run"] + self.geo_common + [
-                "-t", str(c), "-d", f"{d}s", "-p", "operationcount=0", "-q", "--format", "json"])
+            return [GEOBENCH, "run"] + self.geo_common + [
+                "-t", str(c), "-d", f"{d}s", "-p", "operationcount=0", "-q", "--format", "json"]
+        if tool == "sysbench":
+            return self.sb + [f"--threads={c}", f"--time={d}", "--percentile=99", "run"]
+        # go-ycsb v1.0.3 ignores maxexecutiontime: a huge operationcount, then SIGINT.
+        return [GOYCSB, "run", "mysql"] + self.gy_common + [
+            "-p", f"threadcount={c}", "-p", "operationcount=1000000000"]
+
+    def execute(self, tool, cmd, env=None, before_stop=None):
+        """Runs cmd (self.command's, perhaps behind a wrapper) and returns what the tool printed;
+        go-ycsb is interrupted after --duration, before_stop called just before."""
+        if tool == "go-ycsb":
+            return interrupted(cmd, self.a.duration, env, before_stop)
+        return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env).stdout
+
+    def parse(self, tool, out):
+        """(ops/s, p99 ms, operations completed, UPDATEs completed) from the tool's output."""
+        if tool == "geobench":
             r = json.loads(out)
             lat = [o.get("latency") for o in r["ops"].values() if o.get("latency")]
             p99 = max(l["p99_us"] for l in lat) / 1000.0
-            ops, tput = r["operations"], r["throughput"]
-            updates = r["ops"].get("UPDATE", {}).get("ok", 0)
-        elif tool == "sysbench":
-            out, _, cpu = timed(self.sb + [f"--threads={c}", f"--time={d}", "--percentile=99", "run"])
+            return r["throughput"], p99, r["operations"], r["ops"].get("UPDATE", {}).get("ok", 0)
+        if tool == "sysbench":
             tput = float(re.search(r"transactions:\s+\d+\s+\(([\d.]+) per sec", out).group(1))
             ops = int(re.search(r"total number of events:\s+(\d+)", out).group(1))
             p99 = float(re.search(r"99th percentile:\s+([\d.]+)", out).group(1))
-            updates = int(re.search(r"write:\s+(\d+)", out).group(1))
-        else:
-            cpu0 = rusage_cpu()
-            # go-ycsb v1.0.3 ignores maxexecutiontime: a huge operationcount, then SIGINT.
-            p = subprocess.Popen([GOYCSB, "run", "mysql"] + self.gy_common + [
-                "-p", f"threadcount={c}", "-p", "operationcount=1000000000"],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            time.sleep(d)
-            p.send_signal(signal.SIGINT)
-            out, _ = p.communicate(timeout=60)
-            cpu = rusage_cpu() - cpu0
-            m = goycsb_ops(out)
-            if "READ" not in m or "UPDATE" not in m:
-                raise SystemExit("go-ycsb printed no READ/UPDATE measurements:\n" + out[-3000:])
-            ops = m["READ"][0] + m["UPDATE"][0]
-            tput = m["READ"][1] + m["UPDATE"][1]
-            p99 = max(m["READ"][2], m["UPDATE"][2]) / 1000.0
-            updates = m["UPDATE"][0]
+            return tput, p99, ops, int(re.search(r"write:\s+(\d+)", out).group(1))
+        m = goycsb_ops(out)
+        if "READ" not in m or "UPDATE" not in m:
+            raise SystemExit("go-ycsb printed no READ/UPDATE measurements:\n" + out[-3000:])
+        p99 = max(m["READ"][2], m["UPDATE"][2]) / 1000.0
+        return m["READ"][1] + m["UPDATE"][1], p99, m["READ"][0] + m["UPDATE"][0], m["UPDATE"][0]
+
+    def run(self, tool, c):
+        """(ops/s, p99 ms, CPU us per op, UPDATEs completed)."""
+        cpu0 = rusage_cpu()
+        out = self.execute(tool, self.command(tool, c))
+        cpu = rusage_cpu() - cpu0
+        tput, p99, ops, updates = self.parse(tool, out)
         return tput, p99, cpu / ops * 1e6, updates
 
     def loads(self):
