@@ -95,8 +95,9 @@ pub struct DemoArgs {
     /// Runs per step.
     #[arg(long, default_value_t = 1)]
     pub repeat: usize,
-    /// Round trips of the labs [default: A-B=25ms,A-C=35ms,B-C=20ms,A-A=1ms,B-B=1ms,C-C=1ms:
-    /// `X-X` is a round trip between region X's zones].
+    /// Round trips of the labs [default: A-B=25ms,A-C=35ms,B-C=20ms]; add e.g.
+    /// `A-A=1ms,B-B=1ms,C-C=1ms` for round trips between each region's zones (costly on a
+    /// small host: docs/lab.md).
     #[arg(long)]
     pub rtt: Option<String>,
     /// Where the sweep and its report go.

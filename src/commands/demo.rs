@@ -214,11 +214,13 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
     }
 }
 
-/// The demo's round trips unless `--rtt` is given: between regions the lab's defaults, and
-/// 1 ms inside each region (between its zones, a typical round trip between a cloud
-/// region's availability zones), so that single-region pays what a real one does per
-/// statement and replication message instead of a loopback.
-const DEMO_RTT: &str = "A-B=25ms,A-C=35ms,B-C=20ms,A-A=1ms,B-B=1ms,C-C=1ms";
+/// The demo's round trips unless `--rtt` is given: the lab's defaults, no zones. With 1 ms
+/// between each region's zones (`--rtt ...,A-A=1ms,B-B=1ms,C-C=1ms`) every statement and
+/// replication message inside a region crosses the emulator: measured 2026-12-02, its CPU per
+/// operation doubled (about 440 us), every step of single and 2:1 was host-bound, and at 640
+/// clients a quarter of the UPDATEs lost their connection (2013): on two cores that measures
+/// the emulator (reports/examples/demo-raft-zones-100k.md).
+const DEMO_RTT: &str = "A-B=25ms,A-C=35ms,B-C=20ms";
 
 fn demo_rtt(a: &DemoArgs) -> String {
     a.rtt.clone().unwrap_or_else(|| DEMO_RTT.into())
