@@ -369,12 +369,13 @@ struct RemoteRead {
     stolen: f64,
 }
 
-fn remote_read_attempt(lab: &Lab, extra: &[&str]) -> RemoteRead {
+/// `run` of `workload` unloaded: two workers, 20 ops/s in all, 6 s after a 2 s warm-up.
+fn unloaded_run(lab: &Lab, workload: &str, extra: &[&str]) -> Results {
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut args = vec![
         "run",
         "-P",
-        "workloads/workloadc",
+        workload,
         "-p",
         "operationcount=0",
         "-d",
@@ -390,7 +391,11 @@ fn remote_read_attempt(lab: &Lab, extra: &[&str]) -> RemoteRead {
     ];
     args.extend_from_slice(extra);
     geobench(lab, &args);
-    let r = Results::read(out.path()).unwrap();
+    Results::read(out.path()).unwrap()
+}
+
+fn remote_read_attempt(lab: &Lab, extra: &[&str]) -> RemoteRead {
+    let r = unloaded_run(lab, "workloads/workloadc", extra);
     let rtt = lab.measure_rtt("B", "A").unwrap().as_secs_f64() * 1000.0;
     let reads = r.regions.iter().find(|x| x.name == "B").unwrap().ops[&Operation::Read].ok;
     assert!(reads >= 40, "{reads} READs from B");
@@ -440,28 +445,7 @@ fn zones_make_a_single_region_pay_its_own_round_trip() {
         );
         load(lab, "workloads/workloada", "2");
         judged_on_a_quiet_host(|attempt| {
-            let out = tempfile::NamedTempFile::new().unwrap();
-            geobench(
-                lab,
-                &[
-                    "run",
-                    "-P",
-                    "workloads/workloada",
-                    "-p",
-                    "operationcount=0",
-                    "-d",
-                    "6s",
-                    "--warmup",
-                    "2s",
-                    "-t",
-                    "2",
-                    "--target",
-                    "20",
-                    "-o",
-                    out.path().to_str().unwrap(),
-                ],
-            );
-            let r = Results::read(out.path()).unwrap();
+            let r = unloaded_run(lab, "workloads/workloada", &[]);
             assert_eq!(r.errors.len(), 0, "{:?}", r.errors);
             let zone = lab.measure_rtt("A", "A").unwrap().as_secs_f64() * 1000.0;
             let (read, update) = (

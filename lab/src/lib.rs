@@ -719,6 +719,7 @@ mod tests {
             raft: None,
             supervisor_pid: None,
             tso: None,
+            zone_rtt: Vec::new(),
         };
         let r = lab.down(false);
         std::fs::remove_dir_all(&stuck).unwrap();

@@ -32,6 +32,7 @@ fn an_event_that_cannot_be_written_is_an_error() {
         raft: None,
         supervisor_pid: None,
         tso: None,
+        zone_rtt: Vec::new(),
     };
     let e = lab
         .record(Event {
