@@ -78,19 +78,35 @@ fn duration_limits_the_run_and_intervals_cover_it() {
 #[test]
 fn injected_service_time_is_what_is_measured() {
     // README's accuracy claim: p50 within 2% (or 20 us) of the injected time, one worker on
-    // its client thread.
-    let r = support::at_realtime_priority(|| {
-        run(
-            "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 2s -t 1 -p client.threads=1 -p memory.latency=2ms",
-        )
-    });
-    let l = r.ops[&Operation::Read].latency.unwrap();
-    assert!(l.count > 200, "{l:?}");
-    assert!(
-        (l.p50_us - 2000.0).abs() <= 40.0,
-        "p50 not within 2% of 2 ms: {l:?}"
+    // its client thread. A hypervisor that takes the CPU away stretches the sleeps themselves
+    // (a CI run: p50 2.045 ms with 8-10% of the host stolen): an attempt that misses while
+    // the run's host measurement shows stolen time is repeated, three attempts at most; a miss
+    // on an unstolen host fails at once.
+    let mut misses = Vec::new();
+    for attempt in 1..=3 {
+        let r = support::at_realtime_priority(|| {
+            run(
+                "-P workloads/workloadc -p recordcount=100 -p operationcount=0 -d 2s -t 1 -p client.threads=1 -p memory.latency=2ms",
+            )
+        });
+        let l = r.ops[&Operation::Read].latency.unwrap();
+        assert!(l.count > 200, "{l:?}");
+        assert!(l.min_us >= 1999.0, "{l:?}");
+        if (l.p50_us - 2000.0).abs() <= 40.0 {
+            return;
+        }
+        let host = &r.hosts.first().expect("the run measured its host").total;
+        let stolen = host.steal_s / host.capacity_s.max(1e-9);
+        misses.push(format!(
+            "attempt {attempt}: p50 not within 2% of 2 ms (stolen {:.1}%): {l:?}",
+            stolen * 100.0
+        ));
+        assert!(stolen >= 0.02, "on an unstolen host: {}", misses.join("; "));
+    }
+    panic!(
+        "the host was stolen in every attempt, so the claim was never judged: {}",
+        misses.join("; ")
     );
-    assert!(l.min_us >= 1999.0, "{l:?}");
 }
 
 #[test]

@@ -482,9 +482,10 @@ fn zones_make_a_single_region_pay_its_own_round_trip() {
 #[test]
 fn a_timestamp_from_pd_in_a_costs_b_a_second_round_trip() {
     // PD in A, leaders in A, 2:1 over A and B, unloaded (two workers, 20 ops/s): a READ from B
-    // fetches a timestamp from A, then reads at A's leader: two round trips (within 2 ms, the
-    // local READ included); one from A pays only local round trips; with `lab.tso=off` B's
-    // READ is back to one round trip. Judged as `an_unloaded_remote_read_takes_one_round_trip`
+    // fetches a timestamp from A, then reads at A's leader: two round trips (within 2 ms per
+    // round trip, the local READ included: each crossing of the emulator adds its own wake-ups,
+    // 1.5 ms per round trip in a CI run with 8-10% of the host stolen); one from A pays only
+    // local round trips; with `lab.tso=off` B's READ is back to one round trip (within 2 ms). Judged as `an_unloaded_remote_read_takes_one_round_trip`
     // judges its claim: at real-time priority, an attempt repeated only on a host the
     // measurement shows busy or stolen.
     if !can_run() {
@@ -519,7 +520,7 @@ fn timestamped_reads_in_2_1() {
         );
         let miss = if !(25.0..=27.5).contains(&on.rtt) {
             Some(format!("A-B ping {:.2} ms, not 25-27.5 ms", on.rtt))
-        } else if (on.b_read - (2.0 * on.rtt + off.a_read)).abs() > 2.0 {
+        } else if (on.b_read - (2.0 * on.rtt + off.a_read)).abs() > 4.0 {
             Some(format!(
                 "B READ p50 {:.2} ms, not two round trips {:.2} ms + a local READ {:.2} ms",
                 on.b_read,
