@@ -484,7 +484,7 @@ fn a_timestamp_from_pd_in_a_costs_b_a_second_round_trip() {
     // PD in A, leaders in A, 2:1 over A and B, unloaded (two workers, 20 ops/s): a READ from B
     // fetches a timestamp from A, then reads at A's leader: two round trips (within 2 ms per
     // round trip, the local READ included: each crossing of the emulator adds its own wake-ups,
-    // 1.5 ms per round trip in a CI run with 8-10% of the host stolen); one from A pays only
+    // 1.4-2.7 ms per round trip in a CI run with 8-10% of the host stolen); one from A pays only
     // local round trips; with `lab.tso=off` B's READ is back to one round trip (within 2 ms). Judged as `an_unloaded_remote_read_takes_one_round_trip`
     // judges its claim: at real-time priority, an attempt repeated only on a host the
     // measurement shows busy or stolen.
