@@ -78,10 +78,11 @@ fn duration_limits_the_run_and_intervals_cover_it() {
 #[test]
 fn injected_service_time_is_what_is_measured() {
     // README's accuracy claim: p50 within 2% (or 20 us) of the injected time, one worker on
-    // its client thread. A hypervisor that takes the CPU away stretches the sleeps themselves
-    // (a CI run: p50 2.045 ms with 8-10% of the host stolen): an attempt that misses while
-    // the run's host measurement shows stolen time is repeated, three attempts at most; a miss
-    // on an unstolen host fails at once.
+    // its client thread. A hypervisor that takes the CPU away, or tests running beside this
+    // one, stretch the sleeps themselves (a CI run: p50 2.045 ms with 8-10% of the host
+    // stolen): an attempt that misses while the run's host measurement shows interference
+    // (stolen time of 2% or more, or a host at least half busy, which one sleeping worker is
+    // not) is repeated, three attempts at most; a miss on a quiet host fails at once.
     let mut misses = Vec::new();
     for attempt in 1..=3 {
         let r = support::at_realtime_priority(|| {
@@ -96,15 +97,22 @@ fn injected_service_time_is_what_is_measured() {
             return;
         }
         let host = &r.hosts.first().expect("the run measured its host").total;
-        let stolen = host.steal_s / host.capacity_s.max(1e-9);
+        let (busy, stolen) = (host.busy_share(), host.steal_s / host.capacity_s.max(1e-9));
         misses.push(format!(
-            "attempt {attempt}: p50 not within 2% of 2 ms (stolen {:.1}%): {l:?}",
+            "attempt {attempt}: p50 not within 2% of 2 ms (host busy+stolen {:.0}%, stolen \
+             {:.1}%): {l:?}",
+            busy * 100.0,
             stolen * 100.0
         ));
-        assert!(stolen >= 0.02, "on an unstolen host: {}", misses.join("; "));
+        assert!(
+            stolen >= 0.02 || busy >= 0.5,
+            "on a quiet host: {}",
+            misses.join("; ")
+        );
     }
     panic!(
-        "the host was stolen in every attempt, so the claim was never judged: {}",
+        "the host was busy or stolen in every attempt, so the claim was never judged on a \
+         quiet host: {}",
         misses.join("; ")
     );
 }
