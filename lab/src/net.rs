@@ -13,6 +13,19 @@ pub(super) fn ip(args: &[&str]) -> Result<String, LabError> {
     )
 }
 
+/// One end of a link through the emulator: a region's namespace (its clients, and without
+/// zones its nodes) or, with zones, a node's own.
+struct End {
+    ns: String,
+    /// The link's device in the router namespace.
+    dev: String,
+    /// What the router sends through it: the region's subnet, or the node's /32.
+    route: String,
+    /// Source address of the namespace's default route.
+    src: String,
+    region: usize,
+}
+
 impl Lab {
     /// Namespaces, node addresses, the WAN emulator and the routes through it. Without zones a
     /// region is one namespace (its clients and nodes, on its loopback) with one link; with a
@@ -47,8 +60,7 @@ impl Lab {
         if !emulated {
             return Ok(());
         }
-        // (namespace, router device, route in the router, source address, region index)
-        let mut ends: Vec<(String, String, String, String, usize)> = Vec::new();
+        let mut ends: Vec<End> = Vec::new();
         for (i, (_, ns, _)) in self.regions.iter().enumerate() {
             if self.zoned(i) {
                 let client = spec::client_address(i);
@@ -61,43 +73,42 @@ impl Lab {
                     "dev",
                     "lo",
                 ])?;
-                ends.push((
-                    ns.clone(),
-                    format!("rt{}", i + 1),
-                    spec::region_subnet(i),
-                    client,
-                    i,
-                ));
+                ends.push(End {
+                    ns: ns.clone(),
+                    dev: format!("rt{}", i + 1),
+                    route: spec::region_subnet(i),
+                    src: client,
+                    region: i,
+                });
                 for n in self.nodes.iter().filter(|n| n.region == self.regions[i].0) {
-                    ends.push((
-                        n.ns.clone(),
-                        format!("rt{}{}", i + 1, n.name),
-                        format!("{}/32", n.address),
-                        n.address.clone(),
-                        i,
-                    ));
+                    ends.push(End {
+                        ns: n.ns.clone(),
+                        dev: format!("rt{}{}", i + 1, n.name),
+                        route: format!("{}/32", n.address),
+                        src: n.address.clone(),
+                        region: i,
+                    });
                 }
             } else {
-                let src = spec::node_address(i, 0);
-                ends.push((
-                    ns.clone(),
-                    format!("rt{}", i + 1),
-                    spec::region_subnet(i),
-                    src,
-                    i,
-                ));
+                ends.push(End {
+                    ns: ns.clone(),
+                    dev: format!("rt{}", i + 1),
+                    route: spec::region_subnet(i),
+                    src: spec::node_address(i, 0),
+                    region: i,
+                });
             }
         }
         let cfg = wan::WanConfig {
             router_ns: self.router_ns.clone(),
             links: ends
                 .iter()
-                .map(|(ns, dev, _, _, i)| wan::Link {
-                    region: self.regions[*i].0.clone(),
-                    region_ns: ns.clone(),
-                    router_dev: dev.clone(),
-                    delay: self.regions[*i].2,
-                    zone_delay: self.zone_rtt.get(*i).copied().unwrap_or_default() / 4,
+                .map(|e| wan::Link {
+                    region: self.regions[e.region].0.clone(),
+                    region_ns: e.ns.clone(),
+                    router_dev: e.dev.clone(),
+                    delay: self.regions[e.region].2,
+                    zone_delay: self.zone_rtt.get(e.region).copied().unwrap_or_default() / 4,
                 })
                 .collect(),
             jitter,
@@ -123,7 +134,14 @@ impl Lab {
         for setting in ["net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0"] {
             ip(&["netns", "exec", &self.router_ns, "sysctl", "-qw", setting])?;
         }
-        for (ns, dev, route, src, _) in &ends {
+        for End {
+            ns,
+            dev,
+            route,
+            src,
+            ..
+        } in &ends
+        {
             ip(&["-n", &self.router_ns, "link", "set", dev, "up"])?;
             // A node's /32 is more specific than its region's subnet, which leads to the
             // region's clients (and its timestamp service).

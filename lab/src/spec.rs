@@ -54,8 +54,11 @@ mod case_tests {
 }
 
 /// Default round trips: A-B 25 ms, A-C 35 ms, B-C 20 ms.
+/// The lab's round trips when `--rtt` is not given (no zones).
+pub const DEFAULT_RTT: &str = "A-B=25ms,A-C=35ms,B-C=20ms";
+
 pub fn default_rtts() -> BTreeMap<(String, String), Duration> {
-    parse_rtts("A-B=25ms,A-C=35ms,B-C=20ms").expect("static")
+    parse_rtts(DEFAULT_RTT).expect("static")
 }
 
 pub use crate::rtt::parse_rtts;
@@ -66,7 +69,7 @@ pub fn zone_rtts(regions: &[&str], rtts: &BTreeMap<(String, String), Duration>) 
     regions
         .iter()
         .map(|r| {
-            rtts.get(&(r.to_string(), r.to_string()))
+            rtts.get(&crate::rtt::pair_key(r, r))
                 .copied()
                 .unwrap_or_default()
         })

@@ -220,10 +220,10 @@ fn demo_sweep(a: &DemoArgs, deployments: Vec<Deployment>) -> SweepArgs {
 /// operation doubled (about 440 us), every step of single and 2:1 was host-bound, and at 640
 /// clients a quarter of the UPDATEs lost their connection (2013): on two cores that measures
 /// the emulator (reports/examples/demo-raft-zones-100k.md).
-const DEMO_RTT: &str = "A-B=25ms,A-C=35ms,B-C=20ms";
-
 fn demo_rtt(a: &DemoArgs) -> String {
-    a.rtt.clone().unwrap_or_else(|| DEMO_RTT.into())
+    a.rtt
+        .clone()
+        .unwrap_or_else(|| lab::spec::DEFAULT_RTT.into())
 }
 
 /// The raft demo's multi-region deployments as `report --predict` describes them to the model
