@@ -412,10 +412,12 @@ fn remote_read_attempt(lab: &Lab, extra: &[&str]) -> RemoteRead {
 
 #[test]
 fn zones_make_a_single_region_pay_its_own_round_trip() {
-    // `--rtt A-A=4ms`: each server in a zone (namespace) of its own, the clients in another.
+    // `--rtt A-A=10ms`: each server in a zone (namespace) of its own, the clients in another.
     // Unloaded (two workers, 20 ops/s), a READ takes one zone round trip to its leader and an
     // UPDATE two (the leader's, then its semi-sync replica's acknowledgement), each plus the
-    // servers' own time (a local READ is 1-1.8 ms at p50 on this host: 2.5 ms of slack).
+    // servers' own time. That time is host-bound: 1.2-1.9 ms on a quiet host, 2.1-4.7 ms in a
+    // CI run with 6-10% of the host stolen (with a 4 ms zone). The slack is half a zone round
+    // trip, so the claim tells one round trip from two and two from three on either host.
     if !can_run() {
         return;
     }
@@ -426,7 +428,7 @@ fn zones_make_a_single_region_pay_its_own_round_trip() {
             Lab::up_raft(&RaftArgs {
                 name: Some(format!("rfz{}", pid % 10000)),
                 dir: Some(std::env::temp_dir().join(format!("geobench-rafttest-z-{pid}"))),
-                rtt: Some("A-A=4ms".into()),
+                rtt: Some("A-A=10ms".into()),
                 exe: Some(env!("CARGO_BIN_EXE_geobench").into()),
                 placement: "3".into(),
                 regions: "A".into(),
@@ -457,15 +459,17 @@ fn zones_make_a_single_region_pay_its_own_round_trip() {
                 "attempt {attempt}: zone round trip {zone:.2} ms; READ p50 {read:.2} ms, UPDATE \
                  p50 {update:.2} ms"
             );
-            let miss = if !(4.0..=5.5).contains(&zone) {
-                Some(format!("zone round trip {zone:.2} ms, not 4-5.5 ms"))
-            } else if !(zone..=zone + 2.5).contains(&read) {
+            let slack = zone / 2.0;
+            let miss = if !(10.0..=12.0).contains(&zone) {
+                Some(format!("zone round trip {zone:.2} ms, not 10-12 ms"))
+            } else if !(zone..=zone + slack).contains(&read) {
                 Some(format!(
-                    "READ p50 {read:.2} ms, not one zone round trip ({zone:.2} ms) + up to 2.5"
+                    "READ p50 {read:.2} ms, not one zone round trip ({zone:.2} ms) + up to half \
+                     of one"
                 ))
-            } else if !(2.0 * zone..=2.0 * zone + 2.5).contains(&update) {
+            } else if !(2.0 * zone..=2.0 * zone + slack).contains(&update) {
                 Some(format!(
-                    "UPDATE p50 {update:.2} ms, not two zone round trips + up to 2.5"
+                    "UPDATE p50 {update:.2} ms, not two zone round trips + up to half of one"
                 ))
             } else {
                 None
