@@ -24,8 +24,9 @@ pub struct P50Beside {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepBeside {
     pub concurrency: usize,
-    /// The measured step, or the baseline's at the same concurrency, was bound by the client
-    /// host's CPU.
+    /// The measured step was bound by the client host's CPU. The baseline's step at the same
+    /// concurrency is no input of the model (its capacity and latencies are: the prediction's
+    /// notes say when those came from a host-bound sweep), so it does not decide this.
     pub host_bound: bool,
     pub measured_throughput: Option<f64>,
     pub predicted_throughput: f64,
@@ -100,17 +101,16 @@ fn measured_p50(s: &StepSummary, region: &str, op: Statement) -> Option<f64> {
 /// `deployment` of `r` beside the prediction `p` of its layout, at every concurrency the
 /// prediction has.
 pub fn beside(p: Prediction, r: &SweepReport, deployment: &str) -> DeploymentBeside {
-    let step = |d: &str, c: usize| {
+    let step = |c: usize| {
         r.steps
             .iter()
-            .find(|s| s.deployment == d && s.concurrency == c)
+            .find(|s| s.deployment == deployment && s.concurrency == c)
     };
     let steps: Vec<StepBeside> = p
         .steps
         .iter()
         .map(|ps| {
-            let measured = step(deployment, ps.concurrency);
-            let base = step(&r.baseline, ps.concurrency);
+            let measured = step(ps.concurrency);
             let p50 = ps
                 .regions
                 .iter()
@@ -129,8 +129,7 @@ pub fn beside(p: Prediction, r: &SweepReport, deployment: &str) -> DeploymentBes
                 .collect();
             StepBeside {
                 concurrency: ps.concurrency,
-                host_bound: measured.is_some_and(StepSummary::host_bound)
-                    || base.is_some_and(StepSummary::host_bound),
+                host_bound: measured.is_some_and(StepSummary::host_bound),
                 measured_throughput: measured.map(|s| s.throughput),
                 predicted_throughput: ps.throughput,
                 throughput_difference_pct: measured

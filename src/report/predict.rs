@@ -435,6 +435,30 @@ mod tests {
         );
     }
 
+    /// A host-bound baseline step does not make the multi-region step at its concurrency
+    /// host-bound: the label and the agreement judge the measured step itself (a demo measured
+    /// 1:1:1 at 20 clients on a 29%-busy host, beside a saturated single, and called it
+    /// "host-bound: measured the host").
+    #[test]
+    fn a_host_bound_baseline_does_not_label_the_measured_step() {
+        let report = crate::analysis::host::fixtures::sweep(&[("single", 10), ("single", 20)]);
+        let b = crate::analysis::beside::beside(two_to_one(), &report, "multi");
+        assert_eq!(
+            b.steps.iter().map(|s| s.host_bound).collect::<Vec<_>>(),
+            [false, false, false]
+        );
+        let t = beside_table(&b, &report.baseline);
+        let labels: Vec<&str> = t
+            .rows
+            .iter()
+            .filter(|r| r[1] == "throughput (ops/s)")
+            .map(|r| r[5].as_str())
+            .collect();
+        assert_eq!(labels, ["not host-bound", "not host-bound", "not measured"]);
+        let a = b.agreement.expect("two measured steps, neither host-bound");
+        assert_eq!((a.steps, a.host_bound_steps), (2, 0));
+    }
+
     /// No figure of the model may look measured: in the tables its column and title say
     /// "predicted (model)" and its percentiles "approx."; in the HTML every dashed line (the
     /// model's) is keyed "predicted (model)" in a chart whose title says so; the agreement is
