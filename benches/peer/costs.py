@@ -224,11 +224,11 @@ def counted_run(tools, tool, c, events, shim, tmp):
     if tool == "go-ycsb":
         port = compare.free_port()
         out = tools.execute(tool, cmd + tools.command(tool, c) + ["-p", f"debug.pprof=127.0.0.1:{port}"],
-                            before_stop=lambda: mallocs.append(go_mallocs(port)))
+                            before_stop=lambda: mallocs.append(go_mallocs(port)))[0]
     else:
         # env sets LD_PRELOAD for the tool only: perf's own allocations are not the tool's.
         out = tools.execute(tool, cmd + ["env", f"LD_PRELOAD={shim}", f"ALLOC_COUNT_FILE={allocs}"]
-                            + tools.command(tool, c))
+                            + tools.command(tool, c))[0]
         mallocs.append(read_allocs(allocs, tool))
     return out, read_perf(stat), mallocs[0]
 
@@ -250,7 +250,7 @@ def discover(tools, concurrencies, shim, tmp):
 def clean_pass(tools, tool, c):
     """ops/s, CPU us (user, system) and context switches per operation of a run alone."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = tools.execute(tool, tools.command(tool, c))
+    out = tools.execute(tool, tools.command(tool, c))[0]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     tput, _, ops, _ = tools.parse(tool, out)
     per_op = lambda field: (getattr(after, field) - getattr(before, field)) / ops
@@ -372,7 +372,7 @@ def main():
         shim = build_shim(tmp)
         tools = compare.Tools(a, db, db.port, "bench", "bench")
         version = "MariaDB " + db.sql("SELECT VERSION()").stdout.split()[-1]
-        compare.timed([compare.GEOBENCH, "load"] + tools.geo_common + ["-t", "4", "-q", "--format", "json"])
+        compare.measured([compare.GEOBENCH, "load"] + tools.geo_common + ["-t", "4", "-q", "--format", "json"])
         host = HostWatch(db.proc.pid)
         kinds = discover(tools, a.concurrencies, shim, tmp)
         rows = measure(a, tools, kinds, shim, tmp)
