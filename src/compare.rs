@@ -66,6 +66,10 @@ pub struct Comparison {
     pub allow_unmatched: bool,
     /// Settings that differ between matched steps (then nothing is judged).
     pub incomparable: Vec<String>,
+    /// Steps judged with one run on a side: their intervals hold that run's own noise (its
+    /// 1 s samples), not how much identical runs differ from each other.
+    #[serde(default)]
+    pub one_run_steps: Vec<String>,
 }
 
 impl Comparison {
@@ -358,6 +362,7 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
         unmatched: Vec::new(),
         allow_unmatched,
         incomparable: Vec::new(),
+        one_run_steps: Vec::new(),
     };
     for k in base.keys().filter(|k| !cand.contains_key(*k)) {
         out.unmatched.push(format!("{k} (baseline only)"));
@@ -390,6 +395,9 @@ pub fn compare(base: &Side, cand: &Side, th: &Thresholds, allow_unmatched: bool)
                 sc.len()
             ));
             continue;
+        }
+        if b.len() < 2 || c.len() < 2 {
+            out.one_run_steps.push(step.clone());
         }
         // Judged on the means of the per-interval samples: the statistic the bootstrap
         // interval is about.
@@ -634,6 +642,16 @@ mod tests {
         assert!(same.metrics.iter().all(|m| m.verdict == Verdict::Unchanged));
         let p50 = c.metrics.iter().find(|m| m.metric == "READ p50").unwrap();
         assert_eq!(p50.verdict, Verdict::Unchanged, "{p50:?}");
+    }
+
+    #[test]
+    fn a_step_with_one_run_on_a_side_is_named() {
+        let iv: Vec<Vec<u64>> = (0..5).map(|_| vec![1000; 50]).collect();
+        let side = |n: usize| -> Side { [("s@8".to_owned(), vec![run(&iv); n])].into() };
+        let c = compare(&side(1), &side(3), &Thresholds::default(), false);
+        assert_eq!(c.one_run_steps, ["s@8"]);
+        let c = compare(&side(2), &side(3), &Thresholds::default(), false);
+        assert!(c.one_run_steps.is_empty());
     }
 
     #[test]

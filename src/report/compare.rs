@@ -79,7 +79,17 @@ pub(super) fn headline(c: &Comparison) -> String {
     s
 }
 
-/// The limits every verdict was held to.
+/// The limits every verdict was held to, and what the noise intervals leave out when a side
+/// had one run.
 pub(super) fn limits(c: &Comparison) -> String {
-    format!("limits: {}", c.thresholds.describe())
+    let mut s = format!("limits: {}", c.thresholds.describe());
+    if !c.one_run_steps.is_empty() {
+        s.push_str(&format!(
+            "\nnote: one run on a side at {}: the intervals hold that run's own noise, not \
+             how much identical runs differ; a directory of repeats per side adds that \
+             (README: how often each gate cries wolf)",
+            c.one_run_steps.join(", ")
+        ));
+    }
+    s
 }
