@@ -103,8 +103,8 @@ impl History {
     /// Adds `source` (a results file or a sweep directory, refused unless it reads) as a new
     /// entry; `at` defaults to when its run started.
     pub fn add(&self, source: &Path, id: &str, at: Option<&str>) -> Result<Entry, HistoryError> {
-        let side = compare::read_side(source)
-            .map_err(|e| HistoryError::Input(format!("{}: {e}", source.display())))?;
+        // read_side's errors name the file or directory already.
+        let side = compare::read_side(source).map_err(|e| HistoryError::Input(e.to_string()))?;
         let at = match at {
             Some(at) => normalise_time(at)?,
             None => side

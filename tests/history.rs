@@ -138,6 +138,18 @@ fn bad_entries_and_input_are_named() {
     let o = no_id.output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("no --id"), "{}", text(&o));
+    // Another tool's JSON: refused, its path named once.
+    let foreign = t.path().join("foreign.json");
+    std::fs::write(&foreign, "{\"x\": 1}").unwrap();
+    let foreign = foreign.to_str().unwrap();
+    let o = geobench(&strings(&["history", "add", h, foreign, "--id", "x"]));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("not a geobench results file"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(text(&o).matches(foreign).count(), 1, "{}", text(&o));
     for (args, says) in [
         (
             vec!["history", "add", h, "/nonexistent.json", "--id", "x"],
