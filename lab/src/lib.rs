@@ -740,6 +740,17 @@ mod tests {
             .spawn()
             .unwrap();
         let mut foreign = Command::new("sleep").arg("30").spawn().unwrap();
+        // spawn returns once the child's exec has replaced its memory, a moment before the
+        // kernel records where its arguments are: until then its cmdline reads empty (a CI
+        // run failed here). The lab reads a PID's cmdline long after starting it.
+        for pid in [ours.id(), foreign.id()] {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.is_empty())
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
         assert!(started_in(ours.id(), dir.path()));
         assert!(!started_in(ours.id(), other.path()));
         assert!(!started_in(foreign.id(), dir.path()));
