@@ -47,6 +47,21 @@ pub fn timeline(r: &Results) -> Option<Availability> {
         Some(EndedBy::Duration { limit }) => r.warmup_s + limit.as_secs_f64().min(r.duration_s),
         _ => r.warmup_s + r.duration_s,
     };
+    // No later than what the run recorded (its last interval; without intervals, its last
+    // completion bucket): a stored file whose duration says more is not walked bucket by
+    // bucket past its data (a fuzzed duration of 1e308 s ran for minutes).
+    let recorded_s = match r.intervals.iter().map(|i| i.end_s).reduce(f64::max) {
+        Some(s) => s,
+        None => {
+            let buckets = c
+                .regions
+                .iter()
+                .map(|g| g.ok.len().max(g.failed.len()))
+                .max();
+            buckets.unwrap_or(0) as f64 * bucket_s
+        }
+    };
+    let end_s = end_s.min(recorded_s);
     let first = (r.warmup_s / bucket_s).ceil() as usize;
     let end = ((end_s / bucket_s).floor() as usize).saturating_sub(1);
     let mut overall = RegionCompletions::new("all");
@@ -335,6 +350,18 @@ mod tests {
         assert!((g.window_s - 0.3).abs() < 1e-9, "{g:?}");
         assert!((g.unavailable_s - 9.9).abs() < 1e-9, "{g:?}");
         assert_eq!((g.dip_pct, g.recovered_after_s), (Some(100.0), None));
+    }
+
+    #[test]
+    fn a_stored_duration_beyond_the_recorded_data_is_not_walked() {
+        // A file saying the run lasted 1e308 s (a fuzzer made one; the walk ran for minutes):
+        // the timeline ends where the recording does, as the same run with its true duration.
+        let ok: Vec<u64> = (0..200).map(|k| if k < 100 { 20 } else { 0 }).collect();
+        let mut r = with_series(20.0, vec![region("default", ok, vec![0; 200])]);
+        r.events = vec![event("cut", 10.0)];
+        let true_duration = timeline(&r).unwrap();
+        r.duration_s = 1e308;
+        assert_eq!(timeline(&r).unwrap(), true_duration);
     }
 
     #[test]
