@@ -334,9 +334,11 @@ def update_check(a, db):
 
 
 def report(a, version, loads, rows, checks):
-    print(f"{version}; {a.records} records; {a.duration} s runs without warm-up; median of "
-          f"{a.repeats}, tools alternating; client CPU = the tool process's user+sys per completed "
-          f"operation; RSS = the tool process's peak resident set (wait4)\n")
+    runs = "loads only" if a.loads_only else (
+        f"{a.duration} s runs without warm-up; median of {a.repeats}, tools alternating")
+    print(f"{version}; {a.records} records; {runs}; each load once; client CPU = the tool "
+          f"process's user+sys per completed operation; RSS = the tool process's peak resident "
+          f"set (wait4)\n")
     goals = []
     for peer in [t for t in a.tools if t != "geobench" and rows]:
         print(f"| clients | geobench ops/s | {peer} ops/s | ratio | geobench p99 | {peer} p99 | "

@@ -53,12 +53,8 @@ pub fn timeline(r: &Results) -> Option<Availability> {
     let recorded_s = match r.intervals.iter().map(|i| i.end_s).reduce(f64::max) {
         Some(s) => s,
         None => {
-            let buckets = c
-                .regions
-                .iter()
-                .map(|g| g.ok.len().max(g.failed.len()))
-                .max();
-            buckets.unwrap_or(0) as f64 * bucket_s
+            let buckets = c.regions.iter().map(|g| g.ok.len().max(g.failed.len()));
+            buckets.max().unwrap_or(0) as f64 * bucket_s
         }
     };
     let end_s = end_s.min(recorded_s);
@@ -335,15 +331,20 @@ mod tests {
         assert_eq!(t.overall.unavailable_s, 0.0);
     }
 
+    /// 20 s at 200 ops/s until a cut at 10 s, nothing after it.
+    fn cut_at_ten() -> Results {
+        let ok: Vec<u64> = (0..200).map(|k| if k < 100 { 20 } else { 0 }).collect();
+        let mut r = with_series(20.0, vec![region("default", ok, vec![0; 200])]);
+        r.events = vec![event("cut", 10.0)];
+        r
+    }
+
     #[test]
     fn a_fault_at_an_interval_boundary_still_has_the_rate_before_it() {
         // The raft lab's "0 ops/s before" with UnavailableSec 10 beside DipPercent 0: the
         // interval series put the fault at the end of the only interval before it. Completions
         // do not depend on intervals at all.
-        let ok: Vec<u64> = (0..200).map(|k| if k < 100 { 20 } else { 0 }).collect();
-        let mut r = with_series(20.0, vec![region("default", ok, vec![0; 200])]);
-        r.events = vec![event("cut", 10.0)];
-        let t = timeline(&r).unwrap();
+        let t = timeline(&cut_at_ten()).unwrap();
         let g = &t.overall;
         assert!((g.before_ops_s.unwrap() - 200.0).abs() < 1e-9, "{g:?}");
         // 50 successes expected per window: 0.3 s windows at 200/s.
@@ -356,9 +357,7 @@ mod tests {
     fn a_stored_duration_beyond_the_recorded_data_is_not_walked() {
         // A file saying the run lasted 1e308 s (a fuzzer made one; the walk ran for minutes):
         // the timeline ends where the recording does, as the same run with its true duration.
-        let ok: Vec<u64> = (0..200).map(|k| if k < 100 { 20 } else { 0 }).collect();
-        let mut r = with_series(20.0, vec![region("default", ok, vec![0; 200])]);
-        r.events = vec![event("cut", 10.0)];
+        let mut r = cut_at_ten();
         let true_duration = timeline(&r).unwrap();
         r.duration_s = 1e308;
         assert_eq!(timeline(&r).unwrap(), true_duration);
