@@ -17,7 +17,10 @@ maxexecutiontime, so it is stopped with SIGINT after --duration (it then prints 
 measurements). On MariaDB a last check runs each tool for 200 operations on a 1000-row copy
 and counts the field values that changed per UPDATE (a tool writing the stored value again
 would show < 1: MariaDB skips such no-op writes).
-Prints Markdown tables of medians with geobench/peer ratios and the goals met or not.
+Prints Markdown tables of medians with geobench/peer ratios (and the range of the per-repeat
+ratios: the host's noise), where the host's CPU went per operation (the tool, the server from
+/proc, the rest of the busy cores from /proc/stat, reschedule IPIs from /proc/interrupts), and
+the goals met or not.
 
 Usage: benches/peer/compare.py [--server mariadb|tidb] [--records 100000]
                                [--concurrency 20,80,320,640] [--repeats 3] [--duration 20]
@@ -138,6 +141,26 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def host_cpu():
+    """CPU seconds the host's cores have spent busy so far (/proc/stat: user, nice, system,
+    irq, softirq and steal; not idle or iowait). Steal counts because a process's own CPU
+    time (/proc/PID/stat, wait4) includes what the hypervisor stole while it ran."""
+    with open("/proc/stat") as f:
+        t = [int(x) for x in f.readline().split()[1:9]]
+    return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) / os.sysconf("SC_CLK_TCK")
+
+
+def resched_ipis():
+    """Reschedule interrupts all cores have taken so far (/proc/interrupts RES): one core
+    waking a task for another; each costs both cores, and in a VM an exit."""
+    with open("/proc/interrupts") as f:
+        for line in f:
+            p = line.split()
+            if p and p[0] == "RES:":
+                return sum(int(x) for x in p[1:] if x.isdigit())
+    return 0
+
+
 def measured(cmd, env=None, after=None, before_stop=None):
     """Runs cmd and returns (what it printed, wall seconds, its CPU seconds user+sys, its peak
     RSS in MiB), the last two from wait4 on the process itself. With `after`, before_stop is
@@ -227,10 +250,14 @@ class Tools:
         return m["READ"][1] + m["UPDATE"][1], p99, m["READ"][0] + m["UPDATE"][0], m["UPDATE"][0]
 
     def run(self, tool, c):
-        """(ops/s, p99 ms, CPU us per op, peak RSS MiB, UPDATEs completed)."""
+        """(ops/s, p99 ms, client CPU us per op, peak RSS MiB, server CPU us per op, host CPU
+        us per op, reschedule IPIs per op)."""
+        host0, ipi0, srv0 = host_cpu(), resched_ipis(), self.server.cpu()
         out, _, cpu, rss = self.execute(tool, self.command(tool, c))
-        tput, p99, ops, updates = self.parse(tool, out)
-        return tput, p99, cpu / ops * 1e6, rss, updates
+        host1, ipi1, srv1 = host_cpu(), resched_ipis(), self.server.cpu()
+        tput, p99, ops, _ = self.parse(tool, out)
+        return (tput, p99, cpu / ops * 1e6, rss, (srv1 - srv0) / ops * 1e6,
+                (host1 - host0) / ops * 1e6, (ipi1 - ipi0) / ops)
 
     def loads(self):
         """Per load: (rows/s from the wall time of the tool's process, the tool's CPU us per row,
@@ -287,8 +314,10 @@ def main():
                 k = rep % len(a.tools)
                 for tool in a.tools[k:] + a.tools[:k]:
                     res[tool].append(tools.run(tool, c))
-            med = {t: [statistics.median(x[i] for x in v) for i in range(4)] for t, v in res.items()}
-            rows.append((c, med))
+            med = {t: [statistics.median(x[i] for x in v) for i in range(7)] for t, v in res.items()}
+            # geobench / peer throughput of each repeat: how far one repeat can stray.
+            spread = {t: [g[0] / p[0] for g, p in zip(res["geobench"], v)] for t, v in res.items()}
+            rows.append((c, med, spread))
         checks = update_check(a, db) if isinstance(db, MariaDb) and not a.loads_only else {}
         report(a, version, loads, rows, checks)
     finally:
@@ -341,18 +370,32 @@ def report(a, version, loads, rows, checks):
           f"set (wait4)\n")
     goals = []
     for peer in [t for t in a.tools if t != "geobench" and rows]:
-        print(f"| clients | geobench ops/s | {peer} ops/s | ratio | geobench p99 | {peer} p99 | "
+        print(f"| clients | geobench ops/s | {peer} ops/s | ratio (per repeat) | geobench p99 | {peer} p99 | "
               f"geobench CPU us/op | {peer} CPU us/op | ratio | geobench RSS | {peer} RSS |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
-        for c, m in rows:
+        for c, m, spread in rows:
             g, s = m["geobench"], m[peer]
-            print(f"| {c} | {g[0]:.0f} | {s[0]:.0f} | {g[0]/s[0]:.2f}x | {g[1]:.2f} ms | {s[1]:.2f} ms | "
+            lo, hi = min(spread[peer]), max(spread[peer])
+            print(f"| {c} | {g[0]:.0f} | {s[0]:.0f} | {g[0]/s[0]:.2f}x ({lo:.2f}-{hi:.2f}) | {g[1]:.2f} ms | {s[1]:.2f} ms | "
                   f"{g[2]:.1f} | {s[2]:.1f} | {g[2]/s[2]:.2f}x | {g[3]:.0f} MiB | {s[3]:.0f} MiB |")
             goals.append((f"throughput >= 1.0x {peer} at {c} clients", g[0] / s[0] >= 1.0, f"{g[0]/s[0]:.2f}x"))
             if peer == "go-ycsb" and c <= 320:
                 goals.append((f"client CPU/op <= 0.5x go-ycsb at {c} clients", g[2] / s[2] <= 0.5, f"{g[2]/s[2]:.2f}x"))
         print()
-    for c, m in rows:
+    if rows:
+        print("Where the host's CPU went, per operation (medians; the host is saturated, so "
+              "ops/s is about the cores over the total): the tool, the server process, and the "
+              "rest of the busy cores (softirqs charged to neither, other processes); reschedule IPIs: wake-ups "
+              "sent to the other core.\n")
+        print("| clients | tool | ops/s | client us/op | server us/op | rest us/op | total us/op | reschedule IPIs/op |")
+        print("|---|---|---|---|---|---|---|---|")
+        for c, m, _ in rows:
+            for tool in a.tools:
+                t = m[tool]
+                print(f"| {c} | {tool} | {t[0]:.0f} | {t[2]:.1f} | {t[4]:.1f} | "
+                      f"{t[5] - t[2] - t[4]:.1f} | {t[5]:.1f} | {t[6]:.2f} |")
+        print()
+    for c, m, _ in rows:
         if c == 640:
             goals.append(("client RSS at 640 clients <= 64 MiB", m["geobench"][3] <= 64, f"{m['geobench'][3]:.0f} MiB"))
     if checks:
