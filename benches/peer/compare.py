@@ -152,13 +152,23 @@ def host_cpu():
 
 def resched_ipis():
     """Reschedule interrupts all cores have taken so far (/proc/interrupts RES): one core
-    waking a task for another; each costs both cores, and in a VM an exit."""
+    waking a task for another; each costs both cores, and in a VM an exit. None where the
+    kernel does not count them (no RES line): the tables then say "-", not 0."""
     with open("/proc/interrupts") as f:
         for line in f:
             p = line.split()
             if p and p[0] == "RES:":
                 return sum(int(x) for x in p[1:] if x.isdigit())
-    return 0
+    return None
+
+
+def per_op(before, after, ops):
+    """(after - before) / ops, or None when the counter is not there."""
+    return None if before is None or after is None else (after - before) / ops
+
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
 
 
 def measured(cmd, env=None, after=None, before_stop=None):
@@ -257,7 +267,7 @@ class Tools:
         host1, ipi1, srv1 = host_cpu(), resched_ipis(), self.server.cpu()
         tput, p99, ops, _ = self.parse(tool, out)
         return (tput, p99, cpu / ops * 1e6, rss, (srv1 - srv0) / ops * 1e6,
-                (host1 - host0) / ops * 1e6, (ipi1 - ipi0) / ops)
+                (host1 - host0) / ops * 1e6, per_op(ipi0, ipi1, ops))
 
     def loads(self):
         """Per load: (rows/s from the wall time of the tool's process, the tool's CPU us per row,
@@ -314,7 +324,8 @@ def main():
                 k = rep % len(a.tools)
                 for tool in a.tools[k:] + a.tools[:k]:
                     res[tool].append(tools.run(tool, c))
-            med = {t: [statistics.median(x[i] for x in v) for i in range(7)] for t, v in res.items()}
+            med = {t: [None if any(x[i] is None for x in v) else statistics.median(x[i] for x in v)
+                       for i in range(7)] for t, v in res.items()}
             # geobench / peer throughput of each repeat: how far one repeat can stray.
             spread = {t: [g[0] / p[0] for g, p in zip(res["geobench"], v)] for t, v in res.items()}
             rows.append((c, med, spread))
@@ -383,7 +394,7 @@ def report(a, version, loads, rows, checks):
                 goals.append((f"client CPU/op <= 0.5x go-ycsb at {c} clients", g[2] / s[2] <= 0.5, f"{g[2]/s[2]:.2f}x"))
         print()
     if rows:
-        print("Where the host's CPU went, per operation (medians; the host is saturated, so "
+        print("Where the host's CPU went, per operation (medians; where the host is saturated, "
               "ops/s is about the cores over the total): the tool, the server process, and the "
               "rest of the busy cores (softirqs charged to neither, other processes); reschedule IPIs: wake-ups "
               "sent to the other core.\n")
@@ -393,7 +404,7 @@ def report(a, version, loads, rows, checks):
             for tool in a.tools:
                 t = m[tool]
                 print(f"| {c} | {tool} | {t[0]:.0f} | {t[2]:.1f} | {t[4]:.1f} | "
-                      f"{t[5] - t[2] - t[4]:.1f} | {t[5]:.1f} | {t[6]:.2f} |")
+                      f"{t[5] - t[2] - t[4]:.1f} | {t[5]:.1f} | {fmt(t[6], '.2f')} |")
         print()
     for c, m, _ in rows:
         if c == 640:
